@@ -1,0 +1,47 @@
+package io.muster.server.raft;
+
+import io.muster.proto.raft.Command;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+
+/** One-line descriptions of Raft log entries for `muster raft log list`; never prints secrets. */
+final class LogSummaries {
+    private LogSummaries() {}
+
+    static RaftNode.LogEntryView describe(LogEntryProto e) {
+        if (e.hasConfigurationEntry()) {
+            var peers = e.getConfigurationEntry().getPeersList().stream().map(p -> p.getId().toStringUtf8() + "@" + p.getAddress()).toList();
+            return new RaftNode.LogEntryView(e.getIndex(), e.getTerm(), "configuration", "members " + peers);
+        }
+        if (e.hasMetadataEntry()) return new RaftNode.LogEntryView(e.getIndex(), e.getTerm(), "metadata", "commit index " + e.getMetadataEntry().getCommitIndex());
+        if (!e.hasStateMachineLogEntry()) return new RaftNode.LogEntryView(e.getIndex(), e.getTerm(), "noop", "leader no-op");
+        try {
+            Command c = Command.parseFrom(e.getStateMachineLogEntry().getLogData().toByteArray());
+            return new RaftNode.LogEntryView(e.getIndex(), e.getTerm(), c.getKindCase().name().toLowerCase(), summary(c));
+        } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+            return new RaftNode.LogEntryView(e.getIndex(), e.getTerm(), "unknown", "undecodable entry");
+        }
+    }
+
+    static String summary(Command c) {
+        return switch (c.getKindCase()) {
+            case KV_PUT -> "put " + c.getKvPut().getKey() + " (" + c.getKvPut().getValue().size() + " bytes)";
+            case INIT_CLUSTER -> "initialize cluster " + c.getInitCluster().getClusterId() + " (CA material, keys not shown)";
+            case ANNOUNCE_SERVER -> "server " + c.getAnnounceServer().getServerId() + " api " + c.getAnnounceServer().getApiAddr()
+                    + " worker-grpc " + c.getAnnounceServer().getWorkerGrpcAddr();
+            case ACL_BOOTSTRAP -> "ACL bootstrap, management token " + c.getAclBootstrap().getAccessorId();
+            case CREATE_JOIN_TOKEN -> "bootstrap token " + c.getCreateJoinToken().getTokenId() + " max uses " + c.getCreateJoinToken().getMaxUses();
+            case REVOKE_JOIN_TOKEN -> "revoke bootstrap token " + c.getRevokeJoinToken().getTokenId();
+            case REGISTER_NODE -> "register node (token " + c.getRegisterNode().getTokenId() + ", " + c.getRegisterNode().getProfile().getHostname() + ")";
+            case REVOKE_NODE -> "revoke node " + c.getRevokeNode().getNodeId();
+            case RECORD_CERTIFICATE -> "certificate for node " + c.getRecordCertificate().getNodeId();
+            case NODE_STATE_BATCH -> c.getNodeStateBatch().getChangesCount() + " node state change(s)";
+            case SET_NODE_DRAIN -> "node " + c.getSetNodeDrain().getNodeId() + (c.getSetNodeDrain().getComplete() ? " drained" : c.getSetNodeDrain().getEnabled() ? " drain" : " drain cancelled");
+            case SET_NODE_ELIGIBILITY -> "node " + c.getSetNodeEligibility().getNodeId() + (c.getSetNodeEligibility().getEligible() ? " eligible" : " ineligible");
+            case REGISTER_JOB -> "register job " + c.getRegisterJob().getJobId();
+            case STOP_JOB -> "stop job " + c.getStopJob().getJobId();
+            case APPLY_PLAN -> "plan for job " + c.getApplyPlan().getJobId() + ": place " + c.getApplyPlan().getPlaceCount() + ", stop " + c.getApplyPlan().getStopCount();
+            case ALLOC_STATUS_BATCH -> c.getAllocStatusBatch().getUpdatesCount() + " allocation status update(s)";
+            case KIND_NOT_SET -> "empty";
+        };
+    }
+}

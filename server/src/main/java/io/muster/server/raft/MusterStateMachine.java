@@ -1,0 +1,206 @@
+package io.muster.server.raft;
+
+import io.muster.proto.raft.Command;
+import io.muster.proto.raft.CommandResult;
+import io.muster.server.state.ClusterState;
+import io.muster.server.state.CommandApplier;
+import io.muster.server.state.StateImage;
+import java.io.File;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Ratis state machine: decodes each committed entry into a {@link Command} and hands it to the
+ * {@link CommandApplier}. Rejections are results, never exceptions (a thrown exception in apply would
+ * stop the server). Leader transitions are passed on to {@link LeaderServices} off the Raft threads.
+ */
+public final class MusterStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(MusterStateMachine.class);
+
+    private final ClusterState state;
+    private final CommandApplier applier;
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final List<LeaderServices> leaderServices = new CopyOnWriteArrayList<>();
+    /** Leader services start and stop here, in order, never on a Raft thread. */
+    private final ExecutorService leadership = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "leader-lifecycle");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean leading;
+    private volatile RaftPeerId selfId;
+
+    public MusterStateMachine(ClusterState state) {
+        this.state = state;
+        this.applier = new CommandApplier(state);
+    }
+
+    public void addLeaderServices(LeaderServices s) {
+        leaderServices.add(s);
+    }
+
+    public boolean leading() {
+        return leading;
+    }
+
+    @Override
+    public SimpleStateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        selfId = server.getId();
+        storage.init(raftStorage);
+        loadLatestSnapshot();
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        // Called after a snapshot was installed from the leader.
+        loadLatestSnapshot();
+    }
+
+    private void loadLatestSnapshot() throws IOException {
+        SingleFileSnapshotInfo snap = storage.loadLatestSnapshot();
+        if (snap == null) return;
+        File f = snap.getFile().getPath().toFile();
+        if (snap.getFile().getFileDigest() != null) MD5FileUtil.verifySavedMD5(f, snap.getFile().getFileDigest());
+        StateImage img = SnapshotCodec.read(f.toPath());
+        state.restore(img);
+        setLastAppliedTermIndex(TermIndex.valueOf(snap.getTerm(), snap.getIndex()));
+        LOG.info("loaded snapshot at index {} (term {}): {} nodes, {} jobs, {} allocations", snap.getIndex(), snap.getTerm(),
+                img.nodes().size(), img.jobs().size(), img.allocs().size());
+    }
+
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        // Refuse undecodable commands before they reach the log.
+        try {
+            Command.parseFrom(request.getMessage().getContent().toByteArray());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IOException("not a Muster command: " + e.getMessage());
+        }
+        return super.startTransaction(request);
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        long index = entry.getIndex();
+        long term = entry.getTerm();
+        CommandResult result;
+        try {
+            Command cmd = Command.parseFrom(entry.getStateMachineLogEntry().getLogData().toByteArray());
+            result = applier.apply(cmd, index, term);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            applier.skip(index, term);
+            result = CommandResult.newBuilder().setOk(false).setErrorCode("UNDECODABLE").setError("entry " + index + " is not a command").build();
+        } catch (RuntimeException e) {
+            // A bug in an apply function must not take the server down or diverge silently: log loudly.
+            LOG.error("applying entry {} failed", index, e);
+            applier.skip(index, term);
+            result = CommandResult.newBuilder().setOk(false).setErrorCode("APPLY_FAILED").setError(String.valueOf(e.getMessage())).build();
+        }
+        updateLastAppliedTermIndex(term, index);
+        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(result.toByteArray())));
+    }
+
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        // Configuration and no-op entries: no command, but the applied index moves on.
+        super.notifyTermIndexUpdated(term, index);
+        applier.skip(index, term);
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() <= 0) return -1;
+        StateImage img = state.image();
+        File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        File tmpDir = storage.getTmpDir() != null ? storage.getTmpDir() : target.getParentFile();
+        SnapshotCodec.write(img, target.toPath(), tmpDir.toPath());
+        var md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last.getTerm(), last.getIndex()));
+        LOG.info("snapshot taken at index {} ({} bytes)", last.getIndex(), target.length());
+        return last.getIndex();
+    }
+
+    @Override
+    public void notifyLeaderReady() {
+        leading = true;
+        long term = state.appliedTerm();
+        leadership.execute(() -> {
+            if (!leading) return;
+            LOG.info("this server is the ready leader (term {})", term);
+            for (LeaderServices s : leaderServices) {
+                try {
+                    s.startLeading(term);
+                } catch (RuntimeException e) {
+                    LOG.error("leader service {} failed to start", s, e);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
+        stepDown();
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        if (leading && !groupMemberId.getPeerId().equals(newLeaderId)) stepDown();
+    }
+
+    private void stepDown() {
+        if (!leading) return;
+        leading = false;
+        leadership.execute(() -> {
+            LOG.info("this server is no longer the leader");
+            for (LeaderServices s : leaderServices) {
+                try {
+                    s.stopLeading();
+                } catch (RuntimeException e) {
+                    LOG.error("leader service {} failed to stop", s, e);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void close() throws IOException {
+        stepDown();
+        leadership.shutdown();
+        super.close();
+    }
+
+    public RaftPeerId selfId() {
+        return selfId;
+    }
+}

@@ -1,0 +1,400 @@
+package io.muster.server.raft;
+
+import io.muster.proto.raft.Command;
+import io.muster.proto.raft.CommandResult;
+import io.muster.server.state.ClusterState;
+import io.muster.types.config.HostPort;
+import io.muster.types.config.Peer;
+import io.muster.types.config.ServerConfig;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.ExponentialBackoffRetry;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This server's Raft membership: the Ratis server, a client for proposing commands (Ratis routes it to
+ * the leader, so any server accepts writes), and the admin operations (leader transfer, membership).
+ */
+public final class RaftNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+    /** Every Muster cluster uses one Raft group; a cluster's identity is its cluster id, not this. */
+    static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.nameUUIDFromBytes("muster-control-plane".getBytes(StandardCharsets.UTF_8)));
+
+    private final ServerConfig config;
+    private final ClusterState state;
+    private final MusterStateMachine stateMachine;
+    private final RaftServer server;
+    private final RaftClient client;
+    private final RaftPeerId selfId;
+
+    public RaftNode(ServerConfig config, ClusterState state, boolean join) throws IOException {
+        this.config = config;
+        this.state = state;
+        this.stateMachine = new MusterStateMachine(state);
+        this.selfId = peerId(config.serverId());
+        Path raftDir = config.dataDir().resolve("raft");
+        Files.createDirectories(raftDir);
+        restrict(config.dataDir());
+        RaftProperties p = properties(config, raftDir);
+        RaftGroup group = join ? RaftGroup.valueOf(GROUP_ID) : RaftGroup.valueOf(GROUP_ID, peers(config.peers()));
+        this.server = RaftServer.newBuilder()
+                .setServerId(selfId)
+                .setGroup(group)
+                .setProperties(p)
+                .setParameters(new Parameters())
+                .setStateMachine(stateMachine)
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        this.client = newClient(RaftGroup.valueOf(GROUP_ID, peers(config.peers())), p);
+    }
+
+    private static void restrict(Path dir) {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.warn("could not restrict permissions of {}: {}", dir, e.getMessage());
+        }
+    }
+
+    static RaftProperties properties(ServerConfig config, Path raftDir) {
+        RaftProperties p = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        HostPort raft = config.raftAddr();
+        GrpcConfigKeys.Server.setHost(p, raft.host());
+        GrpcConfigKeys.Server.setPort(p, raft.port());
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("64MB"));
+        RaftServerConfigKeys.setStorageDir(p, List.of(raftDir.toFile()));
+        // Elections: fast enough for a 2 s failover, slow enough not to flap on a busy 2-core machine.
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+        // Snapshots are off by default in Ratis; purge up to the snapshot even when a follower is behind
+        // (it then gets the snapshot), so a dead peer cannot pin the log forever.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotThreshold());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.max(1, Math.min(1024, config.snapshotThreshold() / 4)));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.snapshotThreshold() < 10_000 ? "1MB" : "32MB"));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(config.snapshotThreshold() < 10_000 ? "64KB" : "4MB"));
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("32MB"));
+        RaftServerConfigKeys.Write.setElementLimit(p, 16_384);
+        RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf("512MB"));
+        // Ratis retries forever by default; a client call gives up after ~10 s with a clear error.
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 4096);
+        return p;
+    }
+
+    private static RaftClient newClient(RaftGroup group, RaftProperties p) {
+        var retry = ExponentialBackoffRetry.newBuilder()
+                .setBaseSleepTime(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS))
+                .setMaxSleepTime(TimeDuration.valueOf(1, TimeUnit.SECONDS))
+                .setMaxAttempts(12)
+                .build();
+        return RaftClient.newBuilder()
+                .setProperties(p)
+                .setRaftGroup(group)
+                .setClientId(ClientId.randomId())
+                .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), p))
+                .setRetryPolicy(retry)
+                .build();
+    }
+
+    static RaftPeerId peerId(int id) {
+        return RaftPeerId.valueOf(Integer.toString(id));
+    }
+
+    static List<RaftPeer> peers(Collection<Peer> peers) {
+        return peers.stream().map(RaftNode::raftPeer).toList();
+    }
+
+    static RaftPeer raftPeer(Peer p) {
+        return RaftPeer.newBuilder().setId(peerId(p.id())).setAddress(p.raftAddr().toString()).build();
+    }
+
+    public void start() throws IOException {
+        server.start();
+    }
+
+    public MusterStateMachine stateMachine() {
+        return stateMachine;
+    }
+
+    public int selfId() {
+        return config.serverId();
+    }
+
+    private RaftServer.Division division() {
+        try {
+            return server.getDivision(GROUP_ID);
+        } catch (IOException e) {
+            throw new IllegalStateException("raft group not running: " + e.getMessage(), e);
+        }
+    }
+
+    /** Proposes a command; completes with the applied result or a {@link RaftUnavailableException}. */
+    public CompletableFuture<CommandResult> submit(Command command) {
+        return client.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray())))
+                .handle((reply, err) -> {
+                    if (err != null) throw new CompletionException(unavailable(err));
+                    if (!reply.isSuccess()) throw new CompletionException(unavailable(reply.getException()));
+                    try {
+                        return CommandResult.parseFrom(reply.getMessage().getContent().toByteArray());
+                    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                        throw new CompletionException(e);
+                    }
+                });
+    }
+
+    private RaftUnavailableException unavailable(Throwable err) {
+        Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        String detail = cause == null ? "unknown" : cause.getClass().getSimpleName() + (cause.getMessage() != null ? ": " + firstLine(cause.getMessage()) : "");
+        int members = currentPeers().size();
+        return new RaftUnavailableException("the write was not committed: no leader with a quorum of " + (members / 2 + 1) + " of "
+                + members + " servers could be reached (" + detail + ")", cause);
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    public boolean isLeader() {
+        return division().getInfo().isLeader();
+    }
+
+    public boolean isLeaderReady() {
+        return division().getInfo().isLeaderReady();
+    }
+
+    public Optional<Integer> leaderId() {
+        RaftPeerId l = division().getInfo().getLeaderId();
+        return l == null ? Optional.empty() : Optional.of(Integer.parseInt(l.toString()));
+    }
+
+    public long term() {
+        return division().getInfo().getCurrentTerm();
+    }
+
+    public long commitIndex() {
+        return division().getRaftLog().getLastCommittedIndex();
+    }
+
+    public long lastLogIndex() {
+        return division().getRaftLog().getLastEntryTermIndex() == null ? 0 : division().getRaftLog().getLastEntryTermIndex().getIndex();
+    }
+
+    public String role() {
+        RaftPeerRole r = division().getInfo().getCurrentRole();
+        return r.name().toLowerCase();
+    }
+
+    public List<RaftPeer> currentPeers() {
+        return new ArrayList<>(division().getRaftConf().getCurrentPeers());
+    }
+
+    /** Per-member replication facts known here: match index (leader only) and last contact. */
+    public record MemberInfo(int id, String raftAddr, String role, boolean healthy, long matchIndex, long lastContactMillis) {}
+
+    public List<MemberInfo> members() {
+        var div = division();
+        var info = div.getInfo();
+        Optional<Integer> leader = leaderId();
+        Map<String, CommitInfoProto> commits = div.getCommitInfos().stream()
+                .collect(Collectors.toMap(c -> c.getServer().getId().toStringUtf8(), c -> c, (a, b) -> a));
+        Map<String, Long> lastContact = new java.util.HashMap<>();
+        if (info.isLeader()) {
+            for (var f : info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList())
+                lastContact.put(f.getId().getId().toStringUtf8(), f.getLastRpcElapsedTimeMs());
+        }
+        List<MemberInfo> out = new ArrayList<>();
+        for (RaftPeer p : div.getRaftConf().getCurrentPeers()) {
+            String id = p.getId().toString();
+            boolean self = p.getId().equals(selfId);
+            String role = leader.isPresent() && leader.get().toString().equals(id) ? "leader" : "follower";
+            long contact = self ? 0 : lastContact.getOrDefault(id, -1L);
+            boolean healthy;
+            if (self) healthy = true;
+            else if (info.isLeader()) healthy = contact >= 0 && contact < 3000;
+            else healthy = leader.isPresent() && leader.get().toString().equals(id); // a follower only knows its leader is alive
+            CommitInfoProto ci = commits.get(id);
+            out.add(new MemberInfo(Integer.parseInt(id), p.getAddress(), role, healthy, ci == null ? -1 : ci.getCommitIndex(), contact));
+        }
+        out.sort(Comparator.comparingInt(MemberInfo::id));
+        return out;
+    }
+
+    /** Moves leadership to {@code target}, or to the most up-to-date follower when empty. Leader only. */
+    public int transferLeadership(Optional<Integer> target, long timeoutMs) throws IOException {
+        var div = division();
+        if (!div.getInfo().isLeader()) throw new IllegalStateException("this server is not the leader");
+        int to;
+        if (target.isPresent()) {
+            to = target.get();
+            if (to == config.serverId()) return to;
+            if (currentPeers().stream().noneMatch(p -> p.getId().equals(peerId(to))))
+                throw new IllegalArgumentException("server " + to + " is not a member of the cluster");
+        } else {
+            var followers = div.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+            long[] match = div.getInfo().getFollowerMatchIndices();
+            int best = -1;
+            long bestIndex = -1;
+            for (int i = 0; i < followers.size() && i < match.length; i++) {
+                var f = followers.get(i);
+                if (f.getLastRpcElapsedTimeMs() > 3000) continue;
+                if (match[i] > bestIndex) {
+                    bestIndex = match[i];
+                    best = Integer.parseInt(f.getId().getId().toStringUtf8());
+                }
+            }
+            if (best < 0) throw new IllegalStateException("no healthy follower to hand leadership to");
+            to = best;
+        }
+        // Ratis transfers only to the highest-priority peer: raise the target, transfer, then level priorities.
+        List<RaftPeer> peers = currentPeers();
+        try (RaftClient admin = newClient(RaftGroup.valueOf(GROUP_ID, peers), properties(config, config.dataDir().resolve("raft")))) {
+            admin.admin().setConfiguration(withPriority(peers, to));
+            RaftClientReply reply = admin.admin().transferLeadership(peerId(to), timeoutMs);
+            if (!reply.isSuccess()) throw new IOException("leadership transfer to " + to + " failed: " + reply.getException());
+        }
+        try (RaftClient admin = newClient(RaftGroup.valueOf(GROUP_ID, peers), properties(config, config.dataDir().resolve("raft")))) {
+            admin.admin().setConfiguration(withPriority(peers, -1));
+        } catch (IOException e) {
+            LOG.warn("leadership moved to {} but priorities could not be levelled: {}", to, e.getMessage());
+        }
+        return to;
+    }
+
+    private static List<RaftPeer> withPriority(List<RaftPeer> peers, int favoured) {
+        return peers.stream().map(p -> RaftPeer.newBuilder(p).setPriority(p.getId().toString().equals(Integer.toString(favoured)) ? 1 : 0).build()).toList();
+    }
+
+    public void addServer(Peer peer) throws IOException {
+        List<RaftPeer> peers = currentPeers();
+        if (peers.stream().anyMatch(p -> p.getId().equals(peerId(peer.id()))))
+            throw new IllegalArgumentException("server " + peer.id() + " is already a member");
+        List<RaftPeer> next = new ArrayList<>(peers);
+        next.add(raftPeer(peer));
+        setConfiguration(next);
+    }
+
+    public void removeServer(int id) throws IOException {
+        List<RaftPeer> peers = currentPeers();
+        if (peers.stream().noneMatch(p -> p.getId().equals(peerId(id)))) throw new IllegalArgumentException("server " + id + " is not a member");
+        if (peers.size() == 1) throw new IllegalArgumentException("cannot remove the last server");
+        setConfiguration(peers.stream().filter(p -> !p.getId().equals(peerId(id))).toList());
+    }
+
+    private void setConfiguration(List<RaftPeer> next) throws IOException {
+        try (RaftClient admin = newClient(RaftGroup.valueOf(GROUP_ID, currentPeers()), properties(config, config.dataDir().resolve("raft")))) {
+            RaftClientReply reply = admin.admin().setConfiguration(next);
+            if (!reply.isSuccess()) throw new IOException("membership change failed: " + reply.getException());
+        }
+    }
+
+    public record LogEntryView(long index, long term, String type, String summary) {}
+
+    /** Entries from {@code start} (or the oldest kept), at most {@code limit}. */
+    public List<LogEntryView> logEntries(long start, int limit) throws IOException {
+        RaftLog log = division().getRaftLog();
+        long first = Math.max(start, log.getStartIndex());
+        long last = lastLogIndex();
+        List<LogEntryView> out = new ArrayList<>();
+        for (long i = first; i <= last && out.size() < limit; i++) {
+            LogEntryProto e;
+            try {
+                e = log.get(i);
+            } catch (Exception ex) {
+                throw new IOException("cannot read log entry " + i + ": " + ex.getMessage(), ex);
+            }
+            if (e == null) continue;
+            out.add(LogSummaries.describe(e));
+        }
+        return out;
+    }
+
+    public long logStartIndex() {
+        return division().getRaftLog().getStartIndex();
+    }
+
+    /** Forces a snapshot now (used by tests and `muster raft snapshot`). */
+    public long snapshot() throws IOException {
+        RaftClientReply r = client.getSnapshotManagementApi(selfId).create(30_000);
+        if (!r.isSuccess()) throw new IOException("snapshot failed: " + r.getException());
+        return r.getLogIndex();
+    }
+
+    /** Leaves gracefully: a leader first hands leadership to the most up-to-date follower. */
+    public void shutdown() {
+        try {
+            if (isLeader() && currentPeers().size() > 1) {
+                int to = transferLeadership(Optional.empty(), 3000);
+                LOG.info("handed leadership to server {} before shutting down", to);
+            }
+        } catch (Exception e) {
+            LOG.warn("could not hand leadership over before shutdown: {}", e.getMessage());
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close();
+        } catch (IOException e) {
+            LOG.debug("closing raft client", e);
+        }
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.warn("closing raft server: {}", e.getMessage());
+        }
+    }
+
+    public File storageDir() {
+        return config.dataDir().resolve("raft").toFile();
+    }
+}

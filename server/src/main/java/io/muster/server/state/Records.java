@@ -1,0 +1,112 @@
+package io.muster.server.state;
+
+import java.util.List;
+import java.util.Map;
+
+/** Immutable records of the replicated cluster state. Changed only by {@link CommandApplier}. */
+public final class Records {
+    private Records() {}
+
+    /** The cluster's identity and CA material, created once by the first leader. */
+    public record ClusterIdentity(String clusterId, byte[] clusterCaCertDer, byte[] clusterCaKeyPkcs8,
+                                  byte[] workerCaCertDer, byte[] workerCaKeyPkcs8, byte[] tokenHmacKey, long createdAt) {
+        @Override
+        public String toString() {
+            return "ClusterIdentity[" + clusterId + "]"; // never the keys
+        }
+    }
+
+    public record ServerRecord(int id, String apiAddr, String workerGrpcAddr, String raftAddr, String version) {}
+
+    public record AclTokenRecord(String accessorId, String secretSha256, String kind, long createdAt) {}
+
+    public record JoinTokenRecord(String id, long expiresAt, int maxUses, int uses, Map<String, String> labels,
+                                  long createdAt, boolean revoked, String description) {
+        public boolean exhausted() {
+            return maxUses > 0 && uses >= maxUses;
+        }
+    }
+
+    public record NodeRecord(long id, String state, boolean eligible, String os, String arch, Map<String, String> labels,
+                             int cpuCores, long cpuMhz, long memoryMb, List<String> drivers, String hostname, String version,
+                             String tokenId, String publicKeySha256, long registeredAt, long stateChangedAt,
+                             String drain, long drainDeadline, String revokedReason, String certSerial, long certNotAfter) {
+
+        public NodeRecord withState(String newState, long at) {
+            return new NodeRecord(id, newState, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
+                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, revokedReason, certSerial, certNotAfter);
+        }
+
+        public NodeRecord withEligible(boolean e) {
+            return new NodeRecord(id, state, e, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
+                    tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, certSerial, certNotAfter);
+        }
+
+        public NodeRecord withDrain(String d, long deadline) {
+            return new NodeRecord(id, state, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
+                    tokenId, publicKeySha256, registeredAt, stateChangedAt, d, deadline, revokedReason, certSerial, certNotAfter);
+        }
+
+        public NodeRecord withRevoked(String reason, long at) {
+            return new NodeRecord(id, NodeStates.REVOKED, false, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
+                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, reason, certSerial, certNotAfter);
+        }
+
+        public NodeRecord withCert(String serial, long notAfter) {
+            return new NodeRecord(id, state, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
+                    tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, serial, notAfter);
+        }
+
+        public NodeRecord withProfile(String os2, String arch2, Map<String, String> labels2, int cores, long mhz, long mem,
+                                      List<String> drivers2, String host, String ver) {
+            return new NodeRecord(id, state, eligible, os2, arch2, labels2, cores, mhz, mem, drivers2, host, ver,
+                    tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, certSerial, certNotAfter);
+        }
+
+        public boolean schedulable() {
+            return NodeStates.READY.equals(state) && eligible && "none".equals(drain);
+        }
+    }
+
+    public record GroupFailureRecord(String group, int unplaced, int nodesEvaluated, Map<String, Integer> filtered) {}
+
+    public record JobRecord(String id, String type, String specJson, long version, long submittedAt, boolean stopped,
+                            List<GroupFailureRecord> failures, long nextEvalAt, long modifyIndex) {
+
+        public JobRecord withPlanOutcome(List<GroupFailureRecord> f, long nextEval, long index) {
+            return new JobRecord(id, type, specJson, version, submittedAt, stopped, f, nextEval, index);
+        }
+
+        public JobRecord withStopped(long index) {
+            return new JobRecord(id, type, specJson, version, submittedAt, true, failures, 0, index);
+        }
+    }
+
+    public record AllocRecord(String id, String jobId, long jobVersion, String group, int index, long nodeId, int cpu,
+                              int memoryMb, boolean desiredRun, String desiredReason, String status, int exitCode,
+                              String message, long startedAt, long finishedAt, int attempt, String previousAllocId,
+                              long createIndex, long modifyIndex) {
+
+        public boolean terminal() {
+            return AllocStates.isTerminal(status);
+        }
+
+        /** Holds resources on its node: wanted running, or still running while being stopped. */
+        public boolean holdsResources() {
+            return (desiredRun && !terminal()) || AllocStates.RUNNING.equals(status);
+        }
+
+        public AllocRecord withDesiredStop(String reason, long idx) {
+            return new AllocRecord(id, jobId, jobVersion, group, index, nodeId, cpu, memoryMb, false, reason, status, exitCode,
+                    message, startedAt, finishedAt, attempt, previousAllocId, createIndex, idx);
+        }
+
+        public AllocRecord withClientStatus(String s, int exit, String msg, long started, long finished, long idx) {
+            return new AllocRecord(id, jobId, jobVersion, group, index, nodeId, cpu, memoryMb, desiredRun, desiredReason, s, exit,
+                    msg, started, finished, attempt, previousAllocId, createIndex, idx);
+        }
+    }
+
+    /** A small replicated key-value map: the smallest replicated write, used by tests and benchmarks. */
+    public record KvEntry(String key, byte[] value, long index) {}
+}

@@ -1,0 +1,317 @@
+package io.muster.types.config;
+
+import io.muster.types.HeartbeatPolicy;
+import io.muster.types.config.ClusterMode.Raft;
+import io.muster.types.config.ClusterMode.SingleNode;
+import io.muster.types.config.ClusterMode.Static;
+import io.muster.types.config.ClusterMode.WorkerTierServer;
+import io.muster.types.config.ClusterMode.WorkerTierWorker;
+import io.muster.types.config.YamlTree.MapNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads server and worker configuration: a full Muster file ({@code data_dir} + {@code cluster}) or a
+ * bare ZLayer {@code cluster_mode.yaml}. Validation is strict and collects every problem at once.
+ */
+public final class ConfigLoader {
+    public static final int DEFAULT_API_PORT = 3669;
+    public static final int DEFAULT_WORKER_GRPC_PORT = 3670;
+    public static final int DEFAULT_RAFT_PORT = 9001;
+
+    private static final Set<String> SERVER_FILE_KEYS = Set.of("data_dir", "cluster", "api_addr", "raft_addr",
+            "worker_grpc_addr", "snapshot_threshold", "max_pending_jobs", "worker_cert_lifetime");
+    private static final Set<String> WORKER_FILE_KEYS = Set.of("data_dir", "cluster");
+    private static final Set<String> PEER_KEYS = Set.of("id", "raft_addr", "api_addr");
+    private static final Set<String> WORKER_TIER_KEYS = Set.of("mode", "role", "node_id", "peers", "worker_grpc_addr",
+            "servers", "token_file", "identity_dir", "worker_ca_dir", "heartbeat_min_ttl", "heartbeat_max_ttl",
+            "heartbeat_grace", "max_heartbeats_per_second", "failover_heartbeat_ttl", "labels");
+    private static final Set<String> STATIC_KEYS = Set.of("mode", "node_id", "peers", "heartbeat_interval", "failure_threshold");
+
+    private ConfigLoader() {}
+
+    public static ServerConfig loadServerFile(Path file, Path dataDirOverride) throws ConfigException {
+        return loadServer(read(file), file.toString(), dataDirOverride);
+    }
+
+    public static WorkerConfig loadWorkerFile(Path file) throws ConfigException {
+        return loadWorker(read(file), file.toString());
+    }
+
+    private static String read(Path file) throws ConfigException {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), List.of("cannot read the file: " + e.getMessage()));
+        }
+    }
+
+    public static ServerConfig loadServer(String text, String source, Path dataDirOverride) throws ConfigException {
+        ConfigReader r = new ConfigReader();
+        MapNode root = root(text, source, r);
+        MapNode cluster;
+        String cpath;
+        Path dataDir = dataDirOverride;
+        HostPort topApi = null;
+        HostPort topRaft = null;
+        HostPort topGrpc = null;
+        long snapshotThreshold = 50_000;
+        int maxPendingJobs = 10_000;
+        long certLifetime = 72 * 3600;
+        if (root.entries().containsKey("mode")) { // a bare ZLayer ClusterMode document
+            cluster = root;
+            cpath = "";
+        } else {
+            r.onlyKeys("", root, SERVER_FILE_KEYS);
+            if (dataDir == null) dataDir = r.string("", root, "data_dir").map(Path::of).orElse(null);
+            topApi = r.address("", root, "api_addr").orElse(null);
+            topRaft = r.address("", root, "raft_addr").orElse(null);
+            topGrpc = r.address("", root, "worker_grpc_addr").orElse(null);
+            snapshotThreshold = r.integer("", root, "snapshot_threshold", 16, 100_000_000).orElse(snapshotThreshold);
+            maxPendingJobs = r.integer("", root, "max_pending_jobs", 1, 10_000_000).orElse((long) maxPendingJobs).intValue();
+            certLifetime = r.integer("", root, "worker_cert_lifetime", 300, 366L * 86400).orElse(certLifetime);
+            YamlTree c = root.entries().get("cluster");
+            if (c == null) {
+                cluster = new MapNode(Map.of("mode", new YamlTree.Scalar("single-node", true, false, 1, 1)), Map.of(), 1, 1);
+            } else {
+                cluster = r.map("cluster", c).orElse(null);
+                if (cluster == null) throw new ConfigException(source, r.problems);
+            }
+            cpath = "cluster";
+        }
+        if (dataDir == null) r.problem("data_dir", null, "is required (or pass --data-dir)");
+        ClusterMode mode = clusterMode(cpath, cluster, r, true);
+        List<String> warnings = new ArrayList<>();
+        ServerConfig cfg = null;
+        if (mode != null && r.problems.isEmpty()) {
+            HeartbeatPolicy hb = HeartbeatPolicy.DEFAULTS;
+            int id;
+            List<Peer> peers;
+            HostPort grpc = topGrpc;
+            switch (mode) {
+                case SingleNode s -> {
+                    id = 1;
+                    peers = List.of(new Peer(1, topRaft != null ? topRaft : new HostPort("127.0.0.1", DEFAULT_RAFT_PORT),
+                            topApi != null ? topApi : new HostPort("127.0.0.1", DEFAULT_API_PORT)));
+                }
+                case Raft rm -> {
+                    id = rm.nodeId();
+                    peers = rm.peers();
+                }
+                case WorkerTierServer w -> {
+                    id = w.nodeId();
+                    peers = w.peers();
+                    hb = w.heartbeat();
+                    if (w.workerGrpcAddr() != null) grpc = w.workerGrpcAddr();
+                }
+                case Static st -> throw new IllegalStateException("refused earlier");
+                case WorkerTierWorker ww -> throw new IllegalStateException("refused earlier");
+            }
+            if (grpc == null) grpc = new HostPort("0.0.0.0", DEFAULT_WORKER_GRPC_PORT);
+            if (peers.size() % 2 == 0) warnings.add("cluster has " + peers.size() + " servers: an even count tolerates no more failures than "
+                    + (peers.size() - 1) + " and risks split votes; use 3, 5 or 7");
+            if (peers.size() > 7) warnings.add("cluster has " + peers.size() + " servers: more than 7 slows every commit; use 3, 5 or 7 and add workers instead");
+            cfg = new ServerConfig(dataDir, id, List.copyOf(peers), grpc, hb, false, snapshotThreshold, maxPendingJobs, certLifetime, List.copyOf(warnings));
+        }
+        if (!r.problems.isEmpty()) throw new ConfigException(source, r.problems);
+        return cfg;
+    }
+
+    public static WorkerConfig loadWorker(String text, String source) throws ConfigException {
+        ConfigReader r = new ConfigReader();
+        MapNode root = root(text, source, r);
+        MapNode cluster;
+        String cpath;
+        Path dataDir = null;
+        if (root.entries().containsKey("mode")) {
+            cluster = root;
+            cpath = "";
+        } else {
+            r.onlyKeys("", root, WORKER_FILE_KEYS);
+            dataDir = r.string("", root, "data_dir").map(Path::of).orElse(null);
+            YamlTree c = root.entries().get("cluster");
+            if (c == null) {
+                r.problem("cluster", null, "is required (mode: worker-tier, role: worker, servers: [...])");
+                throw new ConfigException(source, r.problems);
+            }
+            cluster = r.map("cluster", c).orElse(null);
+            if (cluster == null) throw new ConfigException(source, r.problems);
+            cpath = "cluster";
+        }
+        ClusterMode mode = clusterMode(cpath, cluster, r, false);
+        WorkerConfig cfg = null;
+        if (mode instanceof WorkerTierWorker w && r.problems.isEmpty()) {
+            List<HostPort> servers = new ArrayList<>();
+            for (String s : w.servers()) servers.add(HostPort.parse(s));
+            Path base = dataDir != null ? dataDir : Path.of("/var/lib/muster");
+            Path identity = w.identityDir() != null ? Path.of(w.identityDir()) : base.resolve("worker/identity");
+            cfg = new WorkerConfig(base, servers, null, w.tokenFile() != null ? Path.of(w.tokenFile()) : null, identity, w.labels());
+        } else if (mode != null && r.problems.isEmpty()) {
+            r.problem(ConfigReader.join(cpath, "mode"), cluster.entries().get("mode"),
+                    "a worker needs mode: worker-tier with role: worker");
+        }
+        if (!r.problems.isEmpty()) throw new ConfigException(source, r.problems);
+        return cfg;
+    }
+
+    private static MapNode root(String text, String source, ConfigReader r) throws ConfigException {
+        YamlTree tree;
+        try {
+            tree = YamlTree.parse(text);
+        } catch (YamlTree.SyntaxException e) {
+            throw new ConfigException(source, List.of(e.getMessage()));
+        }
+        if (!(tree instanceof MapNode m)) throw new ConfigException(source, List.of("the document must be a mapping (line " + tree.line() + ")"));
+        return m;
+    }
+
+    private static ClusterMode clusterMode(String path, MapNode c, ConfigReader r, boolean forServer) {
+        String mpath = ConfigReader.join(path, "mode");
+        Optional<String> mode = r.string(path, c, "mode");
+        if (mode.isEmpty()) {
+            r.problem(mpath, c, "is required: single-node | raft | static | worker-tier");
+            return null;
+        }
+        YamlTree modeNode = c.entries().get("mode");
+        switch (mode.get()) {
+            case "single-node" -> {
+                r.onlyKeys(path, c, Set.of("mode"));
+                if (!forServer) return new SingleNode();
+                return new SingleNode();
+            }
+            case "raft" -> {
+                r.onlyKeys(path, c, Set.of("mode", "node_id", "peers"));
+                Integer id = r.integer(path, c, "node_id", 1, Integer.MAX_VALUE).map(Long::intValue).orElse(null);
+                if (id == null && !c.entries().containsKey("node_id")) r.problem(ConfigReader.join(path, "node_id"), c, "is required in raft mode");
+                List<Peer> peers = peers(path, c, id, r);
+                return id == null ? null : new Raft(id, peers);
+            }
+            case "static" -> {
+                r.onlyKeys(path, c, STATIC_KEYS);
+                r.problem(mpath, modeNode, "mode 'static' is refused: it has no consensus log, so two servers can make "
+                        + "conflicting writes; use 'raft' (or 'worker-tier' with role: server) with the same peers, each given a raft_addr");
+                return null;
+            }
+            case "worker-tier" -> {
+                r.onlyKeys(path, c, WORKER_TIER_KEYS);
+                HeartbeatPolicy hb = heartbeat(path, c, r);
+                Map<String, String> labels = r.stringMap(path, c, "labels");
+                Optional<String> role = r.string(path, c, "role");
+                String rpath = ConfigReader.join(path, "role");
+                if (role.isEmpty()) {
+                    r.problem(rpath, c, "is required in worker-tier mode: server | worker");
+                    return null;
+                }
+                if (role.get().equals("server")) {
+                    if (!forServer) {
+                        r.problem(rpath, c.entries().get("role"), "this is a server config; start it with 'muster server --config'");
+                        return null;
+                    }
+                    Integer id = r.integer(path, c, "node_id", 1, Integer.MAX_VALUE).map(Long::intValue).orElse(null);
+                    if (id == null && !c.entries().containsKey("node_id")) r.problem(ConfigReader.join(path, "node_id"), c, "is required for role: server");
+                    List<Peer> peers = peers(path, c, id, r);
+                    HostPort grpc = r.address(path, c, "worker_grpc_addr").orElse(null);
+                    for (String workerOnly : List.of("servers", "token_file", "identity_dir")) {
+                        if (c.entries().containsKey(workerOnly))
+                            r.problem(ConfigReader.join(path, workerOnly), c.entries().get(workerOnly), "is a worker setting; a server does not use it");
+                    }
+                    return id == null || hb == null ? null
+                            : new WorkerTierServer(id, peers, grpc, r.string(path, c, "worker_ca_dir").orElse(null), hb, labels);
+                }
+                if (role.get().equals("worker")) {
+                    if (forServer) {
+                        r.problem(rpath, c.entries().get("role"), "this is a worker config; start it with 'muster worker --config'");
+                        return null;
+                    }
+                    List<String> servers = r.list(path, c, "servers", it -> {
+                        if (it.node() instanceof YamlTree.Scalar s && !s.isNull()) {
+                            try {
+                                HostPort.parse(s.text());
+                                return Optional.of(s.text());
+                            } catch (IllegalArgumentException e) {
+                                r.problem(it.path(), it.node(), "bad address: " + e.getMessage());
+                                return Optional.empty();
+                            }
+                        }
+                        r.problem(it.path(), it.node(), "must be a host:port string");
+                        return Optional.empty();
+                    });
+                    if (servers.isEmpty() && r.problems.isEmpty())
+                        r.problem(ConfigReader.join(path, "servers"), c, "needs at least one server worker_grpc_addr");
+                    for (String serverOnly : List.of("node_id", "peers", "worker_ca_dir")) {
+                        if (c.entries().containsKey(serverOnly))
+                            r.problem(ConfigReader.join(path, serverOnly), c.entries().get(serverOnly), "is a server setting; a worker does not use it");
+                    }
+                    return hb == null ? null : new WorkerTierWorker(servers, r.string(path, c, "token_file").orElse(null),
+                            r.string(path, c, "identity_dir").orElse(null), hb, labels);
+                }
+                r.problem(rpath, c.entries().get("role"), "must be server or worker, got '" + role.get() + "'");
+                return null;
+            }
+            default -> {
+                r.problem(mpath, modeNode, "unknown mode '" + mode.get() + "': use single-node | raft | static | worker-tier");
+                return null;
+            }
+        }
+    }
+
+    private static HeartbeatPolicy heartbeat(String path, MapNode c, ConfigReader r) {
+        long min = r.integer(path, c, "heartbeat_min_ttl", 1, 86400).orElse(10L);
+        long max = r.integer(path, c, "heartbeat_max_ttl", 1, 86400).orElse(600L);
+        long grace = r.integer(path, c, "heartbeat_grace", 0, 86400).orElse(10L);
+        long rate = r.integer(path, c, "max_heartbeats_per_second", 1, 1_000_000).orElse(50L);
+        long failover = r.integer(path, c, "failover_heartbeat_ttl", 1, 86400).orElse(300L);
+        if (max < min) {
+            r.problem(ConfigReader.join(path, "heartbeat_max_ttl"), c.entries().get("heartbeat_max_ttl"),
+                    "must be >= heartbeat_min_ttl (" + min + ")");
+            return null;
+        }
+        return new HeartbeatPolicy((int) min, (int) max, (int) grace, (int) rate, (int) failover);
+    }
+
+    private static List<Peer> peers(String path, MapNode c, Integer selfId, ConfigReader r) {
+        String ppath = ConfigReader.join(path, "peers");
+        List<ConfigReader.Indexed> nodes = new ArrayList<>();
+        List<Peer> peers = r.list(path, c, "peers", it -> {
+            Optional<MapNode> m = r.map(it.path(), it.node());
+            if (m.isEmpty()) return Optional.empty();
+            r.onlyKeys(it.path(), m.get(), PEER_KEYS);
+            Optional<Long> id = r.integer(it.path(), m.get(), "id", 1, Integer.MAX_VALUE);
+            if (!m.get().entries().containsKey("id")) r.problem(ConfigReader.join(it.path(), "id"), it.node(), "is required");
+            if (!m.get().entries().containsKey("raft_addr")) r.problem(ConfigReader.join(it.path(), "raft_addr"), it.node(), "is required");
+            if (!m.get().entries().containsKey("api_addr")) r.problem(ConfigReader.join(it.path(), "api_addr"), it.node(), "is required");
+            Optional<HostPort> raft = r.address(it.path(), m.get(), "raft_addr");
+            Optional<HostPort> api = r.address(it.path(), m.get(), "api_addr");
+            if (id.isEmpty() || raft.isEmpty() || api.isEmpty()) return Optional.empty();
+            nodes.add(it);
+            return Optional.of(new Peer(id.get().intValue(), raft.get(), api.get()));
+        });
+        if (!c.entries().containsKey("peers")) {
+            r.problem(ppath, c, "is required: list every server (including this one) with id, raft_addr, api_addr");
+            return peers;
+        }
+        Map<Integer, Integer> seenIds = new HashMap<>();
+        Map<String, Integer> seenRaft = new HashMap<>();
+        Map<String, Integer> seenApi = new HashMap<>();
+        for (int i = 0; i < peers.size(); i++) {
+            Peer p = peers.get(i);
+            YamlTree at = nodes.get(i).node();
+            Integer prev = seenIds.putIfAbsent(p.id(), i);
+            if (prev != null) r.problem(nodes.get(i).path() + ".id", at, "duplicate id " + p.id() + " (also " + nodes.get(prev).path() + ")");
+            prev = seenRaft.putIfAbsent(p.raftAddr().toString(), i);
+            if (prev != null) r.problem(nodes.get(i).path() + ".raft_addr", at, "duplicate address " + p.raftAddr() + " (also " + nodes.get(prev).path() + ")");
+            prev = seenApi.putIfAbsent(p.apiAddr().toString(), i);
+            if (prev != null) r.problem(nodes.get(i).path() + ".api_addr", at, "duplicate address " + p.apiAddr() + " (also " + nodes.get(prev).path() + ")");
+        }
+        if (selfId != null && !peers.isEmpty() && peers.stream().noneMatch(p -> p.id() == selfId))
+            r.problem(ppath, c.entries().get("peers"), "has no entry for this server (node_id " + selfId + ")");
+        return peers;
+    }
+}

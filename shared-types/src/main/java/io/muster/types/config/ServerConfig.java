@@ -1,0 +1,39 @@
+package io.muster.types.config;
+
+import io.muster.types.HeartbeatPolicy;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A server's resolved configuration: who it is, who its peers are, where it listens.
+ * {@code dev} servers serve plain HTTP without ACLs on loopback, like {@code nomad agent -dev}.
+ */
+public record ServerConfig(
+        Path dataDir,
+        int serverId,
+        List<Peer> peers,
+        HostPort workerGrpcAddr,
+        HeartbeatPolicy heartbeat,
+        boolean dev,
+        long snapshotThreshold,
+        int maxPendingJobs,
+        long workerCertLifetimeSecs,
+        List<String> warnings) {
+
+    public Peer self() {
+        return peers.stream().filter(p -> p.id() == serverId).findFirst().orElseThrow();
+    }
+
+    public HostPort apiAddr() {
+        return self().apiAddr();
+    }
+
+    public HostPort raftAddr() {
+        return self().raftAddr();
+    }
+
+    public ServerConfig withDataDir(Path dir) {
+        return new ServerConfig(dir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
+                maxPendingJobs, workerCertLifetimeSecs, warnings);
+    }
+}
