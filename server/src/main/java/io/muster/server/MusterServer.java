@@ -1,0 +1,103 @@
+package io.muster.server;
+
+import io.muster.server.api.ApiServer;
+import io.muster.server.leader.ClusterBootstrapper;
+import io.muster.server.leader.ServerAnnouncer;
+import io.muster.server.raft.RaftNode;
+import io.muster.server.state.ClusterState;
+import io.muster.types.config.ServerConfig;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One Muster server: Raft member, leader services, worker gRPC endpoint and REST API. */
+public final class MusterServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MusterServer.class);
+
+    /** How to start: join an existing cluster (empty Raft group, wait to be added) or form/resume one. */
+    public record Options(boolean join, Clock clock) {
+        public static Options defaults() {
+            return new Options(false, Clock.systemUTC());
+        }
+    }
+
+    private final ServerConfig config;
+    private final ClusterState state = new ClusterState();
+    private final RaftNode raft;
+    private final ServerContext ctx;
+    private final ApiServer api;
+    private final ServerAnnouncer announcer;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private volatile boolean closed;
+
+    public MusterServer(ServerConfig config, Options options) throws Exception {
+        this.config = config;
+        this.raft = new RaftNode(config, state, options.join());
+        Proposer proposer = new Proposer(raft, options.clock());
+        ServerSecurity security = new ServerSecurity(config, state, options.clock());
+        this.ctx = new ServerContext(config, state, raft, proposer, options.clock(), security);
+        raft.stateMachine().addLeaderServices(new ClusterBootstrapper(state, proposer, options.clock()));
+        this.api = new ApiServer(ctx);
+        this.announcer = new ServerAnnouncer(config, state, proposer);
+    }
+
+    public ServerContext context() {
+        return ctx;
+    }
+
+    public ClusterState state() {
+        return state;
+    }
+
+    public RaftNode raft() {
+        return raft;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public ApiServer api() {
+        return api;
+    }
+
+    public MusterServer start() throws Exception {
+        for (String w : config.warnings()) LOG.warn("config: {}", w);
+        raft.start();
+        announcer.start();
+        api.start();
+        return this;
+    }
+
+    /** Graceful stop: a leader hands leadership over first. */
+    public void shutdown() {
+        if (closed) return;
+        closed = true;
+        LOG.info("server {} shutting down", config.serverId());
+        stopLocal();
+        raft.shutdown();
+    }
+
+    /** Abrupt stop, as a crash would (tests): no leadership hand-over. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        stopLocal();
+        raft.close();
+    }
+
+    private void stopLocal() {
+        announcer.close();
+        api.close();
+        for (AutoCloseable c : closeables.reversed()) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing {}", c, e);
+            }
+        }
+    }
+}

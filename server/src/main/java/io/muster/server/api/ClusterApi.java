@@ -1,0 +1,176 @@
+package io.muster.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
+import io.muster.proto.raft.Command;
+import io.muster.proto.raft.KvPut;
+import io.muster.server.ServerContext;
+import io.muster.server.raft.RaftNode;
+import io.muster.types.config.HostPort;
+import io.muster.types.config.Peer;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Cluster status, leadership, membership, the Raft log, and the replicated test key-value map. */
+final class ClusterApi implements Routes {
+    private final ServerContext sc;
+    private final Vertx vertx;
+
+    ClusterApi(ServerContext sc, Vertx vertx) {
+        this.sc = sc;
+        this.vertx = vertx;
+    }
+
+    @Override
+    public void mount(Router r) {
+        r.get("/v1/cluster/status").handler(this::status);
+        r.post("/v1/cluster/transfer-leader").handler(this::transfer);
+        r.post("/v1/cluster/servers").handler(this::addServer);
+        r.delete("/v1/cluster/servers/:id").handler(this::removeServer);
+        r.get("/v1/raft/log").handler(this::log);
+        r.post("/v1/raft/snapshot").handler(this::snapshot);
+        r.put("/v1/kv/:key").handler(this::kvPut);
+        r.get("/v1/kv/:key").handler(this::kvGet);
+    }
+
+    private void status(RoutingContext ctx) {
+        if (!"true".equals(ctx.queryParams().get("stale")) && LeaderRedirect.redirectIfFollower(sc, ctx)) return;
+        Http.ok(ctx, statusBody(sc));
+    }
+
+    static Map<String, Object> statusBody(ServerContext sc) {
+        RaftNode raft = sc.raft();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("cluster_id", sc.state().identity().map(i -> i.clusterId()).orElse(null));
+        body.put("leader_id", raft.leaderId().orElse(null));
+        body.put("term", raft.term());
+        body.put("commit_index", raft.commitIndex());
+        body.put("applied_index", sc.state().appliedIndex());
+        body.put("last_index", raft.lastLogIndex());
+        body.put("server_id", sc.config().serverId());
+        List<Map<String, Object>> members = new ArrayList<>();
+        for (RaftNode.MemberInfo m : raft.members()) {
+            Map<String, Object> mm = new LinkedHashMap<>();
+            mm.put("id", m.id());
+            mm.put("raft_addr", m.raftAddr());
+            mm.put("api_addr", LeaderRedirect.apiAddrOf(sc, m.id()).orElse(null));
+            mm.put("role", m.role());
+            mm.put("healthy", m.healthy());
+            if (m.matchIndex() >= 0) mm.put("commit_index", m.matchIndex());
+            if (m.lastContactMillis() >= 0) mm.put("last_contact_ms", m.lastContactMillis());
+            members.add(mm);
+        }
+        body.put("members", members);
+        return body;
+    }
+
+    private void transfer(RoutingContext ctx) {
+        if (LeaderRedirect.redirectIfFollower(sc, ctx)) return;
+        JsonNode b = Http.body(ctx);
+        Optional<Integer> to = b.hasNonNull("to") ? Optional.of(b.get("to").asInt()) : Optional.empty();
+        vertx.<Integer>executeBlocking(() -> sc.raft().transferLeadership(to, 10_000), false).onComplete(ar -> {
+            if (ar.failed()) Http.failure(ctx, ar.cause());
+            else Http.ok(ctx, Map.of("leader_id", ar.result()));
+        });
+    }
+
+    private void addServer(RoutingContext ctx) {
+        JsonNode b = Http.body(ctx);
+        if (!b.hasNonNull("id") || !b.get("id").canConvertToInt() || b.get("id").asInt() < 1)
+            throw new ApiException(400, "BAD_REQUEST", "id: a positive server id is required");
+        HostPort raft = address(b, "raft_addr");
+        HostPort api = address(b, "api_addr");
+        Peer peer = new Peer(b.get("id").asInt(), raft, api);
+        vertx.executeBlocking(() -> {
+            sc.raft().addServer(peer);
+            return null;
+        }, false).onComplete(ar -> {
+            if (ar.failed()) Http.failure(ctx, ar.cause());
+            else Http.ok(ctx, Map.of("added", peer.id(), "members", sc.raft().currentPeers().size()));
+        });
+    }
+
+    private static HostPort address(JsonNode b, String field) {
+        if (!b.hasNonNull(field)) throw new ApiException(400, "BAD_REQUEST", field + ": is required (host:port)");
+        try {
+            return HostPort.parse(b.get(field).asText());
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, "BAD_REQUEST", field + ": " + e.getMessage());
+        }
+    }
+
+    private void removeServer(RoutingContext ctx) {
+        int id = (int) Http.pathLong(ctx, "id");
+        vertx.executeBlocking(() -> {
+            sc.raft().removeServer(id);
+            return null;
+        }, false).onComplete(ar -> {
+            if (ar.failed()) Http.failure(ctx, ar.cause());
+            else Http.ok(ctx, Map.of("removed", id, "members", sc.raft().currentPeers().size()));
+        });
+    }
+
+    private void log(RoutingContext ctx) {
+        long start = Http.longParam(ctx, "start_index", 0, 0, Long.MAX_VALUE);
+        int limit = (int) Http.longParam(ctx, "limit", 50, 1, 1000);
+        vertx.executeBlocking(() -> sc.raft().logEntries(start, limit), false).onComplete(ar -> {
+            if (ar.failed()) {
+                Http.failure(ctx, ar.cause());
+                return;
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("commit_index", sc.raft().commitIndex());
+            body.put("last_index", sc.raft().lastLogIndex());
+            body.put("start_index", sc.raft().logStartIndex());
+            List<Map<String, Object>> entries = new ArrayList<>();
+            for (RaftNode.LogEntryView e : ar.result()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("index", e.index());
+                m.put("term", e.term());
+                m.put("type", e.type());
+                m.put("summary", e.summary());
+                entries.add(m);
+            }
+            body.put("entries", entries);
+            if (!entries.isEmpty()) body.put("next_index", ar.result().get(ar.result().size() - 1).index() + 1);
+            Http.ok(ctx, body);
+        });
+    }
+
+    private void snapshot(RoutingContext ctx) {
+        vertx.executeBlocking(() -> sc.raft().snapshot(), false).onComplete(ar -> {
+            if (ar.failed()) Http.failure(ctx, ar.cause());
+            else Http.ok(ctx, Map.of("snapshot_index", ar.result()));
+        });
+    }
+
+    private void kvPut(RoutingContext ctx) {
+        String key = ctx.pathParam("key");
+        if (key.length() > 256) throw new ApiException(400, "BAD_REQUEST", "key: at most 256 characters");
+        byte[] value = ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        if (value.length > 64 * 1024) throw new ApiException(413, "TOO_LARGE", "value: at most 64 KiB");
+        sc.proposer().propose(Command.newBuilder().setKvPut(KvPut.newBuilder().setKey(key).setValue(ByteString.copyFrom(value))))
+                .whenComplete((r, e) -> {
+                    if (e != null) Http.failure(ctx, e);
+                    else if (!r.getOk()) Http.rejected(ctx, r);
+                    else Http.ok(ctx, Map.of("key", key, "index", r.getIndex()));
+                });
+    }
+
+    private void kvGet(RoutingContext ctx) {
+        String key = ctx.pathParam("key");
+        var e = sc.state().kv(key);
+        if (e.isEmpty()) {
+            Http.error(ctx, 404, "NOT_FOUND", "no key " + key);
+            return;
+        }
+        Http.ok(ctx, Map.of("key", key, "value", Base64.getEncoder().encodeToString(e.get().value()), "index", e.get().index()));
+    }
+}
