@@ -119,7 +119,8 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.snapshotThreshold() < 10_000 ? "1MB" : "32MB"));
         RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(config.snapshotThreshold() < 10_000 ? "64KB" : "4MB"));
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
-        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("32MB"));
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("16MB"));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("17MB"));
         RaftServerConfigKeys.Write.setElementLimit(p, 16_384);
         RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf("512MB"));
         // Ratis retries forever by default; a client call gives up after ~10 s with a clear error.
