@@ -29,6 +29,7 @@ public final class MusterServer implements AutoCloseable {
     private final ServerContext ctx;
     private final ApiServer api;
     private final ServerAnnouncer announcer;
+    private final TokenService tokens;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private volatile boolean closed;
 
@@ -41,6 +42,7 @@ public final class MusterServer implements AutoCloseable {
         raft.stateMachine().addLeaderServices(new ClusterBootstrapper(state, proposer, options.clock()));
         this.api = new ApiServer(ctx);
         this.announcer = new ServerAnnouncer(config, state, proposer);
+        this.tokens = new TokenService(ctx);
     }
 
     public ServerContext context() {
@@ -57,6 +59,15 @@ public final class MusterServer implements AutoCloseable {
 
     public ServerConfig config() {
         return config;
+    }
+
+    public TokenService tokens() {
+        return tokens;
+    }
+
+    /** Completes when the cluster identity exists and this server holds its certificate. */
+    public java.util.concurrent.CompletableFuture<ServerSecurity.Material> ready() {
+        return ctx.security().ready();
     }
 
     public ApiServer api() {

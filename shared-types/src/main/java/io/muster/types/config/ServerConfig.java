@@ -32,6 +32,13 @@ public record ServerConfig(
         return self().raftAddr();
     }
 
+    /** `muster dev`: one server on loopback, plain HTTP API without ACLs, small snapshots. */
+    public static ServerConfig dev(Path dataDir, int apiPort, int raftPort, int grpcPort) {
+        Peer self = new Peer(1, new HostPort("127.0.0.1", raftPort), new HostPort("127.0.0.1", apiPort));
+        return new ServerConfig(dataDir, 1, List.of(self), new HostPort("127.0.0.1", grpcPort), HeartbeatPolicy.DEFAULTS, true,
+                10_000, 10_000, 72 * 3600, List.of());
+    }
+
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
                 maxPendingJobs, workerCertLifetimeSecs, warnings);
