@@ -17,7 +17,11 @@ public final class MusterServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MusterServer.class);
 
     /** How to start: join an existing cluster (empty Raft group, wait to be added) or form/resume one. */
-    public record Options(boolean join, Clock clock) {
+    public record Options(boolean join, Clock clock, com.github.benmanes.caffeine.cache.Ticker ticker) {
+        public Options(boolean join, Clock clock) {
+            this(join, clock, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        }
+
         public static Options defaults() {
             return new Options(false, Clock.systemUTC());
         }
@@ -30,6 +34,7 @@ public final class MusterServer implements AutoCloseable {
     private final ApiServer api;
     private final ServerAnnouncer announcer;
     private final TokenService tokens;
+    private final io.muster.server.grpc.WorkerGrpcServer grpc;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private volatile boolean closed;
 
@@ -43,6 +48,8 @@ public final class MusterServer implements AutoCloseable {
         this.api = new ApiServer(ctx);
         this.announcer = new ServerAnnouncer(config, state, proposer);
         this.tokens = new TokenService(ctx);
+        this.grpc = new io.muster.server.grpc.WorkerGrpcServer(ctx, options.ticker());
+        closeables.add(grpc);
     }
 
     public ServerContext context() {
@@ -70,6 +77,10 @@ public final class MusterServer implements AutoCloseable {
         return ctx.security().ready();
     }
 
+    public io.muster.server.grpc.WorkerGrpcServer grpc() {
+        return grpc;
+    }
+
     public ApiServer api() {
         return api;
     }
@@ -78,6 +89,13 @@ public final class MusterServer implements AutoCloseable {
         for (String w : config.warnings()) LOG.warn("config: {}", w);
         raft.start();
         announcer.start();
+        ctx.security().ready().thenAccept(m -> {
+            try {
+                grpc.start(m);
+            } catch (Exception e) {
+                LOG.error("worker gRPC endpoint failed to start on {}: {}", config.workerGrpcAddr(), e.getMessage());
+            }
+        });
         api.start();
         return this;
     }
