@@ -38,7 +38,7 @@ public final class OneShotJobs {
         if (command.isEmpty() || command.get(0) == null || command.get(0).isBlank()) {
             throw argument("command", "must name a program to run");
         }
-        if (command.contains(null)) {
+        if (command.stream().anyMatch(Objects::isNull)) {
             throw argument("command", "must not contain null arguments");
         }
         JobType type;
