@@ -35,6 +35,7 @@ public final class MusterServer implements AutoCloseable {
     private final ServerAnnouncer announcer;
     private final TokenService tokens;
     private final io.muster.server.grpc.WorkerGrpcServer grpc;
+    private final io.muster.server.leader.SchedulerService scheduler;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private volatile boolean closed;
 
@@ -50,6 +51,10 @@ public final class MusterServer implements AutoCloseable {
         this.tokens = new TokenService(ctx);
         this.grpc = new io.muster.server.grpc.WorkerGrpcServer(ctx, options.ticker());
         closeables.add(grpc);
+        this.scheduler = new io.muster.server.leader.SchedulerService(state, proposer, options.clock());
+        raft.stateMachine().addLeaderServices(scheduler);
+        closeables.add(scheduler);
+        api.add(new io.muster.server.api.NodeApi(ctx, tokens, grpc)).add(new io.muster.server.api.JobApi(ctx, grpc));
     }
 
     public ServerContext context() {
@@ -75,6 +80,10 @@ public final class MusterServer implements AutoCloseable {
     /** Completes when the cluster identity exists and this server holds its certificate. */
     public java.util.concurrent.CompletableFuture<ServerSecurity.Material> ready() {
         return ctx.security().ready();
+    }
+
+    public io.muster.server.leader.SchedulerService scheduler() {
+        return scheduler;
     }
 
     public io.muster.server.grpc.WorkerGrpcServer grpc() {
