@@ -32,6 +32,7 @@ public final class TestCluster implements AutoCloseable {
     private final long snapshotThreshold;
     private final HeartbeatPolicy heartbeat;
     public Clock clock = Clock.systemUTC();
+    public com.github.benmanes.caffeine.cache.Ticker ticker = com.github.benmanes.caffeine.cache.Ticker.systemTicker();
 
     public static Builder builder(int size) {
         return new Builder(size);
@@ -93,7 +94,7 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public MusterServer start(int id) throws Exception {
-        servers[id] = new MusterServer(configs.get(id - 1), new MusterServer.Options(false, clock)).start();
+        servers[id] = new MusterServer(configs.get(id - 1), new MusterServer.Options(false, clock, ticker)).start();
         return servers[id];
     }
 
