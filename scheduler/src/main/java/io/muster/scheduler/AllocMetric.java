@@ -1,5 +1,7 @@
 package io.muster.scheduler;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -21,7 +23,7 @@ public record AllocMetric(int nodesEvaluated, int nodesFiltered, int nodesExhaus
     public static final String MEMORY_EXHAUSTED = "resources exhausted (memory)";
 
     public AllocMetric {
-        filtered = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(filtered));
+        filtered = Collections.unmodifiableMap(new LinkedHashMap<>(filtered));
     }
 
     /** E.g. {@code 0 of 12 nodes feasible: constraint label.role = web: 8, resources exhausted (memory): 4}. */

@@ -1,7 +1,6 @@
 package io.muster.scheduler;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -114,12 +113,5 @@ final class ClusterState {
         usedCpu[ord] = cpu;
         usedMemory[ord] = mem;
         loaded[ord] = true;
-    }
-
-    /** Ordinals 0 … n-1 (tests and metrics). */
-    int[] allOrdinals() {
-        int[] all = new int[nodes.length];
-        Arrays.setAll(all, i -> i);
-        return all;
     }
 }
