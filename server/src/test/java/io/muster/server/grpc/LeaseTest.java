@@ -46,8 +46,8 @@ class LeaseTest {
                 nanos.addAndGet(TimeUnit.SECONDS.toNanos(ttl + 10) - 1_000_000);
                 s.grpc().heartbeats().cleanUp();
                 assertEquals(NodeStates.READY, s.state().node(w.nodeId).orElseThrow().state());
-                // Past it: marked down through Raft.
-                nanos.addAndGet(2_000_000);
+                // Past it (Caffeine's timer wheel expires within ~1 s after the deadline, never before): marked down through Raft.
+                nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(1_500));
                 s.grpc().heartbeats().cleanUp();
                 Await.until("down", T, () -> s.state().node(w.nodeId).map(n -> n.state().equals(NodeStates.DOWN)).orElse(false));
                 // A heartbeat from a down node makes it ready again.
