@@ -17,9 +17,14 @@ public final class MusterServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MusterServer.class);
 
     /** How to start: join an existing cluster (empty Raft group, wait to be added) or form/resume one. */
-    public record Options(boolean join, Clock clock, com.github.benmanes.caffeine.cache.Ticker ticker) {
+    public record Options(boolean join, Clock clock, com.github.benmanes.caffeine.cache.Ticker ticker,
+                          org.apache.ratis.thirdparty.io.grpc.ServerInterceptor raftInterceptor) {
         public Options(boolean join, Clock clock) {
-            this(join, clock, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+            this(join, clock, com.github.benmanes.caffeine.cache.Ticker.systemTicker(), null);
+        }
+
+        public Options(boolean join, Clock clock, com.github.benmanes.caffeine.cache.Ticker ticker) {
+            this(join, clock, ticker, null);
         }
 
         public static Options defaults() {
@@ -41,7 +46,7 @@ public final class MusterServer implements AutoCloseable {
 
     public MusterServer(ServerConfig config, Options options) throws Exception {
         this.config = config;
-        this.raft = new RaftNode(config, state, options.join());
+        this.raft = new RaftNode(config, state, options.join(), options.raftInterceptor());
         Proposer proposer = new Proposer(raft, options.clock());
         ServerSecurity security = new ServerSecurity(config, state, options.clock());
         this.ctx = new ServerContext(config, state, raft, proposer, options.clock(), security);
