@@ -110,7 +110,20 @@ public final class MusterServer implements AutoCloseable {
                 LOG.error("worker gRPC endpoint failed to start on {}: {}", config.workerGrpcAddr(), e.getMessage());
             }
         });
-        api.start();
+        if (config.dev()) {
+            api.start();
+        } else {
+            // HTTPS needs this server's certificate, which needs the cluster identity, which needs a quorum:
+            // never block start() on it, or the first of several servers would wait for the others forever.
+            LOG.info("API on {} starts once the cluster has formed and issued this server's certificate", config.apiAddr());
+            ctx.security().ready().thenRunAsync(() -> {
+                try {
+                    if (!closed) api.start();
+                } catch (Exception e) {
+                    LOG.error("API failed to start on {}: {}", config.apiAddr(), e.getMessage());
+                }
+            });
+        }
         return this;
     }
 
