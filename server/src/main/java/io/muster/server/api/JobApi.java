@@ -90,6 +90,7 @@ public final class JobApi implements Routes {
     }
 
     private void register(RoutingContext ctx, JobSpec spec) {
+        if (spec.type() == io.muster.types.job.JobType.SYSBATCH) spec = pinToCurrentNodes(spec);
         byte[] json = JobSpecJson.toJson(spec);
         sc.proposer().propose(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId(spec.id())
                 .setSpecJson(ByteString.copyFrom(json)).setSubmittedUnixMs(sc.clock().millis()).setMaxPendingJobs(sc.config().maxPendingJobs())))
@@ -99,6 +100,18 @@ public final class JobApi implements Routes {
                     else sc.state().job(spec.id()).ifPresentOrElse(j -> Http.json(ctx, 201, jobView(j)),
                             () -> Http.error(ctx, 500, "INTERNAL", "job " + spec.id() + " committed but not visible"));
                 });
+    }
+
+    /**
+     * A sysbatch job runs once on each node eligible when it is submitted; nodes that join later must not
+     * run it. Pinning the node set into the spec keeps that decision in the committed job itself.
+     */
+    private JobSpec pinToCurrentNodes(JobSpec spec) {
+        List<String> ids = sc.state().nodesSorted().stream().filter(n -> n.schedulable()).map(n -> Long.toString(n.id())).toList();
+        if (ids.isEmpty()) throw new ApiException(409, "NO_ELIGIBLE_NODES", "no eligible node is ready to run job " + spec.id());
+        List<io.muster.types.job.Constraint> cs = new ArrayList<>(spec.constraints());
+        cs.add(io.muster.types.job.Constraint.of("node.id", "in", String.join(",", ids)));
+        return spec.withConstraints(cs);
     }
 
     private void list(RoutingContext ctx) {
