@@ -89,8 +89,8 @@ public final class JobApi implements Routes {
         register(ctx, spec);
     }
 
-    private void register(RoutingContext ctx, JobSpec spec) {
-        if (spec.type() == io.muster.types.job.JobType.SYSBATCH) spec = pinToCurrentNodes(spec);
+    private void register(RoutingContext ctx, JobSpec submitted) {
+        JobSpec spec = submitted.type() == io.muster.types.job.JobType.SYSBATCH ? pinToCurrentNodes(submitted) : submitted;
         byte[] json = JobSpecJson.toJson(spec);
         sc.proposer().propose(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId(spec.id())
                 .setSpecJson(ByteString.copyFrom(json)).setSubmittedUnixMs(sc.clock().millis()).setMaxPendingJobs(sc.config().maxPendingJobs())))
