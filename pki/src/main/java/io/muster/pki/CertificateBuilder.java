@@ -3,6 +3,7 @@ package io.muster.pki;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
@@ -65,7 +66,7 @@ final class CertificateBuilder {
         return this;
     }
 
-    X509Certificate sign(java.security.PrivateKey issuerKey) {
+    X509Certificate sign(PrivateKey issuerKey) {
         try {
             return new JcaX509CertificateConverter().getCertificate(builder.build(Signing.signer(issuerKey)));
         } catch (CertificateException e) {
