@@ -1,0 +1,453 @@
+package io.muster.worker.alloc;
+
+import io.muster.proto.AllocState;
+import io.muster.worker.driver.DriverAvailability;
+import io.muster.worker.driver.OutputBuffer;
+import io.muster.worker.driver.TaskDriver;
+import io.muster.worker.driver.TaskHandle;
+import io.muster.worker.driver.TaskRequest;
+import io.muster.worker.driver.TaskResult;
+import io.muster.worker.state.WorkerState.StatusRecord;
+import io.muster.worker.state.WorkerState.TaskRecord;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one allocation: all tasks of its group side by side, each with the group's restart policy, and reports the
+ * allocation's status (pending, running, then complete, failed or stopped) to a {@link Listener}.
+ *
+ * <p>Everything runs on virtual threads: one for the allocation, one per task. A task that fails for good stops its
+ * siblings and fails the allocation. {@link #stop} (the server deleted the allocation) stops the tasks with the grace
+ * period and ends in {@code stopped}. {@link #detach} (the worker is shutting down) leaves the tasks running and
+ * reports nothing, so that the next worker process re-attaches to them through {@link TaskDriver#recover}.
+ */
+public final class AllocRunner {
+    private static final Logger log = LoggerFactory.getLogger(AllocRunner.class);
+
+    /** Receives the runner's changes; called from the runner's threads, never while the runner holds a lock the
+     *  listener could be waiting for. */
+    public interface Listener {
+        void statusChanged(String allocId, StatusRecord status);
+
+        void taskChanged(String allocId, TaskRecord task);
+    }
+
+    private enum StopCause { SERVER, DEADLINE, SIBLING_FAILED }
+
+    private enum Kind { COMPLETE, FAILED, STOPPED, DETACHED }
+
+    private record Outcome(String task, Kind kind, TaskResult result, int restarts) {}
+
+    /** One task of the group. Its lock orders "start a run" against "stop", so no run starts after a stop. */
+    private static final class Slot {
+        final GroupSpec.Task task;
+        final String key;
+        final TaskRecord recovered;
+        final ReentrantLock lock = new ReentrantLock();
+        volatile TaskHandle handle;
+        volatile int restarts;
+
+        Slot(GroupSpec.Task task, String key, TaskRecord recovered) {
+            this.task = task;
+            this.key = key;
+            this.recovered = recovered;
+            this.restarts = recovered != null ? recovered.restarts() : 0;
+        }
+    }
+
+    private final Assignment assignment;
+    private final GroupSpec spec;
+    private final String specError;
+    private final RestartPolicy policy;
+    private final RunnerContext ctx;
+    private final Listener listener;
+    private final List<Slot> slots = new ArrayList<>();
+    private final CountDownLatch stopLatch = new CountDownLatch(1);
+    private final AtomicReference<StopCause> stopCause = new AtomicReference<>();
+    private volatile String stopMessage = "";
+    private volatile boolean detached;
+    private final ReentrantLock statusLock = new ReentrantLock();
+    private StatusRecord status;
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    /**
+     * @param status the last known status (null for a new allocation)
+     * @param recoveredTasks tasks an earlier worker process started, to re-attach to instead of starting again
+     */
+    public AllocRunner(Assignment assignment, StatusRecord status, List<TaskRecord> recoveredTasks, RunnerContext ctx,
+                       Listener listener) {
+        this.assignment = assignment;
+        this.ctx = ctx;
+        this.listener = listener;
+        this.status = status;
+        GroupSpec parsed = null;
+        String error = null;
+        try {
+            parsed = GroupSpec.parse(assignment.groupSpecJson().getBytes(StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            error = e.getMessage();
+        }
+        this.spec = parsed;
+        this.specError = error;
+        this.policy = RestartPolicy.of(parsed != null ? parsed.restart() : null, assignment.runsToCompletion());
+        if (parsed != null) {
+            Map<String, TaskRecord> byName = new LinkedHashMap<>();
+            recoveredTasks.forEach(t -> byName.put(t.name(), t));
+            for (GroupSpec.Task task : parsed.tasks()) {
+                slots.add(new Slot(task, assignment.taskKey(parsed, task.name()), byName.get(task.name())));
+            }
+        }
+    }
+
+    public String allocId() {
+        return assignment.id();
+    }
+
+    /** Starts the allocation's thread; returns at once. */
+    public void start() {
+        Thread.ofVirtual().name("alloc-" + assignment.id()).start(this::run);
+    }
+
+    /** Stops the tasks (grace period, then kill) and reports {@code stopped}. Returns at once. */
+    public void stop(String reason) {
+        requestStop(StopCause.SERVER, reason);
+    }
+
+    /** The worker is shutting down: stop supervising, leave the tasks running, report nothing more. */
+    public void detach() {
+        detached = true;
+        stopLatch.countDown();
+    }
+
+    /** Completes when the runner has nothing left to do (terminal status reported, or detached). */
+    public CompletableFuture<Void> done() {
+        return done.copy();
+    }
+
+    /** The tasks' recent output, by task name (tasks that never started are missing). */
+    public Map<String, OutputBuffer> outputs() {
+        Map<String, OutputBuffer> out = new LinkedHashMap<>();
+        for (Slot slot : slots) {
+            TaskHandle h = slot.handle;
+            if (h != null) {
+                out.put(slot.task.name(), h.output());
+            }
+        }
+        return out;
+    }
+
+    private void run() {
+        try {
+            StatusRecord terminal = execute();
+            if (terminal != null) {
+                publish(terminal);
+                log.info("alloc {}: {} ({})", assignment.id(), stateName(terminal.state()), terminal.message());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("alloc {}: worker error while running it", assignment.id(), e);
+            publish(terminal(AllocState.ALLOC_FAILED, TaskResult.UNKNOWN_EXIT_CODE,
+                    "worker error while running the allocation: " + e));
+        } finally {
+            done.complete(null);
+        }
+    }
+
+    /** Runs the group to its end; returns the terminal status, or null when detached. */
+    private StatusRecord execute() throws InterruptedException {
+        if (status == null || AllocState.ALLOC_STATE_UNSPECIFIED.name().equals(status.state())) {
+            publish(new StatusRecord(AllocState.ALLOC_PENDING.name(), 0, "allocation received", 0, 0, 0));
+        }
+        if (specError != null) {
+            return terminal(AllocState.ALLOC_FAILED, TaskResult.UNKNOWN_EXIT_CODE, specError);
+        }
+        long deadline = assignment.jobDeadlineUnixMs();
+        if (deadline > 0 && ctx.clock().millis() >= deadline) {
+            return terminal(AllocState.ALLOC_FAILED, TaskResult.UNKNOWN_EXIT_CODE, "the job deadline "
+                    + Instant.ofEpochMilli(deadline) + " passed before the allocation could start");
+        }
+        for (Slot slot : slots) {
+            String problem = driverProblem(slot.task);
+            if (problem != null) {
+                return terminal(AllocState.ALLOC_FAILED, TaskResult.UNKNOWN_EXIT_CODE, problem);
+            }
+            try {
+                Files.createDirectories(ctx.allocRoot().resolve(slot.key));
+            } catch (IOException e) {
+                return terminal(AllocState.ALLOC_FAILED, TaskResult.UNKNOWN_EXIT_CODE,
+                        "cannot create the task directory " + ctx.allocRoot().resolve(slot.key) + ": " + e.getMessage());
+            }
+        }
+        if (deadline > 0) {
+            Thread.ofVirtual().name("deadline-" + assignment.id()).start(() -> watchDeadline(deadline));
+        }
+        LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
+        for (Slot slot : slots) {
+            Thread.ofVirtual().name("task-" + slot.key).start(() -> outcomes.add(runTaskSafely(slot)));
+        }
+        List<Outcome> all = new ArrayList<>();
+        Outcome firstFailure = null;
+        while (all.size() < slots.size()) {
+            Outcome o = outcomes.take();
+            all.add(o);
+            if (o.kind() == Kind.FAILED && firstFailure == null) {
+                firstFailure = o;
+                if (slots.size() > 1) {
+                    requestStop(StopCause.SIBLING_FAILED, "task " + o.task() + " failed");
+                }
+            }
+        }
+        return conclude(all, firstFailure);
+    }
+
+    private StatusRecord conclude(List<Outcome> all, Outcome firstFailure) {
+        if (detached || all.stream().anyMatch(o -> o.kind() == Kind.DETACHED)) {
+            return null;
+        }
+        StopCause cause = stopCause.get();
+        if (cause == StopCause.SERVER) {
+            return terminal(AllocState.ALLOC_STOPPED, exitCodeOf(all.get(0).result(), 0), "stopped: " + stopMessage);
+        }
+        if (cause == StopCause.DEADLINE) {
+            return terminal(AllocState.ALLOC_FAILED, TaskResult.UNKNOWN_EXIT_CODE, "the job deadline "
+                    + Instant.ofEpochMilli(assignment.jobDeadlineUnixMs()) + " passed; tasks were stopped");
+        }
+        if (firstFailure != null) {
+            TaskResult r = firstFailure.result();
+            return terminal(AllocState.ALLOC_FAILED, exitCodeOf(r, TaskResult.UNKNOWN_EXIT_CODE),
+                    "task " + firstFailure.task() + ": " + (r != null ? r.message() : "failed") + restartNote(firstFailure.restarts()));
+        }
+        String message = slots.size() == 1
+                ? "task " + all.get(0).task() + ": " + all.get(0).result().message()
+                : "all " + slots.size() + " tasks completed";
+        return terminal(AllocState.ALLOC_COMPLETE, 0, message);
+    }
+
+    private Outcome runTaskSafely(Slot slot) {
+        try {
+            return runTask(slot);
+        } catch (RuntimeException e) {
+            log.error("alloc {}: task {} supervision failed", assignment.id(), slot.task.name(), e);
+            return new Outcome(slot.task.name(), detached ? Kind.DETACHED : Kind.FAILED, null, slot.restarts);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Outcome(slot.task.name(), Kind.DETACHED, null, slot.restarts);
+        }
+    }
+
+    private Outcome runTask(Slot slot) throws InterruptedException {
+        TaskDriver driver = ctx.drivers().get(slot.task.driver());
+        String name = slot.task.name();
+        boolean recover = slot.recovered != null;
+        TaskResult last = null;
+        while (true) {
+            TaskHandle handle;
+            slot.lock.lock();
+            try {
+                if (detached) {
+                    return new Outcome(name, Kind.DETACHED, last, slot.restarts);
+                }
+                if (stopCause.get() != null) {
+                    return new Outcome(name, Kind.STOPPED, last, slot.restarts);
+                }
+                handle = recover ? driver.recover(slot.key).orElse(null) : null;
+                if (handle != null) {
+                    log.info("alloc {}: task {} re-attached ({} {})", assignment.id(), name, driver.name(), handle.taskId());
+                } else {
+                    handle = driver.start(request(slot));
+                }
+                slot.handle = handle;
+            } catch (IllegalStateException e) {
+                // The driver was closed under us: the worker is shutting down.
+                return new Outcome(name, Kind.DETACHED, last, slot.restarts);
+            } finally {
+                slot.lock.unlock();
+            }
+            recover = false;
+            listener.taskChanged(assignment.id(), new TaskRecord(name, driver.name(), slot.key, handle.taskId(), slot.restarts));
+            TaskResult early = handle.result().getNow(null);
+            if (early == null || (!early.failedToStart() && early.outcome() != TaskResult.Outcome.LOST)) {
+                markRunning();
+            }
+            TaskResult result = await(handle);
+            last = result;
+            if (detached || result.outcome() == TaskResult.Outcome.DETACHED) {
+                return new Outcome(name, Kind.DETACHED, result, slot.restarts);
+            }
+            if (stopCause.get() != null) {
+                return new Outcome(name, Kind.STOPPED, result, slot.restarts);
+            }
+            switch (policy.decide(result, slot.restarts, assignment.runsToCompletion())) {
+                case RestartPolicy.Decision.Finish finish -> {
+                    return new Outcome(name, finish.success() ? Kind.COMPLETE : Kind.FAILED, result, slot.restarts);
+                }
+                case RestartPolicy.Decision.Restart restart -> {
+                    slot.restarts++;
+                    listener.taskChanged(assignment.id(),
+                            new TaskRecord(name, driver.name(), slot.key, handle.taskId(), slot.restarts));
+                    noteRestart(name, result, restart.after(), slot.restarts);
+                    stopLatch.await(restart.after().toMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+        }
+    }
+
+    private TaskResult await(TaskHandle handle) throws InterruptedException {
+        try {
+            return handle.result().get();
+        } catch (ExecutionException e) {
+            Instant now = Instant.now();
+            return new TaskResult(TaskResult.Outcome.LOST, TaskResult.UNKNOWN_EXIT_CODE,
+                    "driver error: " + e.getCause(), now, now);
+        }
+    }
+
+    private TaskRequest request(Slot slot) {
+        GroupSpec.Task task = slot.task;
+        Map<String, String> env = new LinkedHashMap<>(task.env());
+        // Set last so that a job cannot spoof them.
+        env.put("MUSTER_ALLOC_ID", assignment.id());
+        env.put("MUSTER_JOB_ID", assignment.jobId());
+        env.put("MUSTER_NODE_ID", Long.toString(ctx.nodeId()));
+        env.put("MUSTER_ALLOC_INDEX", Integer.toString(assignment.index()));
+        env.put("MUSTER_GROUP", assignment.group());
+        env.put("MUSTER_TASK", task.name());
+        return TaskRequest.builder(slot.key)
+                .jobId(assignment.jobId())
+                .group(assignment.group())
+                .taskName(task.name())
+                .command(task.command())
+                .args(task.args())
+                .image(task.image())
+                .env(env)
+                .workDir(ctx.allocRoot().resolve(slot.key))
+                .cpu(Math.max(0, task.resources().cpu()))
+                .memoryMb(Math.max(0, task.resources().memory()))
+                .timeout(task.timeoutDuration())
+                .network(task.network())
+                .killGrace(ctx.stopGrace())
+                .build();
+    }
+
+    private String driverProblem(GroupSpec.Task task) {
+        if (!ctx.drivers().containsKey(task.driver())) {
+            return "task " + task.name() + " needs the '" + task.driver() + "' driver, which this worker does not have"
+                    + " (it has " + ctx.drivers().keySet() + ")";
+        }
+        DriverAvailability availability = ctx.availability().get(task.driver());
+        if (availability != null && !availability.usable()) {
+            return "task " + task.name() + ": the '" + task.driver() + "' driver is not usable on this node: "
+                    + availability.detail();
+        }
+        return null;
+    }
+
+    private void watchDeadline(long deadlineUnixMs) {
+        try {
+            long wait = deadlineUnixMs - ctx.clock().millis();
+            if (wait > 0 && stopLatch.await(wait, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            return;
+        }
+        log.info("alloc {}: job deadline {} reached, stopping its tasks", assignment.id(), Instant.ofEpochMilli(deadlineUnixMs));
+        requestStop(StopCause.DEADLINE, "job deadline reached");
+    }
+
+    private void requestStop(StopCause cause, String message) {
+        if (stopCause.compareAndSet(null, cause)) {
+            stopMessage = message;
+        }
+        stopLatch.countDown();
+        for (Slot slot : slots) {
+            slot.lock.lock();
+            try {
+                TaskHandle h = slot.handle;
+                if (h != null) {
+                    h.stop(ctx.stopGrace());
+                }
+            } finally {
+                slot.lock.unlock();
+            }
+        }
+    }
+
+    private void markRunning() {
+        statusLock.lock();
+        try {
+            if (status != null && AllocState.ALLOC_PENDING.name().equals(status.state())) {
+                publish(new StatusRecord(AllocState.ALLOC_RUNNING.name(), 0, "running", ctx.clock().millis(), 0,
+                        totalRestarts()));
+            }
+        } finally {
+            statusLock.unlock();
+        }
+    }
+
+    private void noteRestart(String task, TaskResult result, Duration after, int restarts) {
+        String attempts = policy.keepRestarting() && restarts > policy.attempts()
+                ? "restart " + restarts + ", every " + after.toSeconds() + "s from now on"
+                : "restart " + restarts + " of " + policy.attempts();
+        log.info("alloc {}: task {} ended ({}); {} in {}s", assignment.id(), task, result.message(), attempts, after.toSeconds());
+        statusLock.lock();
+        try {
+            StatusRecord s = status;
+            publish(new StatusRecord(s.state(), exitCodeOf(result, TaskResult.UNKNOWN_EXIT_CODE),
+                    "task " + task + ": " + result.message() + "; " + attempts + " in " + after.toSeconds() + "s",
+                    s.startedUnixMs(), 0, totalRestarts()));
+        } finally {
+            statusLock.unlock();
+        }
+    }
+
+    private StatusRecord terminal(AllocState state, int exitCode, String message) {
+        StatusRecord s = status;
+        long started = s != null ? s.startedUnixMs() : 0;
+        return new StatusRecord(state.name(), exitCode, message, started, ctx.clock().millis(), totalRestarts());
+    }
+
+    /** Records and forwards a status; the lock keeps concurrent tasks' updates in order. */
+    private void publish(StatusRecord next) {
+        statusLock.lock();
+        try {
+            status = next;
+            listener.statusChanged(assignment.id(), next);
+        } finally {
+            statusLock.unlock();
+        }
+    }
+
+    private int totalRestarts() {
+        return slots.stream().mapToInt(s -> s.restarts).sum();
+    }
+
+    private static int exitCodeOf(TaskResult result, int fallback) {
+        return result != null ? result.exitCode() : fallback;
+    }
+
+    private static String restartNote(int restarts) {
+        return restarts == 0 ? "" : " (after " + restarts + (restarts == 1 ? " restart)" : " restarts)");
+    }
+
+    private static String stateName(String protoName) {
+        return protoName.startsWith("ALLOC_") ? protoName.substring(6).toLowerCase() : protoName;
+    }
+}

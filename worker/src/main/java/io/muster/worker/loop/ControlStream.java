@@ -1,0 +1,169 @@
+package io.muster.worker.loop;
+
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.muster.proto.ControlReply;
+import io.muster.proto.ControlRequest;
+import io.muster.proto.LogsReply;
+import io.muster.proto.LogsRequest;
+import io.muster.worker.alloc.Allocations;
+import io.muster.worker.rpc.Backoff;
+import io.muster.worker.rpc.RpcErrors;
+import io.muster.worker.rpc.Session;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code Control} stream: opened on the session's current server, first message {@code hello_node_id}, then it
+ * answers what servers ask over it (task logs). It follows the session: when the session moves to another server or
+ * gets a new certificate, the stream is reopened there; when the stream breaks, it is reopened with backoff.
+ */
+public final class ControlStream implements Session.Listener, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ControlStream.class);
+
+    private final Session session;
+    private final Allocations allocations;
+    private final long nodeId;
+    private final ScheduledExecutorService timer;
+    private final Backoff backoff;
+    /** Log requests read files and copy buffers: kept off gRPC's threads. */
+    private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
+    private long generation;
+    private ClientCallStreamObserver<ControlReply> requests;
+    private boolean closed;
+
+    public ControlStream(Session session, Allocations allocations, long nodeId, ScheduledExecutorService timer,
+                         Backoff backoff) {
+        this.session = session;
+        this.allocations = allocations;
+        this.nodeId = nodeId;
+        this.timer = timer;
+        this.backoff = backoff;
+    }
+
+    public synchronized void start() {
+        open();
+    }
+
+    @Override
+    public void leaseChanged() {
+        synchronized (this) {
+            backoff.reset();
+            open();
+        }
+    }
+
+    /** Replaces the current stream (if any) with a new one on the session's current lease. */
+    private synchronized void open() {
+        if (closed) {
+            return;
+        }
+        long gen = ++generation; // first, so the old stream's cancellation callback is recognised as stale
+        cancelCurrent("reopening");
+        Session.Lease lease;
+        try {
+            lease = session.current();
+        } catch (IllegalStateException sessionClosed) {
+            return;
+        }
+        lease.async().control(new ClientResponseObserver<ControlReply, ControlRequest>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<ControlReply> stream) {
+                synchronized (ControlStream.this) {
+                    if (gen == generation) {
+                        requests = stream;
+                    }
+                }
+            }
+
+            @Override
+            public void onNext(ControlRequest request) {
+                synchronized (ControlStream.this) {
+                    backoff.reset(); // the stream demonstrably works
+                }
+                handlers.execute(() -> handle(gen, request));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                ended(gen, lease, RpcErrors.describe(t));
+            }
+
+            @Override
+            public void onCompleted() {
+                ended(gen, lease, "closed by the server");
+            }
+        });
+        send(gen, ControlReply.newBuilder().setHelloNodeId(nodeId).build());
+        log.debug("control stream opened to {}", lease.server());
+    }
+
+    private void handle(long gen, ControlRequest request) {
+        switch (request.getKindCase()) {
+            case LOGS -> {
+                LogsRequest logs = request.getLogs();
+                LogsReply reply;
+                if (logs.getNodeId() != 0 && logs.getNodeId() != nodeId) {
+                    reply = LogsReply.newBuilder().setAllocId(logs.getAllocId()).setFound(false)
+                            .setError("logs request for node " + logs.getNodeId() + " reached node " + nodeId).build();
+                } else {
+                    reply = allocations.logs(logs.getAllocId(), (int) Math.min(Integer.MAX_VALUE, logs.getMaxBytes()));
+                }
+                send(gen, ControlReply.newBuilder().setRequestId(request.getRequestId()).setLogs(reply).build());
+            }
+            case KIND_NOT_SET -> log.warn("control request {} is of a kind this worker does not know; is the worker"
+                    + " older than the server?", request.getRequestId());
+        }
+    }
+
+    private synchronized void send(long gen, ControlReply reply) {
+        if (gen != generation || requests == null) {
+            return; // that stream is gone; the server will ask again on the new one
+        }
+        try {
+            requests.onNext(reply);
+        } catch (RuntimeException e) {
+            log.debug("control stream send failed: {}", e.toString());
+        }
+    }
+
+    private void ended(long gen, Session.Lease lease, String reason) {
+        synchronized (this) {
+            if (closed || gen != generation) {
+                return;
+            }
+            requests = null;
+            Duration wait = backoff.next();
+            log.info("control stream to {} ended ({}); reopening in {} ms", lease.server(), reason, wait.toMillis());
+            timer.schedule(() -> {
+                synchronized (ControlStream.this) {
+                    if (gen == generation) {
+                        open();
+                    }
+                }
+            }, wait.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void cancelCurrent(String why) {
+        if (requests != null) {
+            requests.cancel(why, null);
+            requests = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            generation++;
+            cancelCurrent("worker shutting down");
+        }
+        handlers.shutdownNow();
+    }
+}

@@ -1,0 +1,139 @@
+package io.muster.worker.loop;
+
+import io.grpc.StatusRuntimeException;
+import io.muster.proto.StatusAck;
+import io.muster.proto.StatusReport;
+import io.muster.worker.alloc.Allocations;
+import io.muster.worker.rpc.Backoff;
+import io.muster.worker.rpc.RpcErrors;
+import io.muster.worker.rpc.Session;
+import io.muster.worker.util.Waker;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends {@code ReportStatus}: the allocation statuses not yet acknowledged (resent until a server acknowledges
+ * them), resource use, the applied revision and {@code drain_complete}.
+ *
+ * <p>Timing: the next heartbeat is due at a random point in [0.5, 0.75] of the TTL the server returned, so workers
+ * never fall into lockstep and are always early. Status changes are reported sooner, batched for
+ * {@code batchDelay}. A failed report moves the session to another server and is retried within a few seconds:
+ * the TTL plus grace is the budget before the server marks the node down.
+ */
+public final class HeartbeatLoop implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(HeartbeatLoop.class);
+    private static final int DEFAULT_TTL_SECS = 10;
+
+    private final Session session;
+    private final Allocations allocations;
+    private final long nodeId;
+    private final Clock clock;
+    private final ResourceSampler resources;
+    private final Duration batchDelay;
+    private final Duration callTimeout;
+    private final Backoff retry;
+    private final RandomGenerator random;
+    private final Waker waker = new Waker();
+    /** When the oldest unreported change happened (nanoTime), 0 if none. */
+    private final AtomicLong changedAt = new AtomicLong();
+    private volatile int ttlSecs;
+    private String nodeState = "";
+
+    public HeartbeatLoop(Session session, Allocations allocations, long nodeId, Clock clock, ResourceSampler resources,
+                         int initialTtlSecs, Duration batchDelay, Duration callTimeout, Backoff retry, RandomGenerator random) {
+        this.session = session;
+        this.allocations = allocations;
+        this.nodeId = nodeId;
+        this.clock = clock;
+        this.resources = resources;
+        this.ttlSecs = initialTtlSecs > 0 ? initialTtlSecs : DEFAULT_TTL_SECS;
+        this.batchDelay = batchDelay;
+        this.callTimeout = callTimeout;
+        this.retry = retry;
+        this.random = random;
+    }
+
+    /** Something changed that the servers should hear about soon. */
+    public void nudge() {
+        changedAt.compareAndSet(0, System.nanoTime());
+        waker.wake();
+    }
+
+    public void close() {
+        waker.close();
+    }
+
+    public int ttlSecs() {
+        return ttlSecs;
+    }
+
+    @Override
+    public void run() {
+        long nextDue = System.nanoTime(); // the first report goes out at once: "this node is up"
+        long lastSent = 0;
+        boolean failing = false;
+        while (!waker.isClosed()) {
+            long now = System.nanoTime();
+            long due = nextDue;
+            long changed = changedAt.get();
+            // While failing, the retry backoff sets the pace; changes ride along with the next retry.
+            if (changed != 0 && !failing) {
+                due = Math.min(due, Math.max(changed + batchDelay.toNanos(), lastSent + batchDelay.toNanos()));
+            }
+            if (now < due) {
+                waker.await(Duration.ofNanos(due - now));
+                continue;
+            }
+            changedAt.set(0);
+            Allocations.Report report = allocations.pendingReport();
+            Session.Lease lease;
+            try {
+                lease = session.current();
+            } catch (IllegalStateException closed) {
+                return;
+            }
+            try {
+                StatusAck ack = lease.blocking()
+                        .withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                        .reportStatus(StatusReport.newBuilder()
+                                .setNodeId(nodeId)
+                                .addAllAllocations(report.statuses())
+                                .setResources(resources.sample(report.running()))
+                                .setAppliedRevision(allocations.lastRevision())
+                                .setDrainComplete(report.drainComplete())
+                                .setSentUnixMs(clock.millis())
+                                .build());
+                allocations.acknowledged(report);
+                retry.reset();
+                failing = false;
+                lastSent = System.nanoTime();
+                if (ack.getNextTtlSecs() > 0) {
+                    ttlSecs = ack.getNextTtlSecs();
+                }
+                nextDue = lastSent + (long) (ttlSecs * 1e9 * (0.5 + 0.25 * random.nextDouble()));
+                session.updateServers(ack.getServersList());
+                if (!Objects.equals(nodeState, ack.getNodeState()) && !ack.getNodeState().isEmpty()) {
+                    log.info("server {} reports this node as {}", lease.server(), ack.getNodeState());
+                    nodeState = ack.getNodeState();
+                }
+            } catch (StatusRuntimeException e) {
+                if (waker.isClosed()) {
+                    return;
+                }
+                String reason = RpcErrors.describe(e);
+                session.failover(lease, "heartbeat: " + reason);
+                failing = true;
+                Duration wait = retry.next();
+                log.warn("heartbeat to {} failed ({}); retrying with {} in {} ms", lease.server(), reason,
+                        session.currentServer(), wait.toMillis());
+                nextDue = System.nanoTime() + wait.toNanos();
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.muster.worker.loop;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.muster.proto.PollRequest;
+import io.muster.proto.PollResponse;
+import io.muster.worker.alloc.Allocations;
+import io.muster.worker.rpc.Backoff;
+import io.muster.worker.rpc.RpcErrors;
+import io.muster.worker.rpc.Session;
+import io.muster.worker.util.Waker;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Long-polls the current server for assignment events newer than the last applied revision and applies them in
+ * order. A failed poll moves the session to another server and backs off (full jitter); so does
+ * {@code FAILED_PRECONDITION}, which is how a server says it has not caught up with the worker's revision yet.
+ */
+public final class PollLoop implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
+    /** Extra time over max_wait before the worker gives up on an answer (a silently dead server). */
+    private static final Duration DEADLINE_SLACK = Duration.ofSeconds(15);
+    /** A poll answered faster than this with nothing in it means the server does not hold polls: pace ourselves. */
+    private static final Duration MIN_EMPTY_POLL = Duration.ofSeconds(1);
+
+    private final Session session;
+    private final Allocations allocations;
+    private final long nodeId;
+    private final int maxWaitSecs;
+    private final Backoff backoff;
+    private final Waker waker;
+
+    public PollLoop(Session session, Allocations allocations, long nodeId, int maxWaitSecs, Backoff backoff, Waker waker) {
+        this.session = session;
+        this.allocations = allocations;
+        this.nodeId = nodeId;
+        this.maxWaitSecs = maxWaitSecs;
+        this.backoff = backoff;
+        this.waker = waker;
+    }
+
+    @Override
+    public void run() {
+        while (!waker.isClosed()) {
+            Session.Lease lease;
+            try {
+                lease = session.current();
+            } catch (IllegalStateException closed) {
+                return;
+            }
+            long revision = allocations.lastRevision();
+            long started = System.nanoTime();
+            try {
+                PollResponse response = lease.blocking()
+                        .withDeadlineAfter(Duration.ofSeconds(maxWaitSecs).plus(DEADLINE_SLACK).toMillis(), TimeUnit.MILLISECONDS)
+                        .poll(PollRequest.newBuilder().setNodeId(nodeId).setLastRevision(revision)
+                                .setMaxWaitSecs(maxWaitSecs).build());
+                backoff.reset();
+                session.updateServers(response.getServersList());
+                if (response.getEventsCount() > 0 || response.getFullSnapshot()) {
+                    log.debug("poll from {}: {} events up to revision {}{}", lease.server(), response.getEventsCount(),
+                            response.getRevision(), response.getFullSnapshot() ? " (full snapshot)" : "");
+                }
+                allocations.apply(response);
+                boolean empty = response.getEventsCount() == 0 && !response.getFullSnapshot();
+                Duration took = Duration.ofNanos(System.nanoTime() - started);
+                if (empty && took.compareTo(MIN_EMPTY_POLL) < 0 && !waker.isClosed()) {
+                    waker.await(MIN_EMPTY_POLL.minus(took));
+                }
+            } catch (StatusRuntimeException e) {
+                if (waker.isClosed()) {
+                    return;
+                }
+                String reason = RpcErrors.describe(e);
+                if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
+                    log.info("server {} cannot serve revision {} yet ({}); trying another server", lease.server(),
+                            revision, reason);
+                }
+                session.failover(lease, "poll: " + reason);
+                waker.await(backoff.next());
+            } catch (RuntimeException e) {
+                if (waker.isClosed()) {
+                    return;
+                }
+                log.error("applying assignment events failed", e);
+                waker.await(backoff.next());
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.muster.worker.rpc;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.HashSet;
+import java.util.Set;
+
+/** Turns gRPC failures into messages an operator can act on. */
+public final class RpcErrors {
+    private RpcErrors() {}
+
+    /**
+     * {@code CODE: description}, plus the innermost cause when gRPC's own description is generic (a TLS refusal
+     * arrives as {@code UNAVAILABLE: io exception} with the trust manager's reason buried in the causes).
+     */
+    public static String describe(Throwable error) {
+        Status status = Status.fromThrowable(error);
+        StringBuilder text = new StringBuilder(status.getCode().name());
+        if (status.getDescription() != null && !status.getDescription().isBlank()) {
+            text.append(": ").append(status.getDescription());
+        }
+        String root = rootCause(error);
+        if (root != null && (status.getDescription() == null || !status.getDescription().contains(root))) {
+            text.append(" (").append(root).append(')');
+        }
+        return text.toString();
+    }
+
+    /** The server's own words: the status description, or the code when it gave none. */
+    public static String serverMessage(StatusRuntimeException error) {
+        String description = error.getStatus().getDescription();
+        return description == null || description.isBlank() ? error.getStatus().getCode().name() : description;
+    }
+
+    /** True if the TLS handshake failed because the server's certificate was not trusted. */
+    public static boolean isTrustFailure(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException
+                    || t instanceof javax.net.ssl.SSLHandshakeException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootCause(Throwable error) {
+        Throwable root = null;
+        Set<Throwable> seen = new HashSet<>();
+        for (Throwable t = error.getCause(); t != null && seen.add(t); t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                root = t;
+            }
+        }
+        return root == null ? null : root.getMessage();
+    }
+
+    public static Status.Code code(Throwable error) {
+        return Status.fromThrowable(error).getCode();
+    }
+}
