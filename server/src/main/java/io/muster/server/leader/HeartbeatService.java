@@ -136,7 +136,9 @@ public final class HeartbeatService implements LeaderServices {
             committed = CompletableFuture.allOf(committed, stateDone);
         }
         if (r.getDrainComplete() && "draining".equals(node.drain())) {
-            proposer.propose(Command.newBuilder().setSetNodeDrain(SetNodeDrain.newBuilder().setNodeId(nodeId).setComplete(true)));
+            // After this report's statuses are committed, so the drain never completes ahead of them.
+            committed = committed.thenCompose(v -> proposer.propose(Command.newBuilder()
+                    .setSetNodeDrain(SetNodeDrain.newBuilder().setNodeId(nodeId).setComplete(true)))).thenApply(res -> null);
         }
         String stateName = node.state();
         return committed.thenApply(v -> StatusAck.newBuilder().setNextTtlSecs(ttl).setGraceSecs(policy.graceSecs())
