@@ -243,8 +243,7 @@ public final class MusterClient implements AutoCloseable {
         }
         String text = r.text().strip();
         if (text.length() > 200) text = text.substring(0, 200) + "...";
-        return new MusterApiException(r.status(), "HTTP_" + r.status(), "HTTP " + r.status() + " from " + r.uri().getPath()
-                + (text.isEmpty() ? "" : ": " + text));
+        return new MusterApiException(r.status(), "", "unexpected answer from " + r.uri().getPath() + (text.isEmpty() ? "" : ": " + text));
     }
 
     public JsonNode get(String pathAndQuery) {

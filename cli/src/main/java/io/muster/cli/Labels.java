@@ -7,13 +7,17 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * {@code k=v,k2=v2} into a map, with the same key and value rules the join tokens enforce, so a bad label is a
- * usage error here rather than a rejected token later.
+ * Labels given as {@code k=v,k2=v2}, with the key and value rules join tokens enforce, so a bad label is a usage
+ * error here rather than a rejected token later. (A record rather than a Map option: picocli would split a Map
+ * option's key=value itself and bypass these checks.)
  */
-public final class Labels implements ITypeConverter<Map<String, String>> {
-    @Override
-    public Map<String, String> convert(String text) {
-        return parse(text);
+public record Labels(Map<String, String> map) {
+
+    public static final class Converter implements ITypeConverter<Labels> {
+        @Override
+        public Labels convert(String text) {
+            return new Labels(parse(text));
+        }
     }
 
     public static Map<String, String> parse(String text) {

@@ -24,14 +24,14 @@ final class NodeCommand {
     int generateWorkerToken(
             @Option(names = "--valid-for", paramLabel = "SECS", defaultValue = "86400", description = "Lifetime in seconds (default ${DEFAULT-VALUE}).") long validFor,
             @Option(names = "--max-uses", paramLabel = "N", defaultValue = "1", description = "How many workers may join with it; 0 = unlimited (default ${DEFAULT-VALUE}).") int maxUses,
-            @Option(names = "--labels", paramLabel = "k=v,...", converter = Labels.class,
-                    description = "Labels the joining workers may carry (any, when absent).") Map<String, String> labels,
+            @Option(names = "--labels", paramLabel = "k=v,...", converter = Labels.Converter.class,
+                    description = "Labels the joining workers may carry (any, when absent).") Labels labels,
             @Option(names = "--description", paramLabel = "TEXT", description = "A note shown by 'node tokens list'.") String description,
             @Option(names = "--print-join-command", description = "Print the 'muster worker ...' command line that joins with this token.") boolean printJoin) {
         Cli cli = Cli.of(spec);
         if (validFor < 1) throw cli.usage("--valid-for: must be at least 1 second");
         if (maxUses < 0) throw cli.usage("--max-uses: must be >= 0 (0 = unlimited)");
-        IssuedToken t = cli.client().createNodeToken(validFor, maxUses, labels == null ? Map.of() : labels, description);
+        IssuedToken t = cli.client().createNodeToken(validFor, maxUses, labels == null ? Map.of() : labels.map(), description);
         if (cli.json()) return cli.printJson(t.json());
         if (printJoin) {
             if (t.joinCommand() == null || t.joinCommand().isBlank()) throw new CliFailure("the server returned no join command for token " + t.tokenId());

@@ -41,8 +41,8 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--identity-dir", paramLabel = "D", description = "Where cert.pem, key.pem and ca.pem live (default <data-dir>/worker/identity).")
     Path identityDir;
 
-    @Option(names = "--labels", paramLabel = "k=v,...", converter = Labels.class, description = "Node labels.")
-    Map<String, String> labels;
+    @Option(names = "--labels", paramLabel = "k=v,...", converter = Labels.Converter.class, description = "Node labels.")
+    Labels labels;
 
     @Option(names = "--data-dir", paramLabel = "D", description = "State directory (default /var/lib/muster).")
     Path dataDir;
@@ -84,7 +84,7 @@ final class WorkerCommand implements Callable<Integer> {
         Path data = dataDir != null ? dataDir : base.dataDir();
         Path identity = identityDir != null ? identityDir : base.identityDir();
         Map<String, String> mergedLabels = new LinkedHashMap<>(base.labels());
-        if (labels != null) mergedLabels.putAll(labels);
+        if (labels != null) mergedLabels.putAll(labels.map());
         String tok = token != null ? token : tokenFile != null ? null : base.token();
         Path tokFile = tokenFile != null ? tokenFile : token != null ? null : base.tokenFile();
         boolean enrolled = Files.isRegularFile(identity.resolve("cert.pem"));
