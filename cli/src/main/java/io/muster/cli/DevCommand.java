@@ -67,7 +67,7 @@ final class DevCommand implements Callable<Integer> {
             throw new CliFailure("dev startup failed: " + Daemons.rootMessage(e), e);
         }
         String api = "http://127.0.0.1:" + apiPort;
-        String addr = apiPort == 3669 ? "" : " -a " + api;
+        String addr = self(cli) + (apiPort == 3669 ? "" : " -a " + api);
         cli.out.println("""
                 Muster dev agent is running.
                   API:        %s
@@ -76,10 +76,10 @@ final class DevCommand implements Callable<Integer> {
                   Data dir:   %s
 
                 Try:
-                  muster%s cluster status
-                  muster%s node list
-                  muster%s job run -t all --wait -- echo hello
-                  muster%s job list
+                  %s cluster status
+                  %s node list
+                  %s job run -t all --wait -- echo hello
+                  %s job list
 
                 Press Ctrl-C to stop.""".formatted(api, api, workerLine, dir, addr, addr, addr, addr));
         cli.out.flush();
@@ -97,6 +97,12 @@ final class DevCommand implements Callable<Integer> {
         worker.set(WorkerLauncher.start(new WorkerConfig(dir.resolve("worker"), List.of(new HostPort("127.0.0.1", grpcPort)), token, null,
                 dir.resolve("worker/identity"), Map.of())));
         return "embedded, state in " + dir.resolve("worker");
+    }
+
+    /** "bin/muster" when run by the script from the checkout root (as the README does), else "muster". */
+    private static String self(Cli cli) {
+        String home = cli.env("MUSTER_HOME");
+        return home != null && Path.of(home).toAbsolutePath().normalize().equals(Path.of("").toAbsolutePath()) ? "bin/muster" : "muster";
     }
 
     private static void stop(WorkerLauncher.Running worker, MusterServer server) {

@@ -38,7 +38,7 @@ final class OptionalCommands {
         return problems;
     }
 
-    private static boolean add(CommandLine parent, String name, String className, List<String> problems) {
+    static boolean add(CommandLine parent, String name, String className, List<String> problems) {
         Class<?> c;
         try {
             c = Class.forName(className);

@@ -38,8 +38,12 @@ final class WorkerLauncher {
     private WorkerLauncher() {}
 
     static boolean available() {
+        return available(DAEMON_CLASS);
+    }
+
+    static boolean available(String className) {
         try {
-            Class.forName(DAEMON_CLASS);
+            Class.forName(className);
             return true;
         } catch (ClassNotFoundException e) {
             return false;
@@ -47,13 +51,17 @@ final class WorkerLauncher {
     }
 
     static Running start(WorkerConfig config) throws Exception {
+        return start(DAEMON_CLASS, config);
+    }
+
+    static Running start(String className, WorkerConfig config) throws Exception {
         Class<?> daemonClass;
         try {
-            daemonClass = Class.forName(DAEMON_CLASS);
+            daemonClass = Class.forName(className);
         } catch (ClassNotFoundException e) {
-            throw new CliFailure("this build has no worker daemon (" + DAEMON_CLASS + " is missing)");
+            throw new CliFailure("this build has no worker daemon (" + className + " is missing)");
         }
-        Class<?> optionsClass = Class.forName(DAEMON_CLASS + "$Options");
+        Class<?> optionsClass = Class.forName(className + "$Options");
         try {
             Object options = optionsClass.getMethod("defaults").invoke(null);
             Object daemon = daemonClass.getConstructor(WorkerConfig.class, optionsClass).newInstance(config, options);
