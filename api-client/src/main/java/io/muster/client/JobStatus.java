@@ -15,10 +15,19 @@ public record JobStatus(String id, String type, long version, String status, Lis
     private static final Set<String> TERMINAL_JOB = Set.of("complete", "failed", "stopped");
     private static final Set<String> SETTLED_ALLOC = Set.of("running", "complete", "failed", "lost", "stopped");
 
-    public record Allocation(String id, String nodeId, String status, Integer exitCode, String group, Integer index, String message) {
+    /**
+     * One allocation. {@code desired} is "run" or "stop" (null if the server did not say); {@code attempt} counts
+     * reschedules of the same slot (group and index).
+     */
+    public record Allocation(String id, String nodeId, String status, Integer exitCode, String group, Integer index, String message,
+                             String desired, int attempt) {
         static Allocation from(JsonNode n) {
             return new Allocation(J.str(n, "id"), J.str(n, "node_id"), J.str(n, "status"), J.intOrNull(n, "exit_code"), J.str(n, "group"),
-                    J.intOrNull(n, "index"), J.str(n, "message"));
+                    J.intOrNull(n, "index"), J.str(n, "message"), J.str(n, "desired"), (int) J.lng(n, "attempt", 0));
+        }
+
+        String slot() {
+            return group == null || index == null ? "alloc:" + id : group + "#" + index;
         }
     }
 
@@ -43,25 +52,40 @@ public record JobStatus(String id, String type, long version, String status, Lis
         return failures.stream().anyMatch(f -> f.unplaced() > 0);
     }
 
+    /**
+     * The newest allocation of each slot (group and index) that is meant to run: the list holds every version and
+     * every reschedule in creation order, and only the latest attempt says how a slot is doing.
+     */
+    public List<Allocation> latestPerSlot() {
+        Map<String, Allocation> latest = new LinkedHashMap<>();
+        for (Allocation a : allocations) if (a.desired() == null || "run".equals(a.desired())) latest.put(a.slot(), a);
+        return List.copyOf(latest.values());
+    }
+
     private boolean nothingPending() {
-        return allocations.stream().allMatch(a -> SETTLED_ALLOC.contains(a.status()));
+        return latestPerSlot().stream().allMatch(a -> SETTLED_ALLOC.contains(a.status()));
     }
 
     /**
-     * Nothing more will happen without outside change: the job itself ended; or (services) every allocation
-     * is running or dead; or some allocations could not be placed and none is still starting.
+     * Nothing more will happen without outside change: the job ended (batch jobs end complete or failed, any job
+     * can be stopped); or (services) every slot's allocation is running or dead; or some allocations could not
+     * be placed and none is still starting.
      */
     public boolean isTerminal() {
         if (TERMINAL_JOB.contains(status)) return true;
         if (hasPlacementFailures() && nothingPending()) return true;
-        return longRunning() && !allocations.isEmpty() && nothingPending();
+        return longRunning() && !latestPerSlot().isEmpty() && nothingPending();
     }
 
-    /** Every allocation succeeded (completed with exit 0, or running for services) and every one was placed. */
+    /**
+     * Every allocation succeeded and every one was placed. Batch: the server's "complete", which means each slot's
+     * final attempt completed. Services: each slot's allocation is running.
+     */
     public boolean succeeded() {
-        if (allocations.isEmpty() || hasPlacementFailures() || "failed".equals(status) || "stopped".equals(status)) return false;
-        if (longRunning()) return allocations.stream().allMatch(a -> "running".equals(a.status()));
-        return allocations.stream().allMatch(a -> "complete".equals(a.status()) && (a.exitCode() == null || a.exitCode() == 0));
+        if (hasPlacementFailures() || "failed".equals(status) || "stopped".equals(status) || allocations.isEmpty()) return false;
+        if (!longRunning()) return "complete".equals(status);
+        List<Allocation> latest = latestPerSlot();
+        return !latest.isEmpty() && latest.stream().allMatch(a -> "running".equals(a.status()));
     }
 
     /** Allocation count per status, in first-seen order. */

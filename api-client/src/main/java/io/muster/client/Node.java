@@ -7,10 +7,11 @@ import java.util.Map;
 
 /**
  * A worker node from {@code GET /v1/nodes} or {@code GET /v1/nodes/{id}}; {@code allocations} is filled only
- * by the latter. {@code state} is one of initializing, ready, draining, down, revoked.
+ * by the latter. {@code state} is one of initializing, ready, draining, down, revoked; {@code drain} is the
+ * drain state ("none", "draining", ...).
  */
 public record Node(String id, String state, boolean eligible, Map<String, String> labels, String os, String arch,
-                   String lastHeartbeat, Long ttlSecs, boolean drain, String hostname, List<String> drivers, Long cpuMhz,
+                   String lastHeartbeat, Long ttlSecs, String drain, String hostname, List<String> drivers, Long cpuMhz,
                    Long memoryMb, Integer allocs, List<Allocation> allocations, JsonNode json) {
 
     /** An allocation placed on this node. */
@@ -21,13 +22,23 @@ public record Node(String id, String state, boolean eligible, Map<String, String
     }
 
     public static Node from(JsonNode n) {
-        JsonNode drain = J.at(n, "drain");
         JsonNode allocs = J.at(n, "allocs");
         return new Node(J.str(n, "id"), J.str(n, "state"), J.bool(n, "eligible"), Map.copyOf(J.strMap(n, "labels")), J.str(n, "os"),
-                J.str(n, "arch"), J.str(n, "last_heartbeat"), J.lngOrNull(n, "ttl_secs"), drain.isObject() || J.bool(n, "drain"),
+                J.str(n, "arch"), J.str(n, "last_heartbeat"), J.lngOrNull(n, "ttl_secs"), drain(J.at(n, "drain")),
                 J.str(n, "hostname"), drivers(J.at(n, "drivers")), J.lngOrNull(n, "cpu_mhz"), J.lngOrNull(n, "memory_mb"),
                 allocs.isArray() ? Integer.valueOf(allocs.size()) : J.intOrNull(n, "allocs"),
                 List.copyOf(J.list(n, "allocations", Allocation::from)), n);
+    }
+
+    public boolean draining() {
+        return drain != null && !drain.equals("none");
+    }
+
+    /** Text as sent; a boolean or an object (older or richer servers) becomes "draining" or "none". */
+    private static String drain(JsonNode d) {
+        if (d.isBoolean()) return d.booleanValue() ? "draining" : "none";
+        if (d.isObject()) return "draining";
+        return d.isMissingNode() || d.isNull() || d.asText().isEmpty() ? null : d.asText();
     }
 
     /** Drivers come as a list of names or as a map of name to details; either way, the names. */

@@ -106,15 +106,16 @@ final class JobRunCommand implements Callable<Integer> {
             return "job " + s.id() + ": " + unplaced + " allocation(s) could not be placed (" + s.failures().stream()
                     .filter(f -> f.unplaced() > 0).map(JobCommand::failure).collect(Collectors.joining("; ")) + ")";
         }
-        if (s.allocations().isEmpty()) return "job " + s.id() + " is " + s.status() + " with no allocations";
+        if (s.allocations().isEmpty())
+            return "job " + s.id() + " is " + s.status() + " with no allocations (did the target or constraints match no worker?)";
         String want = s.longRunning() ? "running" : "complete";
-        List<JobStatus.Allocation> bad = s.allocations().stream()
-                .filter(a -> !want.equals(a.status()) || (!s.longRunning() && a.exitCode() != null && a.exitCode() != 0)).toList();
-        JobStatus.Allocation first = bad.isEmpty() ? s.allocations().getFirst() : bad.getFirst();
+        List<JobStatus.Allocation> latest = s.latestPerSlot();
+        List<JobStatus.Allocation> bad = latest.stream().filter(a -> !want.equals(a.status())).toList();
+        if (bad.isEmpty()) return "job " + s.id() + " is " + s.status();
+        JobStatus.Allocation first = bad.getFirst();
         String detail = "alloc " + first.id() + " " + first.status() + (first.exitCode() != null ? " with exit code " + first.exitCode() : "")
                 + (first.message() != null && !first.message().isBlank() ? ": " + first.message() : "");
-        return "job " + s.id() + " " + s.status() + ": " + bad.size() + " of " + s.allocations().size() + " allocation(s) did not succeed ("
-                + detail + ")";
+        return "job " + s.id() + " " + s.status() + ": " + bad.size() + " of " + latest.size() + " allocation(s) did not succeed (" + detail + ")";
     }
 
     private static void checkTarget(Cli cli, String t) {

@@ -54,7 +54,7 @@ final class NodeCommand {
         Instant now = Instant.now();
         Table t = new Table("ID", "HOSTNAME", "STATE", "ELIGIBLE", "DRAIN", "OS/ARCH", "ALLOCS", "LAST HEARTBEAT", "LABELS");
         for (Node n : nodes) {
-            t.row(n.id(), n.hostname(), n.state(), Fmt.yesNo(n.eligible()), Fmt.yesNo(n.drain()), n.os() + "/" + n.arch(), n.allocs(),
+            t.row(n.id(), n.hostname(), n.state(), Fmt.yesNo(n.eligible()), n.drain(), n.os() + "/" + n.arch(), n.allocs(),
                     Fmt.relative(n.lastHeartbeat(), now), Fmt.labels(n.labels()));
         }
         if (t.isEmpty()) cli.out.println("No worker nodes yet. Start one with the command from 'muster node generate-worker-token --print-join-command'.");
@@ -69,7 +69,7 @@ final class NodeCommand {
         if (cli.json()) return cli.printJson(n.json());
         Instant now = Instant.now();
         Table.details(cli.out, "ID", n.id(), "Hostname", n.hostname(), "State", n.state(), "Eligible", Fmt.yesNo(n.eligible()),
-                "Draining", Fmt.yesNo(n.drain()), "OS/Arch", n.os() + "/" + n.arch(), "Drivers", String.join(",", n.drivers()),
+                "Drain", n.drain(), "OS/Arch", n.os() + "/" + n.arch(), "Drivers", String.join(",", n.drivers()),
                 "CPU (MHz)", n.cpuMhz(), "Memory (MiB)", n.memoryMb(), "Labels", Fmt.labels(n.labels()),
                 "Last heartbeat", n.lastHeartbeat() == null ? null : Fmt.time(n.lastHeartbeat()) + " (" + Fmt.relative(n.lastHeartbeat(), now) + ")",
                 "Heartbeat TTL", n.ttlSecs() == null ? null : n.ttlSecs() + "s");

@@ -45,9 +45,15 @@ class JobCommandsTest {
                 .formatted(type, status, String.join(",", allocs));
     }
 
+    /** Allocation "aN" is slot N of group g. */
     static String alloc(String id, String status, Integer exit) {
+        return alloc(id, status, exit, "run", 0);
+    }
+
+    static String alloc(String id, String status, Integer exit, String desired, int attempt) {
         return """
-                {"id":"%s","node_id":"1001","status":"%s","exit_code":%s,"group":"g","index":0,"message":""}""".formatted(id, status, exit);
+                {"id":"%s","node_id":"1001","status":"%s","exit_code":%s,"group":"g","index":%s,"message":"","desired":"%s","attempt":%d}"""
+                .formatted(id, status, exit, id.substring(1), desired, attempt);
     }
 
     private Path spec(String name, String text) throws Exception {
@@ -84,6 +90,33 @@ class JobCommandsTest {
         Run r = Run.against(api, "job", "run", spec("hello.yml", SPEC).toString(), "--wait", "--poll-interval-ms", "20");
         assertEquals(1, r.code(), r::toString);
         assertEquals("Error: job hello failed: 1 of 1 allocation(s) did not succeed (alloc a1 failed with exit code 3)", r.errLine());
+    }
+
+    @Test
+    void aBatchSlotThatSucceedsOnRetryCounts() throws Exception {
+        api.ok("POST", "/v1/jobs", job("batch", "pending"));
+        api.ok("GET", "/v1/jobs/hello", job("batch", "running", alloc("a1", "failed", 1, "run", 0), alloc("a1", "pending", null, "run", 1)))
+                .ok("GET", "/v1/jobs/hello", job("batch", "complete", alloc("a1", "failed", 1, "run", 0), alloc("a1", "complete", 0, "run", 1)));
+        Run r = Run.against(api, "job", "run", spec("hello.yaml", SPEC).toString(), "--wait", "--poll-interval-ms", "20");
+        assertEquals(0, r.code(), r::toString);
+    }
+
+    @Test
+    void aServiceUpdateIgnoresTheOldVersionsAllocations() throws Exception {
+        api.ok("POST", "/v1/jobs", job("service", "running"));
+        api.ok("GET", "/v1/jobs/hello", job("service", "running", alloc("a1", "complete", 0, "stop", 0), alloc("a2", "stopped", null, "stop", 0),
+                alloc("a1", "running", null, "run", 0), alloc("a2", "running", null, "run", 0)));
+        Run r = Run.against(api, "job", "run", spec("svc.yaml", SPEC).toString(), "--wait", "--poll-interval-ms", "20");
+        assertEquals(0, r.code(), r::toString);
+    }
+
+    @Test
+    void aJobThatRanNowhereIsAFailure() throws Exception {
+        api.ok("POST", "/v1/jobs/oneshot", job("sysbatch", "complete"));
+        api.ok("GET", "/v1/jobs/hello", job("sysbatch", "complete"));
+        Run r = Run.against(api, "job", "run", "-t", "group:typo", "--wait", "--poll-interval-ms", "20", "--", "true");
+        assertEquals(1, r.code(), r::toString);
+        assertEquals("Error: job hello is complete with no allocations (did the target or constraints match no worker?)", r.errLine());
     }
 
     @Test
@@ -189,7 +222,7 @@ class JobCommandsTest {
         Run s = Run.against(api, "job", "status", "hello");
         assertEquals(0, s.code(), s::toString);
         assertTrue(s.out().contains("ALLOC ID  NODE  GROUP  INDEX  STATUS    EXIT  MESSAGE"), s.out());
-        assertTrue(s.out().contains("a1        1001  g      0      complete  0     -"), s.out());
+        assertTrue(s.out().contains("a1        1001  g      1      complete  0     -"), s.out());
 
         api.ok("GET", "/v1/jobs", """
                 {"jobs":[{"id":"hello","type":"batch","status":"complete","version":1,

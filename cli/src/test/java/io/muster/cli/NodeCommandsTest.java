@@ -18,10 +18,10 @@ class NodeCommandsTest {
              "join_command":"muster worker --server 10.0.0.1:3670 --token %s"}""".formatted(TOKEN, TOKEN);
     static final String NODES = """
             [{"id":"1001","state":"ready","eligible":true,"labels":{"zone":"eu-1","role":"web"},"os":"linux","arch":"amd64",
-              "last_heartbeat":"2020-01-01T00:00:00Z","ttl_secs":10,"drain":false,"hostname":"w1","drivers":["exec","docker"],
+              "last_heartbeat":"2020-01-01T00:00:00Z","ttl_secs":10,"drain":"none","hostname":"w1","drivers":["exec","docker"],
               "cpu_mhz":8000,"memory_mb":16000,"allocs":3},
              {"id":"1002","state":"draining","eligible":false,"labels":{},"os":"linux","arch":"arm64",
-              "last_heartbeat":"2020-01-01T00:00:00Z","ttl_secs":10,"drain":true,"hostname":"w2","drivers":["exec"],
+              "last_heartbeat":"2020-01-01T00:00:00Z","ttl_secs":10,"drain":"draining","hostname":"w2","drivers":["exec"],
               "cpu_mhz":4000,"memory_mb":8000,"allocs":0}]""";
 
     FakeApi api;
@@ -93,9 +93,9 @@ class NodeCommandsTest {
         assertEquals(0, r.code(), r::toString);
         var lines = r.out().lines().toList();
         assertEquals(3, lines.size(), r.out());
-        assertTrue(lines.get(0).startsWith("ID    HOSTNAME  STATE     ELIGIBLE  DRAIN  OS/ARCH      ALLOCS  LAST HEARTBEAT  LABELS"), r.out());
-        assertTrue(lines.get(1).matches("1001  w1        ready     yes       no     linux/amd64  3       \\d+d ago +role=web,zone=eu-1"), r.out());
-        assertTrue(lines.get(2).matches("1002  w2        draining  no        yes    linux/arm64  0       \\d+d ago +-"), r.out());
+        assertTrue(lines.get(0).startsWith("ID    HOSTNAME  STATE     ELIGIBLE  DRAIN     OS/ARCH      ALLOCS  LAST HEARTBEAT  LABELS"), r.out());
+        assertTrue(lines.get(1).matches("1001  w1        ready     yes       none      linux/amd64  3       \\d+d ago +role=web,zone=eu-1"), r.out());
+        assertTrue(lines.get(2).matches("1002  w2        draining  no        draining  linux/arm64  0       \\d+d ago +-"), r.out());
     }
 
     @Test
