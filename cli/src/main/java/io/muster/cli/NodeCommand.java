@@ -117,7 +117,7 @@ final class NodeCommand {
         return 0;
     }
 
-    @Command(name = "revoke", description = "Revoke a node: its identity is no longer accepted and its allocations are rescheduled.")
+    @Command(name = "revoke", description = "Revoke a node for good: the cluster stops accepting its certificate (state revoked).")
     int revoke(@Parameters(paramLabel = "ID", description = "The node id.") String id) {
         Cli cli = Cli.of(spec);
         JsonNode r = cli.client().revokeNode(id);

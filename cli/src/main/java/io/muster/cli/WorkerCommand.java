@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code install}/{@code uninstall} subcommands are added by {@link OptionalCommands} when the install package is present. */
-@Command(name = "worker", description = {"Run a worker daemon until SIGINT/SIGTERM, from a config file or from flags:",
-        "  muster worker --server 10.0.0.1:3670 --token-file /etc/muster/token --labels zone=eu-1"})
+@Command(name = "worker", description = {"Run a worker daemon until SIGINT/SIGTERM, from a config file or flags.",
+        "Example: muster worker --server 10.0.0.1:3670 --token-file /etc/muster/token --labels zone=eu-1"})
 final class WorkerCommand implements Callable<Integer> {
     static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/muster");
 
