@@ -126,7 +126,7 @@ async function askAndRetry() {
   const t = await promptToken('Enter a management token to continue.');
   if (t) {
     setToken(t);
-    bannerKey = '';
+    bannerKey = null; // re-render banners on the next refresh
     tick();
   }
 }

@@ -8,7 +8,7 @@ const STATUS_RANK = { running: 0, pending: 1, failed: 2, lost: 3, complete: 4, s
 
 export const shortId = (id) => String(id || '').slice(0, 8);
 
-/** Options: showJob, showNode, onLogs(alloc) adds a "Logs" button per row. */
+/** Options: showJob, showNode, onLogs(alloc) adds a "Logs" button per row; emptyText may be a function. */
 export function allocTable({ showJob = false, showNode = false, onLogs = null, emptyText = 'No allocations' } = {}) {
   const cols = [
     { id: 'id', label: 'Allocation', value: (a) => a.id, render: (a) => h('span', { class: 'mono', title: a.id }, shortId(a.id)) },
@@ -28,7 +28,7 @@ export function allocTable({ showJob = false, showNode = false, onLogs = null, e
     pageSize: 100,
     sort: { id: 'status', dir: 'asc' },
     rowClass: (a) => (a.desired !== 'run' ? 'row-dim' : null),
-    empty: () => empty('box', emptyText),
+    empty: () => empty('box', typeof emptyText === 'function' ? emptyText() : emptyText),
   });
 }
 

@@ -16,6 +16,7 @@ export class ApiError extends Error {
 
 let promptForToken = async () => null;
 let pendingPrompt = null;
+let declined = false; // the operator cancelled the prompt: stop asking on every refresh
 const tokenListeners = new Set();
 
 /** The app installs the dialog that asks for a token; it resolves to the token or null when cancelled. */
@@ -36,6 +37,7 @@ export function token() {
 }
 
 export function setToken(value) {
+  if (value) declined = false;
   try {
     if (value) sessionStorage.setItem(TOKEN_KEY, value);
     else sessionStorage.removeItem(TOKEN_KEY);
@@ -45,9 +47,18 @@ export function setToken(value) {
   tokenListeners.forEach((fn) => fn(!!value));
 }
 
-/** One prompt at a time, however many requests were refused together. */
+/**
+ * One prompt at a time, however many requests were refused together. Once the operator cancels, refreshes stop
+ * asking; the error banner's "Enter token" button asks again.
+ */
 function askToken(reason) {
-  if (!pendingPrompt) pendingPrompt = promptForToken(reason).finally(() => (pendingPrompt = null));
+  if (declined) return Promise.resolve(null);
+  if (!pendingPrompt) {
+    pendingPrompt = promptForToken(reason).then((t) => {
+      if (!t) declined = true;
+      return t;
+    }).finally(() => (pendingPrompt = null));
+  }
   return pendingPrompt;
 }
 
@@ -99,6 +110,8 @@ export async function api(path, { method = 'GET', body } = {}) {
         setToken(given);
         continue;
       }
+      throw new ApiError(res.status, err.code || `HTTP_${res.status}`, /bootstrap/i.test(message) ? message
+        : res.status === 401 ? 'this cluster has ACLs enabled and no token was given' : 'the ACL token was not accepted', { request });
     }
     throw new ApiError(res.status, err.code || `HTTP_${res.status}`, message, { request });
   }

@@ -89,9 +89,17 @@ export function confirm({ title, body, ok = 'Confirm', danger = false }) {
   const okBtn = document.getElementById('confirm-ok');
   okBtn.textContent = ok;
   okBtn.className = `btn btn-primary${danger ? ' btn-danger' : ''}`;
+  // The button that opened the dialog may be re-rendered meanwhile: find its replacement by data-fkey.
+  const fkey = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.fkey : null;
   return new Promise((resolve) => {
     dlg.returnValue = '';
-    dlg.addEventListener('close', () => resolve(dlg.returnValue === 'ok'), { once: true });
+    dlg.addEventListener('close', () => {
+      resolve(dlg.returnValue === 'ok');
+      if (fkey && (!document.activeElement || document.activeElement === document.body)) {
+        const again = document.querySelector(`[data-fkey="${CSS.escape(fkey)}"]`);
+        if (again) again.focus();
+      }
+    }, { once: true });
     dlg.showModal();
     document.getElementById(danger ? 'confirm-cancel' : 'confirm-ok').focus();
   });
@@ -137,6 +145,9 @@ export function segmented(options, value, onChange, label) {
   const set = (v) => buttons.forEach((x) => x.b.setAttribute('aria-pressed', String(x.value === v)));
   set(value);
   // Counts update in place so keyboard focus survives a refresh.
-  const update = (counts) => buttons.forEach((x) => { x.n.textContent = counts[x.value] != null ? num(counts[x.value]) : ''; });
+  const update = (counts) => buttons.forEach((x) => {
+    const c = counts[x.value];
+    x.n.textContent = c == null ? '' : typeof c === 'number' ? num(c) : String(c);
+  });
   return { el: group, update, set };
 }

@@ -18,7 +18,7 @@ export function jobView(ctx) {
   const allocCount = h('span');
   const allocBody = h('div', { class: 'card-body flush' }, loading(3));
   const logs = logViewer(id);
-  const allocs = allocTable({ showNode: true, onLogs: (a) => logs.show(a.id), emptyText: 'No allocations yet' });
+  const allocs = allocTable({ showNode: true, onLogs: (a) => logs.show(a.id), emptyText: () => (job && (job.failures || []).length ? 'No allocations could be placed yet: see the placement failures above' : 'No allocations yet') });
   let job = null;
 
   stopBtn.addEventListener('click', () => job && stopJob(job, () => ctx.refreshNow()));

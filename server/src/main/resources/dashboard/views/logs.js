@@ -5,6 +5,13 @@ import { bytes } from '../lib/format.js';
 import { card, segmented, empty } from '../lib/ui.js';
 import { shortId } from '../lib/allocs.js';
 
+/** Decoded size of a base64 field, for the stream tabs ("" when empty). */
+function size(b64) {
+  if (!b64) return '';
+  const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+  return bytes((b64.length * 3) / 4 - pad);
+}
+
 /** Base64 to text; invalid UTF-8 becomes U+FFFD rather than an error. */
 export function decodeBase64(b64) {
   if (!b64) return '';
@@ -90,6 +97,7 @@ export function logViewer(jobId) {
     if (dropped) notes.push(`The first ${bytes(dropped)} of ${state.stream} were dropped; only the most recent output is kept.`);
     fill(note, notes.join(' '));
     note.hidden = !notes.length;
+    streams.update({ stdout: size(d.stdout), stderr: size(d.stderr) });
     let textOut;
     try {
       textOut = decodeBase64(d[state.stream]);
