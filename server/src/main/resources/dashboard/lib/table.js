@@ -98,12 +98,16 @@ export function dataTable(columns, opts = {}) {
   };
 }
 
+// One collator for all comparisons: "node-2" sorts before "node-10", case-insensitively.
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+/** Missing values last; numbers numerically; everything else as text. */
 function compare(a, b) {
   if (a == null && b == null) return 0;
   if (a == null) return 1;
   if (b == null) return -1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: 'base' });
+  return collator.compare(String(a), String(b));
 }
 
 /**

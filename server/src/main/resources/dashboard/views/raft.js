@@ -40,11 +40,11 @@ export function raftView(ctx) {
   } }, goInput, h('button', { type: 'submit', class: 'btn' }, 'Go'));
 
   const table = dataTable([
-    { id: 'index', label: 'Index', r: true, render: (e) => h('span', { class: 'mono' }, num(e.index)) },
-    { id: 'term', label: 'Term', r: true, render: (e) => num(e.term) },
-    { id: 'type', label: 'Type', render: (e) => plainBadge(e.type, TYPE_TONES[e.type] || 'info') },
+    { id: 'index', label: 'Index', r: true, cls: 'shrink', render: (e) => h('span', { class: 'mono' }, num(e.index)) },
+    { id: 'term', label: 'Term', r: true, cls: 'shrink', render: (e) => num(e.term) },
+    { id: 'type', label: 'Type', cls: 'shrink', render: (e) => plainBadge(e.type, TYPE_TONES[e.type] || 'info') },
     { id: 'summary', label: 'Summary', cls: 'wrap mono', render: (e) => e.summary },
-    { id: 'state', label: h('span', { class: 'visually-hidden' }, 'Commit state'),
+    { id: 'state', label: h('span', { class: 'visually-hidden' }, 'Commit state'), cls: 'shrink',
       render: (e) => (state.meta && e.index > state.meta.commit_index ? plainBadge('uncommitted', 'warn') : null) },
   ], {
     caption: 'Raft log entries',
