@@ -215,4 +215,40 @@ class ClusterJobsE2ETest {
             }
         });
     }
+
+    /** A Docker job through the whole path: scheduler (docker driver advertised) → worker → docker-java. */
+    @Test
+    void dockerJobRunsSandboxedThroughTheWorker() throws Exception {
+        boolean docker = new ProcessBuilder("docker", "image", "inspect", "muster-test/busybox:1").redirectErrorStream(true).start().waitFor() == 0;
+        if (!docker && System.getenv("MUSTER_DOCKER_REQUIRED") != null)
+            throw new AssertionError("MUSTER_DOCKER_REQUIRED is set but Docker or the image muster-test/busybox:1 is unavailable");
+        org.junit.jupiter.api.Assumptions.assumeTrue(docker, "no Docker engine with muster-test/busybox:1 (run .ci/setup-docker.sh)");
+        cluster = TestCluster.builder(1).build().startAll();
+        MusterServer leader = cluster.awaitLeader(T);
+        leader.ready().get(30, TimeUnit.SECONDS);
+        Await.until("gRPC up", T, () -> leader.grpc().port() > 0);
+        startWorker("d1", leader.tokens().create(Duration.ofHours(1), 1, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token());
+        Await.until("worker ready with docker", T, () -> leader.state().nodes().stream()
+                .anyMatch(n -> n.state().equals("ready") && n.drivers().contains("docker")));
+        send("POST", "/v1/jobs", "application/yaml", """
+                id: boxed
+                type: batch
+                groups:
+                  - name: g
+                    count: 1
+                    tasks:
+                      - name: t
+                        driver: docker
+                        image: muster-test/busybox:1
+                        command: sh
+                        args: ["-c", "echo inside $GREETING; touch /readonly 2>/dev/null || echo rootfs-readonly"]
+                        env: {GREETING: box}
+                        resources: {cpu: 100, memory: 32}
+                """);
+        JsonNode boxed = awaitStatus("boxed", "complete", "failed");
+        assertEquals("complete", boxed.get("status").asText(), boxed.toString());
+        JsonNode logs = send("GET", "/v1/jobs/boxed/logs", null, null);
+        String out = new String(Base64.getDecoder().decode(logs.get("allocations").get(0).get("stdout").asText()), StandardCharsets.UTF_8);
+        assertTrue(out.contains("inside box") && out.contains("rootfs-readonly"), out);
+    }
 }
