@@ -198,6 +198,8 @@ public final class JobApi implements Routes {
         m.put("type", j.type());
         m.put("version", j.version());
         m.put("status", status(j, allocs));
+        m.put("submitted_at", java.time.Instant.ofEpochMilli(j.submittedAt()).toString());
+        if (j.nextEvalAt() > 0) m.put("next_eval_at", java.time.Instant.ofEpochMilli(j.nextEvalAt()).toString());
         m.put("allocations", allocs.stream().map(JobApi::allocView).toList());
         List<Map<String, Object>> failures = new ArrayList<>();
         for (GroupFailureRecord f : j.failures()) {
@@ -217,13 +219,17 @@ public final class JobApi implements Routes {
         m.put("id", a.id());
         m.put("node_id", a.nodeId());
         m.put("status", a.status());
-        m.put("exit_code", AllocStates.isTerminal(a.status()) ? a.exitCode() : null);
+        // Only a task that ended by itself has an exit code; lost or stopped ones never exited on their own.
+        m.put("exit_code", AllocStates.COMPLETE.equals(a.status()) || AllocStates.FAILED.equals(a.status()) ? a.exitCode() : null);
         m.put("job_id", a.jobId());
         m.put("group", a.group());
         m.put("index", a.index());
         m.put("desired", a.desiredRun() ? "run" : "stop");
         m.put("message", a.message().isEmpty() ? a.desiredReason() : a.message());
         m.put("attempt", a.attempt());
+        m.put("job_version", a.jobVersion());
+        if (a.startedAt() > 0) m.put("started_at", java.time.Instant.ofEpochMilli(a.startedAt()).toString());
+        if (a.finishedAt() > 0) m.put("finished_at", java.time.Instant.ofEpochMilli(a.finishedAt()).toString());
         return m;
     }
 

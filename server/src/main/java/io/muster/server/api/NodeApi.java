@@ -29,6 +29,7 @@ public final class NodeApi implements Routes {
     private final ServerContext sc;
     private final TokenService tokens;
     private final WorkerGrpcServer grpc;
+    private LeaderRedirect leader;
 
     public NodeApi(ServerContext sc, TokenService tokens, WorkerGrpcServer grpc) {
         this.sc = sc;
@@ -38,6 +39,12 @@ public final class NodeApi implements Routes {
 
     @Override
     public void mount(Router r) {
+        throw new UnsupportedOperationException("mounted with the API's leader redirect");
+    }
+
+    @Override
+    public void mount(Router r, LeaderRedirect leaderRedirect) {
+        this.leader = leaderRedirect;
         r.post("/v1/node/tokens").handler(this::createToken);
         r.get("/v1/node/tokens").handler(this::listTokens);
         r.delete("/v1/node/tokens/:id").handler(this::revokeToken);
@@ -126,13 +133,17 @@ public final class NodeApi implements Routes {
         m.put("memory_mb", n.memoryMb());
         m.put("allocs", sc.state().allocsOnNode(n.id()).stream().filter(a -> a.desiredRun() && !a.terminal()).count());
         m.put("registered_at", Instant.ofEpochMilli(n.registeredAt()).toString());
+        m.put("state_changed_at", Instant.ofEpochMilli(n.stateChangedAt()).toString());
+        m.put("cpu_cores", n.cpuCores());
+        m.put("version", n.version());
+        if (n.drainDeadline() > 0) m.put("drain_deadline", Instant.ofEpochMilli(n.drainDeadline()).toString());
         if (!n.certSerial().isEmpty()) m.put("cert_not_after", Instant.ofEpochMilli(n.certNotAfter()).toString());
         if (!n.revokedReason().isEmpty()) m.put("revoked_reason", n.revokedReason());
         return m;
     }
 
     private void list(RoutingContext ctx) {
-        if (LeaderRedirect.redirectIfFollower(sc, ctx)) return;
+        if (leader.handledByLeader(ctx)) return;
         Http.ok(ctx, sc.state().nodesSorted().stream().map(this::view).toList());
     }
 
@@ -142,7 +153,7 @@ public final class NodeApi implements Routes {
     }
 
     private void status(RoutingContext ctx) {
-        if (LeaderRedirect.redirectIfFollower(sc, ctx)) return;
+        if (leader.handledByLeader(ctx)) return;
         NodeRecord n = node(ctx);
         Map<String, Object> m = view(n);
         List<Map<String, Object>> allocs = new ArrayList<>();

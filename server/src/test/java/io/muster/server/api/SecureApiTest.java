@@ -80,12 +80,18 @@ class SecureApiTest {
                 assertTrue(m.get("healthy").asBoolean(), m.toString());
             }
 
-            // A follower redirects leader-only calls to the leader, over https.
+            // A follower proxies leader-only reads to the leader (over mTLS-checked https) ...
             int fid = lid % 3 + 1;
             Await.until("follower knows the token", T, () -> c.server(fid).state().aclBootstrapped());
             r = call(http, "GET", c.apiUrl(fid) + "/v1/cluster/status", secret, null);
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(Integer.toString(lid), r.headers().firstValue("x-muster-leader").orElseThrow());
+            assertEquals(lid, JSON.readTree(r.body()).get("leader_id").asInt());
+            assertEquals(403, call(http, "GET", c.apiUrl(fid) + "/v1/nodes", "wrong-token", null).statusCode(), "the ACL is checked before proxying");
+            // ... and redirects leader-only writes.
+            r = call(http, "POST", c.apiUrl(fid) + "/v1/cluster/transfer-leader", secret, "{}");
             assertEquals(307, r.statusCode());
-            assertEquals(leaderUrl + "/v1/cluster/status", r.headers().firstValue("location").orElseThrow());
+            assertEquals(leaderUrl + "/v1/cluster/transfer-leader", r.headers().firstValue("location").orElseThrow());
 
             // Writes through a follower are forwarded (no redirect needed): a bootstrap token.
             r = call(http, "POST", c.apiUrl(fid) + "/v1/node/tokens", secret, "{\"max_uses\": 3, \"labels\": {\"zone\": \"a\"}}");
