@@ -81,13 +81,18 @@ public final class PollHub implements StateListener {
 
     /** Answers if there is something newer than the waiter's revision (or it needs a snapshot). */
     private void tryAnswer(Waiter w, boolean onTimeout) {
+        // Only whole revisions: an entry's events are appended one by one during its apply, and the applied
+        // index moves past it only when they are all there. Answering with part of a revision would make the
+        // worker record it as seen and never receive the rest.
+        long limit = state.appliedIndex();
         NodeEventLog log = state.eventLog(w.nodeId);
         List<Event> events = w.lastRevision == 0 ? null : log.after(w.lastRevision);
+        if (events != null) events = events.stream().filter(e -> e.revision() <= limit).toList();
         if (events != null && events.isEmpty() && !onTimeout) return;
         if (!w.done.compareAndSet(false, true)) return;
         forget(w);
         PollResponse.Builder r = PollResponse.newBuilder().addAllServers(servers.get());
-        long revision = Math.max(state.appliedIndex(), log.lastRevision());
+        long revision = Math.max(limit, w.lastRevision);
         if (events == null) {
             r.setFullSnapshot(true);
             for (AllocRecord a : state.allocsOnNode(w.nodeId)) {
@@ -177,15 +182,23 @@ public final class PollHub implements StateListener {
 
     // ---- StateListener: called on the apply thread, so only hand work off ----
 
+    /** Nodes that got events in the entry being applied; touched only on the apply thread. */
+    private final Set<Long> touched = new java.util.HashSet<>();
+
     @Override
     public void nodeEvents(long nodeId, long revision) {
-        Set<Waiter> set = waiting.get(nodeId);
-        if (set == null || set.isEmpty()) return;
-        for (Waiter w : set) responders.execute(() -> tryAnswer(w, false));
+        touched.add(nodeId); // woken once the whole entry is applied
     }
 
     @Override
     public void applied(long index) {
+        if (!touched.isEmpty()) {
+            for (Long nodeId : touched) {
+                Set<Waiter> set = waiting.get(nodeId);
+                if (set != null) for (Waiter w : set) responders.execute(() -> tryAnswer(w, false));
+            }
+            touched.clear();
+        }
         if (behind.isEmpty()) return;
         for (Waiter w : behind) if (w.lastRevision <= index) responders.execute(() -> catchUp(w));
     }

@@ -113,6 +113,17 @@ class WorkerProtocolTest {
                 PollResponse ev = w.poll(stub, empty.getRevision(), 10);
                 assertEquals(1, ev.getEventsCount());
                 assertTrue(ev.getEvents(0).hasDrain());
+                // Renewal: a new key and CSR over the current identity give a new leaf for the same node.
+                var newKey = io.muster.pki.Keys.generateP256();
+                var renewed = stub.withDeadlineAfter(10, TimeUnit.SECONDS).renewCertificate(io.muster.proto.RenewRequest.newBuilder()
+                        .setNodeId(w.nodeId).setCsrDer(com.google.protobuf.ByteString.copyFrom(io.muster.pki.Csrs.create(newKey, "w"))).build());
+                var leaf = io.muster.pki.pem.Pem.decodeCertificates(renewed.getCertificatePem()).get(0);
+                assertEquals(w.nodeId, io.muster.pki.Identity.require(leaf).nodeId());
+                assertEquals(newKey.getPublic(), leaf.getPublicKey());
+                StatusRuntimeException renewOther = assertThrows(StatusRuntimeException.class, () -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .renewCertificate(io.muster.proto.RenewRequest.newBuilder().setNodeId(w.nodeId + 1)
+                                .setCsrDer(com.google.protobuf.ByteString.copyFrom(io.muster.pki.Csrs.create(newKey, "w"))).build()));
+                assertEquals(Status.Code.PERMISSION_DENIED, renewOther.getStatus().getCode());
                 // Revocation: every server refuses the certificate.
                 leader.context().proposer().propose(io.muster.proto.raft.Command.newBuilder()
                         .setRevokeNode(io.muster.proto.raft.RevokeNode.newBuilder().setNodeId(w.nodeId).setReason("test"))).get(30, TimeUnit.SECONDS);

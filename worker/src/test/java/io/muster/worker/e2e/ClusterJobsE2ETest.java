@@ -206,14 +206,20 @@ class ClusterJobsE2ETest {
         // Stop: every allocation stops.
         send("DELETE", "/v1/jobs/web", null, null);
         awaitStatus("web", "stopped");
-        Await.until("all stopped", T, () -> {
-            try {
-                for (JsonNode a : job("web").get("allocations")) if (a.get("status").asText().equals("running")) return false;
-                return true;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        try {
+            Await.until("all stopped", T, () -> {
+                try {
+                    for (JsonNode a : job("web").get("allocations")) if (a.get("status").asText().equals("running")) return false;
+                    return true;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        } catch (AssertionError e) {
+            StringBuilder diag = new StringBuilder(e.getMessage()).append("\njob: ").append(job("web"));
+            for (WorkerDaemon w : workers) diag.append("\nworker ").append(w.nodeId()).append(": ").append(w.status());
+            throw new AssertionError(diag.toString(), e);
+        }
     }
 
     /** A Docker job through the whole path: scheduler (docker driver advertised) → worker → docker-java. */
@@ -250,5 +256,38 @@ class ClusterJobsE2ETest {
         JsonNode logs = send("GET", "/v1/jobs/boxed/logs", null, null);
         String out = new String(Base64.getDecoder().decode(logs.get("allocations").get(0).get("stdout").asText()), StandardCharsets.UTF_8);
         assertTrue(out.contains("inside box") && out.contains("rootfs-readonly"), out);
+    }
+
+    /** A worker whose server dies carries on with another: same node, same identity, new work still arrives. */
+    @Test
+    void workerCarriesOnWhenItsServerDies() throws Exception {
+        cluster = TestCluster.builder(3).heartbeat(new HeartbeatPolicy(2, 4, 2, 50, 300)).build().startAll();
+        MusterServer leader = cluster.awaitLeader(T);
+        for (MusterServer s : cluster.running()) s.ready().get(30, TimeUnit.SECONDS);
+        Await.until("gRPC up", T, () -> cluster.running().stream().allMatch(s -> s.grpc().port() > 0));
+        WorkerDaemon w = startWorker("f1", leader.tokens().create(Duration.ofHours(1), 1, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token());
+        Await.until("ready", T, () -> w.nodeId() > 0 && cluster.leader().flatMap(l -> l.state().node(w.nodeId())).map(n -> n.state().equals("ready")).orElse(false));
+        String server = Await.value("connected", T, () -> w.status().currentServer());
+        int port = HostPort.parse(server).port();
+        int victim = cluster.running().stream().filter(s -> s.config().workerGrpcAddr().port() == port).findFirst().orElseThrow().config().serverId();
+        long node = w.nodeId();
+        cluster.kill(victim);
+        cluster.awaitLeader(T);
+        Await.until("moved to another server", T, () -> {
+            String now = w.status().currentServer();
+            return now != null && HostPort.parse(now).port() != port;
+        });
+        send("POST", "/v1/jobs", "application/yaml", """
+                id: after-failover
+                type: batch
+                groups:
+                  - name: g
+                    count: 1
+                    tasks:
+                      - {name: t, driver: exec, command: "true"}
+                """);
+        assertEquals("complete", awaitStatus("after-failover", "complete", "failed").get("status").asText());
+        assertEquals(node, w.nodeId(), "same identity");
+        assertEquals("ready", cluster.leader().orElseThrow().state().node(node).orElseThrow().state(), "never marked down");
     }
 }
