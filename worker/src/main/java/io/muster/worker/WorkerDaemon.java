@@ -369,7 +369,7 @@ public final class WorkerDaemon implements AutoCloseable {
             state = State.STOPPING;
             shutdown();
             state = failure != null ? State.FAILED : State.STOPPED;
-            log.info("worker {}", failure != null ? "stopped after an error: " + failure.getMessage() : "stopped");
+            log.info(failure != null ? "worker stopped after the error above" : "worker stopped");
             terminated.countDown();
         }
     }

@@ -16,14 +16,24 @@ public final class RpcErrors {
     public static String describe(Throwable error) {
         Status status = Status.fromThrowable(error);
         StringBuilder text = new StringBuilder(status.getCode().name());
-        if (status.getDescription() != null && !status.getDescription().isBlank()) {
-            text.append(": ").append(status.getDescription());
+        String description = firstLine(status.getDescription());
+        if (description != null) {
+            text.append(": ").append(description);
         }
-        String root = rootCause(error);
-        if (root != null && (status.getDescription() == null || !status.getDescription().contains(root))) {
+        String root = firstLine(rootCause(error));
+        if (root != null && (description == null || !description.contains(root))) {
             text.append(" (").append(root).append(')');
         }
         return text.toString();
+    }
+
+    /** gRPC appends transport internals (the Netty pipeline) on further lines; they help nobody. */
+    private static String firstLine(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        int newline = text.indexOf('\n');
+        return (newline < 0 ? text : text.substring(0, newline)).strip();
     }
 
     /** The server's own words: the status description, or the code when it gave none. */
