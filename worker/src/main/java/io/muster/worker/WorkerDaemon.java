@@ -77,8 +77,17 @@ public final class WorkerDaemon implements AutoCloseable {
 
         /** exec and docker with their default settings (docker is advertised only if its engine answers). */
         static DriverFactory standard() {
-            return allocRoot -> List.of(new ExecDriver(ExecDriver.Config.defaults(allocRoot)),
-                    new DockerDriver(DockerDriver.Config.defaults()));
+            return allocRoot -> {
+                List<TaskDriver> drivers = new ArrayList<>();
+                drivers.add(new ExecDriver(ExecDriver.Config.defaults(allocRoot)));
+                try {
+                    drivers.add(new DockerDriver(DockerDriver.Config.defaults()));
+                } catch (RuntimeException e) {
+                    // A broken DOCKER_HOST or docker config must not keep the worker from running exec tasks.
+                    log.warn("docker driver unavailable: {}", e.getMessage());
+                }
+                return drivers;
+            };
         }
     }
 

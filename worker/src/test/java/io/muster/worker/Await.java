@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 
 /** Bounded waits: every wait has a deadline and fails with a description; none sleeps to make a test pass. */
 final class Await {
-    static final Duration DEFAULT = Duration.ofSeconds(20);
+    static final Duration DEFAULT = Duration.ofSeconds(30);
 
     private Await() {}
 

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-@Timeout(value = 90, unit = TimeUnit.SECONDS)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
 class RegistrationTest {
     @TempDir
     Path dataDir;
@@ -98,6 +98,28 @@ class RegistrationTest {
         assertEquals(1, h.cluster.registrations.size(), "the restarted worker must not register again");
         Await.until("a poll from the restarted worker", () -> h.cluster.polls.size() > pollsBefore);
         assertNoTokenInLogs(token);
+    }
+
+    @Test
+    void anExpiredIdentityIsReplacedWithATokenAndTheOldNodesTasksAreStopped() throws Exception {
+        WorkerDaemon first = h.startRunning(h.cluster.token(1));
+        long oldNode = first.nodeId();
+        h.cluster.set(oldNode, WorkerHarness.alloc("orphan", "service", WorkerHarness.shGroup("exec sleep 30", 0)));
+        h.awaitState("orphan", io.muster.proto.AllocState.ALLOC_RUNNING);
+        long pid = Long.parseLong(Files.readString(dataDir.resolve("allocs/orphan/.muster-exec-task")).lines()
+                .filter(l -> l.startsWith("pid=")).findFirst().orElseThrow().substring(4));
+        first.close();
+
+        h.cluster.clock.advance(Duration.ofDays(4)); // the 3-day certificate is now expired
+        WorkerDaemon noToken = h.daemon(h.config(null));
+        WorkerException e = assertThrows(WorkerException.class, noToken::start);
+        assertTrue(e.getMessage().contains("expired at") && e.getMessage().contains("no bootstrap token"), e.getMessage());
+
+        WorkerDaemon second = h.startRunning(h.cluster.token(1));
+        assertTrue(second.nodeId() != oldNode, "registered as a new node");
+        Await.until("the old node's task to be stopped", () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        Await.until("its directory to be removed", () -> !Files.exists(dataDir.resolve("allocs/orphan")));
+        assertTrue(second.status().allocations().isEmpty(), second.status().toString());
     }
 
     @Test

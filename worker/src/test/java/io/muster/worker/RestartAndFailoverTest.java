@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What must survive: a worker restart, a dead server, a lagging server, a certificate reaching its end. */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
 class RestartAndFailoverTest {
     @TempDir
     Path dataDir;

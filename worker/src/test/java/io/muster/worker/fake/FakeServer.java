@@ -108,8 +108,9 @@ public final class FakeServer implements AutoCloseable {
     private ServerCredentials credentials() throws IOException {
         try {
             KeyPair key = Keys.generateP256();
+            // No DNS or IP names at all: workers must trust the server by its cluster identity, never by hostname.
             X509Certificate leaf = CertificateIssuer.issueServerLeaf(cluster.clusterCa, FakeCluster.CLUSTER_ID, serverId,
-                    key.getPublic(), List.of("127.0.0.1"), cluster.clock.instant(), Duration.ofDays(365));
+                    key.getPublic(), List.of(), cluster.clock.instant(), Duration.ofDays(365));
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             char[] password = "test".toCharArray();
