@@ -398,10 +398,10 @@ public final class WorkerDaemon implements AutoCloseable {
         Session s = new Session(servers, new TlsChannels(options.version()), identity, options.clock());
         session = s;
         allocations = allocs;
+        Duration heartbeatRetryCap = max(options.initialBackoff(), min(options.maxBackoff(), HEARTBEAT_RETRY_CAP));
         heartbeat = new HeartbeatLoop(s, allocs, identity.nodeId(), options.clock(), new ResourceSampler(), initialTtl,
                 options.statusBatchDelay(), options.callTimeout(),
-                new Backoff(options.initialBackoff(), max(options.initialBackoff(), min(options.maxBackoff(), HEARTBEAT_RETRY_CAP)), RANDOM),
-                RANDOM);
+                new Backoff(options.initialBackoff(), heartbeatRetryCap, RANDOM), RANDOM);
 
         Optional<WorkerState> saved = stateStore.load();
         if (saved.isPresent() && saved.get().nodeId() == identity.nodeId()) {
