@@ -223,7 +223,14 @@ public final class DockerDriver implements TaskDriver {
             if (running != null && !running.isDone()) {
                 return Optional.of(running);
             }
-            Optional<Container> existing = findContainer(allocId);
+            Optional<Container> existing;
+            try {
+                existing = findContainer(allocId);
+            } catch (RuntimeException e) {
+                // Not knowing is not the same as lost: the caller should retry, not reschedule.
+                throw new IllegalStateException("docker: cannot look up the container of alloc " + allocId + ": "
+                        + rootMessage(e), e);
+            }
             if (existing.isEmpty()) {
                 return Optional.empty();
             }

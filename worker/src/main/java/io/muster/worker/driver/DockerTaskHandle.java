@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -100,13 +101,13 @@ final class DockerTaskHandle implements TaskHandle {
                     @Override
                     public void onComplete() {
                         super.onComplete();
-                        blocking.execute(() -> finish(status, null));
+                        onBlocking(() -> finish(status, null));
                     }
 
                     @Override
                     public void onError(Throwable error) {
                         closeQuietly(this);
-                        blocking.execute(() -> finish(status, error));
+                        onBlocking(() -> finish(status, error));
                     }
                 });
         streams.add(wait);
@@ -153,7 +154,7 @@ final class DockerTaskHandle implements TaskHandle {
         }
         endReason.compareAndSet(null, reason);
         int seconds = (int) Math.min(Integer.MAX_VALUE, (grace.toMillis() + 999) / 1000);
-        blocking.execute(() -> {
+        onBlocking(() -> {
             try {
                 client.stopContainerCmd(watch.containerId()).withTimeout(seconds).exec();
             } catch (NotModifiedException | NotFoundException alreadyGone) {
@@ -167,6 +168,15 @@ final class DockerTaskHandle implements TaskHandle {
                 }
             }
         });
+    }
+
+    /** Engine calls block, so they run off the stream and timer threads; after close() they are moot. */
+    private void onBlocking(Runnable task) {
+        try {
+            blocking.execute(task);
+        } catch (RejectedExecutionException closed) {
+            log.debug("driver closed; dropping work for container {}", shortId());
+        }
     }
 
     private synchronized void finish(Integer status, Throwable waitError) {

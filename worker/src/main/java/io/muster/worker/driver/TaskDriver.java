@@ -35,6 +35,8 @@ public interface TaskDriver extends AutoCloseable {
      *
      * @return empty if this driver has no trace of the allocation; otherwise a handle, whose result
      *     is already completed with {@link TaskResult.Outcome#LOST} when the task is known but gone
+     * @throws IllegalStateException if the driver cannot tell (e.g. the Docker engine is
+     *     unreachable), or is closed
      */
     Optional<TaskHandle> recover(String allocId);
 

@@ -220,6 +220,22 @@ class ExecDriverTest {
     }
 
     @Test
+    void theTimeoutStillAppliesAfterRecovery() throws Exception {
+        TaskRequest request = task("rec2", "sh", "-c", "echo started; exec sleep 300")
+                .timeout(Duration.ofMillis(1500)).killGrace(Duration.ofMillis(500)).build();
+        TaskHandle first = driver.start(request);
+        TestWait.outputContains(first, "started", WAIT);
+        driver.close();
+
+        driver = new ExecDriver(ExecDriver.Config.defaults(root));
+        TaskHandle h = driver.recover("rec2").orElseThrow();
+        TaskResult r = TestWait.result(h, WAIT);
+        assertEquals(TaskResult.Outcome.TIMED_OUT, r.outcome(), r.toString());
+        assertTrue(Duration.between(r.startedAt(), r.finishedAt()).compareTo(Duration.ofMillis(1500)) >= 0, r.toString());
+        assertGone(Long.parseLong(h.taskId()));
+    }
+
+    @Test
     void recoverReportsLostWhenTheRecordedProcessIsGone() throws Exception {
         Path dir = Files.createDirectories(root.resolve("lost1"));
         // Our own pid with a start time that is not ours: a reused pid, not the task.
