@@ -17,7 +17,16 @@ public final class MusterServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MusterServer.class);
 
     /** How to start: join an existing cluster (empty Raft group, wait to be added) or form/resume one. */
-    public record Options(boolean join, Clock clock) {
+    public record Options(boolean join, Clock clock, com.github.benmanes.caffeine.cache.Ticker ticker,
+                          org.apache.ratis.thirdparty.io.grpc.ServerInterceptor raftInterceptor) {
+        public Options(boolean join, Clock clock) {
+            this(join, clock, com.github.benmanes.caffeine.cache.Ticker.systemTicker(), null);
+        }
+
+        public Options(boolean join, Clock clock, com.github.benmanes.caffeine.cache.Ticker ticker) {
+            this(join, clock, ticker, null);
+        }
+
         public static Options defaults() {
             return new Options(false, Clock.systemUTC());
         }
@@ -30,12 +39,14 @@ public final class MusterServer implements AutoCloseable {
     private final ApiServer api;
     private final ServerAnnouncer announcer;
     private final TokenService tokens;
+    private final io.muster.server.grpc.WorkerGrpcServer grpc;
+    private final io.muster.server.leader.SchedulerService scheduler;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private volatile boolean closed;
 
     public MusterServer(ServerConfig config, Options options) throws Exception {
         this.config = config;
-        this.raft = new RaftNode(config, state, options.join());
+        this.raft = new RaftNode(config, state, options.join(), options.raftInterceptor());
         Proposer proposer = new Proposer(raft, options.clock());
         ServerSecurity security = new ServerSecurity(config, state, options.clock());
         this.ctx = new ServerContext(config, state, raft, proposer, options.clock(), security);
@@ -43,6 +54,12 @@ public final class MusterServer implements AutoCloseable {
         this.api = new ApiServer(ctx);
         this.announcer = new ServerAnnouncer(config, state, proposer);
         this.tokens = new TokenService(ctx);
+        this.grpc = new io.muster.server.grpc.WorkerGrpcServer(ctx, options.ticker());
+        closeables.add(grpc);
+        this.scheduler = new io.muster.server.leader.SchedulerService(state, proposer, options.clock());
+        raft.stateMachine().addLeaderServices(scheduler);
+        closeables.add(scheduler);
+        api.add(new io.muster.server.api.NodeApi(ctx, tokens, grpc)).add(new io.muster.server.api.JobApi(ctx, grpc));
     }
 
     public ServerContext context() {
@@ -70,6 +87,14 @@ public final class MusterServer implements AutoCloseable {
         return ctx.security().ready();
     }
 
+    public io.muster.server.leader.SchedulerService scheduler() {
+        return scheduler;
+    }
+
+    public io.muster.server.grpc.WorkerGrpcServer grpc() {
+        return grpc;
+    }
+
     public ApiServer api() {
         return api;
     }
@@ -78,7 +103,27 @@ public final class MusterServer implements AutoCloseable {
         for (String w : config.warnings()) LOG.warn("config: {}", w);
         raft.start();
         announcer.start();
-        api.start();
+        ctx.security().ready().thenAccept(m -> {
+            try {
+                grpc.start(m);
+            } catch (Exception e) {
+                LOG.error("worker gRPC endpoint failed to start on {}: {}", config.workerGrpcAddr(), e.getMessage());
+            }
+        });
+        if (config.dev()) {
+            api.start();
+        } else {
+            // HTTPS needs this server's certificate, which needs the cluster identity, which needs a quorum:
+            // never block start() on it, or the first of several servers would wait for the others forever.
+            LOG.info("API on {} starts once the cluster has formed and issued this server's certificate", config.apiAddr());
+            ctx.security().ready().thenRunAsync(() -> {
+                try {
+                    if (!closed) api.start();
+                } catch (Exception e) {
+                    LOG.error("API failed to start on {}: {}", config.apiAddr(), e.getMessage());
+                }
+            });
+        }
         return this;
     }
 

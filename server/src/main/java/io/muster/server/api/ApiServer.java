@@ -49,8 +49,9 @@ public final class ApiServer implements AutoCloseable {
         router.get("/v1/health").handler(ctx -> Http.ok(ctx, Map.of("status", "ok", "server_id", sc.config().serverId(),
                 "leader_id", sc.raft().leaderId().map(Object::toString).orElse(""), "role", sc.raft().role())));
         acl.mount(router);
-        new ClusterApi(sc, vertx).mount(router);
-        for (Routes r : extra) r.mount(router);
+        LeaderRedirect leader = new LeaderRedirect(sc, vertx);
+        new ClusterApi(sc, vertx, leader).mount(router);
+        for (Routes r : extra) r.mount(router, leader);
         new Dashboard().mount(router);
         router.route().last().handler(ctx -> Http.error(ctx, 404, "NOT_FOUND", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
         router.route().failureHandler(ctx -> Http.failure(ctx, ctx.failure() != null ? ctx.failure() : new RuntimeException("status " + ctx.statusCode())));

@@ -22,10 +22,12 @@ import java.util.Optional;
 final class ClusterApi implements Routes {
     private final ServerContext sc;
     private final Vertx vertx;
+    private final LeaderRedirect leader;
 
-    ClusterApi(ServerContext sc, Vertx vertx) {
+    ClusterApi(ServerContext sc, Vertx vertx, LeaderRedirect leader) {
         this.sc = sc;
         this.vertx = vertx;
+        this.leader = leader;
     }
 
     @Override
@@ -41,7 +43,7 @@ final class ClusterApi implements Routes {
     }
 
     private void status(RoutingContext ctx) {
-        if (!"true".equals(ctx.queryParams().get("stale")) && LeaderRedirect.redirectIfFollower(sc, ctx)) return;
+        if (!"true".equals(ctx.queryParams().get("stale")) && leader.handledByLeader(ctx)) return;
         Http.ok(ctx, statusBody(sc));
     }
 
@@ -72,7 +74,7 @@ final class ClusterApi implements Routes {
     }
 
     private void transfer(RoutingContext ctx) {
-        if (LeaderRedirect.redirectIfFollower(sc, ctx)) return;
+        if (leader.handledByLeader(ctx)) return;
         JsonNode b = Http.body(ctx);
         Optional<Integer> to = b.hasNonNull("to") ? Optional.of(b.get("to").asInt()) : Optional.empty();
         vertx.<Integer>executeBlocking(() -> sc.raft().transferLeadership(to, 10_000), false).onComplete(ar -> {

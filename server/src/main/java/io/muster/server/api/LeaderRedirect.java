@@ -1,17 +1,36 @@
 package io.muster.server.api;
 
+import io.muster.pki.tls.ClusterServerTrustManager;
 import io.muster.server.ServerContext;
 import io.muster.server.state.Records.ServerRecord;
+import io.muster.types.config.HostPort;
 import io.muster.types.config.Peer;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
 
-/** Leader-only requests that reach a follower are redirected (307) to the leader's API. */
+/**
+ * Leader-only requests that reach a follower: reads are proxied to the leader (so a browser on a
+ * follower's dashboard needs no cross-origin redirect), other methods get a 307 to the leader's API.
+ */
 final class LeaderRedirect {
-    private LeaderRedirect() {}
+    static final String PROXIED = "x-muster-proxied";
+    private final ServerContext sc;
+    private final Vertx vertx;
+    private volatile HttpClient client;
 
-    /** Returns true when the request was answered with a redirect or an error (no leader). */
-    static boolean redirectIfFollower(ServerContext sc, RoutingContext ctx) {
+    LeaderRedirect(ServerContext sc, Vertx vertx) {
+        this.sc = sc;
+        this.vertx = vertx;
+    }
+
+    /** Returns true when the request was answered here (proxied, redirected, or an error: no leader). */
+    boolean handledByLeader(RoutingContext ctx) {
         if (sc.raft().isLeader()) return false;
         Optional<Integer> leader = sc.raft().leaderId();
         if (leader.isEmpty()) {
@@ -23,10 +42,51 @@ final class LeaderRedirect {
             Http.error(ctx, 503, "LEADER_UNKNOWN", "server " + leader.get() + " leads but its API address is not known here");
             return true;
         }
+        if (ctx.request().method() == HttpMethod.GET) {
+            if (ctx.request().getHeader(PROXIED) != null) {
+                Http.error(ctx, 503, "LEADER_MOVED", "leadership is moving; retry");
+                return true;
+            }
+            proxy(ctx, HostPort.parse(addr.get()), leader.get());
+            return true;
+        }
         String scheme = sc.config().dev() ? "http" : "https";
         ctx.response().setStatusCode(307).putHeader("location", scheme + "://" + addr.get() + ctx.request().uri())
                 .putHeader("x-muster-leader", Integer.toString(leader.get())).end();
         return true;
+    }
+
+    private void proxy(RoutingContext ctx, HostPort leader, int leaderId) {
+        RequestOptions req = new RequestOptions().setMethod(HttpMethod.GET).setHost(leader.host()).setPort(leader.port())
+                .setURI(ctx.request().uri()).setTimeout(15_000).putHeader(PROXIED, "1");
+        String token = ctx.request().getHeader(AclApi.HEADER);
+        if (token != null) req.putHeader(AclApi.HEADER, token);
+        String auth = ctx.request().getHeader("authorization");
+        if (auth != null) req.putHeader("authorization", auth);
+        client().request(req).compose(r -> r.send()).compose(resp -> resp.body().map(body -> {
+            ctx.response().setStatusCode(resp.statusCode())
+                    .putHeader("content-type", String.valueOf(resp.getHeader("content-type")))
+                    .putHeader("x-muster-leader", Integer.toString(leaderId)).end(body);
+            return null;
+        })).onFailure(e -> Http.error(ctx, 502, "LEADER_UNREACHABLE", "could not reach leader " + leaderId + " at " + leader + ": " + e.getMessage()));
+    }
+
+    private HttpClient client() {
+        HttpClient c = client;
+        if (c != null) return c;
+        synchronized (this) {
+            if (client == null) {
+                HttpClientOptions o = new HttpClientOptions().setConnectTimeout(5_000);
+                if (!sc.config().dev()) {
+                    var m = sc.security().material().orElseThrow(() -> new IllegalStateException("no cluster identity yet"));
+                    // The leader is identified by its muster://<cluster>/server/<id> SAN under the cluster CA, not by host name.
+                    o.setSsl(true).setVerifyHost(false)
+                            .setTrustOptions(TrustOptions.wrap(new ClusterServerTrustManager(m.clusterCa().certificate(), m.clusterId(), sc.clock())));
+                }
+                client = vertx.createHttpClient(o);
+            }
+            return client;
+        }
     }
 
     static Optional<String> apiAddrOf(ServerContext sc, int id) {

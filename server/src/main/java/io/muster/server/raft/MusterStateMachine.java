@@ -77,12 +77,27 @@ public final class MusterStateMachine extends BaseStateMachine {
         selfId = server.getId();
         storage.init(raftStorage);
         loadLatestSnapshot();
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
+    }
+
+    /** Ratis pauses the state machine before installing a snapshot and requires the PAUSED state to reload. */
+    @Override
+    public void pause() {
+        var lc = getLifeCycle();
+        if (lc.getCurrentState() == org.apache.ratis.util.LifeCycle.State.RUNNING) lc.transition(org.apache.ratis.util.LifeCycle.State.PAUSING);
+        if (lc.getCurrentState() == org.apache.ratis.util.LifeCycle.State.PAUSING) lc.transition(org.apache.ratis.util.LifeCycle.State.PAUSED);
     }
 
     @Override
     public void reinitialize() throws IOException {
         // Called after a snapshot was installed from the leader.
         loadLatestSnapshot();
+        var lc = getLifeCycle();
+        if (lc.getCurrentState() == org.apache.ratis.util.LifeCycle.State.PAUSED) {
+            lc.transition(org.apache.ratis.util.LifeCycle.State.STARTING);
+            lc.transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
+        }
     }
 
     private void loadLatestSnapshot() throws IOException {

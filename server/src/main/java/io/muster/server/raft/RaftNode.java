@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
 public final class RaftNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
     /** Every Muster cluster uses one Raft group; a cluster's identity is its cluster id, not this. */
-    static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.nameUUIDFromBytes("muster-control-plane".getBytes(StandardCharsets.UTF_8)));
+    public static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.nameUUIDFromBytes("muster-control-plane".getBytes(StandardCharsets.UTF_8)));
 
     private final ServerConfig config;
     private final ClusterState state;
@@ -68,6 +68,15 @@ public final class RaftNode implements AutoCloseable {
     private final RaftPeerId selfId;
 
     public RaftNode(ServerConfig config, ClusterState state, boolean join) throws IOException {
+        this(config, state, join, null);
+    }
+
+    /**
+     * @param raftInterceptor optional interceptor on Ratis' own gRPC server; tests use it to cut links
+     *                        between servers (a partition) without touching the network
+     */
+    public RaftNode(ServerConfig config, ClusterState state, boolean join,
+                    org.apache.ratis.thirdparty.io.grpc.ServerInterceptor raftInterceptor) throws IOException {
         this.config = config;
         this.state = state;
         this.stateMachine = new MusterStateMachine(state);
@@ -77,11 +86,13 @@ public final class RaftNode implements AutoCloseable {
         restrict(config.dataDir());
         RaftProperties p = properties(config, raftDir);
         RaftGroup group = join ? RaftGroup.valueOf(GROUP_ID) : RaftGroup.valueOf(GROUP_ID, peers(config.peers()));
+        Parameters params = new Parameters();
+        if (raftInterceptor != null) GrpcConfigKeys.Server.setServicesCustomizer(params, (builder, types) -> builder.intercept(raftInterceptor));
         this.server = RaftServer.newBuilder()
                 .setServerId(selfId)
                 .setGroup(group)
                 .setProperties(p)
-                .setParameters(new Parameters())
+                .setParameters(params)
                 .setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
@@ -116,8 +127,10 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
         RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.max(1, Math.min(1024, config.snapshotThreshold() / 4)));
-        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.snapshotThreshold() < 10_000 ? "1MB" : "32MB"));
-        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(config.snapshotThreshold() < 10_000 ? "64KB" : "4MB"));
+        // Purge drops whole closed segments: size them so that a snapshot interval spans several.
+        long segment = Math.max(32L << 10, Math.min(32L << 20, config.snapshotThreshold() * 128));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(segment, 4L << 20)));
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("16MB"));
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("17MB"));

@@ -213,6 +213,9 @@ public final class CommandApplier {
         NodeRecord after;
         if (d.getComplete()) {
             if (!"draining".equals(n.drain())) return ok();
+            // Drained means nothing of ours is left there, whatever the worker believes.
+            if (s.allocsOnNode(n.id()).stream().anyMatch(AllocRecord::holdsResources))
+                return fail("NODE_STILL_RUNNING", "node " + n.id() + " still runs allocations; the drain completes when they have stopped");
             after = n.withDrain("complete", 0).withEligible(false);
             if (NodeStates.DRAINING.equals(n.state())) after = after.withState(NodeStates.READY, c.getProposedUnixMs());
         } else if (d.getEnabled()) {

@@ -32,6 +32,9 @@ public final class TestCluster implements AutoCloseable {
     private final long snapshotThreshold;
     private final HeartbeatPolicy heartbeat;
     public Clock clock = Clock.systemUTC();
+    public com.github.benmanes.caffeine.cache.Ticker ticker = com.github.benmanes.caffeine.cache.Ticker.systemTicker();
+    /** Cuts Raft links between servers on demand. */
+    public final Partitions partitions = new Partitions();
 
     public static Builder builder(int size) {
         return new Builder(size);
@@ -93,7 +96,7 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public MusterServer start(int id) throws Exception {
-        servers[id] = new MusterServer(configs.get(id - 1), new MusterServer.Options(false, clock)).start();
+        servers[id] = new MusterServer(configs.get(id - 1), new MusterServer.Options(false, clock, ticker, partitions.interceptor(id))).start();
         return servers[id];
     }
 
@@ -104,7 +107,7 @@ public final class TestCluster implements AutoCloseable {
         ServerConfig cfg = config(peer.id(), all);
         while (configs.size() < peer.id()) configs.add(null);
         configs.set(peer.id() - 1, cfg);
-        servers[peer.id()] = new MusterServer(cfg, new MusterServer.Options(true, clock)).start();
+        servers[peer.id()] = new MusterServer(cfg, new MusterServer.Options(true, clock, ticker, partitions.interceptor(peer.id()))).start();
         return servers[peer.id()];
     }
 

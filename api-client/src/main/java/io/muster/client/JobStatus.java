@@ -1,0 +1,97 @@
+package io.muster.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code GET /v1/jobs/{id}} (also the answer to a submit): the job, its allocations and placement failures.
+ * Job status is one of pending, running, complete, failed, stopped.
+ */
+public record JobStatus(String id, String type, long version, String status, List<Allocation> allocations, List<Failure> failures,
+                        JsonNode json) {
+    private static final Set<String> TERMINAL_JOB = Set.of("complete", "failed", "stopped");
+    private static final Set<String> SETTLED_ALLOC = Set.of("running", "complete", "failed", "lost", "stopped");
+
+    /**
+     * One allocation. {@code desired} is "run" or "stop" (null if the server did not say); {@code attempt} counts
+     * reschedules of the same slot (group and index).
+     */
+    public record Allocation(String id, String nodeId, String status, Integer exitCode, String group, Integer index, String message,
+                             String desired, int attempt) {
+        static Allocation from(JsonNode n) {
+            return new Allocation(J.str(n, "id"), J.str(n, "node_id"), J.str(n, "status"), J.intOrNull(n, "exit_code"), J.str(n, "group"),
+                    J.intOrNull(n, "index"), J.str(n, "message"), J.str(n, "desired"), (int) J.lng(n, "attempt", 0));
+        }
+
+        String slot() {
+            return group == null || index == null ? "alloc:" + id : group + "#" + index;
+        }
+    }
+
+    /** Why some of a group's allocations could not be placed: {@code filtered} counts nodes per reason. */
+    public record Failure(String group, long unplaced, long nodesEvaluated, Map<String, Long> filtered) {
+        static Failure from(JsonNode n) {
+            return new Failure(J.str(n, "group"), J.lng(n, "unplaced", 0), J.lng(n, "nodes_evaluated", 0), Map.copyOf(J.longMap(n, "filtered")));
+        }
+    }
+
+    public static JobStatus from(JsonNode n) {
+        return new JobStatus(J.str(n, "id"), J.str(n, "type"), J.lng(n, "version", 0), J.str(n, "status"),
+                List.copyOf(J.list(n, "allocations", Allocation::from)), List.copyOf(J.list(n, "failures", Failure::from)), n);
+    }
+
+    /** Service and system jobs run until stopped; batch and one-shot jobs run to completion. */
+    public boolean longRunning() {
+        return "service".equals(type) || "system".equals(type);
+    }
+
+    public boolean hasPlacementFailures() {
+        return failures.stream().anyMatch(f -> f.unplaced() > 0);
+    }
+
+    /**
+     * The newest allocation of each slot (group and index) that is meant to run: the list holds every version and
+     * every reschedule in creation order, and only the latest attempt says how a slot is doing.
+     */
+    public List<Allocation> latestPerSlot() {
+        Map<String, Allocation> latest = new LinkedHashMap<>();
+        for (Allocation a : allocations) if (a.desired() == null || "run".equals(a.desired())) latest.put(a.slot(), a);
+        return List.copyOf(latest.values());
+    }
+
+    private boolean nothingPending() {
+        return latestPerSlot().stream().allMatch(a -> SETTLED_ALLOC.contains(a.status()));
+    }
+
+    /**
+     * Nothing more will happen without outside change: the job ended (batch jobs end complete or failed, any job
+     * can be stopped); or (services) every slot's allocation is running or dead; or some allocations could not
+     * be placed and none is still starting.
+     */
+    public boolean isTerminal() {
+        if (TERMINAL_JOB.contains(status)) return true;
+        if (hasPlacementFailures() && nothingPending()) return true;
+        return longRunning() && !latestPerSlot().isEmpty() && nothingPending();
+    }
+
+    /**
+     * Every allocation succeeded and every one was placed. Batch: the server's "complete", which means each slot's
+     * final attempt completed. Services: each slot's allocation is running.
+     */
+    public boolean succeeded() {
+        if (hasPlacementFailures() || "failed".equals(status) || "stopped".equals(status) || allocations.isEmpty()) return false;
+        if (!longRunning()) return "complete".equals(status);
+        List<Allocation> latest = latestPerSlot();
+        return !latest.isEmpty() && latest.stream().allMatch(a -> "running".equals(a.status()));
+    }
+
+    /** Allocation count per status, in first-seen order. */
+    public Map<String, Integer> countsByStatus() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (Allocation a : allocations) out.merge(String.valueOf(a.status()), 1, Integer::sum);
+        return out;
+    }
+}

@@ -1,0 +1,446 @@
+package io.muster.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+
+/**
+ * A small blocking client for the Muster REST API. Thread-safe; one instance per address.
+ *
+ * <p>Every call sends the ACL token (header {@value #TOKEN_HEADER}) when one is set, follows a follower's
+ * 307/308 redirect to the leader keeping method, body and headers (never from https down to http), and turns
+ * any non-2xx answer or transport failure into a {@link MusterApiException} with a one-line message.
+ */
+public final class MusterClient implements AutoCloseable {
+    public static final String DEFAULT_ADDR = "http://127.0.0.1:3669";
+    public static final String TOKEN_HEADER = "X-Muster-Token";
+    public static final String ENV_ADDR = "MUSTER_ADDR";
+    public static final String ENV_TOKEN = "MUSTER_ACL_TOKEN";
+    public static final String ENV_CACERT = "MUSTER_CACERT";
+    static final int MAX_REDIRECTS = 5;
+
+    /** A raw answer: status, body bytes and the URI that finally answered (after redirects). */
+    public record Response(int status, String contentType, byte[] body, URI uri) {
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    private final URI base;
+    private final String token;
+    private final Duration requestTimeout;
+    private final HttpClient http;
+
+    private MusterClient(Builder b) {
+        this.base = normalizeAddress(b.address, b.caCert != null);
+        this.token = b.token == null || b.token.isBlank() ? null : b.token.strip();
+        this.requestTimeout = b.requestTimeout;
+        HttpClient.Builder hb = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(b.connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER); // we follow leader redirects ourselves, see send()
+        if (b.caCert != null) {
+            try {
+                hb.sslContext(ClusterTrust.sslContext(b.caCert));
+            } catch (IOException | GeneralSecurityException e) {
+                throw new MusterApiException(0, MusterApiException.TLS, "cannot use the CA certificate: " + e.getMessage(), e);
+            }
+        }
+        this.http = hb.build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Address, token and CA from {@code MUSTER_ADDR}, {@code MUSTER_ACL_TOKEN}, {@code MUSTER_CACERT}. */
+    public static MusterClient fromEnvironment(Map<String, String> env) {
+        Builder b = builder().address(env.getOrDefault(ENV_ADDR, DEFAULT_ADDR)).token(env.get(ENV_TOKEN));
+        String ca = env.get(ENV_CACERT);
+        if (ca != null && !ca.isBlank()) b.caCert(Path.of(ca));
+        return b.build();
+    }
+
+    public static final class Builder {
+        private String address = DEFAULT_ADDR;
+        private String token;
+        private Path caCert;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration requestTimeout = Duration.ofSeconds(60);
+
+        public Builder address(String address) {
+            this.address = address == null || address.isBlank() ? DEFAULT_ADDR : address;
+            return this;
+        }
+
+        public Builder token(String token) {
+            this.token = token;
+            return this;
+        }
+
+        /** PEM file with the cluster CA: the only trust for https (see {@link ClusterTrust}). */
+        public Builder caCert(Path caCert) {
+            this.caCert = caCert;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration d) {
+            this.connectTimeout = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder requestTimeout(Duration d) {
+            this.requestTimeout = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public MusterClient build() {
+            return new MusterClient(this);
+        }
+    }
+
+    /**
+     * {@code http(s)://host:port} with any path dropped; a bare {@code host:port} gets https when a CA is
+     * configured (a CA only makes sense for TLS), http otherwise.
+     */
+    public static URI normalizeAddress(String addr, boolean tls) {
+        String a = addr.strip();
+        if (!a.contains("://")) a = (tls ? "https://" : "http://") + a;
+        try {
+            URI u = new URI(a);
+            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()))
+                throw new IllegalArgumentException("address " + addr + ": the scheme must be http or https");
+            if (u.getHost() == null) throw new IllegalArgumentException("address " + addr + " has no host");
+            return new URI(u.getScheme(), null, u.getHost(), u.getPort(), "/", null, null);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("address " + addr + " is not a URL: " + e.getReason());
+        }
+    }
+
+    public URI address() {
+        return base;
+    }
+
+    // ---------------------------------------------------------------- transport
+
+    /** One request with leader-redirect following; any status is returned, only transport failures throw. */
+    public Response send(String method, String pathAndQuery, byte[] body, String contentType) {
+        URI uri = base.resolve(pathAndQuery.startsWith("/") ? pathAndQuery.substring(1) : pathAndQuery);
+        for (int hops = 0; ; hops++) {
+            HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(requestTimeout).header("Accept", "application/json");
+            if (token != null) rb.header(TOKEN_HEADER, token);
+            if (body != null) rb.header("Content-Type", contentType == null ? "application/json" : contentType);
+            rb.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+            HttpResponse<byte[]> r = exchange(rb.build());
+            int sc = r.statusCode();
+            if (sc != 307 && sc != 308) {
+                return new Response(sc, r.headers().firstValue("content-type").orElse(""), r.body(), uri);
+            }
+            // A follower points at the leader. 307/308 mean "same method, same body", which is what we resend.
+            if (hops >= MAX_REDIRECTS)
+                throw new MusterApiException(0, MusterApiException.REDIRECT, "too many redirects (last to " + uri + "): no stable leader");
+            String location = r.headers().firstValue("location").orElseThrow(() -> new MusterApiException(sc,
+                    MusterApiException.REDIRECT, "the server answered " + sc + " without a Location header"));
+            URI next = uri.resolve(location);
+            if ("https".equals(uri.getScheme()) && !"https".equals(next.getScheme()))
+                throw new MusterApiException(0, MusterApiException.REDIRECT, "refusing to follow a redirect from " + uri.getAuthority()
+                        + " to " + next + ": it would drop TLS and expose the ACL token");
+            uri = next;
+        }
+    }
+
+    private HttpResponse<byte[]> exchange(HttpRequest req) {
+        try {
+            return http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (HttpConnectTimeoutException e) {
+            throw new MusterApiException(0, MusterApiException.TIMEOUT, "timed out connecting to the Muster API at " + origin(req.uri()), e);
+        } catch (HttpTimeoutException e) {
+            throw new MusterApiException(0, MusterApiException.TIMEOUT, "no answer from " + origin(req.uri()) + " within "
+                    + requestTimeout.toSeconds() + "s (" + req.method() + " " + req.uri().getPath() + ")", e);
+        } catch (IOException e) {
+            SSLException tls = find(e, SSLException.class);
+            if (tls != null) throw new MusterApiException(0, MusterApiException.TLS, "TLS with " + origin(req.uri()) + " failed: "
+                    + rootMessage(tls) + " (is --ca-cert / MUSTER_CACERT this cluster's CA, <data_dir>/ca.pem on a server?)", e);
+            String why = find(e, ConnectException.class) != null ? "connection refused" : rootMessage(e);
+            String hint = "https".equals(req.uri().getScheme()) ? "" : " (is the address right, and is it http rather than https?)";
+            throw new MusterApiException(0, MusterApiException.UNREACHABLE, "cannot reach the Muster API at " + origin(req.uri())
+                    + ": " + why + hint, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MusterApiException(0, MusterApiException.UNREACHABLE, "interrupted while calling " + origin(req.uri()), e);
+        }
+    }
+
+    private static String origin(URI u) {
+        return u.getScheme() + "://" + u.getAuthority();
+    }
+
+    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) if (type.isInstance(c)) return type.cast(c);
+        return null;
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+        String m = c.getMessage();
+        return m == null || m.isBlank() ? c.getClass().getSimpleName() : m;
+    }
+
+    /** A JSON call: {@code body} is a JsonNode, a Map/record Jackson can write, or null. Non-2xx throws. */
+    public JsonNode call(String method, String pathAndQuery, Object body) {
+        byte[] bytes = null;
+        if (body != null) {
+            try {
+                bytes = J.MAPPER.writeValueAsBytes(body);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("cannot encode the request body: " + e.getOriginalMessage(), e);
+            }
+        }
+        return json(send(method, pathAndQuery, bytes, "application/json"));
+    }
+
+    /** The body of a 2xx answer as JSON ({@code null} node when empty); anything else becomes an exception. */
+    public static JsonNode json(Response r) {
+        if (r.status() < 200 || r.status() > 299) throw error(r);
+        if (r.body().length == 0) return NullNode.getInstance();
+        try {
+            return J.MAPPER.readTree(r.body());
+        } catch (IOException e) {
+            throw new MusterApiException(r.status(), MusterApiException.BAD_RESPONSE, "the server at " + origin(r.uri())
+                    + " sent a body that is not JSON (is this a Muster API address?)");
+        }
+    }
+
+    static MusterApiException error(Response r) {
+        try {
+            JsonNode n = J.MAPPER.readTree(r.body());
+            if (n != null && n.hasNonNull("error")) return new MusterApiException(r.status(), J.str(n, "code"), n.get("error").asText());
+        } catch (IOException e) {
+            // not our error shape; described below
+        }
+        String text = r.text().strip();
+        if (text.length() > 200) text = text.substring(0, 200) + "...";
+        return new MusterApiException(r.status(), "", "unexpected answer from " + r.uri().getPath() + (text.isEmpty() ? "" : ": " + text));
+    }
+
+    public JsonNode get(String pathAndQuery) {
+        return call("GET", pathAndQuery, null);
+    }
+
+    public JsonNode post(String path, Object body) {
+        return call("POST", path, body);
+    }
+
+    public JsonNode delete(String path) {
+        return call("DELETE", path, null);
+    }
+
+    static String seg(String s) {
+        if (s == null || s.isEmpty()) throw new IllegalArgumentException("an id is required");
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static ObjectNode obj() {
+        return J.MAPPER.createObjectNode();
+    }
+
+    // ---------------------------------------------------------------- cluster
+
+    public JsonNode health() {
+        return get("/v1/health");
+    }
+
+    /** {@code stale} lets a follower answer from its own state instead of redirecting to the leader. */
+    public ClusterStatus clusterStatus(boolean stale) {
+        return ClusterStatus.from(get("/v1/cluster/status" + (stale ? "?stale=true" : "")));
+    }
+
+    /** Hands leadership to {@code to} (or any suitable server when null); returns the new leader's id. */
+    public int transferLeader(Integer to) {
+        ObjectNode b = obj();
+        if (to != null) b.put("to", to);
+        return (int) J.lng(post("/v1/cluster/transfer-leader", b), "leader_id", -1);
+    }
+
+    public JsonNode addServer(int id, String raftAddr, String apiAddr) {
+        return post("/v1/cluster/servers", obj().put("id", id).put("raft_addr", raftAddr).put("api_addr", apiAddr));
+    }
+
+    public JsonNode removeServer(int id) {
+        return delete("/v1/cluster/servers/" + id);
+    }
+
+    /** A page of the Raft log; a null {@code startIndex} or {@code limit} takes the server's default. */
+    public RaftLog raftLog(Long startIndex, Integer limit) {
+        StringBuilder q = new StringBuilder("/v1/raft/log");
+        char sep = '?';
+        if (startIndex != null) {
+            q.append(sep).append("start_index=").append(startIndex);
+            sep = '&';
+        }
+        if (limit != null) q.append(sep).append("limit=").append(limit);
+        return RaftLog.from(get(q.toString()));
+    }
+
+    public AclToken aclBootstrap() {
+        return AclToken.from(post("/v1/acl/bootstrap", obj()));
+    }
+
+    // ---------------------------------------------------------------- nodes and tokens
+
+    public IssuedToken createNodeToken(long validForSecs, int maxUses, Map<String, String> labels, String description) {
+        ObjectNode b = obj().put("valid_for_secs", validForSecs).put("max_uses", maxUses);
+        ObjectNode l = b.putObject("labels");
+        labels.forEach(l::put);
+        if (description != null) b.put("description", description);
+        return IssuedToken.from(post("/v1/node/tokens", b));
+    }
+
+    public List<TokenInfo> nodeTokens() {
+        return J.items(get("/v1/node/tokens"), TokenInfo::from);
+    }
+
+    public JsonNode revokeNodeToken(String tokenId) {
+        return delete("/v1/node/tokens/" + seg(tokenId));
+    }
+
+    public List<Node> nodes() {
+        return J.items(get("/v1/nodes"), Node::from);
+    }
+
+    public Node node(String id) {
+        return Node.from(get("/v1/nodes/" + seg(id)));
+    }
+
+    /** Starts ({@code enable}) or cancels a drain; {@code deadlineSecs} null takes the server's default. */
+    public JsonNode drainNode(String id, boolean enable, Long deadlineSecs) {
+        ObjectNode b = obj().put("enable", enable);
+        if (deadlineSecs != null) b.put("deadline_secs", deadlineSecs);
+        return post("/v1/nodes/" + seg(id) + "/drain", b);
+    }
+
+    public JsonNode setNodeEligibility(String id, boolean eligible) {
+        return post("/v1/nodes/" + seg(id) + "/eligibility", obj().put("eligible", eligible));
+    }
+
+    public JsonNode revokeNode(String id) {
+        return post("/v1/nodes/" + seg(id) + "/revoke", obj());
+    }
+
+    // ---------------------------------------------------------------- jobs
+
+    /** Submits a job spec as written (YAML or JSON); spec errors come back as 400 naming field and line. */
+    public JobStatus submitJob(String spec, SpecFormat format) {
+        return JobStatus.from(json(send("POST", "/v1/jobs", spec.getBytes(StandardCharsets.UTF_8), format.contentType())));
+    }
+
+    /** Runs {@code command} once on {@code target}: {@code all}, {@code group:NAME} or {@code node:ID}. */
+    public JobStatus runOneshot(String target, List<String> command) {
+        ObjectNode b = obj().put("target", target);
+        ArrayNode c = b.putArray("command");
+        command.forEach(c::add);
+        return JobStatus.from(post("/v1/jobs/oneshot", b));
+    }
+
+    public JobList jobs(Integer offset, Integer limit) {
+        StringBuilder q = new StringBuilder("/v1/jobs");
+        char sep = '?';
+        if (offset != null) {
+            q.append(sep).append("offset=").append(offset);
+            sep = '&';
+        }
+        if (limit != null) q.append(sep).append("limit=").append(limit);
+        return JobList.from(get(q.toString()));
+    }
+
+    public JobStatus job(String id) {
+        return JobStatus.from(get("/v1/jobs/" + seg(id)));
+    }
+
+    public JsonNode stopJob(String id) {
+        return delete("/v1/jobs/" + seg(id));
+    }
+
+    /** Logs of every allocation, or of {@code allocId} only; {@code maxBytes} caps each stream (server default when null). */
+    public JobLogs jobLogs(String id, String allocId, Long maxBytes) {
+        StringBuilder q = new StringBuilder("/v1/jobs/").append(seg(id)).append("/logs");
+        char sep = '?';
+        if (allocId != null) {
+            q.append(sep).append("alloc=").append(seg(allocId));
+            sep = '&';
+        }
+        if (maxBytes != null) q.append(sep).append("max_bytes=").append(maxBytes);
+        return JobLogs.from(get(q.toString()));
+    }
+
+    /**
+     * Polls a job until {@link JobStatus#isTerminal()} or {@code timeout} (null: no limit), calling
+     * {@code onChange} whenever its status or allocation counts change. Returns the last status seen: when
+     * it is not terminal, the timeout passed. Brief outages (no leader, unreachable) are ridden out for up to
+     * a minute, since a leader election during a long wait is normal.
+     */
+    public JobStatus awaitJob(String id, Duration timeout, Duration pollInterval, Consumer<JobStatus> onChange) {
+        Instant deadline = timeout == null ? null : Instant.now().plus(timeout);
+        Instant outageSince = null;
+        JobStatus last = null;
+        String lastKey = null;
+        while (true) {
+            try {
+                JobStatus s = job(id);
+                outageSince = null;
+                String key = s.status() + s.countsByStatus() + s.failures();
+                if (!key.equals(lastKey) && onChange != null) onChange.accept(s);
+                lastKey = key;
+                last = s;
+                if (s.isTerminal()) return s;
+            } catch (MusterApiException e) {
+                if (!e.isTransient()) throw e;
+                if (outageSince == null) outageSince = Instant.now();
+                else if (Duration.between(outageSince, Instant.now()).compareTo(Duration.ofMinutes(1)) > 0) throw e;
+            }
+            Duration sleep = pollInterval;
+            if (deadline != null) {
+                Duration left = Duration.between(Instant.now(), deadline);
+                if (left.isNegative() || left.isZero()) {
+                    if (last == null) throw new MusterApiException(0, MusterApiException.TIMEOUT, "timed out before job " + id + " could be read");
+                    return last;
+                }
+                if (left.compareTo(sleep) < 0) sleep = left;
+            }
+            try {
+                Thread.sleep(sleep);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MusterApiException(0, MusterApiException.UNREACHABLE, "interrupted while waiting for job " + id, e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}

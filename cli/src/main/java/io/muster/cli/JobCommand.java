@@ -1,0 +1,124 @@
+package io.muster.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.muster.client.JobList;
+import io.muster.client.JobLogs;
+import io.muster.client.JobStatus;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "job", description = "Submit, inspect and stop jobs.", subcommands = JobRunCommand.class)
+final class JobCommand {
+    @Spec
+    CommandSpec spec;
+
+    @Command(name = "status", description = "A job's status, allocations and placement failures.")
+    int status(@Parameters(paramLabel = "ID", description = "The job id.") String id) {
+        Cli cli = Cli.of(spec);
+        JobStatus s = cli.client().job(id);
+        if (cli.json()) return cli.printJson(s.json());
+        print(cli.out, s);
+        return 0;
+    }
+
+    /** The human view of a job, shared with {@code job run}. */
+    static void print(PrintWriter out, JobStatus s) {
+        Table.details(out, "ID", s.id(), "Type", s.type(), "Version", s.version(), "Status", s.status(),
+                "Allocations", Fmt.counts(s.countsByStatus()));
+        if (!s.allocations().isEmpty()) {
+            out.println();
+            Table t = new Table("ALLOC ID", "NODE", "GROUP", "INDEX", "STATUS", "EXIT", "MESSAGE");
+            for (JobStatus.Allocation a : s.allocations()) t.row(a.id(), a.nodeId(), a.group(), a.index(), a.status(), a.exitCode(), a.message());
+            t.print(out);
+        }
+        if (!s.failures().isEmpty()) {
+            out.println();
+            out.println("Placement failures:");
+            for (JobStatus.Failure f : s.failures()) out.println("  " + failure(f));
+        }
+        out.flush();
+    }
+
+    static String failure(JobStatus.Failure f) {
+        StringBuilder sb = new StringBuilder("group " + f.group() + ": " + f.unplaced() + " unplaced, " + f.nodesEvaluated() + " nodes evaluated");
+        if (!f.filtered().isEmpty()) {
+            sb.append("; filtered:");
+            for (Map.Entry<String, Long> e : f.filtered().entrySet()) sb.append(" ").append(e.getKey()).append(" (").append(e.getValue()).append(")");
+        }
+        return sb.toString();
+    }
+
+    @Command(name = "list", description = "Jobs, a page at a time.")
+    int list(@Option(names = "--offset", paramLabel = "N", description = "Skip the first N jobs.") Integer offset,
+             @Option(names = "--limit", paramLabel = "N", description = "At most N jobs (server default).") Integer limit) {
+        Cli cli = Cli.of(spec);
+        if (offset != null && offset < 0) throw cli.usage("--offset: must be >= 0");
+        if (limit != null && limit < 1) throw cli.usage("--limit: must be >= 1");
+        JobList page = cli.client().jobs(offset, limit);
+        if (cli.json()) return cli.printJson(page.json());
+        if (page.jobs().isEmpty()) {
+            cli.out.println(page.total() == 0 ? "No jobs. Run one with 'muster job run FILE' or 'muster job run -t all -- COMMAND'." : "No jobs on this page (" + page.total() + " in all).");
+            return 0;
+        }
+        Table t = new Table("ID", "TYPE", "STATUS", "VERSION", "PENDING", "RUNNING", "COMPLETE", "FAILED", "LOST", "STOPPED");
+        for (JobList.Summary j : page.jobs()) {
+            t.row(j.id(), j.type(), j.status(), j.version(), j.count("pending"), j.count("running"), j.count("complete"), j.count("failed"),
+                    j.count("lost"), j.count("stopped"));
+        }
+        t.print(cli.out);
+        if (page.nextOffset() != null) cli.out.println("(" + page.total() + " jobs; next page: --offset " + page.nextOffset() + ")");
+        cli.out.flush();
+        return 0;
+    }
+
+    @Command(name = "stop", description = "Stop a job: its allocations are stopped and it is not rescheduled.")
+    int stop(@Parameters(paramLabel = "ID", description = "The job id.") String id) {
+        Cli cli = Cli.of(spec);
+        JsonNode r = cli.client().stopJob(id);
+        if (cli.json()) return cli.printJson(r);
+        cli.out.println("Job " + id + " stopped.");
+        return 0;
+    }
+
+    @Command(name = "logs", description = "Captured stdout (or stderr) of a job's allocations.")
+    int logs(@Parameters(paramLabel = "ID", description = "The job id.") String id,
+             @Option(names = "--alloc", paramLabel = "ALLOC_ID", description = "Only this allocation.") String alloc,
+             @Option(names = "--stderr", description = "Show stderr instead of stdout.") boolean stderr,
+             @Option(names = "--max-bytes", paramLabel = "N", description = "At most the last N bytes per stream (server default).") Long maxBytes) {
+        Cli cli = Cli.of(spec);
+        if (maxBytes != null && maxBytes < 1) throw cli.usage("--max-bytes: must be >= 1");
+        JobLogs logs = cli.client().jobLogs(id, alloc, maxBytes);
+        if (cli.json()) return cli.printJson(logs.json());
+        if (logs.allocations().isEmpty()) {
+            cli.err.println("Job " + id + " has no allocations with logs.");
+            cli.err.flush();
+            return 0;
+        }
+        boolean headers = logs.allocations().size() > 1;
+        int failed = 0;
+        for (JobLogs.AllocLogs a : logs.allocations()) {
+            if (headers) cli.out.println("==> alloc " + a.allocId() + " on node " + a.nodeId() + " <==");
+            if (a.error() != null && !a.error().isBlank()) {
+                failed++;
+                cli.out.flush();
+                cli.err.println("alloc " + a.allocId() + ": " + a.error());
+                cli.err.flush();
+                continue;
+            }
+            long dropped = stderr ? a.stderrDropped() : a.stdoutDropped();
+            if (dropped > 0) cli.out.println("[" + dropped + " earlier bytes dropped]");
+            String text = new String(stderr ? a.stderr() : a.stdout(), StandardCharsets.UTF_8);
+            cli.out.print(text);
+            if (headers && !text.isEmpty() && !text.endsWith("\n")) cli.out.println();
+            cli.out.flush();
+        }
+        if (failed == logs.allocations().size()) throw new CliFailure("no logs could be fetched for job " + id);
+        return 0;
+    }
+}

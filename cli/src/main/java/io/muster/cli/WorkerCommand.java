@@ -1,0 +1,108 @@
+package io.muster.cli;
+
+import io.muster.types.config.ConfigException;
+import io.muster.types.config.ConfigLoader;
+import io.muster.types.config.HostPort;
+import io.muster.types.config.WorkerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code install}/{@code uninstall} subcommands are added by {@link OptionalCommands} when the install package is present. */
+@Command(name = "worker", description = {"Run a worker daemon until SIGINT/SIGTERM, from a config file or flags.",
+        "Example: muster worker --server 10.0.0.1:3670 --token-file /etc/muster/token --labels zone=eu-1"})
+final class WorkerCommand implements Callable<Integer> {
+    static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/muster");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Worker config (YAML). Flags below override its values.")
+    Path config;
+
+    @Option(names = "--server", paramLabel = "ADDR", split = ",",
+            description = "A server's worker gRPC address, host:port or https://host:port (repeatable).")
+    List<String> servers = new ArrayList<>();
+
+    @Option(names = "--token", paramLabel = "T", description = "Join token (first start only; prefer --token-file: arguments show in ps).")
+    String token;
+
+    @Option(names = "--token-file", paramLabel = "F", description = "File holding the join token.")
+    Path tokenFile;
+
+    @Option(names = "--identity-dir", paramLabel = "D", description = "Where cert.pem, key.pem and ca.pem live (default <data-dir>/worker/identity).")
+    Path identityDir;
+
+    @Option(names = "--labels", paramLabel = "k=v,...", converter = Labels.Converter.class, description = "Node labels.")
+    Labels labels;
+
+    @Option(names = "--data-dir", paramLabel = "D", description = "State directory (default /var/lib/muster).")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+        Cli cli = Cli.of(spec);
+        WorkerConfig cfg = resolve(cli);
+        WorkerLauncher.Running worker;
+        try {
+            worker = WorkerLauncher.start(cfg);
+        } catch (CliFailure e) {
+            throw e;
+        } catch (Exception e) {
+            throw new CliFailure("the worker cannot start: " + Daemons.rootMessage(e), e);
+        }
+        cli.out.println("Muster worker running (servers " + cfg.servers() + ", identity " + cfg.identityDir() + "). Ctrl-C stops it.");
+        cli.out.flush();
+        Daemons.runUntilSignal(worker::stop);
+        return 0;
+    }
+
+    /** Flags alone, or the file with flags overriding it. Problems here are usage errors (exit 2) or config errors (exit 1). */
+    WorkerConfig resolve(Cli cli) {
+        if (token != null && tokenFile != null) throw cli.usage("--token and --token-file are mutually exclusive");
+        WorkerConfig base;
+        if (config != null) {
+            if (!servers.isEmpty()) throw cli.usage("--server cannot be combined with --config: list servers in the file");
+            try {
+                base = ConfigLoader.loadWorkerFile(config);
+            } catch (ConfigException e) {
+                throw new CliFailure(e.getMessage());
+            }
+        } else {
+            if (servers.isEmpty()) throw cli.usage("--server ADDR (a server's worker gRPC address) or --config FILE is required");
+            Path dir = dataDir != null ? dataDir : DEFAULT_DATA_DIR;
+            base = new WorkerConfig(dir, parseServers(cli), null, null, dir.resolve("worker/identity"), Map.of());
+        }
+        Path data = dataDir != null ? dataDir : base.dataDir();
+        Path identity = identityDir != null ? identityDir : base.identityDir();
+        Map<String, String> mergedLabels = new LinkedHashMap<>(base.labels());
+        if (labels != null) mergedLabels.putAll(labels.map());
+        String tok = token != null ? token : tokenFile != null ? null : base.token();
+        Path tokFile = tokenFile != null ? tokenFile : token != null ? null : base.tokenFile();
+        boolean enrolled = Files.isRegularFile(identity.resolve("cert.pem"));
+        if (!enrolled && tok == null && tokFile == null)
+            throw cli.usage("a join token is required for the first start: --token T or --token-file F ('muster node generate-worker-token' prints one)");
+        if (!enrolled && tokFile != null && !Files.isReadable(tokFile)) throw new CliFailure("token file " + tokFile + " cannot be read");
+        return new WorkerConfig(data, base.servers(), tok, tokFile, identity, mergedLabels);
+    }
+
+    private List<HostPort> parseServers(Cli cli) {
+        List<HostPort> out = new ArrayList<>();
+        for (String s : servers) {
+            try {
+                out.add(HostPort.parse(s));
+            } catch (IllegalArgumentException e) {
+                throw cli.usage("--server: " + e.getMessage());
+            }
+        }
+        return out;
+    }
+}

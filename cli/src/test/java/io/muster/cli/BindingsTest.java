@@ -1,0 +1,114 @@
+package io.muster.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.muster.types.config.HostPort;
+import io.muster.types.config.WorkerConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Reflection bindings to code on other branches, and worker configuration from flags and files. */
+class BindingsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void workerDaemonIsBoundByName() throws Exception {
+        FakeWorkerDaemon.EVENTS.clear();
+        WorkerConfig cfg = new WorkerConfig(dir, List.of(new HostPort("127.0.0.1", 3670)), "tok", null, dir.resolve("id"), Map.of());
+        WorkerLauncher.Running w = WorkerLauncher.start(FakeWorkerDaemon.class.getName(), cfg);
+        w.stop();
+        assertEquals(List.of("new true", "start", "shutdown"), FakeWorkerDaemon.EVENTS);
+        assertEquals(cfg, FakeWorkerDaemon.lastConfig);
+        CliFailure missing = assertThrows(CliFailure.class, () -> WorkerLauncher.start("io.muster.nope.Daemon", cfg));
+        assertTrue(missing.getMessage().contains("no worker daemon"));
+    }
+
+    @Test
+    void optionalSubcommandsAreAddedWhenPresentAndInheritGlobalOptions() {
+        MusterCommand root = new MusterCommand(Map.of());
+        CommandLine cl = new CommandLine(root);
+        List<String> problems = new ArrayList<>();
+        CommandLine worker = cl.getSubcommands().get("worker");
+        assertTrue(OptionalCommandsAccess.add(worker, "install", FakeInstallCommand.class.getName(), problems));
+        assertFalse(OptionalCommandsAccess.add(worker, "uninstall", "io.muster.cli.install.Missing", problems));
+        assertTrue(problems.isEmpty(), problems::toString);
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        assertEquals(0, cl.execute("worker", "install", "--root", "/srv", "-o", "json"));
+        assertEquals("installed into /srv\n", out.toString());
+        assertEquals(GlobalOptions.Format.json, root.global.output);
+        assertNull(cl.getSubcommands().get("worker").getSubcommands().get("uninstall"));
+    }
+
+    private WorkerConfig resolve(String... args) {
+        CommandLine cl = new CommandLine(new MusterCommand(Map.of()));
+        cl.parseArgs(args);
+        WorkerCommand w = cl.getSubcommands().get("worker").getCommand();
+        return w.resolve(Cli.of(w.spec));
+    }
+
+    @Test
+    void workerFromFlags() {
+        WorkerConfig c = resolve("worker", "--server", "10.0.0.1:3670,https://10.0.0.2:3670", "--server", "10.0.0.3:3670",
+                "--token", "tok", "--labels", "zone=eu-1", "--data-dir", dir.toString());
+        assertEquals(List.of(new HostPort("10.0.0.1", 3670), new HostPort("10.0.0.2", 3670), new HostPort("10.0.0.3", 3670)), c.servers());
+        assertEquals("tok", c.token());
+        assertNull(c.tokenFile());
+        assertEquals(dir, c.dataDir());
+        assertEquals(dir.resolve("worker/identity"), c.identityDir());
+        assertEquals(Map.of("zone", "eu-1"), c.labels());
+        assertFalse(c.toString().contains("tok,"), "the token stays out of toString");
+    }
+
+    @Test
+    void workerFromFileWithOverrides() throws Exception {
+        Path tokenFile = Files.writeString(dir.resolve("token"), "tok\n");
+        Path f = Files.writeString(dir.resolve("worker.yaml"), """
+                data_dir: %s
+                cluster:
+                  mode: worker-tier
+                  role: worker
+                  servers: ["10.0.0.1:3670"]
+                  token_file: %s
+                  labels: {zone: eu-1, role: web}
+                """.formatted(dir, tokenFile));
+        WorkerConfig c = resolve("worker", "--config", f.toString(), "--labels", "role=db", "--identity-dir", dir.resolve("ident").toString());
+        assertEquals(List.of(new HostPort("10.0.0.1", 3670)), c.servers());
+        assertEquals(tokenFile, c.tokenFile());
+        assertEquals(Map.of("zone", "eu-1", "role", "db"), c.labels());
+        assertEquals(dir.resolve("ident"), c.identityDir());
+
+        WorkerConfig t = resolve("worker", "--config", f.toString(), "--token", "other");
+        assertEquals("other", t.token());
+        assertNull(t.tokenFile(), "a token flag replaces the file's token_file");
+    }
+
+    @Test
+    void anEnrolledWorkerNeedsNoToken() throws Exception {
+        Path id = Files.createDirectories(dir.resolve("id"));
+        Files.writeString(id.resolve("cert.pem"), "x");
+        WorkerConfig c = resolve("worker", "--server", "10.0.0.1:3670", "--identity-dir", id.toString(), "--data-dir", dir.toString());
+        assertNull(c.token());
+        assertNull(c.tokenFile());
+    }
+
+    @Test
+    void badWorkerFileIsAFailureNamingTheField() throws Exception {
+        Path f = Files.writeString(dir.resolve("worker.yaml"), "cluster:\n  mode: worker-tier\n  role: worker\n  servers: [\"nope\"]\n");
+        CliFailure e = assertThrows(CliFailure.class, () -> resolve("worker", "--config", f.toString(), "--token", "t"));
+        assertTrue(e.getMessage().contains("servers") && e.getMessage().contains("line"), e.getMessage());
+    }
+}

@@ -1,0 +1,259 @@
+package io.muster.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
+import io.muster.proto.LogsRequest;
+import io.muster.proto.raft.Command;
+import io.muster.proto.raft.RegisterJob;
+import io.muster.proto.raft.StopJob;
+import io.muster.server.ServerContext;
+import io.muster.server.grpc.WorkerGrpcServer;
+import io.muster.server.state.AllocStates;
+import io.muster.server.state.Records.AllocRecord;
+import io.muster.server.state.Records.GroupFailureRecord;
+import io.muster.server.state.Records.JobRecord;
+import io.muster.types.job.JobSpec;
+import io.muster.types.job.JobSpecException;
+import io.muster.types.job.JobSpecJson;
+import io.muster.types.job.JobSpecParser;
+import io.muster.types.job.OneShotJobs;
+import io.muster.types.job.SpecFormat;
+import io.muster.types.job.TaskGroup;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Jobs: submit (YAML/JSON spec or a one-shot command), status, list, stop, and task output. */
+public final class JobApi implements Routes {
+    private final ServerContext sc;
+    private final WorkerGrpcServer grpc;
+    private final JobSpecParser parser = JobSpecParser.withIdGenerator(JobApi::newJobId);
+
+    public JobApi(ServerContext sc, WorkerGrpcServer grpc) {
+        this.sc = sc;
+        this.grpc = grpc;
+    }
+
+    static String newJobId() {
+        byte[] b = new byte[4];
+        ThreadLocalRandom.current().nextBytes(b);
+        return "job-" + HexFormat.of().formatHex(b);
+    }
+
+    @Override
+    public void mount(Router r) {
+        r.post("/v1/jobs").handler(this::submit);
+        r.post("/v1/jobs/oneshot").handler(this::oneshot);
+        r.get("/v1/jobs").handler(this::list);
+        r.get("/v1/jobs/:id").handler(this::status);
+        r.delete("/v1/jobs/:id").handler(this::stop);
+        r.get("/v1/jobs/:id/logs").handler(this::logs);
+        r.get("/v1/allocations/:id").handler(this::alloc);
+    }
+
+    private void submit(RoutingContext ctx) {
+        String text = ctx.body() == null ? null : ctx.body().asString();
+        if (text == null || text.isBlank()) throw new ApiException(400, "BAD_REQUEST", "the request body must be a job spec (YAML or JSON)");
+        String type = String.valueOf(ctx.request().getHeader("content-type"));
+        SpecFormat format = type.contains("json") || text.stripLeading().startsWith("{") ? SpecFormat.JSON : SpecFormat.YAML;
+        String source = ctx.request().getHeader("x-muster-source");
+        JobSpec spec;
+        try {
+            spec = parser.parse(text, format, source == null ? "job spec" : source);
+        } catch (JobSpecException e) {
+            Http.error(ctx, 400, "INVALID_JOB_SPEC", e.getMessage());
+            return;
+        }
+        register(ctx, spec);
+    }
+
+    private void oneshot(RoutingContext ctx) {
+        JsonNode b = Http.body(ctx);
+        List<String> command = new ArrayList<>();
+        b.path("command").forEach(n -> command.add(n.asText()));
+        if (command.isEmpty()) throw new ApiException(400, "BAD_REQUEST", "command: at least one word is required");
+        JobSpec spec;
+        try {
+            spec = OneShotJobs.forTarget(b.path("target").asText("all"), command, newJobId());
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, "BAD_REQUEST", e.getMessage());
+        }
+        register(ctx, spec);
+    }
+
+    private void register(RoutingContext ctx, JobSpec submitted) {
+        JobSpec spec = submitted.type() == io.muster.types.job.JobType.SYSBATCH ? pinToCurrentNodes(submitted) : submitted;
+        byte[] json = JobSpecJson.toJson(spec);
+        sc.proposer().propose(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId(spec.id())
+                .setSpecJson(ByteString.copyFrom(json)).setSubmittedUnixMs(sc.clock().millis()).setMaxPendingJobs(sc.config().maxPendingJobs())))
+                .whenComplete((r, e) -> {
+                    if (e != null) Http.failure(ctx, e);
+                    else if (!r.getOk()) Http.rejected(ctx, r);
+                    else sc.state().job(spec.id()).ifPresentOrElse(j -> Http.json(ctx, 201, jobView(j)),
+                            () -> Http.error(ctx, 500, "INTERNAL", "job " + spec.id() + " committed but not visible"));
+                });
+    }
+
+    /**
+     * A sysbatch job runs once on each node eligible when it is submitted; nodes that join later must not
+     * run it. Pinning the node set into the spec keeps that decision in the committed job itself.
+     */
+    private JobSpec pinToCurrentNodes(JobSpec spec) {
+        List<String> ids = sc.state().nodesSorted().stream().filter(n -> n.schedulable()).map(n -> Long.toString(n.id())).toList();
+        if (ids.isEmpty()) throw new ApiException(409, "NO_ELIGIBLE_NODES", "no eligible node is ready to run job " + spec.id());
+        List<io.muster.types.job.Constraint> cs = new ArrayList<>(spec.constraints());
+        cs.add(io.muster.types.job.Constraint.of("node.id", "in", String.join(",", ids)));
+        return spec.withConstraints(cs);
+    }
+
+    private void list(RoutingContext ctx) {
+        int offset = (int) Http.longParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = (int) Http.longParam(ctx, "limit", 50, 1, 1000);
+        List<JobRecord> all = sc.state().jobs().stream().sorted(Comparator.comparingLong(JobRecord::submittedAt).thenComparing(JobRecord::id)).toList();
+        List<Map<String, Object>> jobs = new ArrayList<>();
+        for (JobRecord j : all.subList(Math.min(offset, all.size()), Math.min(all.size(), offset + limit))) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", j.id());
+            m.put("type", j.type());
+            m.put("status", status(j, sc.state().allocsOfJob(j.id())));
+            m.put("version", j.version());
+            Map<String, Integer> counts = new LinkedHashMap<>();
+            for (String s : List.of("pending", "running", "complete", "failed", "lost", "stopped")) counts.put(s, 0);
+            for (AllocRecord a : sc.state().allocsOfJob(j.id())) counts.merge(a.status(), 1, Integer::sum);
+            m.put("allocations", counts);
+            jobs.add(m);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("jobs", jobs);
+        body.put("total", all.size());
+        body.put("next_offset", offset + jobs.size() < all.size() ? offset + jobs.size() : null);
+        Http.ok(ctx, body);
+    }
+
+    private JobRecord job(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        return sc.state().job(id).orElseThrow(() -> new ApiException(404, "JOB_NOT_FOUND", "no job with id " + id));
+    }
+
+    private void status(RoutingContext ctx) {
+        Http.ok(ctx, jobView(job(ctx)));
+    }
+
+    private void stop(RoutingContext ctx) {
+        JobRecord j = job(ctx);
+        sc.proposer().propose(Command.newBuilder().setStopJob(StopJob.newBuilder().setJobId(j.id()))).whenComplete((r, e) -> {
+            if (e != null) Http.failure(ctx, e);
+            else if (!r.getOk()) Http.rejected(ctx, r);
+            else Http.ok(ctx, jobView(sc.state().job(j.id()).orElse(j)));
+        });
+    }
+
+    private void alloc(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        AllocRecord a = sc.state().alloc(id).orElseThrow(() -> new ApiException(404, "ALLOC_NOT_FOUND", "no allocation with id " + id));
+        Http.ok(ctx, allocView(a));
+    }
+
+    private void logs(RoutingContext ctx) {
+        JobRecord j = job(ctx);
+        String only = ctx.queryParams().get("alloc");
+        int maxBytes = (int) Http.longParam(ctx, "max_bytes", 64 * 1024, 1, 1024 * 1024);
+        List<AllocRecord> allocs = sc.state().allocsOfJob(j.id()).stream().filter(a -> only == null || a.id().equals(only) || a.id().startsWith(only))
+                .sorted(Comparator.comparingLong(AllocRecord::createIndex)).toList();
+        if (allocs.isEmpty()) throw new ApiException(404, "ALLOC_NOT_FOUND", only == null ? "job " + j.id() + " has no allocations yet" : "no allocation " + only + " in job " + j.id());
+        List<CompletableFuture<Map<String, Object>>> parts = new ArrayList<>();
+        for (AllocRecord a : allocs) {
+            parts.add(grpc.fetchLogs(LogsRequest.newBuilder().setNodeId(a.nodeId()).setAllocId(a.id()).setMaxBytes(maxBytes).build())
+                    .handle((r, e) -> {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("alloc_id", a.id());
+                        m.put("node_id", a.nodeId());
+                        if (e != null) m.put("error", "logs unavailable: " + e.getMessage());
+                        else {
+                            m.put("stdout", Base64.getEncoder().encodeToString(r.getStdout().toByteArray()));
+                            m.put("stderr", Base64.getEncoder().encodeToString(r.getStderr().toByteArray()));
+                            m.put("stdout_dropped", r.getStdoutDropped());
+                            m.put("stderr_dropped", r.getStderrDropped());
+                            if (!r.getError().isEmpty()) m.put("error", r.getError());
+                        }
+                        return m;
+                    }));
+        }
+        CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).whenComplete((v, e) ->
+                Http.ok(ctx, Map.of("allocations", parts.stream().map(CompletableFuture::join).toList())));
+    }
+
+    Map<String, Object> jobView(JobRecord j) {
+        List<AllocRecord> allocs = sc.state().allocsOfJob(j.id()).stream().sorted(Comparator.comparingLong(AllocRecord::createIndex)).toList();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", j.id());
+        m.put("type", j.type());
+        m.put("version", j.version());
+        m.put("status", status(j, allocs));
+        m.put("submitted_at", java.time.Instant.ofEpochMilli(j.submittedAt()).toString());
+        if (j.nextEvalAt() > 0) m.put("next_eval_at", java.time.Instant.ofEpochMilli(j.nextEvalAt()).toString());
+        m.put("allocations", allocs.stream().map(JobApi::allocView).toList());
+        List<Map<String, Object>> failures = new ArrayList<>();
+        for (GroupFailureRecord f : j.failures()) {
+            Map<String, Object> fm = new LinkedHashMap<>();
+            fm.put("group", f.group());
+            fm.put("unplaced", f.unplaced());
+            fm.put("nodes_evaluated", f.nodesEvaluated());
+            fm.put("filtered", f.filtered());
+            failures.add(fm);
+        }
+        m.put("failures", failures);
+        return m;
+    }
+
+    static Map<String, Object> allocView(AllocRecord a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", a.id());
+        m.put("node_id", a.nodeId());
+        m.put("status", a.status());
+        // Only a task that ended by itself has an exit code; lost or stopped ones never exited on their own.
+        m.put("exit_code", AllocStates.COMPLETE.equals(a.status()) || AllocStates.FAILED.equals(a.status()) ? a.exitCode() : null);
+        m.put("job_id", a.jobId());
+        m.put("group", a.group());
+        m.put("index", a.index());
+        m.put("desired", a.desiredRun() ? "run" : "stop");
+        m.put("message", a.message().isEmpty() ? a.desiredReason() : a.message());
+        m.put("attempt", a.attempt());
+        m.put("job_version", a.jobVersion());
+        if (a.startedAt() > 0) m.put("started_at", java.time.Instant.ofEpochMilli(a.startedAt()).toString());
+        if (a.finishedAt() > 0) m.put("finished_at", java.time.Instant.ofEpochMilli(a.finishedAt()).toString());
+        return m;
+    }
+
+    /** pending | running | complete | failed | stopped, from the job's allocations (Nomad's job status, simplified). */
+    String status(JobRecord j, List<AllocRecord> allocs) {
+        if (j.stopped()) return "stopped";
+        List<AllocRecord> current = allocs.stream().filter(a -> a.jobVersion() == j.version()).toList();
+        boolean batch = j.type().equals("batch") || j.type().equals("sysbatch");
+        if (current.isEmpty()) return j.modifyIndex() == 0 || !j.failures().isEmpty() ? "pending" : (batch ? "complete" : "pending");
+        boolean anyLive = current.stream().anyMatch(a -> a.desiredRun() && !a.terminal());
+        boolean anyRunning = current.stream().anyMatch(a -> AllocStates.RUNNING.equals(a.status()));
+        if (batch) {
+            if (anyLive || j.nextEvalAt() > 0 || !j.failures().isEmpty()) return anyRunning || anyLive && current.stream().anyMatch(a -> a.terminal()) ? "running" : "pending";
+            // Every slot has a final allocation: complete only if each (job, group, index) ended complete.
+            Map<String, String> last = new LinkedHashMap<>();
+            for (AllocRecord a : current) last.merge(a.group() + "#" + a.index(), a.status(), (x, y) -> AllocStates.COMPLETE.equals(x) ? x : y);
+            return last.values().stream().allMatch(AllocStates.COMPLETE::equals) ? "complete" : "failed";
+        }
+        if (anyRunning) return "running";
+        boolean allFailed = current.stream().allMatch(a -> AllocStates.FAILED.equals(a.status()) || AllocStates.LOST.equals(a.status()));
+        return allFailed && j.nextEvalAt() == 0 && j.failures().isEmpty() ? "failed" : "pending";
+    }
+
+    static int desiredCount(JobSpec spec) {
+        return spec.groups().stream().mapToInt(TaskGroup::count).sum();
+    }
+}

@@ -1,0 +1,203 @@
+package io.muster.server.grpc;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.muster.proto.AssignmentEvent;
+import io.muster.proto.DrainEvent;
+import io.muster.proto.PollResponse;
+import io.muster.server.state.ClusterState;
+import io.muster.server.state.NodeEventLog;
+import io.muster.server.state.NodeEventLog.Event;
+import io.muster.server.state.Records.AllocRecord;
+import io.muster.server.state.Records.NodeRecord;
+import io.muster.server.state.StateListener;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * Long-polls without threads: a waiting poll is a small record holding its response observer and a
+ * timer. Applied events for a node wake only that node's waiters. A server whose applied state is
+ * behind the worker's revision never answers with older state: it waits to catch up, and if it cannot
+ * in time it answers FAILED_PRECONDITION so the worker asks another server.
+ */
+public final class PollHub implements StateListener {
+    public static final int DEFAULT_WAIT_SECS = 30;
+    public static final int MAX_WAIT_SECS = 60;
+
+    private final class Waiter {
+        final long nodeId;
+        final long lastRevision;
+        final StreamObserver<PollResponse> observer;
+        final AtomicBoolean done = new AtomicBoolean();
+        volatile ScheduledFuture<?> timeout;
+
+        Waiter(long nodeId, long lastRevision, StreamObserver<PollResponse> observer) {
+            this.nodeId = nodeId;
+            this.lastRevision = lastRevision;
+            this.observer = observer;
+        }
+    }
+
+    private final ClusterState state;
+    private final AllocationView allocations;
+    private final ScheduledExecutorService timer;
+    private final ExecutorService responders;
+    private final Supplier<List<String>> servers;
+    private final Map<Long, Set<Waiter>> waiting = new ConcurrentHashMap<>();
+    private final Set<Waiter> behind = ConcurrentHashMap.newKeySet();
+
+    public PollHub(ClusterState state, ScheduledExecutorService timer, ExecutorService responders, Supplier<List<String>> servers) {
+        this.state = state;
+        this.allocations = new AllocationView(state);
+        this.timer = timer;
+        this.responders = responders;
+        this.servers = servers;
+        state.addListener(this);
+    }
+
+    public void poll(long nodeId, long lastRevision, int maxWaitSecs, StreamObserver<PollResponse> observer) {
+        int wait = maxWaitSecs <= 0 ? DEFAULT_WAIT_SECS : Math.min(maxWaitSecs, MAX_WAIT_SECS);
+        Waiter w = new Waiter(nodeId, lastRevision, observer);
+        if (observer instanceof ServerCallStreamObserver<PollResponse> sco) sco.setOnCancelHandler(() -> forget(w));
+        w.timeout = timer.schedule(() -> expire(w), wait, TimeUnit.SECONDS);
+        if (lastRevision > state.appliedIndex()) {
+            behind.add(w);
+            if (lastRevision <= state.appliedIndex()) catchUp(w); // caught up meanwhile
+            return;
+        }
+        // Register first, then look: an event applied in between wakes us instead of being missed.
+        waiting.computeIfAbsent(nodeId, k -> ConcurrentHashMap.newKeySet()).add(w);
+        tryAnswer(w, false);
+    }
+
+    /** Answers if there is something newer than the waiter's revision (or it needs a snapshot). */
+    private void tryAnswer(Waiter w, boolean onTimeout) {
+        NodeEventLog log = state.eventLog(w.nodeId);
+        List<Event> events = w.lastRevision == 0 ? null : log.after(w.lastRevision);
+        if (events != null && events.isEmpty() && !onTimeout) return;
+        if (!w.done.compareAndSet(false, true)) return;
+        forget(w);
+        PollResponse.Builder r = PollResponse.newBuilder().addAllServers(servers.get());
+        long revision = Math.max(state.appliedIndex(), log.lastRevision());
+        if (events == null) {
+            r.setFullSnapshot(true);
+            for (AllocRecord a : state.allocsOnNode(w.nodeId)) {
+                if (a.desiredRun() && !a.terminal())
+                    r.addEvents(AssignmentEvent.newBuilder().setRevision(a.createIndex()).setSet(allocations.of(a)));
+            }
+            NodeRecord n = state.node(w.nodeId).orElse(null);
+            if (n != null && "draining".equals(n.drain()))
+                r.addEvents(AssignmentEvent.newBuilder().setRevision(revision).setDrain(DrainEvent.newBuilder().setEnabled(true).setDeadlineUnixMs(n.drainDeadline())));
+        } else {
+            for (Event e : events) {
+                AssignmentEvent.Builder ev = AssignmentEvent.newBuilder().setRevision(e.revision());
+                switch (e.kind()) {
+                    case SET -> {
+                        AllocRecord a = state.alloc(e.allocId()).orElse(null);
+                        if (a == null || !a.desiredRun()) continue; // stopped since: its Delete follows
+                        ev.setSet(allocations.of(a));
+                    }
+                    case DELETE -> ev.setDeleteAllocId(e.allocId());
+                    case DRAIN -> ev.setDrain(DrainEvent.newBuilder().setEnabled(e.drainEnabled()).setDeadlineUnixMs(e.drainDeadline()));
+                }
+                r.addEvents(ev);
+            }
+        }
+        r.setRevision(revision);
+        send(w, r.build());
+    }
+
+    private void send(Waiter w, PollResponse r) {
+        try {
+            w.observer.onNext(r);
+            w.observer.onCompleted();
+        } catch (RuntimeException e) {
+            // the worker went away; nothing to do
+        }
+    }
+
+    private void expire(Waiter w) {
+        if (behind.remove(w)) {
+            if (w.done.compareAndSet(false, true)) {
+                forget(w);
+                try {
+                    w.observer.onError(Status.FAILED_PRECONDITION.withDescription("this server is at revision " + state.appliedIndex()
+                            + ", behind your revision " + w.lastRevision + "; ask another server").asRuntimeException());
+                } catch (RuntimeException e) {
+                    // gone
+                }
+            }
+            return;
+        }
+        tryAnswer(w, true);
+    }
+
+    private void catchUp(Waiter w) {
+        if (!behind.remove(w)) return;
+        waiting.computeIfAbsent(w.nodeId, k -> ConcurrentHashMap.newKeySet()).add(w);
+        tryAnswer(w, false);
+    }
+
+    private void forget(Waiter w) {
+        Set<Waiter> set = waiting.get(w.nodeId);
+        if (set != null) set.remove(w);
+        behind.remove(w);
+        ScheduledFuture<?> t = w.timeout;
+        if (t != null) t.cancel(false);
+    }
+
+    /** Ends every poll of a revoked node. */
+    public void revoke(long nodeId) {
+        Set<Waiter> set = waiting.remove(nodeId);
+        if (set == null) return;
+        for (Waiter w : set) {
+            if (w.done.compareAndSet(false, true)) {
+                forget(w);
+                try {
+                    w.observer.onError(Status.PERMISSION_DENIED.withDescription("node " + nodeId + " was revoked").asRuntimeException());
+                } catch (RuntimeException e) {
+                    // gone
+                }
+            }
+        }
+    }
+
+    public int waitingCount() {
+        return waiting.values().stream().mapToInt(Set::size).sum() + behind.size();
+    }
+
+    // ---- StateListener: called on the apply thread, so only hand work off ----
+
+    @Override
+    public void nodeEvents(long nodeId, long revision) {
+        Set<Waiter> set = waiting.get(nodeId);
+        if (set == null || set.isEmpty()) return;
+        for (Waiter w : set) responders.execute(() -> tryAnswer(w, false));
+    }
+
+    @Override
+    public void applied(long index) {
+        if (behind.isEmpty()) return;
+        for (Waiter w : behind) if (w.lastRevision <= index) responders.execute(() -> catchUp(w));
+    }
+
+    @Override
+    public void nodeRevoked(long nodeId) {
+        responders.execute(() -> revoke(nodeId));
+    }
+
+    @Override
+    public void restored() {
+        // A snapshot replaced the event logs: every waiter answers with a full snapshot now.
+        for (Set<Waiter> set : waiting.values()) for (Waiter w : set) responders.execute(() -> tryAnswer(w, true));
+    }
+}

@@ -1,0 +1,171 @@
+package io.muster.server.grpc;
+
+import com.github.benmanes.caffeine.cache.Scheduler;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.muster.pki.Identity;
+import io.muster.pki.tls.WorkerClientTrustManager;
+import io.muster.proto.LogsReply;
+import io.muster.proto.LogsRequest;
+import io.muster.server.ServerContext;
+import io.muster.server.ServerSecurity;
+import io.muster.server.leader.HeartbeatService;
+import io.muster.server.leader.StatusBatcher;
+import io.muster.server.state.NodeStates;
+import io.muster.server.state.Records.ServerRecord;
+import io.muster.types.config.HostPort;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker gRPC endpoint ({@code worker_grpc_addr}): TLS with this server's certificate, client
+ * certificates requested and checked against the worker CA (or the cluster CA for servers) and the
+ * replicated revocation state. Register is the one call allowed without a client certificate.
+ */
+public final class WorkerGrpcServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerGrpcServer.class);
+    public static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+    private final ServerContext sc;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "poll-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ExecutorService responders = Executors.newVirtualThreadPerTaskExecutor();
+    private final StatusBatcher batcher;
+    private final HeartbeatService heartbeats;
+    private final PollHub polls;
+    private final ControlRegistry controls = new ControlRegistry();
+    private LeaderForwarder forwarder;
+    private Server server;
+
+    public WorkerGrpcServer(ServerContext sc, Ticker ticker) {
+        this.sc = sc;
+        this.batcher = new StatusBatcher(sc.proposer(), 20);
+        this.heartbeats = new HeartbeatService(sc.state(), sc.proposer(), sc.config().heartbeat(), ticker, Scheduler.systemScheduler(),
+                responders, sc.clock(), RandomGenerator.getDefault(), batcher, this::serverAddresses);
+        this.polls = new PollHub(sc.state(), timer, responders, this::serverAddresses);
+        sc.raft().stateMachine().addLeaderServices(heartbeats);
+        sc.state().addListener(new io.muster.server.state.StateListener() {
+            @Override
+            public void nodeRevoked(long nodeId) {
+                responders.execute(() -> controls.revoke(nodeId));
+            }
+        });
+    }
+
+    public HeartbeatService heartbeats() {
+        return heartbeats;
+    }
+
+    public PollHub polls() {
+        return polls;
+    }
+
+    public ControlRegistry controls() {
+        return controls;
+    }
+
+    List<String> serverAddresses() {
+        return sc.state().servers().stream().map(ServerRecord::workerGrpcAddr).filter(a -> !a.isEmpty()).toList();
+    }
+
+    /** Starts once the cluster identity exists (the certificate comes from the cluster CA). */
+    public void start(ServerSecurity.Material m) throws Exception {
+        this.forwarder = new LeaderForwarder(sc.state(), m, sc.clock());
+        WorkerClientTrustManager trust = new WorkerClientTrustManager(m.workerCa().certificate(), m.clusterCa().certificate(), m.clusterId(),
+                sc.clock(), (Identity id, java.math.BigInteger serial) -> id.kind() == Identity.Kind.NODE
+                        && sc.state().node(id.nodeId()).map(n -> NodeStates.REVOKED.equals(n.state())).orElse(false));
+        SslContext ssl = GrpcSslContexts.configure(io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder
+                        .forServer(m.serverKey(), m.serverChain().toArray(X509Certificate[]::new)))
+                .clientAuth(ClientAuth.OPTIONAL)
+                .trustManager(trust)
+                .build();
+        WorkerServiceImpl workers = new WorkerServiceImpl(sc, m, polls, controls, heartbeats, forwarder, this::serverAddresses);
+        AuthInterceptor auth = new AuthInterceptor(sc.state(), m.clusterId());
+        HostPort bind = sc.config().workerGrpcAddr();
+        server = NettyServerBuilder.forAddress(bind.toSocketAddress())
+                .sslContext(ssl)
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .addService(ServerInterceptors.intercept(workers, auth))
+                .addService(ServerInterceptors.intercept(new InternalServiceImpl(workers, controls), auth))
+                .build()
+                .start();
+        LOG.info("worker gRPC listening on {} (TLS; mTLS for all but Register)", bind);
+    }
+
+    /** Task output of an allocation, from whichever server its worker is connected to. */
+    public CompletableFuture<LogsReply> fetchLogs(LogsRequest req) {
+        Optional<CompletableFuture<LogsReply>> local = controls.fetchLogs(req);
+        if (local.isPresent()) return local.get();
+        CompletableFuture<LogsReply> result = new CompletableFuture<>();
+        List<Integer> others = sc.state().servers().stream().map(ServerRecord::id).filter(id -> id != sc.config().serverId()).toList();
+        askNext(req, others, 0, result);
+        return result;
+    }
+
+    private void askNext(LogsRequest req, List<Integer> servers, int i, CompletableFuture<LogsReply> result) {
+        if (i >= servers.size()) {
+            result.complete(LogsReply.newBuilder().setAllocId(req.getAllocId()).setFound(false)
+                    .setError("node " + req.getNodeId() + " is not connected to any server").build());
+            return;
+        }
+        var stub = forwarder == null ? Optional.<io.muster.proto.InternalServiceGrpc.InternalServiceStub>empty() : forwarder.stub(servers.get(i));
+        if (stub.isEmpty()) {
+            askNext(req, servers, i + 1, result);
+            return;
+        }
+        stub.get().fetchLogs(req, new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(LogsReply r) {
+                if (r.getFound()) result.complete(r);
+                else askNext(req, servers, i + 1, result);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                askNext(req, servers, i + 1, result);
+            }
+
+            @Override
+            public void onCompleted() {}
+        });
+    }
+
+    public int port() {
+        return server == null ? -1 : server.getPort();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.shutdownNow();
+            try {
+                server.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (forwarder != null) forwarder.close();
+        batcher.close();
+        timer.shutdownNow();
+        responders.shutdownNow();
+    }
+}

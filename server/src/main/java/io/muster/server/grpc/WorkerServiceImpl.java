@@ -1,0 +1,227 @@
+package io.muster.server.grpc;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.muster.pki.CertificateIssuer;
+import io.muster.pki.CsrException;
+import io.muster.pki.Csrs;
+import io.muster.pki.Secrets;
+import io.muster.pki.pem.Pem;
+import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.TokenClaims;
+import io.muster.pki.token.TokenException;
+import io.muster.proto.ControlReply;
+import io.muster.proto.ControlRequest;
+import io.muster.proto.PollRequest;
+import io.muster.proto.PollResponse;
+import io.muster.proto.RegisterRequest;
+import io.muster.proto.RegisterResponse;
+import io.muster.proto.RenewRequest;
+import io.muster.proto.RenewResponse;
+import io.muster.proto.StatusAck;
+import io.muster.proto.StatusReport;
+import io.muster.proto.WorkerServiceGrpc;
+import io.muster.proto.raft.Command;
+import io.muster.proto.raft.RecordCertificate;
+import io.muster.proto.raft.RegisterNode;
+import io.muster.server.ServerContext;
+import io.muster.server.ServerSecurity;
+import io.muster.server.leader.HeartbeatService;
+import io.muster.server.state.NodeStates;
+import io.muster.server.state.Records.JoinTokenRecord;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The worker-facing gRPC service. Any server answers; heartbeats are forwarded to the leader. */
+final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerServiceImpl.class);
+    static final Duration TOKEN_SKEW = Duration.ofSeconds(60);
+
+    private final ServerContext sc;
+    private final ServerSecurity.Material m;
+    private final PollHub polls;
+    private final ControlRegistry controls;
+    private final HeartbeatService heartbeats;
+    private final LeaderForwarder forwarder;
+    private final Supplier<List<String>> servers;
+
+    WorkerServiceImpl(ServerContext sc, ServerSecurity.Material m, PollHub polls, ControlRegistry controls, HeartbeatService heartbeats,
+                      LeaderForwarder forwarder, Supplier<List<String>> servers) {
+        this.sc = sc;
+        this.m = m;
+        this.polls = polls;
+        this.controls = controls;
+        this.heartbeats = heartbeats;
+        this.forwarder = forwarder;
+        this.servers = servers;
+    }
+
+    @Override
+    public void register(RegisterRequest req, StreamObserver<RegisterResponse> out) {
+        TokenClaims claims;
+        try {
+            claims = BootstrapTokens.verify(req.getToken(), m.tokenKey(), m.clusterId(), sc.clock().instant(), TOKEN_SKEW);
+        } catch (TokenException e) {
+            out.onError(Status.UNAUTHENTICATED.withDescription("bootstrap token rejected: " + e.getMessage()).asRuntimeException());
+            return;
+        }
+        Optional<String> badLabel = claims.disallowedLabel(req.getProfile().getLabelsMap());
+        if (badLabel.isPresent()) {
+            out.onError(Status.PERMISSION_DENIED.withDescription("label " + badLabel.get() + " is not allowed by bootstrap token "
+                    + claims.tokenId() + " (allowed: " + claims.allowedLabels() + ")").asRuntimeException());
+            return;
+        }
+        PublicKey key;
+        try {
+            key = Csrs.parseAndVerify(req.getCsrDer().toByteArray());
+        } catch (CsrException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription("certificate signing request rejected: " + e.getMessage()).asRuntimeException());
+            return;
+        }
+        // Fail fast on what this server already knows; the apply re-checks every rule deterministically.
+        JoinTokenRecord rec = sc.state().joinToken(claims.tokenId()).orElse(null);
+        if (rec != null && rec.revoked()) {
+            out.onError(Status.PERMISSION_DENIED.withDescription("bootstrap token " + rec.id() + " was revoked").asRuntimeException());
+            return;
+        }
+        sc.proposer().propose(Command.newBuilder().setRegisterNode(RegisterNode.newBuilder()
+                .setTokenId(claims.tokenId()).setProfile(req.getProfile())
+                .setPublicKeySha256(ByteString.copyFrom(Secrets.sha256(key.getEncoded())))
+                .setRegisteredUnixMs(sc.clock().millis()))).whenComplete((r, e) -> {
+            if (e != null) {
+                out.onError(unavailable(e));
+                return;
+            }
+            if (!r.getOk()) {
+                Status st = switch (r.getErrorCode()) {
+                    case "TOKEN_UNKNOWN", "TOKEN_EXPIRED" -> Status.UNAUTHENTICATED;
+                    default -> Status.PERMISSION_DENIED;
+                };
+                out.onError(st.withDescription("registration refused: " + r.getError()).asRuntimeException());
+                return;
+            }
+            try {
+                X509Certificate cert = CertificateIssuer.issueWorkerLeaf(m.workerCa(), m.clusterId(), r.getNodeId(), key,
+                        sc.clock().instant(), sc.security().workerCertLifetime());
+                record(r.getNodeId(), cert);
+                var policy = sc.config().heartbeat();
+                out.onNext(RegisterResponse.newBuilder()
+                        .setNodeId(r.getNodeId()).setClusterId(m.clusterId())
+                        .setCertificatePem(Pem.encodeCertificate(cert)).setCaPem(m.caBundlePem())
+                        .setHeartbeatTtlSecs(policy.baseTtlSecs(sc.state().liveNodeCount())).setHeartbeatGraceSecs(policy.graceSecs())
+                        .addAllServers(servers.get()).build());
+                out.onCompleted();
+                LOG.info("registered node {} ({}, token {})", r.getNodeId(), req.getProfile().getHostname(), claims.tokenId());
+            } catch (RuntimeException ex) {
+                out.onError(Status.INTERNAL.withDescription("could not issue the certificate: " + ex.getMessage()).asRuntimeException());
+            }
+        });
+    }
+
+    private void record(long nodeId, X509Certificate cert) {
+        sc.proposer().propose(Command.newBuilder().setRecordCertificate(RecordCertificate.newBuilder().setNodeId(nodeId)
+                .setSerialHex(cert.getSerialNumber().toString(16)).setNotAfterUnixMs(cert.getNotAfter().getTime())));
+    }
+
+    @Override
+    public void renewCertificate(RenewRequest req, StreamObserver<RenewResponse> out) {
+        long nodeId;
+        PublicKey key;
+        try {
+            nodeId = Caller.requireNode(req.getNodeId());
+            key = Csrs.parseAndVerify(req.getCsrDer().toByteArray());
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+            return;
+        } catch (CsrException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription("certificate signing request rejected: " + e.getMessage()).asRuntimeException());
+            return;
+        }
+        X509Certificate cert = CertificateIssuer.issueWorkerLeaf(m.workerCa(), m.clusterId(), nodeId, key, sc.clock().instant(),
+                sc.security().workerCertLifetime());
+        record(nodeId, cert);
+        out.onNext(RenewResponse.newBuilder().setCertificatePem(Pem.encodeCertificate(cert)).setCaPem(m.caBundlePem()).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void poll(PollRequest req, StreamObserver<PollResponse> out) {
+        try {
+            long nodeId = Caller.requireNode(req.getNodeId());
+            var node = sc.state().node(nodeId);
+            if (node.isEmpty() && req.getLastRevision() <= sc.state().appliedIndex()) {
+                out.onError(Status.NOT_FOUND.withDescription("node " + nodeId + " is not registered in this cluster").asRuntimeException());
+                return;
+            }
+            polls.poll(nodeId, req.getLastRevision(), req.getMaxWaitSecs(), out);
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+        }
+    }
+
+    @Override
+    public void reportStatus(StatusReport req, StreamObserver<StatusAck> out) {
+        try {
+            Caller.requireNode(req.getNodeId());
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+            return;
+        }
+        handleReport(req, out);
+    }
+
+    /** On the leader: the lease and batcher; elsewhere: forwarded to the leader. */
+    void handleReport(StatusReport req, StreamObserver<StatusAck> out) {
+        if (heartbeats.leading()) {
+            heartbeats.report(req, Optional.empty()).whenComplete((ack, e) -> {
+                if (e != null) out.onError(reportError(e));
+                else {
+                    out.onNext(ack);
+                    out.onCompleted();
+                }
+            });
+            return;
+        }
+        Optional<Integer> leader = sc.raft().leaderId();
+        if (leader.isEmpty() || leader.get() == sc.config().serverId()) {
+            out.onError(Status.UNAVAILABLE.withDescription("no leader right now; retry shortly").asRuntimeException());
+            return;
+        }
+        var stub = forwarder.stub(leader.get());
+        if (stub.isEmpty()) {
+            out.onError(Status.UNAVAILABLE.withDescription("leader " + leader.get() + " is not reachable from this server yet").asRuntimeException());
+            return;
+        }
+        stub.get().forwardStatus(req, out);
+    }
+
+    private static StatusRuntimeException reportError(Throwable e) {
+        Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (c instanceof SecurityException) return Status.PERMISSION_DENIED.withDescription(c.getMessage()).asRuntimeException();
+        if (c instanceof IllegalArgumentException) return Status.NOT_FOUND.withDescription(c.getMessage()).asRuntimeException();
+        return Status.UNAVAILABLE.withDescription("status not committed: " + c.getMessage()).asRuntimeException();
+    }
+
+    private static StatusRuntimeException unavailable(Throwable e) {
+        Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        return Status.UNAVAILABLE.withDescription(c.getMessage()).asRuntimeException();
+    }
+
+    @Override
+    public StreamObserver<ControlReply> control(StreamObserver<ControlRequest> out) {
+        return controls.open(out);
+    }
+
+    static boolean isRevoked(ServerContext sc, long nodeId) {
+        return sc.state().node(nodeId).map(n -> NodeStates.REVOKED.equals(n.state())).orElse(false);
+    }
+}

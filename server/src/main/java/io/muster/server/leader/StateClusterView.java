@@ -1,0 +1,70 @@
+package io.muster.server.leader;
+
+import io.muster.scheduler.AllocStatus;
+import io.muster.scheduler.AllocView;
+import io.muster.scheduler.ClusterView;
+import io.muster.scheduler.NodeStatus;
+import io.muster.scheduler.NodeView;
+import io.muster.scheduler.Resources;
+import io.muster.server.state.ClusterState;
+import io.muster.server.state.Records.AllocRecord;
+import io.muster.server.state.Records.NodeRecord;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+
+/** The scheduler's read-only view over the replicated state (the scheduler itself knows nothing of Raft). */
+final class StateClusterView implements ClusterView {
+    private final ClusterState state;
+    private final List<NodeView> nodes;
+
+    StateClusterView(ClusterState state) {
+        this.state = state;
+        this.nodes = state.nodes().stream().map(StateClusterView::node).toList();
+    }
+
+    static NodeView node(NodeRecord n) {
+        NodeStatus status = switch (n.state()) {
+            case "ready" -> NodeStatus.READY;
+            case "draining" -> NodeStatus.DRAINING;
+            case "down" -> NodeStatus.DOWN;
+            case "revoked" -> NodeStatus.REVOKED;
+            default -> NodeStatus.INITIALIZING;
+        };
+        return new NodeView(n.id(), status, n.eligible() && "none".equals(n.drain()), n.os(), n.arch(), n.labels(),
+                new HashSet<>(n.drivers()), new Resources((int) Math.min(Integer.MAX_VALUE, n.cpuMhz()), (int) Math.min(Integer.MAX_VALUE, n.memoryMb())));
+    }
+
+    static AllocView alloc(AllocRecord a) {
+        AllocStatus s = switch (a.status()) {
+            case "running" -> AllocStatus.RUNNING;
+            case "complete" -> AllocStatus.COMPLETE;
+            case "failed" -> AllocStatus.FAILED;
+            case "lost" -> AllocStatus.LOST;
+            case "stopped" -> AllocStatus.STOPPED;
+            default -> AllocStatus.PENDING;
+        };
+        return new AllocView(a.id(), a.jobId(), a.group(), a.index(), a.nodeId(), new Resources(a.cpu(), a.memoryMb()), s, a.desiredRun(),
+                a.attempt(), a.finishedAt());
+    }
+
+    @Override
+    public Collection<NodeView> nodes() {
+        return nodes;
+    }
+
+    @Override
+    public NodeView node(long id) {
+        return state.node(id).map(StateClusterView::node).orElse(null);
+    }
+
+    @Override
+    public Collection<AllocView> allocsOnNode(long nodeId) {
+        return state.allocsOnNode(nodeId).stream().map(StateClusterView::alloc).toList();
+    }
+
+    @Override
+    public Collection<AllocView> allocsOfJob(String jobId) {
+        return state.allocsOfJob(jobId).stream().map(StateClusterView::alloc).toList();
+    }
+}

@@ -1,0 +1,191 @@
+// The dashboard shell: routing, the refresh loop (paused while the tab is hidden), error banners,
+// the ACL token prompt and the header status.
+import { api, setTokenPrompt, setToken, token, onTokenChange } from './lib/api.js';
+import { fill } from './lib/dom.js';
+import { errorBanner } from './lib/ui.js';
+import * as router from './lib/router.js';
+import { overviewView } from './views/overview.js';
+import { nodesView } from './views/nodes.js';
+import { nodeView } from './views/node.js';
+import { jobsView } from './views/jobs.js';
+import { jobView } from './views/job.js';
+import { raftView } from './views/raft.js';
+import { notFoundView } from './views/notfound.js';
+
+const ROUTES = [
+  { nav: 'overview', match: (p) => p.length === 0, view: overviewView },
+  { nav: 'nodes', match: (p) => p[0] === 'nodes' && p.length === 1, view: nodesView },
+  { nav: 'nodes', match: (p) => p[0] === 'nodes' && p.length === 2, view: nodeView },
+  { nav: 'jobs', match: (p) => p[0] === 'jobs' && p.length === 1, view: jobsView },
+  { nav: 'jobs', match: (p) => p[0] === 'jobs' && p.length === 2, view: jobView },
+  { nav: 'raft', match: (p) => p[0] === 'raft' && p.length === 1, view: raftView },
+];
+
+const main = document.getElementById('main');
+const banners = document.getElementById('banners');
+const liveBtn = document.getElementById('refresh-toggle');
+const liveLabel = document.getElementById('refresh-label');
+const serverInfo = document.getElementById('server-info');
+const forgetBtn = document.getElementById('token-forget');
+
+let active = null; // the mounted view: {refresh, interval, unmount?}
+let generation = 0; // bumps on every navigation, so late answers for an old view are dropped
+let paused = false;
+let timer = 0;
+let inflight = null;
+let queued = false;
+let lastOk = 0;
+let lastHealth = 0;
+let bannerKey = '';
+let hasErrors = false;
+
+/** What views get: their root element, the route, and hooks back into the shell. */
+function context(route, gen) {
+  return {
+    root: main,
+    parts: route.parts,
+    query: route.query,
+    alive: () => gen === generation,
+    setTitle: (t) => { if (gen === generation) document.title = `${t} · Muster`; },
+    setErrors: (list) => { if (gen === generation) showErrors(list); },
+    refreshNow: () => tick(),
+  };
+}
+
+function mount() {
+  generation++;
+  clearTimeout(timer);
+  if (active && active.unmount) active.unmount();
+  const route = router.current();
+  const match = ROUTES.find((r) => r.match(route.parts));
+  document.querySelectorAll('[data-nav]').forEach((a) => {
+    if (match && a.dataset.nav === match.nav) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  });
+  showErrors([]);
+  main.replaceChildren();
+  active = (match ? match.view : notFoundView)(context(route, generation));
+  // Move focus to the new page's heading so keyboard and screen-reader users land on it.
+  const title = main.querySelector('[data-page-title]');
+  if (title && document.activeElement !== document.body) title.focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+  lastOk = 0;
+  tick();
+}
+
+/** Runs the active view's refresh; one at a time, then schedules the next unless paused or hidden. */
+async function tick() {
+  if (inflight) {
+    queued = true;
+    return inflight;
+  }
+  clearTimeout(timer);
+  const view = active;
+  const gen = generation;
+  if (!view) return;
+  setLive('loading');
+  inflight = (async () => {
+    try {
+      await view.refresh();
+      if (gen === generation && !hasErrors) lastOk = Date.now();
+    } catch (e) {
+      if (gen === generation) showErrors([{ what: 'refresh this page', err: e }]);
+    }
+  })();
+  await inflight;
+  inflight = null;
+  if (Date.now() - lastHealth > 10000) health();
+  if (queued) {
+    queued = false;
+    return tick();
+  }
+  if (gen !== generation) return;
+  setLive();
+  if (!paused && !document.hidden && view.interval) timer = setTimeout(tick, view.interval);
+}
+
+function setLive(state) {
+  const s = state || (paused ? 'paused' : hasErrors ? 'error' : 'live');
+  liveBtn.dataset.state = s;
+  liveBtn.setAttribute('aria-pressed', String(!paused));
+  liveLabel.textContent = paused ? 'Paused' : s === 'error' ? 'Retrying' : 'Live';
+  liveBtn.title = `${paused ? 'Resume' : 'Pause'} auto-refresh${lastOk ? ` (last updated ${new Date(lastOk).toLocaleTimeString()})` : ''}`;
+}
+
+/** Error banners for the current view; re-rendered only when their text changes, so alerts are not repeated. */
+function showErrors(list) {
+  hasErrors = list.length > 0;
+  const key = list.map((x) => `${x.what}|${x.err && x.err.message}`).join('\n');
+  if (key === bannerKey) return;
+  bannerKey = key;
+  const staleNote = lastOk ? `Showing data last updated at ${new Date(lastOk).toLocaleTimeString()}; retrying automatically.` : null;
+  fill(banners, list.map((x) => errorBanner(x.what, x.err, { onToken: askAndRetry, stale: staleNote })));
+}
+
+async function askAndRetry() {
+  const t = await promptToken('Enter a management token to continue.');
+  if (t) {
+    setToken(t);
+    bannerKey = null; // re-render banners on the next refresh
+    tick();
+  }
+}
+
+/** "server 1 · leader" in the header, from the unauthenticated health endpoint. */
+async function health() {
+  lastHealth = Date.now();
+  try {
+    const hl = await api('/v1/health');
+    fill(serverInfo, `server ${hl.server_id} · ${hl.role}`);
+  } catch {
+    fill(serverInfo, 'server unreachable');
+  }
+}
+
+/** The token dialog; resolves to the entered token, or null when cancelled. */
+function promptToken(reason) {
+  const dlg = document.getElementById('token-dialog');
+  const input = document.getElementById('token-input');
+  fill(document.getElementById('token-reason'), reason || 'This cluster has ACLs enabled.');
+  input.value = '';
+  return new Promise((resolve) => {
+    dlg.returnValue = '';
+    dlg.addEventListener('close', () => {
+      const v = dlg.returnValue === 'ok' ? input.value.trim() : '';
+      input.value = '';
+      resolve(v || null);
+    }, { once: true });
+    dlg.showModal();
+    input.focus();
+  });
+}
+
+document.getElementById('token-cancel').addEventListener('click', () => document.getElementById('token-dialog').close('cancel'));
+setTokenPrompt(promptToken);
+onTokenChange((has) => { forgetBtn.hidden = !has; });
+forgetBtn.hidden = !token();
+forgetBtn.addEventListener('click', () => {
+  setToken('');
+  tick();
+});
+
+liveBtn.addEventListener('click', () => {
+  paused = !paused;
+  setLive();
+  if (!paused) tick();
+  else clearTimeout(timer);
+});
+
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) clearTimeout(timer);
+  else if (!paused) tick();
+});
+
+// The skip link targets <main> without touching the route hash.
+document.querySelector('[data-skip]').addEventListener('click', (e) => {
+  e.preventDefault();
+  main.focus();
+});
+
+window.addEventListener('hashchange', mount);
+mount();

@@ -1,0 +1,149 @@
+package io.muster.types.job;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Canonical JSON for job specs: what servers store in the Raft log and workers receive.
+ *
+ * <p>Canonical means: compact UTF-8, keys in a fixed order (the order of the record components), every default
+ * written out explicitly (so readers need no defaulting logic and the bytes do not change when defaults do),
+ * durations as whole seconds, env sorted by key, absent optional values omitted, operators in their canonical
+ * spelling. Hence {@code fromJson(toJson(s)).equals(s)} and {@code toJson(fromJson(b))} is byte-identical to a
+ * canonical {@code b}. {@link #fromJson} validates exactly like {@link JobSpecParser}, so a corrupt or hostile
+ * entry is rejected with the same messages.
+ */
+public final class JobSpecJson {
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private JobSpecJson() {
+    }
+
+    public static byte[] toJson(JobSpec spec) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            writeJob(g, spec);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing JSON to memory failed", e);
+        }
+        return out.toByteArray();
+    }
+
+    public static String toJsonString(JobSpec spec) {
+        return new String(toJson(spec), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Reads canonical (or any valid JSON) job spec bytes; the {@code id} is required.
+     *
+     * @throws JobSpecException when the JSON is not a valid job spec
+     */
+    public static JobSpec fromJson(byte[] json) {
+        return JobSpecParser.strict().parse(json, SpecFormat.JSON, null);
+    }
+
+    private static void writeJob(JsonGenerator g, JobSpec s) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("id", s.id());
+        g.writeStringField("type", s.type().key());
+        g.writeNumberField("priority", s.priority());
+        writeDuration(g, "timeout", s.timeout());
+        writeConstraints(g, s.constraints());
+        g.writeArrayFieldStart("groups");
+        for (TaskGroup group : s.groups()) {
+            writeGroup(g, group);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    private static void writeGroup(JsonGenerator g, TaskGroup t) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("name", t.name());
+        g.writeNumberField("count", t.count());
+        g.writeStringField("placement", t.placement().key());
+        writeConstraints(g, t.constraints());
+        RestartPolicy r = t.restart();
+        g.writeObjectFieldStart("restart");
+        g.writeNumberField("attempts", r.attempts());
+        writeDuration(g, "delay", r.delay());
+        writeDuration(g, "max_delay", r.maxDelay());
+        g.writeStringField("mode", r.mode().key());
+        g.writeEndObject();
+        ReschedulePolicy rs = t.reschedule();
+        g.writeObjectFieldStart("reschedule");
+        g.writeNumberField("attempts", rs.attempts());
+        writeDuration(g, "delay", rs.delay());
+        writeDuration(g, "max_delay", rs.maxDelay());
+        g.writeEndObject();
+        g.writeArrayFieldStart("tasks");
+        for (TaskSpec task : t.tasks()) {
+            writeTask(g, task);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    private static void writeTask(JsonGenerator g, TaskSpec t) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("name", t.name());
+        g.writeStringField("driver", t.driver().key());
+        writeOptional(g, "command", t.command());
+        writeStrings(g, "args", t.args());
+        writeOptional(g, "image", t.image());
+        g.writeObjectFieldStart("env");
+        for (Map.Entry<String, String> e : t.env().entrySet()) { // sorted by TaskSpec
+            g.writeStringField(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
+        g.writeObjectFieldStart("resources");
+        g.writeNumberField("cpu", t.resources().cpu());
+        g.writeNumberField("memory", t.resources().memoryMb());
+        g.writeEndObject();
+        writeDuration(g, "timeout", t.timeout());
+        g.writeBooleanField("network", t.network());
+        writeOptional(g, "workdir", t.workdir());
+        writeOptional(g, "user", t.user());
+        g.writeEndObject();
+    }
+
+    private static void writeConstraints(JsonGenerator g, List<Constraint> constraints) throws IOException {
+        g.writeArrayFieldStart("constraints");
+        for (Constraint c : constraints) {
+            g.writeStartObject();
+            g.writeStringField("attribute", c.attribute().toString());
+            g.writeStringField("operator", c.operator().symbol());
+            writeOptional(g, "value", c.value());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    private static void writeStrings(JsonGenerator g, String name, List<String> values) throws IOException {
+        g.writeArrayFieldStart(name);
+        for (String v : values) {
+            g.writeString(v);
+        }
+        g.writeEndArray();
+    }
+
+    private static void writeOptional(JsonGenerator g, String name, String value) throws IOException {
+        if (value != null) {
+            g.writeStringField(name, value);
+        }
+    }
+
+    private static void writeDuration(JsonGenerator g, String name, Duration d) throws IOException {
+        if (d != null) {
+            g.writeNumberField(name, d.toSeconds());
+        }
+    }
+}

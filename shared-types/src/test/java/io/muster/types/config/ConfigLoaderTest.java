@@ -1,0 +1,137 @@
+package io.muster.types.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+    private static final String GOOD = """
+            data_dir: /var/lib/muster
+            cluster:
+              mode: worker-tier
+              role: server
+              node_id: 1
+              peers:
+                - {id: 1, raft_addr: "127.0.0.1:9001", api_addr: "127.0.0.1:3669"}
+                - {id: 2, raft_addr: "127.0.0.1:9002", api_addr: "127.0.0.1:3679"}
+                - {id: 3, raft_addr: "127.0.0.1:9003", api_addr: "127.0.0.1:3689"}
+              worker_grpc_addr: "127.0.0.1:3670"
+              heartbeat_min_ttl: 10
+              heartbeat_max_ttl: 600
+              heartbeat_grace: 10
+              max_heartbeats_per_second: 50
+              failover_heartbeat_ttl: 300
+            """;
+
+    private static String problem(String yaml) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.loadServer(yaml, "server.yaml", null));
+        return e.getMessage();
+    }
+
+    @Test
+    void contractExampleLoads() throws Exception {
+        ServerConfig c = ConfigLoader.loadServer(GOOD, "server.yaml", null);
+        assertEquals(1, c.serverId());
+        assertEquals(3, c.peers().size());
+        assertEquals(new HostPort("127.0.0.1", 3670), c.workerGrpcAddr());
+        assertEquals(50, c.heartbeat().maxHeartbeatsPerSecond());
+        assertTrue(c.warnings().isEmpty());
+    }
+
+    @Test
+    void bareZlayerClusterModeWithDataDirFlag() throws Exception {
+        String bare = """
+                mode: raft
+                node_id: 2
+                peers:
+                  - {id: 1, raft_addr: "10.0.0.1:9001", api_addr: "10.0.0.1:3669"}
+                  - {id: 2, raft_addr: "10.0.0.2:9001", api_addr: "10.0.0.2:3669"}
+                  - {id: 3, raft_addr: "10.0.0.3:9001", api_addr: "10.0.0.3:3669"}
+                """;
+        ServerConfig c = ConfigLoader.loadServer(bare, "cluster_mode.yaml", Path.of("/tmp/d"));
+        assertEquals(Path.of("/tmp/d"), c.dataDir());
+        assertEquals(2, c.serverId());
+    }
+
+    @Test
+    void unknownFieldNamesFieldAndLineAndSuggests() {
+        String msg = problem(GOOD.replace("heartbeat_grace: 10", "heartbeat_grase: 10"));
+        assertTrue(msg.contains("cluster.heartbeat_grase: unknown field (did you mean 'heartbeat_grace'?) (line 13"), msg);
+    }
+
+    @Test
+    void duplicateIds() {
+        String msg = problem(GOOD.replace("{id: 2,", "{id: 1,"));
+        assertTrue(msg.contains("cluster.peers[1].id: duplicate id 1 (also cluster.peers[0]) (line 8"), msg);
+    }
+
+    @Test
+    void missingSelfEntry() {
+        String msg = problem(GOOD.replace("node_id: 1", "node_id: 9"));
+        assertTrue(msg.contains("cluster.peers: has no entry for this server (node_id 9)"), msg);
+    }
+
+    @Test
+    void badAddresses() {
+        String msg = problem(GOOD.replace("127.0.0.1:9002", "127.0.0.1:99999").replace("\"127.0.0.1:3689\"", "\"nohost\""));
+        assertTrue(msg.contains("cluster.peers[1].raft_addr: bad address: '127.0.0.1:99999' has port 99999 outside 1-65535 (line 8"), msg);
+        assertTrue(msg.contains("cluster.peers[2].api_addr: bad address: 'nohost' is not host:port (line 9"), msg);
+        assertTrue(msg.contains("2 problems"), msg);
+    }
+
+    @Test
+    void staticModeIsRefusedWithTheReason() {
+        String msg = problem("data_dir: /d\ncluster:\n  mode: static\n  node_id: 1\n  peers: []\n");
+        assertTrue(msg.contains("cluster.mode: mode 'static' is refused"), msg);
+        assertTrue(msg.contains("(line 3"), msg);
+    }
+
+    @Test
+    void evenAndLargeServerCountsWarn() throws Exception {
+        StringBuilder peers = new StringBuilder();
+        for (int i = 1; i <= 8; i++) peers.append("    - {id: ").append(i).append(", raft_addr: \"127.0.0.1:90").append(10 + i).append("\", api_addr: \"127.0.0.1:30").append(10 + i).append("\"}\n");
+        ServerConfig c = ConfigLoader.loadServer("data_dir: /d\ncluster:\n  mode: raft\n  node_id: 1\n  peers:\n" + peers, "s.yaml", null);
+        assertEquals(2, c.warnings().size());
+        assertTrue(c.warnings().get(0).contains("even count"), c.warnings().toString());
+        assertTrue(c.warnings().get(1).contains("more than 7"), c.warnings().toString());
+    }
+
+    @Test
+    void wrongTypesAndRolesAndSyntax() {
+        assertTrue(problem(GOOD.replace("heartbeat_min_ttl: 10", "heartbeat_min_ttl: ten")).contains("cluster.heartbeat_min_ttl: must be a whole number, got 'ten' (line 11"));
+        assertTrue(problem(GOOD.replace("role: server", "role: worker")).contains("this is a worker config"));
+        assertTrue(problem(GOOD.replace("heartbeat_max_ttl: 600", "heartbeat_max_ttl: 5")).contains("must be >= heartbeat_min_ttl"));
+        assertTrue(problem("data_dir: /d\ncluster: [\n").contains("invalid YAML"));
+        assertTrue(problem("cluster:\n  mode: single-node\n").contains("data_dir: is required"));
+        assertTrue(problem("data_dir: /d\ndata_dir: /e\n").contains("duplicate key 'data_dir'"));
+    }
+
+    @Test
+    void workerConfigAndItsErrors() throws Exception {
+        WorkerConfig w = ConfigLoader.loadWorker("""
+                data_dir: /var/lib/muster
+                cluster:
+                  mode: worker-tier
+                  role: worker
+                  servers: ["https://10.0.0.1:3670", "10.0.0.2:3670"]
+                  token_file: /etc/muster/worker.token
+                  labels: {zone: a}
+                """, "worker.yaml");
+        assertEquals(2, w.servers().size());
+        assertEquals(Path.of("/var/lib/muster/worker/identity"), w.identityDir());
+        assertTrue(!w.toString().contains("token=mst"));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.loadWorker("cluster:\n  mode: worker-tier\n  role: worker\n  servers: []\n", "w.yaml"));
+        assertTrue(e.getMessage().contains("cluster.servers: needs at least one server"), e.getMessage());
+    }
+
+    @Test
+    void singleNodeDefaults() throws Exception {
+        ServerConfig c = ConfigLoader.loadServer("data_dir: /d\ncluster:\n  mode: single-node\n", "s.yaml", null);
+        assertInstanceOf(HostPort.class, c.apiAddr());
+        assertEquals(3669, c.apiAddr().port());
+    }
+}
