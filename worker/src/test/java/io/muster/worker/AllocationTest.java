@@ -187,6 +187,21 @@ class AllocationTest {
         assertTrue(Files.isDirectory(dataDir.resolve("allocs/pair.a")) && Files.isDirectory(dataDir.resolve("allocs/pair.b")));
     }
 
+    @Test
+    void aRevokedNodeStopsItsTasksAndEndsWithoutRegisteringAgain() throws Exception {
+        h.cluster.set(node, alloc("svc", "service", shGroup("exec sleep 30", 0)));
+        h.awaitState("svc", AllocState.ALLOC_RUNNING);
+        long pid = Long.parseLong(Files.readString(dataDir.resolve("allocs/svc/.muster-exec-task")).lines()
+                .filter(l -> l.startsWith("pid=")).findFirst().orElseThrow().substring(4));
+
+        h.cluster.revoke(node);
+        WorkerException e = org.junit.jupiter.api.Assertions.assertThrows(WorkerException.class, worker::awaitTermination);
+        assertTrue(e.getMessage().startsWith("node " + node + " was revoked by the cluster"), e.getMessage());
+        assertTrue(e.getMessage().contains("start the worker with a new bootstrap token"), e.getMessage());
+        assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "the revoked node's task must be stopped");
+        assertEquals(1, h.cluster.registrations.size());
+    }
+
     private StatusReport lastReport() {
         List<StatusReport> reports = h.cluster.reports;
         return reports.get(reports.size() - 1);

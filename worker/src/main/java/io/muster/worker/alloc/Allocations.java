@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -408,6 +409,31 @@ public final class Allocations implements AllocRunner.Listener {
     }
 
     // ---- shutdown ----
+
+    /**
+     * Stops every allocation still running (the node was revoked: the cluster replaces them elsewhere) and waits up
+     * to {@code max} for them to end.
+     */
+    public void stopAll(String reason, Duration max) {
+        List<AllocRunner> running = new ArrayList<>();
+        synchronized (this) {
+            for (Entry e : entries.values()) {
+                if (!e.terminal() && e.runner != null) {
+                    e.wanted = false;
+                    running.add(e.runner);
+                }
+            }
+        }
+        running.forEach(r -> r.stop(reason));
+        try {
+            CompletableFuture.allOf(running.stream().map(AllocRunner::done).toArray(CompletableFuture[]::new))
+                    .get(max.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("not every allocation stopped within {} s: {}", max.toSeconds(), e.toString());
+        }
+    }
 
     /**
      * The worker is shutting down: runners stop supervising (tasks keep running for the next worker process) and the

@@ -108,8 +108,9 @@ public final class Registrar {
                         response.getHeartbeatGraceSecs(), response.getServersList()));
             } catch (StatusRuntimeException e) {
                 if (REFUSALS.contains(e.getStatus().getCode())) {
-                    throw new WorkerException("registration refused: " + token.scrub(RpcErrors.serverMessage(e))
-                            + " (" + e.getStatus().getCode() + " from " + server + ")");
+                    String said = token.scrub(RpcErrors.serverMessage(e));
+                    throw new WorkerException((said.startsWith("registration refused") ? "" : "registration refused: ")
+                            + said + " (" + e.getStatus().getCode() + " from " + server + ")");
                 }
                 String reason = token.scrub(RpcErrors.describe(e));
                 if (RpcErrors.isTrustFailure(e)) {

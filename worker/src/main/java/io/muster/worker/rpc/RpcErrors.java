@@ -64,6 +64,16 @@ public final class RpcErrors {
         return root == null ? null : root.getMessage();
     }
 
+    /**
+     * True if a server said this node was revoked ({@code PERMISSION_DENIED: node N was revoked}): the cluster has
+     * disowned the node and replaces its allocations elsewhere.
+     */
+    public static boolean isRevocation(Throwable error) {
+        Status status = Status.fromThrowable(error);
+        return status.getCode() == Status.Code.PERMISSION_DENIED && status.getDescription() != null
+                && status.getDescription().contains("revoked");
+    }
+
     public static Status.Code code(Throwable error) {
         return Status.fromThrowable(error).getCode();
     }

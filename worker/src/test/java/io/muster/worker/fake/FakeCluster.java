@@ -59,6 +59,8 @@ public final class FakeCluster {
     private final Map<Long, List<AssignmentEvent>> events = new HashMap<>();
     private final Map<Long, List<Allocation>> pendingSnapshots = new HashMap<>();
 
+    private final java.util.Set<Long> revoked = ConcurrentHashMap.newKeySet();
+
     // what workers sent
     public final List<PollRequest> polls = new CopyOnWriteArrayList<>();
     public final List<StatusReport> reports = new CopyOnWriteArrayList<>();
@@ -101,6 +103,21 @@ public final class FakeCluster {
 
     X509Certificate issueWorker(long nodeId, PublicKey key) {
         return CertificateIssuer.issueWorkerLeaf(workerCa, CLUSTER_ID, nodeId, key, clock.instant(), workerCertLifetime);
+    }
+
+    /** Revokes the node: its calls are refused with PERMISSION_DENIED, as the real servers do. */
+    public void revoke(long nodeId) {
+        revoked.add(nodeId);
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isRevoked(long nodeId) {
+        return revoked.contains(nodeId);
     }
 
     // ---- assignments ----

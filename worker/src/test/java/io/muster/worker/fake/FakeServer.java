@@ -229,8 +229,14 @@ public final class FakeServer implements AutoCloseable {
             Context ctx = Context.current();
             try {
                 FakeCluster.PollAnswer answer = cluster.awaitEvents(request.getNodeId(), request.getLastRevision(),
-                        Duration.ofSeconds(Math.max(1, Math.min(60, request.getMaxWaitSecs()))), ctx::isCancelled);
+                        Duration.ofSeconds(Math.max(1, Math.min(60, request.getMaxWaitSecs()))),
+                        () -> ctx.isCancelled() || cluster.isRevoked(request.getNodeId()));
                 if (ctx.isCancelled()) {
+                    return;
+                }
+                if (cluster.isRevoked(request.getNodeId())) {
+                    out.onError(Status.PERMISSION_DENIED.withDescription("node " + request.getNodeId() + " was revoked")
+                            .asRuntimeException());
                     return;
                 }
                 out.onNext(PollResponse.newBuilder()
@@ -311,6 +317,10 @@ public final class FakeServer implements AutoCloseable {
             }
             if (peer.kind() != Identity.Kind.NODE || peer.nodeId() != nodeId) {
                 out.onError(Status.PERMISSION_DENIED.withDescription(peer + " may not speak for node " + nodeId).asRuntimeException());
+                return false;
+            }
+            if (cluster.isRevoked(nodeId)) {
+                out.onError(Status.PERMISSION_DENIED.withDescription("node " + nodeId + " is revoked").asRuntimeException());
                 return false;
             }
             return true;
