@@ -82,6 +82,19 @@ class AllocationTest {
     }
 
     @Test
+    void finishedAllocationsAreForgottenAfterTheRetentionPeriod() {
+        h.cluster.set(node, alloc("old", "batch", shGroup("true", 0)));
+        h.awaitState("old", AllocState.ALLOC_COMPLETE);
+        Await.until("the final status to be acknowledged", () -> lastReport().getAllocationsCount() == 0);
+        assertEquals("complete", worker.status().allocations().get("old"), "kept for a while (logs, repeated Sets)");
+        assertTrue(Files.isDirectory(dataDir.resolve("allocs/old")));
+
+        h.cluster.clock.advance(java.time.Duration.ofHours(25));
+        Await.until("the finished allocation to be forgotten", () -> !worker.status().allocations().containsKey("old")
+                && !Files.exists(dataDir.resolve("allocs/old")), () -> worker.status().toString());
+    }
+
+    @Test
     void aServiceThatExitsIsRestartedAndFailsOnceItsAttemptsAreUsed() {
         h.cluster.set(node, alloc("flaky", "service", shGroup("exit 0", 2)));
         AllocStatus done = h.awaitState("flaky", AllocState.ALLOC_COMPLETE);

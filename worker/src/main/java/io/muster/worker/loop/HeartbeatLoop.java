@@ -116,6 +116,9 @@ public final class HeartbeatLoop implements Runnable {
                 allocations.acknowledged(report);
                 retry.reset();
                 failing = false;
+                if (report.more()) {
+                    nudge(); // the rest of a large backlog goes in the next report
+                }
                 lastSent = System.nanoTime();
                 if (ack.getNextTtlSecs() > 0) {
                     ttlSecs = ack.getNextTtlSecs();
