@@ -45,6 +45,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,8 +78,17 @@ public final class WorkerDaemon implements AutoCloseable {
 
         /** exec and docker with their default settings (docker is advertised only if its engine answers). */
         static DriverFactory standard() {
-            return allocRoot -> List.of(new ExecDriver(ExecDriver.Config.defaults(allocRoot)),
-                    new DockerDriver(DockerDriver.Config.defaults()));
+            return allocRoot -> {
+                List<TaskDriver> drivers = new ArrayList<>();
+                drivers.add(new ExecDriver(ExecDriver.Config.defaults(allocRoot)));
+                try {
+                    drivers.add(new DockerDriver(DockerDriver.Config.defaults()));
+                } catch (RuntimeException e) {
+                    // A broken DOCKER_HOST or docker config must not keep the worker from running exec tasks.
+                    log.warn("docker driver unavailable: {}", e.getMessage());
+                }
+                return drivers;
+            };
         }
     }
 
@@ -207,6 +217,7 @@ public final class WorkerDaemon implements AutoCloseable {
     private final ServerList servers;
     private final Waker stopping = new Waker();
     private final CountDownLatch terminated = new CountDownLatch(1);
+    private final AtomicBoolean revocationHandled = new AtomicBoolean();
     private final List<Thread> loops = new ArrayList<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("muster-worker-timer").factory());
@@ -369,7 +380,7 @@ public final class WorkerDaemon implements AutoCloseable {
             state = State.STOPPING;
             shutdown();
             state = failure != null ? State.FAILED : State.STOPPED;
-            log.info("worker {}", failure != null ? "stopped after an error: " + failure.getMessage() : "stopped");
+            log.info(failure != null ? "worker stopped after the error above" : "worker stopped");
             terminated.countDown();
         }
     }
@@ -389,10 +400,10 @@ public final class WorkerDaemon implements AutoCloseable {
         Session s = new Session(servers, new TlsChannels(options.version()), identity, options.clock());
         session = s;
         allocations = allocs;
+        Duration heartbeatRetryCap = max(options.initialBackoff(), min(options.maxBackoff(), HEARTBEAT_RETRY_CAP));
         heartbeat = new HeartbeatLoop(s, allocs, identity.nodeId(), options.clock(), new ResourceSampler(), initialTtl,
                 options.statusBatchDelay(), options.callTimeout(),
-                new Backoff(options.initialBackoff(), max(options.initialBackoff(), min(options.maxBackoff(), HEARTBEAT_RETRY_CAP)), RANDOM),
-                RANDOM);
+                new Backoff(options.initialBackoff(), heartbeatRetryCap, RANDOM), RANDOM, this::revoked);
 
         Optional<WorkerState> saved = stateStore.load();
         if (saved.isPresent() && saved.get().nodeId() == identity.nodeId()) {
@@ -406,7 +417,7 @@ public final class WorkerDaemon implements AutoCloseable {
         s.addListener(control);
         loops.add(Thread.ofVirtual().name("muster-heartbeat").start(heartbeat));
         loops.add(Thread.ofVirtual().name("muster-poll").start(new PollLoop(s, allocs, identity.nodeId(),
-                options.pollWaitSecs(), backoff(), stopping)));
+                options.pollWaitSecs(), backoff(), stopping, this::revoked)));
         loops.add(Thread.ofVirtual().name("muster-cert-renewal").start(new CertificateRotation(s, identityStore,
                 options.clock(), stopping, options.renewalCheckInterval(), options.callTimeout(),
                 new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10), RANDOM),
@@ -440,6 +451,25 @@ public final class WorkerDaemon implements AutoCloseable {
             throw new WorkerException("registered as node " + identity.nodeId() + " but cannot save the identity to "
                     + identityStore.dir() + ": " + e.getMessage() + "; fix the directory and register with a new token", e);
         }
+    }
+
+    /**
+     * A server said this node was revoked. The cluster replaces its allocations elsewhere, so the local copies are
+     * stopped (not left running as duplicates), and the worker ends. It does not register again by itself, even with
+     * a token configured: revocation is an operator's decision.
+     */
+    private void revoked(String serverSaid) {
+        if (!revocationHandled.compareAndSet(false, true)) {
+            return;
+        }
+        log.error("node {} was revoked by the cluster ({}); stopping its allocations, which the cluster replaces elsewhere",
+                nodeId, serverSaid);
+        Allocations a = allocations;
+        if (a != null) {
+            a.stopAll("node " + nodeId + " was revoked", options.stopGrace().plus(Duration.ofSeconds(10)));
+        }
+        fail(new WorkerException("node " + nodeId + " was revoked by the cluster (" + serverSaid + "); its tasks were"
+                + " stopped. To join again, delete " + identityStore.dir() + " and start the worker with a new bootstrap token"));
     }
 
     /** A loop hit a problem the worker cannot recover from: record it and stop. */

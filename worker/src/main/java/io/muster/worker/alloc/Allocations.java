@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -48,8 +49,23 @@ import org.slf4j.LoggerFactory;
 public final class Allocations implements AllocRunner.Listener {
     private static final Logger log = LoggerFactory.getLogger(Allocations.class);
 
-    /** A report's content and the status versions it carries, for {@link #acknowledged}. */
-    public record Report(List<AllocStatus> statuses, Map<String, Long> versions, int running, boolean drainComplete) {}
+    /**
+     * A report's content and the status versions it carries, for {@link #acknowledged}.
+     *
+     * @param more statuses were left out to keep the message small; report again soon
+     */
+    public record Report(List<AllocStatus> statuses, Map<String, Long> versions, int running, boolean drainComplete,
+                         boolean more) {}
+
+    /** Statuses per report: a restarted worker resends everything, which must stay far below gRPC's 4 MiB limit. */
+    static final int MAX_STATUSES_PER_REPORT = 1000;
+    /**
+     * Finished allocations the server has the final status of are kept this long (for their logs, and so that a
+     * repeated Set does not run them again), and at most {@link #MAX_FINISHED} of them, oldest forgotten first;
+     * a Delete or a full snapshot without them makes the worker forget them at once.
+     */
+    static final Duration FINISHED_RETENTION = Duration.ofHours(24);
+    static final int MAX_FINISHED = 1000;
 
     private static final class Entry {
         final Assignment assignment;
@@ -320,14 +336,19 @@ public final class Allocations implements AllocRunner.Listener {
     public synchronized Report pendingReport() {
         List<AllocStatus> statuses = new ArrayList<>();
         Map<String, Long> reported = new LinkedHashMap<>();
+        boolean more = false;
         for (Entry e : entries.values()) {
             if (e.status != null && e.version > e.ackedVersion) {
+                if (statuses.size() == MAX_STATUSES_PER_REPORT) {
+                    more = true;
+                    break;
+                }
                 statuses.add(toProto(e.assignment.id(), e.status));
                 reported.put(e.assignment.id(), e.version);
             }
         }
         int running = runningCount();
-        return new Report(statuses, reported, running, draining && running == 0);
+        return new Report(statuses, reported, running, draining && running == 0, more);
     }
 
     /** A server acknowledged {@code report}: its statuses need not be sent again (unless they changed since). */
@@ -348,21 +369,43 @@ public final class Allocations implements AllocRunner.Listener {
         }
     }
 
-    /** Drops records the server no longer wants whose final status it has; returns their task keys. */
+    /**
+     * Forgets finished allocations whose final status a server acknowledged, once the server no longer wants them
+     * or they are past {@link #FINISHED_RETENTION} (or the oldest beyond {@link #MAX_FINISHED}); collects their task
+     * keys so their directories can go.
+     */
     private void collectGarbage(List<String> removedKeys) {
+        long oldest = ctx.clock().millis() - FINISHED_RETENTION.toMillis();
+        List<Entry> finished = new ArrayList<>();
         var it = entries.values().iterator();
         while (it.hasNext()) {
             Entry e = it.next();
-            if (!e.wanted && e.terminal() && e.ackedVersion >= e.version) {
+            if (!e.terminal() || e.ackedVersion < e.version) {
+                continue;
+            }
+            if (!e.wanted || e.status.finishedUnixMs() < oldest) {
                 it.remove();
-                if (e.tasks.isEmpty()) {
-                    removedKeys.add(e.assignment.id());
-                } else {
-                    e.tasks.values().forEach(t -> removedKeys.add(t.key()));
-                }
-                log.debug("alloc {}: forgotten (stopped by the server and final status acknowledged)", e.assignment.id());
+                forget(e, removedKeys);
+            } else {
+                finished.add(e);
             }
         }
+        if (finished.size() > MAX_FINISHED) {
+            finished.sort(java.util.Comparator.comparingLong(e -> e.status.finishedUnixMs()));
+            for (Entry e : finished.subList(0, finished.size() - MAX_FINISHED)) {
+                entries.remove(e.assignment.id());
+                forget(e, removedKeys);
+            }
+        }
+    }
+
+    private static void forget(Entry e, List<String> removedKeys) {
+        if (e.tasks.isEmpty()) {
+            removedKeys.add(e.assignment.id());
+        } else {
+            e.tasks.values().forEach(t -> removedKeys.add(t.key()));
+        }
+        log.debug("alloc {}: forgotten (finished, final status acknowledged)", e.assignment.id());
     }
 
     // ---- queries ----
@@ -408,6 +451,31 @@ public final class Allocations implements AllocRunner.Listener {
     }
 
     // ---- shutdown ----
+
+    /**
+     * Stops every allocation still running (the node was revoked: the cluster replaces them elsewhere) and waits up
+     * to {@code max} for them to end.
+     */
+    public void stopAll(String reason, Duration max) {
+        List<AllocRunner> running = new ArrayList<>();
+        synchronized (this) {
+            for (Entry e : entries.values()) {
+                if (!e.terminal() && e.runner != null) {
+                    e.wanted = false;
+                    running.add(e.runner);
+                }
+            }
+        }
+        running.forEach(r -> r.stop(reason));
+        try {
+            CompletableFuture.allOf(running.stream().map(AllocRunner::done).toArray(CompletableFuture[]::new))
+                    .get(max.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("not every allocation stopped within {} s: {}", max.toSeconds(), e.toString());
+        }
+    }
 
     /**
      * The worker is shutting down: runners stop supervising (tasks keep running for the next worker process) and the

@@ -1,5 +1,6 @@
 package io.muster.worker.identity;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -19,7 +20,6 @@ import io.muster.worker.rpc.RpcErrors;
 import io.muster.worker.rpc.ServerList;
 import io.muster.worker.rpc.TlsChannels;
 import io.muster.worker.util.Waker;
-import com.google.protobuf.ByteString;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -108,8 +108,9 @@ public final class Registrar {
                         response.getHeartbeatGraceSecs(), response.getServersList()));
             } catch (StatusRuntimeException e) {
                 if (REFUSALS.contains(e.getStatus().getCode())) {
-                    throw new WorkerException("registration refused: " + token.scrub(RpcErrors.serverMessage(e))
-                            + " (" + e.getStatus().getCode() + " from " + server + ")");
+                    String said = token.scrub(RpcErrors.serverMessage(e));
+                    throw new WorkerException((said.startsWith("registration refused") ? "" : "registration refused: ")
+                            + said + " (" + e.getStatus().getCode() + " from " + server + ")");
                 }
                 String reason = token.scrub(RpcErrors.describe(e));
                 if (RpcErrors.isTrustFailure(e)) {

@@ -13,6 +13,7 @@ import io.muster.worker.rpc.Session;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -86,7 +87,11 @@ public final class ControlStream implements Session.Listener, AutoCloseable {
                 synchronized (ControlStream.this) {
                     backoff.reset(); // the stream demonstrably works
                 }
-                handlers.execute(() -> handle(gen, request));
+                try {
+                    handlers.execute(() -> handle(gen, request));
+                } catch (RejectedExecutionException closing) {
+                    // The worker is shutting down; the server will ask again elsewhere.
+                }
             }
 
             @Override

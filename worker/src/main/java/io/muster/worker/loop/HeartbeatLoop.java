@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,7 @@ public final class HeartbeatLoop implements Runnable {
     private final Duration callTimeout;
     private final Backoff retry;
     private final RandomGenerator random;
+    private final Consumer<String> revoked;
     private final Waker waker = new Waker();
     /** When the oldest unreported change happened (nanoTime), 0 if none. */
     private final AtomicLong changedAt = new AtomicLong();
@@ -46,7 +48,8 @@ public final class HeartbeatLoop implements Runnable {
     private String nodeState = "";
 
     public HeartbeatLoop(Session session, Allocations allocations, long nodeId, Clock clock, ResourceSampler resources,
-                         int initialTtlSecs, Duration batchDelay, Duration callTimeout, Backoff retry, RandomGenerator random) {
+                         int initialTtlSecs, Duration batchDelay, Duration callTimeout, Backoff retry, RandomGenerator random,
+                         Consumer<String> revoked) {
         this.session = session;
         this.allocations = allocations;
         this.nodeId = nodeId;
@@ -57,6 +60,7 @@ public final class HeartbeatLoop implements Runnable {
         this.callTimeout = callTimeout;
         this.retry = retry;
         this.random = random;
+        this.revoked = revoked;
     }
 
     /** Something changed that the servers should hear about soon. */
@@ -112,6 +116,9 @@ public final class HeartbeatLoop implements Runnable {
                 allocations.acknowledged(report);
                 retry.reset();
                 failing = false;
+                if (report.more()) {
+                    nudge(); // the rest of a large backlog goes in the next report
+                }
                 lastSent = System.nanoTime();
                 if (ack.getNextTtlSecs() > 0) {
                     ttlSecs = ack.getNextTtlSecs();
@@ -127,6 +134,10 @@ public final class HeartbeatLoop implements Runnable {
                     return;
                 }
                 String reason = RpcErrors.describe(e);
+                if (RpcErrors.isRevocation(e)) {
+                    revoked.accept(reason);
+                    return;
+                }
                 session.failover(lease, "heartbeat: " + reason);
                 failing = true;
                 Duration wait = retry.next();

@@ -11,6 +11,7 @@ import io.muster.worker.rpc.Session;
 import io.muster.worker.util.Waker;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,14 +33,18 @@ public final class PollLoop implements Runnable {
     private final int maxWaitSecs;
     private final Backoff backoff;
     private final Waker waker;
+    private final Consumer<String> revoked;
 
-    public PollLoop(Session session, Allocations allocations, long nodeId, int maxWaitSecs, Backoff backoff, Waker waker) {
+    /** @param revoked told (with the server's words) when a server says this node was revoked; the loop then ends */
+    public PollLoop(Session session, Allocations allocations, long nodeId, int maxWaitSecs, Backoff backoff, Waker waker,
+                    Consumer<String> revoked) {
         this.session = session;
         this.allocations = allocations;
         this.nodeId = nodeId;
         this.maxWaitSecs = maxWaitSecs;
         this.backoff = backoff;
         this.waker = waker;
+        this.revoked = revoked;
     }
 
     @Override
@@ -75,6 +80,10 @@ public final class PollLoop implements Runnable {
                     return;
                 }
                 String reason = RpcErrors.describe(e);
+                if (RpcErrors.isRevocation(e)) {
+                    revoked.accept(reason);
+                    return;
+                }
                 if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
                     log.info("server {} cannot serve revision {} yet ({}); trying another server", lease.server(),
                             revision, reason);

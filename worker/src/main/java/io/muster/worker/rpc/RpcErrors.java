@@ -16,14 +16,24 @@ public final class RpcErrors {
     public static String describe(Throwable error) {
         Status status = Status.fromThrowable(error);
         StringBuilder text = new StringBuilder(status.getCode().name());
-        if (status.getDescription() != null && !status.getDescription().isBlank()) {
-            text.append(": ").append(status.getDescription());
+        String description = firstLine(status.getDescription());
+        if (description != null) {
+            text.append(": ").append(description);
         }
-        String root = rootCause(error);
-        if (root != null && (status.getDescription() == null || !status.getDescription().contains(root))) {
+        String root = firstLine(rootCause(error));
+        if (root != null && (description == null || !description.contains(root))) {
             text.append(" (").append(root).append(')');
         }
         return text.toString();
+    }
+
+    /** gRPC appends transport internals (the Netty pipeline) on further lines; they help nobody. */
+    private static String firstLine(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        int newline = text.indexOf('\n');
+        return (newline < 0 ? text : text.substring(0, newline)).strip();
     }
 
     /** The server's own words: the status description, or the code when it gave none. */
@@ -52,6 +62,16 @@ public final class RpcErrors {
             }
         }
         return root == null ? null : root.getMessage();
+    }
+
+    /**
+     * True if a server said this node was revoked ({@code PERMISSION_DENIED: node N was revoked}): the cluster has
+     * disowned the node and replaces its allocations elsewhere.
+     */
+    public static boolean isRevocation(Throwable error) {
+        Status status = Status.fromThrowable(error);
+        return status.getCode() == Status.Code.PERMISSION_DENIED && status.getDescription() != null
+                && status.getDescription().contains("revoked");
     }
 
     public static Status.Code code(Throwable error) {

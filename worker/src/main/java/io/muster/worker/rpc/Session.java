@@ -5,6 +5,7 @@ import io.muster.proto.WorkerServiceGrpc;
 import io.muster.types.config.HostPort;
 import io.muster.worker.identity.WorkerIdentity;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,8 @@ public final class Session implements AutoCloseable {
     private final TlsChannels channels;
     private final Clock clock;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    /** Channels replaced while calls were in flight on them; closed for good by {@link #close()}. */
+    private final List<ManagedChannel> retired = new ArrayList<>();
     private WorkerIdentity identity;
     private Lease lease;
     private long generation;
@@ -107,7 +110,7 @@ public final class Session implements AutoCloseable {
         synchronized (this) {
             identity = newIdentity;
             if (lease != null) {
-                lease.channel().shutdown();
+                retire(lease.channel());
                 lease = null;
             }
         }
@@ -129,12 +132,19 @@ public final class Session implements AutoCloseable {
             log.info("server {} is no longer in the cluster's server list; moving to {}", stale.server(), servers.current());
             synchronized (this) {
                 if (lease == stale) {
-                    stale.channel().shutdown();
+                    retire(stale.channel());
                     lease = null;
                 }
             }
             notifyListeners();
         }
+    }
+
+    /** Graceful: calls in flight finish (a long poll may take its full wait), no new ones start. */
+    private void retire(ManagedChannel channel) {
+        channel.shutdown();
+        retired.removeIf(ManagedChannel::isTerminated);
+        retired.add(channel);
     }
 
     public int serverCount() {
@@ -153,18 +163,23 @@ public final class Session implements AutoCloseable {
 
     @Override
     public void close() {
-        ManagedChannel channel;
+        List<ManagedChannel> channels;
         synchronized (this) {
             closed = true;
-            channel = lease != null ? lease.channel() : null;
+            channels = new ArrayList<>(retired);
+            if (lease != null) {
+                channels.add(lease.channel());
+            }
             lease = null;
+            retired.clear();
         }
-        if (channel != null) {
-            channel.shutdownNow();
+        channels.forEach(ManagedChannel::shutdownNow);
+        for (ManagedChannel channel : channels) {
             try {
                 channel.awaitTermination(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return;
             }
         }
     }
