@@ -19,11 +19,9 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -177,29 +175,10 @@ class ReleaseTarballTest {
         assertTrue(tooNew.isEmpty(), "classes that Java 21 cannot load:\n" + String.join("\n", tooNew.subList(0, Math.min(20, tooNew.size()))));
     }
 
-    /** Unpacks the archive as tar would (modes included). */
+    /** Unpacks the archive as tar would (modes included); returns the release directory. */
     static Path unpack(Path dir) throws IOException {
-        for (var e : entries.values()) {
-            Path p = dir.resolve(e.name()).normalize();
-            assertTrue(p.startsWith(dir), "entry escapes the target directory: " + e.name());
-            if (e.isDirectory()) {
-                Files.createDirectories(p);
-            } else if (e.isFile()) {
-                Files.createDirectories(p.getParent());
-                Files.write(p, e.content());
-                Files.setPosixFilePermissions(p, permissions(e.mode()));
-            } else {
-                fail("unexpected entry type '" + e.type() + "' for " + e.name());
-            }
-        }
+        Tar.unpack(entries.values(), dir);
         return dir.resolve(top);
-    }
-
-    static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> out = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] all = PosixFilePermission.values();
-        for (int i = 0; i < 9; i++) if ((mode & (1 << (8 - i))) != 0) out.add(all[i]);
-        return out;
     }
 
     static String token() {

@@ -7,10 +7,13 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -118,5 +121,29 @@ final class Tar {
 
     static String modeString(int mode) {
         return String.format("%04o", mode & 07777);
+    }
+
+    /** Writes the entries under {@code dir} as tar would, modes included. */
+    static void unpack(Iterable<Entry> entries, Path dir) throws IOException {
+        for (Entry e : entries) {
+            Path p = dir.resolve(e.name()).normalize();
+            if (!p.startsWith(dir)) throw new IOException("entry escapes the target directory: " + e.name());
+            if (e.isDirectory()) {
+                Files.createDirectories(p);
+            } else if (e.isFile()) {
+                Files.createDirectories(p.getParent());
+                Files.write(p, e.content());
+                Files.setPosixFilePermissions(p, permissions(e.mode()));
+            } else {
+                throw new IOException("unexpected entry type '" + e.type() + "' for " + e.name());
+            }
+        }
+    }
+
+    static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> out = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] all = PosixFilePermission.values();
+        for (int i = 0; i < 9; i++) if ((mode & (1 << (8 - i))) != 0) out.add(all[i]);
+        return out;
     }
 }

@@ -37,9 +37,10 @@ interface Systemd {
     final class Host implements Systemd {
         private static final long TIMEOUT_SECONDS = 120; // enable --now waits for the JVM to start
 
+        /** sd_booted(3): systemd creates /run/systemd/system/ when it boots the machine as PID 1. */
         @Override
         public boolean running() {
-            return pid1().equals("systemd");
+            return Files.isDirectory(Path.of("/run/systemd/system")) || pid1().equals("systemd");
         }
 
         @Override

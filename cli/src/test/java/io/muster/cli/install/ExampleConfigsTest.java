@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -87,6 +88,33 @@ class ExampleConfigsTest {
         for (String mounted : List.of("./compose/server-1.yaml", "./compose/server-2.yaml", "./compose/server-3.yaml", "./compose/worker.yaml")) {
             assertTrue(compose.contains(mounted), "compose.yaml does not mount " + mounted);
         }
+    }
+
+    /** compose.yaml hangs together: services, mounted files and scripts that exist, volumes that are declared. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeFileIsConsistent() throws Exception {
+        Map<String, Object> compose = new org.yaml.snakeyaml.Yaml().load(Files.readString(DEPLOY.resolve("compose.yaml")));
+        Map<String, Object> services = (Map<String, Object>) compose.get("services");
+        assertEquals(Set.of("server1", "server2", "server3", "bootstrap", "worker"), services.keySet());
+        Set<String> volumes = ((Map<String, Object>) compose.get("volumes")).keySet();
+        for (var svc : services.entrySet()) {
+            Map<String, Object> s = (Map<String, Object>) svc.getValue();
+            assertEquals("${MUSTER_IMAGE:-muster:local}", s.get("image"), svc.getKey() + " (merge key resolved)");
+            for (Object v : (List<Object>) s.get("volumes")) {
+                String source = v.toString().split(":")[0];
+                if (source.startsWith("./")) assertTrue(Files.isRegularFile(DEPLOY.resolve(source)), svc.getKey() + " mounts missing " + source);
+                else if (!source.startsWith("/")) assertTrue(volumes.contains(source), svc.getKey() + " uses undeclared volume " + source);
+            }
+        }
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(List.of("server", "--config", "/etc/muster/server.yaml"), ((Map<String, Object>) services.get("server" + i)).get("command"));
+        }
+        List<String> entry = (List<String>) ((Map<String, Object>) services.get("bootstrap")).get("entrypoint");
+        assertTrue(entry.get(1).startsWith("/opt/muster/deploy/"), entry.toString());
+        assertTrue(Files.isRegularFile(DEPLOY.resolve(entry.get(1).substring("/opt/muster/deploy/".length()))), "bootstrap script " + entry);
+        String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));
+        assertTrue(dockerfile.contains("ARG BASE\nFROM ${BASE}\n") && dockerfile.contains("COPY deploy/ /opt/muster/deploy/"), dockerfile);
     }
 
     @Test
