@@ -84,6 +84,21 @@ wait_for() {
   done
 }
 
+# Before ACLs exist the API answers only the bootstrap call, which also needs a leader: so bootstrapping
+# doubles as the wait for one. Succeeds once the token is saved; fails (to be retried) otherwise.
+acl_bootstrap() {
+  if cli acl bootstrap -o json >"$STATE/acl-bootstrap.out" 2>"$STATE/acl-bootstrap.err"; then
+    extract_acl_token "$STATE/acl-bootstrap.out" >"$STATE/acl.token"
+    rm -f "$STATE/acl-bootstrap.out" "$STATE/acl-bootstrap.err"
+    [ -s "$STATE/acl.token" ] || die "could not read the management token from the output of 'muster acl bootstrap'"
+    return 0
+  fi
+  if grep -qi "already bootstrapped" "$STATE/acl-bootstrap.out" "$STATE/acl-bootstrap.err"; then
+    die "this cluster's ACLs were bootstrapped already but no token is saved in $STATE/acl.token; '$0 clean' and start again"
+  fi
+  return 1
+}
+
 leader_elected() { cli cluster status -o json 2>/dev/null | tr -d '\n' | grep -Eq '"leader_id" *: *"?[1-9]'; }
 
 ready_workers() { cli node list -o json 2>/dev/null | tr -d '\n' | grep -Eo '"state" *: *"ready"' | wc -l; }
@@ -169,17 +184,17 @@ cmd_start() {
     show_log_tail server-1
     die "server-1 did not write $STATE/server-1/ca.pem within $WAIT_SECS s (processes left running for inspection; '$0 stop' ends them)"
   fi
+  if [ ! -s "$STATE/acl.token" ]; then
+    if ! wait_for "$WAIT_SECS" acl_bootstrap; then
+      show_log_tail server-1
+      cat "$STATE/acl-bootstrap.err" >&2 2>/dev/null || true
+      die "ACL bootstrap did not succeed within $WAIT_SECS s: no leader? (processes left running; '$0 stop' ends them)"
+    fi
+    say "ACLs bootstrapped; management token saved to $STATE/acl.token (mode 0600)"
+  fi
   if ! wait_for "$WAIT_SECS" leader_elected; then
     show_log_tail server-1
     die "no leader elected within $WAIT_SECS s (processes left running; '$0 stop' ends them)"
-  fi
-
-  if [ ! -s "$STATE/acl.token" ]; then
-    cli acl bootstrap -o json >"$STATE/acl-bootstrap.out" || die "muster acl bootstrap failed (output in $STATE/acl-bootstrap.out)"
-    extract_acl_token "$STATE/acl-bootstrap.out" >"$STATE/acl.token"
-    rm -f "$STATE/acl-bootstrap.out"
-    [ -s "$STATE/acl.token" ] || die "could not read the management token from 'muster acl bootstrap'"
-    say "ACLs bootstrapped; management token saved to $STATE/acl.token (mode 0600)"
   fi
 
   if [ "$workers" -gt 0 ]; then

@@ -49,9 +49,17 @@ class LocalClusterScriptTest {
                 trap 'exit 0' TERM
                 while :; do sleep 0.2; done ;;
               "cluster status")
+                # Like the real API: nothing but the bootstrap call is answered before ACLs exist.
+                [ "${MUSTER_ACL_TOKEN:-}" = stub-management-secret ] || { echo "Error: this API needs an ACL token" >&2; exit 1; }
                 echo '{"cluster_id": "stub", "leader_id": 2, "term": 1, "members": []}' ;;
               "acl bootstrap")
-                printf '{\\n  "accessor_id": "acc",\\n  "secret_id": "stub-management-secret",\\n  "type": "management"\\n}\\n' ;;
+                # The first call finds no leader yet; the second bootstraps; any later one is refused.
+                n=$(cat "$state/.stub-acl-calls" 2>/dev/null || echo 0); echo $((n + 1)) >"$state/.stub-acl-calls"
+                case "$n" in
+                  0) echo "Error: no leader elected yet" >&2; exit 1 ;;
+                  1) printf '{\\n  "accessor_id": "acc",\\n  "secret_id": "stub-management-secret",\\n  "type": "management"\\n}\\n' ;;
+                  *) echo "Error: ACLs were already bootstrapped for this cluster" >&2; exit 1 ;;
+                esac ;;
               "node generate-worker-token")
                 echo "mst1.stub-worker-token" ;;
               "node list")
@@ -157,7 +165,9 @@ class LocalClusterScriptTest {
         assertTrue(Files.readString(state.resolve("env")).contains("MUSTER_CACERT=" + state.toAbsolutePath() + "/server-1/ca.pem"));
 
         List<String> calls = Files.readAllLines(log);
-        assertTrue(calls.contains("acl bootstrap -o json token=none addr=https://127.0.0.1:" + (3669 + offset)), calls.toString());
+        assertEquals(2, calls.stream().filter(c -> c.equals("acl bootstrap -o json token=none addr=https://127.0.0.1:" + (3669 + offset))).count(),
+                "bootstrap is retried until a leader answers: " + calls);
+        assertTrue(calls.stream().filter(c -> c.startsWith("cluster status")).allMatch(c -> c.contains("token=stub-management-secret")), calls.toString());
         assertTrue(calls.stream().anyMatch(c -> c.startsWith("node generate-worker-token --valid-for 3600 --max-uses 2 token=stub-management-secret")),
                 calls.toString());
 
@@ -186,7 +196,14 @@ class LocalClusterScriptTest {
         // A second start reuses the management token: ACLs are bootstrapped once per cluster.
         Result restart = script(Map.of(), "start", "--workers", "1");
         assertEquals(0, restart.code(), restart.output());
-        assertEquals(1, Files.readAllLines(log).stream().filter(c -> c.startsWith("acl bootstrap")).count());
+        assertEquals(2, Files.readAllLines(log).stream().filter(c -> c.startsWith("acl bootstrap")).count());
+
+        // Without the saved token the cluster is unusable: say so instead of waiting.
+        assertEquals(0, script(Map.of(), "stop").code());
+        Files.delete(state.resolve("acl.token"));
+        Result lost = script(Map.of(), "start", "--workers", "0");
+        assertEquals(1, lost.code(), lost.output());
+        assertTrue(lost.output().contains("bootstrapped already but no token is saved"), lost.output());
 
         Result clean = script(Map.of(), "clean");
         assertEquals(0, clean.code(), clean.output());
