@@ -112,10 +112,18 @@ final class Inputs {
         return Path.of(child).startsWith(Path.of(parent));
     }
 
-    /** Refuses to purge a directory so shallow it is surely not Muster's alone (/, /var, /srv...). */
-    static void requirePurgeable(String what, String dir) throws InstallException {
-        if (Path.of(dir).getNameCount() < 2) {
-            throw new InstallException("refusing to purge " + what + " " + dir + ": it is too close to / to belong to Muster alone; remove it by hand");
+    /** Shared system directories that a data directory must never be (install chmods it 0700, purge deletes it). */
+    private static final java.util.Set<String> SHARED = java.util.Set.of("/usr/local", "/usr/lib", "/usr/share", "/var/lib",
+            "/var/log", "/var/run", "/var/tmp", "/var/cache", "/var/spool", "/run/user");
+
+    /**
+     * Refuses a directory that is surely not Muster's alone (/, /var, /srv, /var/lib...): install narrows a data
+     * directory to 0700 and --purge deletes it.
+     */
+    static void requireDedicated(String what, String dir) throws InstallException {
+        if (Path.of(dir).getNameCount() < 2 || SHARED.contains(dir)) {
+            throw new InstallException(what + " " + dir + " is a shared system directory; use a directory of Muster's own, e.g. "
+                    + (dir.equals("/") ? "" : dir) + "/muster");
         }
     }
 }

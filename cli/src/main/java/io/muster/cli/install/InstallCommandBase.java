@@ -19,7 +19,7 @@ abstract class InstallCommandBase implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--root", paramLabel = "DIR", order = 90,
-            description = "Write everything under DIR (an image or chroot being prepared) instead of /. Never calls systemctl.")
+            description = "Work on the files under DIR (an image or chroot being prepared) instead of /. Never calls systemctl.")
     String root;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, order = 99, description = "Show this help and exit.")

@@ -50,6 +50,7 @@ public final class ServerInstallCommand extends InstallCommandBase {
             throw new InstallException(e.getMessage());
         }
         String data = Inputs.systemPath("data_dir", sc.dataDir().toString());
+        Inputs.requireDedicated("data_dir", data);
         String home = prefix(prefix);
         byte[] bytes;
         try {

@@ -34,7 +34,7 @@ public final class ServerUninstallCommand extends InstallCommandBase {
         String data = dataDir != null ? Inputs.systemPath("--data-dir", dataDir) : installedDataDir(tree);
         if (purge) {
             if (data == null) throw new InstallException("cannot tell which data directory to purge; pass --data-dir DIR");
-            Inputs.requirePurgeable("data directory", data);
+            Inputs.requireDedicated("data directory", data);
         }
 
         deactivate(tree, UnitTemplates.SERVER_UNIT, false);

@@ -65,7 +65,9 @@ public final class WorkerInstallCommand extends InstallCommandBase {
         List<String> serverList = Inputs.servers(servers);
         Map<String, String> labelMap = Inputs.labels(labels);
         String data = Inputs.systemPath("--data-dir", dataDir != null ? dataDir : DEFAULT_DATA_DIR);
+        Inputs.requireDedicated("--data-dir", data);
         String identity = Inputs.systemPath("--identity-dir", identityDir != null ? identityDir : data + "/worker/identity");
+        Inputs.requireDedicated("--identity-dir", identity);
         String home = prefix(prefix);
         boolean hasIdentity = Files.exists(tree.onHost(identity + "/cert.pem")) && Files.exists(tree.onHost(identity + "/key.pem"));
         String token = readToken(Path.of(tokenFile), labelMap, hasIdentity);

@@ -44,8 +44,8 @@ public final class WorkerUninstallCommand extends InstallCommandBase {
             }
         }
         if (purge) {
-            Inputs.requirePurgeable("data directory", data);
-            if (!Inputs.within(identity, data)) Inputs.requirePurgeable("identity directory", identity);
+            Inputs.requireDedicated("data directory", data);
+            if (!Inputs.within(identity, data)) Inputs.requireDedicated("identity directory", identity);
         }
 
         deactivate(tree, WorkerInstallCommand.UNIT, purge);

@@ -140,6 +140,13 @@ class ServerInstallCommandTest {
         assertTrue(rel.err().contains("data_dir ./data: must be an absolute path"), rel.err());
         assertFalse(Files.exists(root));
 
+        Path shared = tmp.resolve("shared.yaml");
+        Files.writeString(shared, Files.readString(example).replace("data_dir: /var/lib/muster", "data_dir: /var/lib"));
+        Run sh = run(server(), "--root", root.toString(), "--prefix", prefix.toString(), "--config", shared.toString());
+        assertEquals(1, sh.exitCode());
+        assertTrue(sh.err().contains("data_dir /var/lib is a shared system directory"), sh.err());
+        assertFalse(Files.exists(root));
+
         Path worker = InstallFixture.repo().resolve("deploy/examples/worker.yaml");
         Run wrongRole = run(server(), "--root", root.toString(), "--prefix", prefix.toString(), "--config", worker.toString());
         assertEquals(1, wrongRole.exitCode());

@@ -218,7 +218,10 @@ class WorkerInstallCommandTest {
                 Arguments.of(List.of("--data-dir", "var/lib/muster"), "absolute"),
                 Arguments.of(List.of("--data-dir", "/var/lib/my muster"), "only letters"),
                 Arguments.of(List.of("--data-dir", "/var/lib/%n"), "only letters"),
-                Arguments.of(List.of("--data-dir", "/var/../lib"), "without"));
+                Arguments.of(List.of("--data-dir", "/var/../lib"), "without"),
+                Arguments.of(List.of("--data-dir", "/"), "shared system directory"),
+                Arguments.of(List.of("--data-dir", "/var/lib"), "shared system directory"),
+                Arguments.of(List.of("--identity-dir", "/srv"), "shared system directory"));
     }
 
     @ParameterizedTest
@@ -388,7 +391,7 @@ class WorkerInstallCommandTest {
         shallow.hostRoot = host;
         Run s = run(shallow, "--purge", "--data-dir", "/srv");
         assertEquals(1, s.exitCode());
-        assertTrue(s.err().contains("refusing to purge"), s.err());
+        assertTrue(s.err().contains("is a shared system directory"), s.err());
         assertTrue(Files.isDirectory(host.resolve("srv")));
     }
 }
