@@ -19,4 +19,9 @@ public final class Proposer {
     public CompletableFuture<CommandResult> propose(Command.Builder command) {
         return raft.submit(command.setProposedUnixMs(clock.millis()).build());
     }
+
+    /** Like {@link #propose}, completing only once this server has applied the entry, so it can read it back. */
+    public CompletableFuture<CommandResult> proposeAndApply(Command.Builder command, io.muster.server.state.ClusterState state) {
+        return propose(command).thenCompose(r -> state.awaitApplied(r.getIndex()).thenApply(v -> r));
+    }
 }

@@ -92,8 +92,8 @@ public final class JobApi implements Routes {
     private void register(RoutingContext ctx, JobSpec submitted) {
         JobSpec spec = submitted.type() == io.muster.types.job.JobType.SYSBATCH ? pinToCurrentNodes(submitted) : submitted;
         byte[] json = JobSpecJson.toJson(spec);
-        sc.proposer().propose(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId(spec.id())
-                .setSpecJson(ByteString.copyFrom(json)).setSubmittedUnixMs(sc.clock().millis()).setMaxPendingJobs(sc.config().maxPendingJobs())))
+        sc.proposer().proposeAndApply(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId(spec.id())
+                .setSpecJson(ByteString.copyFrom(json)).setSubmittedUnixMs(sc.clock().millis()).setMaxPendingJobs(sc.config().maxPendingJobs())), sc.state())
                 .whenComplete((r, e) -> {
                     if (e != null) Http.failure(ctx, e);
                     else if (!r.getOk()) Http.rejected(ctx, r);
@@ -149,7 +149,7 @@ public final class JobApi implements Routes {
 
     private void stop(RoutingContext ctx) {
         JobRecord j = job(ctx);
-        sc.proposer().propose(Command.newBuilder().setStopJob(StopJob.newBuilder().setJobId(j.id()))).whenComplete((r, e) -> {
+        sc.proposer().proposeAndApply(Command.newBuilder().setStopJob(StopJob.newBuilder().setJobId(j.id())), sc.state()).whenComplete((r, e) -> {
             if (e != null) Http.failure(ctx, e);
             else if (!r.getOk()) Http.rejected(ctx, r);
             else Http.ok(ctx, jobView(sc.state().job(j.id()).orElse(j)));

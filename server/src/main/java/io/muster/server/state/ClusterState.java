@@ -43,6 +43,26 @@ public final class ClusterState {
     final Map<String, KvEntry> kv = new ConcurrentHashMap<>();
     final List<StateListener> listeners = new CopyOnWriteArrayList<>();
 
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, java.util.concurrent.CompletableFuture<Void>> appliedWaiters =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    /**
+     * Completes once this server has applied {@code index}: a write acknowledged by the leader may not be
+     * applied here yet, and reading our own write back must wait for it (read-your-writes on followers).
+     */
+    public java.util.concurrent.CompletableFuture<Void> awaitApplied(long index) {
+        if (appliedIndex >= index) return java.util.concurrent.CompletableFuture.completedFuture(null);
+        var f = appliedWaiters.computeIfAbsent(index, k -> new java.util.concurrent.CompletableFuture<>());
+        if (appliedIndex >= index) releaseApplied(appliedIndex);
+        return f;
+    }
+
+    void releaseApplied(long index) {
+        var done = appliedWaiters.headMap(index, true);
+        done.values().forEach(f -> f.complete(null));
+        done.clear();
+    }
+
     public void addListener(StateListener l) {
         listeners.add(l);
     }
@@ -177,6 +197,7 @@ public final class ClusterState {
         img.kv().forEach(e -> kv.put(e.key(), e));
         appliedIndex = img.index();
         appliedTerm = img.term();
+        releaseApplied(img.index());
         for (StateListener l : listeners) l.restored();
     }
 

@@ -65,6 +65,7 @@ public final class CommandApplier {
             s.appliedTerm = term;
         }
         for (StateListener l : s.listeners) l.applied(index);
+        s.releaseApplied(index);
         return r.toBuilder().setIndex(index).build();
     }
 
@@ -73,6 +74,7 @@ public final class CommandApplier {
         s.appliedIndex = index;
         s.appliedTerm = term;
         for (StateListener l : s.listeners) l.applied(index);
+        s.releaseApplied(index);
     }
 
     private static CommandResult ok() {

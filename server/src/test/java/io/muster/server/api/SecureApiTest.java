@@ -100,6 +100,14 @@ class SecureApiTest {
             for (String f : new String[] {"token", "token_id", "expires_at", "max_uses"}) assertTrue(tok.has(f), f);
             assertTrue(tok.get("join_command").asText().startsWith("muster worker --server "));
 
+            // A job submitted through a follower is read back from the follower's own state (read-your-writes).
+            for (int i = 0; i < 5; i++) {
+                r = call(http, "POST", c.apiUrl(fid) + "/v1/jobs", secret,
+                        "{\"id\": \"f" + i + "\", \"type\": \"batch\", \"groups\": [{\"name\": \"g\", \"count\": 1, \"tasks\": [{\"name\": \"t\", \"driver\": \"exec\", \"command\": \"true\"}]}]}");
+                assertEquals(201, r.statusCode(), r.body());
+                assertEquals("f" + i, JSON.readTree(r.body()).get("id").asText());
+            }
+
             // Nothing secret leaks through listings or the Raft log.
             String tokens = call(http, "GET", leaderUrl + "/v1/node/tokens", secret, null).body();
             assertFalse(tokens.contains(tok.get("token").asText()));
