@@ -64,7 +64,8 @@ public final class RaftNode implements AutoCloseable {
     private final ClusterState state;
     private final MusterStateMachine stateMachine;
     private final RaftServer server;
-    private final RaftClient client;
+    private volatile RaftClient client;
+    private final RaftProperties clientProperties;
     private final RaftPeerId selfId;
 
     public RaftNode(ServerConfig config, ClusterState state, boolean join) throws IOException {
@@ -96,6 +97,7 @@ public final class RaftNode implements AutoCloseable {
                 .setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
+        this.clientProperties = p;
         this.client = newClient(RaftGroup.valueOf(GROUP_ID, peers(config.peers())), p);
     }
 
@@ -191,9 +193,13 @@ public final class RaftNode implements AutoCloseable {
 
     /** Proposes a command; completes with the applied result or a {@link RaftUnavailableException}. */
     public CompletableFuture<CommandResult> submit(Command command) {
-        return client.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray())))
+        RaftClient c = client;
+        return c.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray())))
                 .handle((reply, err) -> {
-                    if (err != null) throw new CompletionException(unavailable(err));
+                    if (err != null) {
+                        if (windowClosed(err)) replaceClient(c);
+                        throw new CompletionException(unavailable(err));
+                    }
                     if (!reply.isSuccess()) throw new CompletionException(unavailable(reply.getException()));
                     try {
                         return CommandResult.parseFrom(reply.getMessage().getContent().toByteArray());
@@ -201,6 +207,29 @@ public final class RaftNode implements AutoCloseable {
                         throw new CompletionException(e);
                     }
                 });
+    }
+
+    /**
+     * Ratis fails an ordered client's whole sliding window when one request runs out of retries, and every
+     * later send through that client fails with AlreadyClosedException: this server could never propose again.
+     */
+    private static boolean windowClosed(Throwable err) {
+        for (Throwable t = err; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException
+                    || t instanceof org.apache.ratis.protocol.exceptions.RaftRetryFailureException) return true;
+        }
+        return false;
+    }
+
+    private synchronized void replaceClient(RaftClient broken) {
+        if (client != broken) return;
+        LOG.warn("the Raft client's request window was closed after a failed request; replacing the client");
+        client = newClient(RaftGroup.valueOf(GROUP_ID, currentPeers()), clientProperties);
+        try {
+            broken.close();
+        } catch (IOException e) {
+            LOG.debug("closing the replaced raft client", e);
+        }
     }
 
     private RaftUnavailableException unavailable(Throwable err) {
