@@ -81,6 +81,11 @@ class WorkerProtocolTest {
                         () -> bad.register(grpc(leader), tampered, TestWorker.profile("x", Map.of())));
                 assertEquals(Status.Code.UNAUTHENTICATED, tokErr.getStatus().getCode());
 
+                // An oversized message is refused before any handler sees it.
+                var huge = TestWorker.profile("x", Map.of()).toBuilder().setHostname("h".repeat(5 * 1024 * 1024)).build();
+                StatusRuntimeException big = assertThrows(StatusRuntimeException.class, () -> bad.register(grpc(leader), t.token(), huge));
+                assertEquals(Status.Code.RESOURCE_EXHAUSTED, big.getStatus().getCode(), big.getStatus().toString());
+
                 w.register(grpc(leader), t.token(), TestWorker.profile("w", Map.of("zone", "a")));
                 MusterServer follower = c.running().stream().filter(s -> s != leader).findFirst().orElseThrow();
                 var stub = w.connect(grpc(follower));
