@@ -62,7 +62,7 @@ final class ChurnPhase implements Phase {
             leaveOne();
             started++;
             inFlight.incrementAndGet();
-            run.transport.executor().execute(() -> {
+            run.transport.work().execute(() -> {
                 try {
                     SimWorker w = run.fleet.newWorker();
                     run.fleet.join(w).whenComplete((v, e) -> {

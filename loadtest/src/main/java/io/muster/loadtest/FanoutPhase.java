@@ -102,7 +102,8 @@ final class FanoutPhase implements Phase {
                 lastSeen = seen;
                 lastProgress = now;
             } else if (now - lastProgress > 60_000_000_000L) {
-                throw new RunAborted(String.format("fanout stalled for 60 s: %,d of %,d placed, %,d received, %,d running", placed, total, received, running));
+                throw new RunAborted(String.format("fanout stalled for 60 s: %,d of %,d placed, %,d received, %,d running (%s)", placed, total, received,
+                        running, run.fleet.diagnose()));
             }
             f.put("placed", placed);
             f.put("received", received);
@@ -117,6 +118,7 @@ final class FanoutPhase implements Phase {
         f.put("deliveries_per_sec", Sampler.round(total / deliverSecs));
         if (tRunning > 0) f.put("all_running_secs", Sampler.round((tRunning - t0) / 1e9));
         f.put("duplicate_deliveries", run.metrics.get(Count.DUPLICATE_DELIVERIES));
+        f.put("redelivered_sets", run.metrics.get(Count.REDELIVERED_SETS));
         run.summary.put("allocations_placed", placed);
         run.summary.put("allocations_received", run.fleet.receivedFor(mine));
         run.summary.put("placement_secs", Sampler.round(placeSecs));

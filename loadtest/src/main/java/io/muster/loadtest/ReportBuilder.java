@@ -32,6 +32,7 @@ final class ReportBuilder {
             summary.put("commit_to_worker_p99_ms", l.p99Ms());
         });
         summary.put("duplicate_deliveries", run.metrics.get(Count.DUPLICATE_DELIVERIES));
+        summary.put("redelivered_sets", run.metrics.get(Count.REDELIVERED_SETS));
         if (summary.containsKey("misplaced_or_multi_held_assignments"))
             summary.put("duplicated_assignments", (Long) summary.get("misplaced_or_multi_held_assignments") + run.metrics.get(Count.DUPLICATE_DELIVERIES));
         summary.put("heartbeats_total", run.metrics.get(Count.HEARTBEATS));

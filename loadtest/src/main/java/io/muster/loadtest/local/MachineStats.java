@@ -12,6 +12,7 @@ import java.util.Optional;
 public final class MachineStats {
     private long lastBusy = -1;
     private long lastTotal;
+    private double lastCpu;
 
     public Optional<double[]> sample() {
         try {
@@ -20,11 +21,14 @@ public final class MachineStats {
             for (int i = 1; i < f.length && i <= 8; i++) total += Long.parseLong(f[i]);
             long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
             long busy = total - idle;
-            double cpu = 0;
-            if (lastBusy >= 0 && total > lastTotal)
-                cpu = 100.0 * Runtime.getRuntime().availableProcessors() * (busy - lastBusy) / (double) (total - lastTotal);
-            lastBusy = busy;
-            lastTotal = total;
+            // /proc/stat counts 10 ms ticks per core: wait for at least half a second of them.
+            long minTicks = 50L * Runtime.getRuntime().availableProcessors();
+            if (lastBusy < 0 || total - lastTotal >= minTicks) {
+                if (lastBusy >= 0) lastCpu = 100.0 * Runtime.getRuntime().availableProcessors() * (busy - lastBusy) / (double) (total - lastTotal);
+                lastBusy = busy;
+                lastTotal = total;
+            }
+            double cpu = lastCpu;
             long memTotal = 0;
             long memAvail = 0;
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {

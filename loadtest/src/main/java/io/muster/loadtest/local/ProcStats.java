@@ -15,6 +15,7 @@ public final class ProcStats {
     private final long pid;
     private long lastTicks = -1;
     private long lastNanos;
+    private double lastCpu;
 
     public ProcStats(long pid) {
         this.pid = pid;
@@ -32,11 +33,13 @@ public final class ProcStats {
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
             long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
             long now = System.nanoTime();
-            double cpu = 0;
-            if (lastTicks >= 0 && now > lastNanos) cpu = (ticks - lastTicks) / TICKS_PER_SECOND / ((now - lastNanos) / 1e9) * 100.0;
-            lastTicks = ticks;
-            lastNanos = now;
-            return Optional.of(new double[] {cpu, rssMb()});
+            // Ticks are 10 ms: over less than half a second the rate is mostly rounding, so keep the last one.
+            if (lastTicks < 0 || now - lastNanos >= 500_000_000L) {
+                if (lastTicks >= 0) lastCpu = (ticks - lastTicks) / TICKS_PER_SECOND / ((now - lastNanos) / 1e9) * 100.0;
+                lastTicks = ticks;
+                lastNanos = now;
+            }
+            return Optional.of(new double[] {lastCpu, rssMb()});
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

@@ -157,6 +157,31 @@ public final class Fleet implements AutoCloseable {
         return receivedBy.size();
     }
 
+    /** A short account of the live workers' poll loops and holdings, for error messages when deliveries stall. */
+    public String diagnose() {
+        long now = System.nanoTime();
+        int ready = 0;
+        int empty = 0;
+        int quiet = 0;
+        int[] perServer = new int[servers.size()];
+        int[] emptyPerServer = new int[servers.size()];
+        for (SimWorker w : workers()) {
+            if (w.state() != SimWorker.State.READY) continue;
+            ready++;
+            int idx = w.serverIndex();
+            perServer[idx]++;
+            if (w.heldCount() == 0) {
+                empty++;
+                emptyPerServer[idx]++;
+            }
+            if (now - Math.max(w.pollDoneNanos(), w.pollStartedNanos()) > 60_000_000_000L) quiet++;
+        }
+        StringBuilder sb = new StringBuilder(String.format("%d ready workers, %d hold nothing, %d started no poll for 60 s; per server (workers/holding nothing):",
+                ready, empty, quiet));
+        for (int i = 0; i < servers.size(); i++) sb.append(' ').append(servers.get(i)).append('=').append(perServer[i]).append('/').append(emptyPerServer[i]);
+        return sb.toString();
+    }
+
     public void stopAll() {
         for (SimWorker w : workers()) w.stop(SimWorker.State.LEFT);
     }

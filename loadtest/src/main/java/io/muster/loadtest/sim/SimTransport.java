@@ -39,6 +39,7 @@ public final class SimTransport implements AutoCloseable {
     private final EventLoopGroup group;
     private final Class<? extends Channel> channelType;
     private final ExecutorService callbacks;
+    private final ExecutorService work;
     private final ScheduledThreadPoolExecutor timer;
     private final SslContext registerSsl;
     private volatile ClusterServerTrustManager serverTrust;
@@ -50,6 +51,8 @@ public final class SimTransport implements AutoCloseable {
         this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         // Callbacks only record figures and start the next call; enough threads to keep up, never one per worker.
         this.callbacks = Executors.newFixedThreadPool(Math.max(2, cores), daemon("sim-callback"));
+        // CPU work (TLS contexts, keys for churn) on its own threads, so it never delays a callback's timing.
+        this.work = Executors.newFixedThreadPool(Math.max(1, cores), daemon("sim-work"));
         this.timer = new ScheduledThreadPoolExecutor(Math.max(1, cores / 2), daemon("sim-timer"));
         timer.setRemoveOnCancelPolicy(true);
         this.registerSsl = GrpcSslContexts.forClient().trustManager(new PinnedServerTrustManager(token.caPin(), token.clusterId(), Clock.systemUTC())).build();
@@ -66,6 +69,11 @@ public final class SimTransport implements AutoCloseable {
 
     public ExecutorService executor() {
         return callbacks;
+    }
+
+    /** For CPU work: building TLS contexts, generating keys. */
+    public ExecutorService work() {
+        return work;
     }
 
     public ScheduledExecutorService timer() {
@@ -96,7 +104,7 @@ public final class SimTransport implements AutoCloseable {
     }
 
     SslContext workerSsl(PrivateKey key, X509Certificate cert, ClusterServerTrustManager trust) throws SSLException {
-        return GrpcSslContexts.forClient().keyManager(key, cert).trustManager(trust).build();
+        return GrpcSslContexts.forClient().keyManager(new WorkerKeyManager(key, cert)).trustManager(trust).build();
     }
 
     @Override
@@ -104,6 +112,7 @@ public final class SimTransport implements AutoCloseable {
         timer.shutdownNow();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         callbacks.shutdownNow();
+        work.shutdownNow();
         try {
             group.terminationFuture().await(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

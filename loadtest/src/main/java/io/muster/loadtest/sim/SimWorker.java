@@ -77,6 +77,8 @@ public final class SimWorker {
     private volatile long lastRotationNanos;
     private volatile long lastBeatOkNanos;
     private volatile long lastAckedBeatSentNanos;
+    private volatile long pollStartedNanos;
+    private volatile long pollDoneNanos;
 
     SimWorker(Fleet fleet, int index, KeyPair key, byte[] csr) {
         this.fleet = fleet;
@@ -114,6 +116,27 @@ public final class SimWorker {
     public boolean leaseRunning(long nowNanos) {
         long ok = lastAckedBeatSentNanos;
         return ok != 0 && nowNanos - ok <= TimeUnit.SECONDS.toNanos((long) ttlSecs + graceSecs);
+    }
+
+    /** For diagnostics: when the current poll started and when a poll last answered. */
+    public long pollStartedNanos() {
+        return pollStartedNanos;
+    }
+
+    public long pollDoneNanos() {
+        return pollDoneNanos;
+    }
+
+    public synchronized int heldCount() {
+        return held.size();
+    }
+
+    public synchronized int serverIndex() {
+        return serverIdx;
+    }
+
+    public synchronized long lastRevision() {
+        return lastRevision;
     }
 
     /** Allocation ids this worker runs now. */
@@ -171,7 +194,7 @@ public final class SimWorker {
                 fleet.metrics().record(Latency.REGISTER, now - t0);
                 fleet.metrics().inc(Count.REGISTERED);
                 fleet.metrics().success();
-                fleet.transport().executor().execute(() -> connect(resp));
+                fleet.transport().work().execute(() -> connect(resp));
             }
         });
     }
@@ -315,6 +338,7 @@ public final class SimWorker {
             rev = lastRevision;
         }
         PollRequest req = PollRequest.newBuilder().setNodeId(nodeId).setLastRevision(rev).setMaxWaitSecs(fleet.pollWaitSecs()).build();
+        pollStartedNanos = System.nanoTime();
         c.stub().withDeadlineAfter(fleet.pollWaitSecs() + 15L, TimeUnit.SECONDS).poll(req, new StreamObserver<>() {
             private PollResponse resp;
 
@@ -338,6 +362,7 @@ public final class SimWorker {
 
             @Override
             public void onCompleted() {
+                pollDoneNanos = System.nanoTime();
                 fleet.metrics().inc(Count.POLLS);
                 fleet.metrics().success();
                 if (resp != null) handle(resp);
@@ -366,8 +391,10 @@ public final class SimWorker {
                 for (AssignmentEvent ev : r.getEventsList()) {
                     switch (ev.getKindCase()) {
                         case SET -> {
+                            // A Set for an allocation already held changes nothing (a real worker ignores it); counted apart
+                            // from true duplicates, which are one allocation on two workers.
                             if (held.add(ev.getSet().getId())) started.add(ev.getSet());
-                            else fleet.metrics().inc(Count.DUPLICATE_DELIVERIES);
+                            else fleet.metrics().inc(Count.REDELIVERED_SETS);
                         }
                         case DELETE_ALLOC_ID -> {
                             fleet.metrics().inc(Count.DELETES_RECEIVED);
