@@ -96,7 +96,7 @@ public final class HtmlReport {
                         .append("</td><td class=\"n\">").append(String.format("%.0f", p.rssMaxMb())).append("</td><td class=\"n\">")
                         .append(String.format("%.0f", p.rssLastMb())).append("</td></tr>");
             }
-            h.append("</table>");
+            h.append("</table><p class=\"meta\">machine: every process on the machine (CPU 100% = one core busy; memory = used, MemTotal − MemAvailable).</p>");
         }
         h.append("<h2>Errors by call and gRPC/HTTP status</h2>");
         if (r.errorsByStatus().isEmpty()) h.append("<p class=\"meta\">none</p>");

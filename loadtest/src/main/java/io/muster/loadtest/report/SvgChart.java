@@ -23,7 +23,9 @@ final class SvgChart {
     static String render(String title, String unit, List<Line> lines, List<Band> bands, double xMax) {
         double yMax = 0;
         for (Line l : lines) for (double y : l.ys()) yMax = Math.max(yMax, y);
-        yMax = nice(yMax <= 0 ? 1 : yMax * 1.08);
+        // Four gridlines at a round step, so every tick label is a round number.
+        double yStep = nice((yMax <= 0 ? 1 : yMax * 1.05) / 4);
+        yMax = yStep * 4;
         xMax = Math.max(1, xMax);
         double pw = W - L - R;
         double ph = H - T - B;
@@ -38,7 +40,7 @@ final class SvgChart {
             if (x1 <= x0) continue;
             s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>", x0, T, x1 - x0, ph,
                     i++ % 2 == 0 ? "#f1f5f9" : "#e2e8f0"));
-            if (x1 - x0 > 30) s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#475569\">%s</text>", x0 + 3, T + 11, esc(b.name())));
+            if (x1 - x0 > 6.5 * b.name().length() + 6) s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#475569\">%s</text>", x0 + 3, T + 11, esc(b.name())));
         }
         for (int k = 0; k <= 4; k++) {
             double v = yMax * k / 4;
@@ -92,7 +94,7 @@ final class SvgChart {
 
     static String label(double v) {
         if (v >= 1_000_000) return String.format(Locale.ROOT, "%.1fM", v / 1e6);
-        if (v >= 10_000) return String.format(Locale.ROOT, "%.0fk", v / 1e3);
+        if (v >= 10_000) return v % 1000 == 0 ? String.format(Locale.ROOT, "%.0fk", v / 1e3) : String.format(Locale.ROOT, "%.1fk", v / 1e3);
         if (v == Math.rint(v)) return String.format(Locale.ROOT, "%.0f", v);
         return String.format(Locale.ROOT, "%.1f", v);
     }
