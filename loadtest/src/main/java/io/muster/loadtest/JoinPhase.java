@@ -69,7 +69,7 @@ final class JoinPhase implements Phase {
         }
         f.put("keygen_secs", Sampler.round((System.nanoTime() - k0) / 1e9));
 
-        Duration limit = Duration.ofSeconds(Math.max(120, n / 20));
+        Duration limit = Duration.ofSeconds(Math.max(180, n / 10)); // a guard against hangs, not a target
         long deadline = System.nanoTime() + limit.toNanos();
         Semaphore slots = new Semaphore(run.settings.joinConcurrency());
         AtomicReference<Throwable> fatal = new AtomicReference<>();
