@@ -202,16 +202,21 @@ final class FailoverPhase implements Phase {
     private void reconnectFigures(Map<String, Object> f, long t0) {
         int moved = 0;
         int notBack = 0;
-        long last = t0;
+        org.HdrHistogram.Histogram back = io.muster.loadtest.sim.Metrics.newHistogram();
         for (SimWorker w : run.fleet.workers()) {
             if (!w.alive() || w.lastRotationNanos() < t0) continue;
             moved++;
             if (w.lastBeatOkNanos() < w.lastRotationNanos()) notBack++;
-            else last = Math.max(last, w.lastBeatOkNanos());
+            else back.recordValue(Math.max(0, (w.lastBeatOkNanos() - t0) / 1000));
         }
         f.put("workers_moved_server", moved);
         f.put("workers_not_back", notBack);
-        if (moved > 0) f.put("all_moved_back_ms", Sampler.round((last - t0) / 1e6));
+        if (back.getTotalCount() > 0) {
+            // From the failure to each moved worker's first acknowledged heartbeat on its new server.
+            f.put("moved_back_p50_ms", Sampler.round(back.getValueAtPercentile(50) / 1000.0));
+            f.put("moved_back_p99_ms", Sampler.round(back.getValueAtPercentile(99) / 1000.0));
+            f.put("all_moved_back_ms", Sampler.round(back.getMaxValue() / 1000.0));
+        }
     }
 
     private void sampleDowns(Set<Long> spurious, Set<Long> lapsed) {

@@ -21,29 +21,47 @@ import java.util.stream.IntStream;
  */
 final class JoinPhase implements Phase {
     private final LoadTestRun run;
+    private final String name;
+    private final int count;
+    private final boolean warmup;
     private final AtomicInteger keys = new AtomicInteger();
     private final AtomicInteger ready = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
     private volatile long t0;
 
     JoinPhase(LoadTestRun run) {
+        this(run, "join", run.settings.workers(), false);
+    }
+
+    /**
+     * A warm-up join: {@code count} workers register and heartbeat, then leave, so that the servers' JIT has
+     * compiled the registration path before the measured join (a production cluster is warm).
+     */
+    static JoinPhase warmup(LoadTestRun run) {
+        return new JoinPhase(run, "warmup", run.settings.warmupWorkers(), true);
+    }
+
+    private JoinPhase(LoadTestRun run, String name, int count, boolean warmup) {
         this.run = run;
+        this.name = name;
+        this.count = count;
+        this.warmup = warmup;
     }
 
     @Override
     public String name() {
-        return "join";
+        return name;
     }
 
     @Override
     public String describe() {
-        return String.format("register %,d workers (concurrency %d) through %d server(s)", run.settings.workers(), run.settings.joinConcurrency(),
-                run.servers.size());
+        return String.format("register %,d workers (%d Register calls in flight at most) through %d server(s)%s", count, run.settings.joinConcurrency(),
+                run.servers.size(), warmup ? ", then let them leave (JIT warm-up, not measured)" : "");
     }
 
     @Override
     public String status() {
-        int n = run.settings.workers();
+        int n = count;
         if (t0 == 0) return String.format("generating keys %,d/%,d", keys.get(), n);
         double secs = (System.nanoTime() - t0) / 1e9;
         long reg = run.metrics.get(Count.REGISTERED);
@@ -53,7 +71,8 @@ final class JoinPhase implements Phase {
 
     @Override
     public void run(Map<String, Object> f) {
-        int n = run.settings.workers();
+        int n = count;
+        long registered0 = run.metrics.get(Count.REGISTERED);
         f.put("workers", n);
         f.put("concurrency", run.settings.joinConcurrency());
         long k0 = System.nanoTime();
@@ -81,8 +100,10 @@ final class JoinPhase implements Phase {
                 LoadTestRun.deadline(deadline, "joining " + n + " workers", limit);
             }
             checkFatal(fatal);
-            run.fleet.join(w).whenComplete((v, e) -> {
-                slots.release();
+            // The bound is on Register calls in flight; connecting and the first heartbeat follow on their own.
+            run.fleet.join(w);
+            w.registered().whenComplete((v, e) -> slots.release());
+            w.readyOrFailed().whenComplete((v, e) -> {
                 if (e == null) {
                     ready.incrementAndGet();
                     lastReady.set(System.nanoTime());
@@ -100,7 +121,7 @@ final class JoinPhase implements Phase {
             run.sleep(20);
         }
         checkFatal(fatal);
-        long registered = run.metrics.get(Count.REGISTERED);
+        long registered = run.metrics.get(Count.REGISTERED) - registered0;
         double regSecs = (run.fleet.lastRegisteredNanos() - t0) / 1e9;
         double readySecs = (lastReady.get() - t0) / 1e9;
         f.put("registered", registered);
@@ -109,6 +130,12 @@ final class JoinPhase implements Phase {
         f.put("registration_secs", Sampler.round(regSecs));
         f.put("ready_secs", Sampler.round(readySecs));
         f.put("registrations_per_sec", Sampler.round(registered / Math.max(regSecs, 1e-3)));
+        if (warmup) {
+            for (SimWorker w : workers) w.stop(SimWorker.State.LEFT);
+            f.put("left", workers.size());
+            run.sleep(3000); // let the servers settle before the measured join
+            return;
+        }
         run.summary.put("workers_registered", registered);
         run.summary.put("workers_ready", ready.get());
         run.summary.put("registration_secs", Sampler.round(regSecs));

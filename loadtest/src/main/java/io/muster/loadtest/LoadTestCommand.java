@@ -106,6 +106,10 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--keep-local", description = "Keep the local servers' data dirs and logs (for debugging).")
     boolean keepLocal;
 
+    @Option(names = "--warmup-workers", paramLabel = "W", defaultValue = "0",
+            description = "Before the measured join, W workers register, heartbeat and leave, so fresh servers have JIT-compiled the path (default 0).")
+    int warmupWorkers;
+
     private String[] args = new String[0];
 
     /** The raw arguments, for the report's command line (secrets are redacted there). */
@@ -198,10 +202,11 @@ public final class LoadTestCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--report-dir: cannot create " + reportDir + ": " + e.getMessage());
             }
         }
-        int needed = workers + (sc.contains(Scenario.CHURN) ? (int) Math.ceil(churnRate * dur.toMillis() / 1000.0) : 0);
+        if (warmupWorkers < 0 || warmupWorkers > 100_000) throw new IllegalArgumentException("--warmup-workers: between 0 and 100000");
+        int needed = warmupWorkers + workers + (sc.contains(Scenario.CHURN) ? (int) Math.ceil(churnRate * dur.toMillis() / 1000.0) : 0);
         if (needed > 1_000_000) throw new IllegalArgumentException("workers + churn joins: at most 1,000,000 registrations");
         return new LoadTestSettings(workers, List.copyOf(hps), secret, tokenFile, api, acl, ca, sc, dur, allocs, heartbeatRate, churnRate, local,
-                reportDir, max, joinConcurrency, jobSize, runtime, fm, pollWait, localHeap, stall, keepLocal, commandLine());
+                reportDir, max, joinConcurrency, jobSize, runtime, fm, pollWait, localHeap, stall, keepLocal, warmupWorkers, commandLine());
     }
 
     private String commandLine() {

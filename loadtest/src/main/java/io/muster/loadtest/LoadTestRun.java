@@ -141,6 +141,7 @@ public final class LoadTestRun {
     private List<Phase> plan() {
         List<Phase> plan = new ArrayList<>();
         if (!settings.runs(Scenario.JOIN)) notes.add("join ran as setup: every other scenario needs the simulated workers");
+        if (settings.warmupWorkers() > 0) plan.add(JoinPhase.warmup(this));
         plan.add(new JoinPhase(this));
         if (settings.runs(Scenario.STEADY)) plan.add(new SteadyPhase(this));
         if (settings.runs(Scenario.FANOUT)) plan.add(new FanoutPhase(this));
@@ -273,7 +274,8 @@ public final class LoadTestRun {
 
     String tooFewUses(String tokenId, int left, int needed) {
         return "bootstrap token " + tokenId + " has " + left + " uses left, but this run registers " + needed + " workers ("
-                + settings.workers() + " + " + settings.churnJoins() + " churn joins); create one with "
+                + (settings.warmupWorkers() > 0 ? settings.warmupWorkers() + " warm-up + " : "") + settings.workers() + " + "
+                + settings.churnJoins() + " churn joins); create one with "
                 + "'muster node generate-worker-token --max-uses " + needed + "' or pass --api without --token so the tool creates its own";
     }
 

@@ -17,7 +17,7 @@ public record LoadTestSettings(int workers, List<HostPort> servers, String token
                                Path caCert, Set<Scenario> scenarios, Duration duration, long allocations, double heartbeatRate,
                                double churnRate, boolean local, Path reportDir, Duration maxRuntime, int joinConcurrency,
                                int jobSize, Duration allocRuntime, FailoverMode failover, int pollWaitSecs, String localHeap,
-                               Duration stallTimeout, boolean keepLocal, String commandLine) {
+                               Duration stallTimeout, boolean keepLocal, int warmupWorkers, String commandLine) {
 
     public enum FailoverMode { AUTO, TRANSFER, KILL }
 
@@ -32,7 +32,7 @@ public record LoadTestSettings(int workers, List<HostPort> servers, String token
 
     /** Registrations the token must allow. */
     public int registrationsNeeded() {
-        return workers + churnJoins();
+        return warmupWorkers + workers + churnJoins();
     }
 
     /** Kill needs processes we own; transfer works against any cluster. */
@@ -63,6 +63,7 @@ public record LoadTestSettings(int workers, List<HostPort> servers, String token
         m.put("poll_wait_secs", pollWaitSecs);
         if (local) m.put("local_server_heap", localHeap);
         m.put("stall_timeout_secs", stallTimeout.toSeconds());
+        m.put("warmup_workers", warmupWorkers);
         return m;
     }
 

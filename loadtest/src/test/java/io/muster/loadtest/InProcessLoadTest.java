@@ -88,7 +88,7 @@ class InProcessLoadTest {
         assertTrue(steady.path("heartbeats").asLong() > 0, steady.toString());
         assertEquals(0, steady.path("marked_down_lease_running").asInt(-1));
 
-        for (String h : new String[] {"registration", "join_to_ready", "heartbeat", "assignment_ack", "commit_to_worker"}) {
+        for (String h : new String[] {"registration", "connect_after_register", "first_heartbeat", "join_to_ready", "heartbeat", "assignment_ack", "commit_to_worker"}) {
             JsonNode l = rep.path("latencies").path(h);
             assertTrue(l.path("count").asLong() > 0, h + " histogram present: " + l);
             for (String p : new String[] {"p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"}) assertTrue(l.has(p), h + "." + p);

@@ -39,6 +39,8 @@ public final class Fleet implements AutoCloseable {
     private final Map<String, java.util.concurrent.atomic.LongAdder> receivedPerJob = new ConcurrentHashMap<>();
     private volatile long fixedIntervalMillis;
     private volatile long lastRegisteredNanos;
+    private volatile long lastFirstReceiptNanos;
+    private volatile boolean measureDelivery;
     private final SecureRandom random = new SecureRandom();
 
     public Fleet(List<HostPort> servers, String token, Profile profile, SimTransport transport, Metrics metrics, int pollWaitSecs,
@@ -130,6 +132,16 @@ public final class Fleet implements AutoCloseable {
         return lastRegisteredNanos;
     }
 
+    /** Commit-to-worker latency is recorded only while the fanout measures it. */
+    public void measureDelivery(boolean on) {
+        measureDelivery = on;
+    }
+
+    /** When a worker last received an allocation no worker had received before. */
+    public long lastFirstReceiptNanos() {
+        return lastFirstReceiptNanos;
+    }
+
     public void jobSubmitted(String jobId, long nanos) {
         jobSubmitNanos.put(jobId, nanos);
     }
@@ -137,9 +149,13 @@ public final class Fleet implements AutoCloseable {
     void received(Allocation a, SimWorker w, long nanos) {
         metrics.inc(Count.ALLOCS_RECEIVED);
         Long submitted = jobSubmitNanos.get(a.getJobId());
-        if (submitted != null) metrics.record(Latency.DELIVERY, nanos - submitted);
+        // Submit-to-worker only means something for the first placement: a replacement (lost node, churn) is later by design.
+        if (submitted != null && measureDelivery && a.getAttempt() == 0) metrics.record(Latency.DELIVERY, nanos - submitted);
         Long prev = receivedBy.putIfAbsent(a.getId(), w.nodeId());
-        if (prev == null) receivedPerJob.computeIfAbsent(a.getJobId(), k -> new java.util.concurrent.atomic.LongAdder()).increment();
+        if (prev == null) {
+            receivedPerJob.computeIfAbsent(a.getJobId(), k -> new java.util.concurrent.atomic.LongAdder()).increment();
+            lastFirstReceiptNanos = nanos;
+        }
         else if (prev != w.nodeId()) metrics.inc(Count.DUPLICATE_DELIVERIES); // the same allocation on two workers
     }
 

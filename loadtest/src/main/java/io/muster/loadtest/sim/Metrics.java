@@ -18,7 +18,8 @@ import org.HdrHistogram.Recorder;
 public final class Metrics {
     /** Latencies the report shows, with their JSON names. */
     public enum Latency {
-        REGISTER("registration"), READY("join_to_ready"), HEARTBEAT("heartbeat"), ACK("assignment_ack"),
+        REGISTER("registration"), CONNECT("connect_after_register"), FIRST_BEAT("first_heartbeat"), READY("join_to_ready"),
+        HEARTBEAT("heartbeat"), ACK("assignment_ack"),
         DELIVERY("commit_to_worker"), WRITE_PROBE("failover_write_probe");
 
         public final String key;

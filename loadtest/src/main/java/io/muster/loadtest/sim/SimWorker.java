@@ -59,6 +59,7 @@ public final class SimWorker {
     private volatile State state = State.NEW;
     private volatile long nodeId;
     private final CompletableFuture<Void> joined = new CompletableFuture<>();
+    private final CompletableFuture<Void> registered = new CompletableFuture<>();
     private long joinStartNanos;
 
     // Connection and loops; guarded by this.
@@ -154,6 +155,16 @@ public final class SimWorker {
         return joined;
     }
 
+    /** Completes when the node is ready (first heartbeat acknowledged), or fails. */
+    public CompletableFuture<Void> readyOrFailed() {
+        return joined;
+    }
+
+    /** Completes when the Register call answered (before the connection and first heartbeat). */
+    public CompletableFuture<Void> registered() {
+        return registered;
+    }
+
     private void register(int attempt) {
         List<HostPort> servers = fleet.servers();
         HostPort target = servers.get((index + attempt) % servers.size());
@@ -183,6 +194,7 @@ public final class SimWorker {
                     return;
                 }
                 m.inc(Count.REGISTER_FAILED);
+                registered.completeExceptionally(t);
                 fail(t);
             }
 
@@ -194,7 +206,8 @@ public final class SimWorker {
                 fleet.metrics().record(Latency.REGISTER, now - t0);
                 fleet.metrics().inc(Count.REGISTERED);
                 fleet.metrics().success();
-                fleet.transport().work().execute(() -> connect(resp));
+                registered.complete(null);
+                fleet.transport().work().execute(() -> connect(resp, now));
             }
         });
     }
@@ -204,7 +217,7 @@ public final class SimWorker {
         joined.completeExceptionally(t);
     }
 
-    private void connect(RegisterResponse r) {
+    private void connect(RegisterResponse r, long registeredNanos) {
         try {
             nodeId = r.getNodeId();
             X509Certificate cert = Pem.decodeCertificates(r.getCertificatePem()).get(0);
@@ -219,6 +232,8 @@ public final class SimWorker {
                 conn = open(0);
                 state = State.JOINING;
             }
+            // Queueing for a work thread plus building the TLS context and channel; the handshake itself is in the first heartbeat.
+            fleet.metrics().record(Latency.CONNECT, System.nanoTime() - registeredNanos);
             beat();
         } catch (Exception e) {
             fleet.metrics().error("Connect", "LOCAL", e.toString());
@@ -289,7 +304,7 @@ public final class SimWorker {
             @Override
             public void onCompleted() {
                 long now = System.nanoTime();
-                fleet.metrics().record(Latency.HEARTBEAT, now - t0);
+                fleet.metrics().record(state == State.JOINING ? Latency.FIRST_BEAT : Latency.HEARTBEAT, now - t0);
                 fleet.metrics().inc(Count.HEARTBEATS);
                 fleet.metrics().success();
                 lastBeatOkNanos = now;
@@ -551,6 +566,7 @@ public final class SimWorker {
             c = conn;
         }
         if (c != null) c.channel().shutdownNow();
+        if (!registered.isDone()) registered.completeExceptionally(new IllegalStateException("worker stopped before it registered"));
         if (!joined.isDone()) joined.completeExceptionally(new IllegalStateException("worker stopped before it was ready"));
     }
 }
