@@ -39,7 +39,7 @@ class ExecJobsBenchmark {
             w.start();
             try {
                 Await.until("ready", Duration.ofSeconds(30), () -> s.state().nodes().stream().anyMatch(n -> n.state().equals("ready")));
-                HttpClient http = HttpClient.newHttpClient();
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 long t0 = System.nanoTime();
                 for (int i = 0; i < jobs; i++) {
                     String body = "{\"id\":\"j" + i + "\",\"type\":\"batch\",\"groups\":[{\"name\":\"g\",\"count\":1,\"tasks\":[{\"name\":\"t\",\"driver\":\"exec\","
