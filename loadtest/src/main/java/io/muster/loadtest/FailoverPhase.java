@@ -206,8 +206,8 @@ final class FailoverPhase implements Phase {
         for (SimWorker w : run.fleet.workers()) {
             if (!w.alive() || w.lastRotationNanos() < t0) continue;
             moved++;
-            if (w.lastBeatOkNanos() < w.lastRotationNanos()) notBack++;
-            else back.recordValue(Math.max(0, (w.lastBeatOkNanos() - t0) / 1000));
+            if (w.backAfterRotationNanos() == 0) notBack++;
+            else back.recordValue(Math.max(0, (w.backAfterRotationNanos() - t0) / 1000));
         }
         f.put("workers_moved_server", moved);
         f.put("workers_not_back", notBack);
