@@ -146,6 +146,13 @@ public final class SimWorker {
         return lastRevision;
     }
 
+    /** For reports: how this worker's lease looked at {@code nowNanos}, from its own side. */
+    public String leaseDescription(long nowNanos) {
+        long sent = lastAckedBeatSentNanos;
+        return String.format("node %d: last acknowledged heartbeat sent %.1f s before, TTL %d s + grace %d s", nodeId,
+                sent == 0 ? -1.0 : (nowNanos - sent) / 1e9, ttlSecs, graceSecs);
+    }
+
     /** Allocation ids this worker runs now. */
     public synchronized Set<String> held() {
         return Set.copyOf(held);
