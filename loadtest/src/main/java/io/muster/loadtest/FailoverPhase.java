@@ -73,12 +73,21 @@ final class FailoverPhase implements Phase {
             run.sleep(2000);
             stage = "failing over";
             t0 = System.nanoTime();
+            java.util.concurrent.CompletableFuture<Integer> transfer = null;
             if (mode == FailoverMode.KILL) {
                 run.local.kill(oldLeader);
             } else {
-                int to = probeApi.transferLeader();
-                f.put("transfer_call_ms", Sampler.round((System.nanoTime() - t0) / 1e6));
-                f.put("transfer_reported_leader", to);
+                // The call blocks until Ratis is done (priorities up, transfer, priorities back): watch the leader meanwhile.
+                long start = t0;
+                transfer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        int to = probeApi.transferLeader();
+                        f.put("transfer_call_ms", Sampler.round((System.nanoTime() - start) / 1e6));
+                        return to;
+                    } catch (ApiException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }, Thread.ofVirtual()::start);
             }
             long tLeader = 0;
             int newLeader = -1;
@@ -97,6 +106,13 @@ final class FailoverPhase implements Phase {
             }
             f.put("new_leader", newLeader);
             f.put("new_leader_ms", Sampler.round((tLeader - t0) / 1e6));
+            if (transfer != null) {
+                try {
+                    f.put("transfer_reported_leader", transfer.get(60, java.util.concurrent.TimeUnit.SECONDS));
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    throw new RunAborted("failover: the transfer-leader call failed: " + LoadTestRun.describe(e));
+                }
+            }
             stage = "observing";
             Set<Long> spurious = new HashSet<>();
             Set<Long> lapsed = new HashSet<>();
@@ -206,8 +222,8 @@ final class FailoverPhase implements Phase {
         for (SimWorker w : run.fleet.workers()) {
             if (!w.alive() || w.lastRotationNanos() < t0) continue;
             moved++;
-            if (w.lastBeatOkNanos() < w.lastRotationNanos()) notBack++;
-            else back.recordValue(Math.max(0, (w.lastBeatOkNanos() - t0) / 1000));
+            if (w.backAfterRotationNanos() == 0) notBack++;
+            else back.recordValue(Math.max(0, (w.backAfterRotationNanos() - t0) / 1000));
         }
         f.put("workers_moved_server", moved);
         f.put("workers_not_back", notBack);

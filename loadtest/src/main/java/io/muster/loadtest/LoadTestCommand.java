@@ -120,6 +120,12 @@ public final class LoadTestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (args.length == 0 && spec != null && spec.commandLine().getParseResult() != null) {
+            // Registered by the CLI (no withArgs): take what follows "loadtest" on the original command line.
+            List<String> all = spec.commandLine().getParseResult().originalArgs();
+            int at = all.indexOf(spec.name());
+            args = all.subList(at + 1, all.size()).toArray(String[]::new);
+        }
         LoadTestSettings s;
         try {
             s = settings(System.getenv());

@@ -416,13 +416,20 @@ public final class LoadTestRun {
         for (ApiClient.NodeView n : a.nodes()) {
             SimWorker w = live.get(n.id());
             if (w == null || !"down".equals(n.state())) continue;
-            if (w.leaseRunning(now)) spurious.add(n.id());
-            else lapsed.add(n.id());
+            if (w.leaseRunning(now)) {
+                spurious.add(n.id());
+                if (downExamples.size() < 10) downExamples.add(w.leaseDescription(now) + ", yet shown down at " + Sampler.round(elapsedSecs()) + " s");
+            } else {
+                lapsed.add(n.id());
+            }
         }
         return new DownSample(spurious, lapsed);
     }
 
     record DownSample(Set<Long> spurious, Set<Long> lapsed) {}
+
+    /** The first few wrongly-down workers, with their own view of their lease, for the report's notes. */
+    final List<String> downExamples = new CopyOnWriteArrayList<>();
 
     static String describe(Throwable e) {
         Throwable c = e;

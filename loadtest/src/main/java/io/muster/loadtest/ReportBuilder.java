@@ -38,6 +38,7 @@ final class ReportBuilder {
         summary.put("heartbeats_total", run.metrics.get(Count.HEARTBEATS));
         summary.put("errors_total", run.metrics.errorTotal());
         List<String> notes = new ArrayList<>(run.notes);
+        run.downExamples.forEach(d -> notes.add("marked down while its lease ran: " + d));
         run.metrics.errorSamples().values().stream().limit(20).forEach(s -> notes.add("first error of its kind: " + s));
         return new Report(Report.TOOL, Report.FORMAT_VERSION, failure == null ? "completed" : "failed", failure, started.toString(),
                 finished.toString(), Sampler.round(seconds), run.settings.commandLine(), run.settings.forReport(), run.environment, summary,

@@ -76,6 +76,7 @@ public final class SimWorker {
     private final AtomicBoolean beatInFlight = new AtomicBoolean();
     private final AtomicBoolean ackInFlight = new AtomicBoolean();
     private volatile long lastRotationNanos;
+    private volatile long backAfterRotationNanos;
     private volatile long lastBeatOkNanos;
     private volatile long lastAckedBeatSentNanos;
     private volatile long pollStartedNanos;
@@ -109,6 +110,11 @@ public final class SimWorker {
         return lastBeatOkNanos;
     }
 
+    /** The first acknowledged heartbeat sent after the last move to another server (0 while none). */
+    public long backAfterRotationNanos() {
+        return backAfterRotationNanos;
+    }
+
     /**
      * Whether the lease of the last acknowledged heartbeat (TTL + grace) surely still runs at {@code nowNanos}:
      * counted from when that heartbeat was sent, since the server cannot have started the lease earlier. A node
@@ -138,6 +144,13 @@ public final class SimWorker {
 
     public synchronized long lastRevision() {
         return lastRevision;
+    }
+
+    /** For reports: how this worker's lease looked at {@code nowNanos}, from its own side. */
+    public String leaseDescription(long nowNanos) {
+        long sent = lastAckedBeatSentNanos;
+        return String.format("node %d: last acknowledged heartbeat sent %.1f s before, TTL %d s + grace %d s", nodeId,
+                sent == 0 ? -1.0 : (nowNanos - sent) / 1e9, ttlSecs, graceSecs);
     }
 
     /** Allocation ids this worker runs now. */
@@ -309,6 +322,7 @@ public final class SimWorker {
                 fleet.metrics().success();
                 lastBeatOkNanos = now;
                 lastAckedBeatSentNanos = t0;
+                if (backAfterRotationNanos == 0 && t0 >= lastRotationNanos) backAfterRotationNanos = now;
                 synchronized (SimWorker.this) {
                     consecutiveUnavailable = 0;
                     if (ack != null && ack.getNextTtlSecs() > 0) ttlSecs = ack.getNextTtlSecs();
@@ -513,12 +527,16 @@ public final class SimWorker {
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
         switch (code) {
             case UNAVAILABLE -> {
-                boolean broken = c.channel().getState(false) == ConnectivityState.TRANSIENT_FAILURE;
+                // Move only when this connection is what failed (a local transport error carries a cause, or the
+                // channel is failing). "No leader right now" comes from a healthy server and is cluster-wide:
+                // hopping servers would not help, so retry here, and move only if it keeps saying so.
+                Status st = Status.fromThrowable(t);
+                boolean broken = st.getCause() != null || c.channel().getState(false) == ConnectivityState.TRANSIENT_FAILURE;
                 int n;
                 synchronized (this) {
                     n = ++consecutiveUnavailable;
                 }
-                if (broken || n >= 3) {
+                if (broken || n >= 8) {
                     rotate(c);
                     return 0;
                 }
@@ -550,6 +568,7 @@ public final class SimWorker {
             conn = open(old.generation() + 1);
             consecutiveUnavailable = 0;
         }
+        backAfterRotationNanos = 0;
         lastRotationNanos = System.nanoTime();
         fleet.metrics().inc(Count.ROTATIONS);
         old.channel().shutdownNow(); // its in-flight calls fail as stale and restart on the new connection
