@@ -34,7 +34,9 @@ final class OptionalCommands {
         add(worker, "uninstall", WORKER_UNINSTALL, problems);
         add(server, "install", SERVER_INSTALL, problems);
         add(server, "uninstall", SERVER_UNINSTALL, problems);
-        if (!add(root, "loadtest", LOADTEST, problems)) root.addSubcommand("loadtest", new Unavailable());
+        // A class that exists but fails to register is reported through problems, never hidden behind a duplicate.
+        if (!add(root, "loadtest", LOADTEST, problems) && !root.getSubcommands().containsKey("loadtest"))
+            root.addSubcommand("loadtest", new Unavailable());
         return problems;
     }
 

@@ -52,10 +52,10 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--api", paramLabel = "URL", description = "REST API of a server; without a token the tool creates its own. Needed by fanout and failover.")
     String api;
 
-    @Option(names = "--acl-token", paramLabel = "T", description = "API token (X-Muster-Token); default: env MUSTER_ACL_TOKEN.")
+    // --acl-token and --ca-cert are the muster CLI's global options (inherited by every subcommand); read them
+    // from the spec so there is one definition. Run standalone, the environment provides them.
     String aclToken;
 
-    @Option(names = "--ca-cert", paramLabel = "F", description = "Cluster CA for an https API (<data_dir>/ca.pem); default: env MUSTER_CACERT.")
     Path caCert;
 
     @Option(names = "--scenario", paramLabel = "LIST", defaultValue = "all", description = "join,steady,fanout,failover,churn or all (default ${DEFAULT-VALUE}).")
@@ -198,6 +198,8 @@ public final class LoadTestCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--failover: auto, transfer or kill");
         }
         if (fm == LoadTestSettings.FailoverMode.KILL && !local) throw new IllegalArgumentException("--failover kill: only with --local (the tool kills only servers it started)");
+        if (aclToken == null) aclToken = inherited("--acl-token");
+        if (caCert == null && inherited("--ca-cert") != null) caCert = Path.of(inherited("--ca-cert"));
         String acl = aclToken != null ? aclToken : env.get("MUSTER_ACL_TOKEN");
         Path ca = caCert != null ? caCert : env.containsKey("MUSTER_CACERT") ? Path.of(env.get("MUSTER_CACERT")) : null;
         if (api != null && api.startsWith("https://") && ca == null) throw new IllegalArgumentException("--api is https: pass --ca-cert (the cluster CA, <data_dir>/ca.pem)");
@@ -281,5 +283,13 @@ public final class LoadTestCommand implements Callable<Integer> {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new LoadTestCommand().withArgs(args));
         return cl.execute(args);
+    }
+
+    /** The value of an option this command inherits from the muster CLI, or null when run on its own. */
+    private String inherited(String name) {
+        if (spec == null) return null;
+        var o = spec.findOption(name);
+        Object v = o == null ? null : o.getValue();
+        return v == null ? null : v.toString();
     }
 }
