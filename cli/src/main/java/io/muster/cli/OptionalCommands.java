@@ -48,7 +48,17 @@ final class OptionalCommands {
             return false;
         }
         try {
-            parent.addSubcommand(name, CommandLine.defaultFactory().create(c));
+            CommandLine sub = new CommandLine(CommandLine.defaultFactory().create(c));
+            // A command written to run on its own may define options the CLI already provides to every
+            // subcommand (--acl-token, --ca-cert): drop its copies so the inherited global ones apply.
+            for (var inherited : parent.getCommandSpec().options()) {
+                if (!inherited.inherited() && inherited.scopeType() != CommandLine.ScopeType.INHERIT) continue;
+                for (String optionName : inherited.names()) {
+                    var own = sub.getCommandSpec().findOption(optionName);
+                    if (own != null) sub.getCommandSpec().remove(own);
+                }
+            }
+            parent.addSubcommand(name, sub);
             return true;
         } catch (Exception | LinkageError e) {
             problems.add("'" + parent.getCommandName() + " " + name + "' is unavailable: " + className + ": " + e.getMessage());

@@ -52,10 +52,12 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--api", paramLabel = "URL", description = "REST API of a server; without a token the tool creates its own. Needed by fanout and failover.")
     String api;
 
-    // --acl-token and --ca-cert are the muster CLI's global options (inherited by every subcommand); read them
-    // from the spec so there is one definition. Run standalone, the environment provides them.
+    // Under the muster CLI these two are replaced by its inherited global options of the same names (read back
+    // through the spec); run standalone, they are this command's own.
+    @Option(names = "--acl-token", paramLabel = "T", description = "API token (X-Muster-Token); default: env MUSTER_ACL_TOKEN.")
     String aclToken;
 
+    @Option(names = "--ca-cert", paramLabel = "F", description = "Cluster CA for an https API (<data_dir>/ca.pem); default: env MUSTER_CACERT.")
     Path caCert;
 
     @Option(names = "--scenario", paramLabel = "LIST", defaultValue = "all", description = "join,steady,fanout,failover,churn or all (default ${DEFAULT-VALUE}).")
