@@ -151,6 +151,8 @@ public final class FakeServer implements AutoCloseable {
         }
     }
 
+    private final java.util.Map<String, Long> registeredKeys = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final class Service extends WorkerServiceGrpc.WorkerServiceImplBase {
         @Override
         public void register(RegisterRequest request, StreamObserver<RegisterResponse> out) {
@@ -167,11 +169,6 @@ public final class FakeServer implements AutoCloseable {
                 out.onError(Status.UNAUTHENTICATED.withDescription("bootstrap token rejected: " + e.getMessage()).asRuntimeException());
                 return;
             }
-            if (!cluster.useToken(claims.tokenId())) {
-                out.onError(Status.PERMISSION_DENIED.withDescription("bootstrap token " + claims.tokenId()
-                        + " has no uses left").asRuntimeException());
-                return;
-            }
             PublicKey key;
             try {
                 key = Csrs.parseAndVerify(request.getCsrDer().toByteArray());
@@ -179,8 +176,18 @@ public final class FakeServer implements AutoCloseable {
                 out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
                 return;
             }
+            // Like the real server: a retry with the same key and token (the worker never saw the answer) is the
+            // same registration and uses nothing more.
+            String retryKey = claims.tokenId() + "/" + java.util.HexFormat.of().formatHex(key.getEncoded());
+            Long known = registeredKeys.get(retryKey);
+            if (known == null && !cluster.useToken(claims.tokenId())) {
+                out.onError(Status.PERMISSION_DENIED.withDescription("bootstrap token " + claims.tokenId()
+                        + " has no uses left").asRuntimeException());
+                return;
+            }
             cluster.registrations.add(request);
-            long nodeId = cluster.newNodeId();
+            long nodeId = known != null ? known : cluster.newNodeId();
+            registeredKeys.put(retryKey, nodeId);
             out.onNext(RegisterResponse.newBuilder()
                     .setNodeId(nodeId)
                     .setClusterId(FakeCluster.CLUSTER_ID)
