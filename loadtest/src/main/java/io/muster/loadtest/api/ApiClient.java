@@ -69,7 +69,7 @@ public final class ApiClient {
         HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER);
         if (b.startsWith("https://")) {
             if (caCert == null) throw new IOException("the API " + b + " is https: pass --ca-cert with the cluster CA (<data_dir>/ca.pem of a server)");
-            hb.sslContext(ServerTrust.sslContext(caCert));
+            hb.sslContext(io.muster.client.ClusterTrust.sslContext(caCert));
         }
         this.http = hb.build();
     }
