@@ -61,7 +61,7 @@ class InProcessLoadTest {
     @Test
     void joinSteadyAndFanoutReportWhatHappened(@TempDir Path dir) throws Exception {
         Cli r = Cli.run("--workers", "200", "--api", api(), "--server", servers, "--scenario", "join,steady,fanout", "--duration", "3s",
-                "--heartbeat-rate", "400", "--allocations", "2000", "--job-size", "1000", "--report-dir", dir.toString(), "--max-runtime", "180s");
+                "--heartbeat-rate", "400", "--allocations", "2000", "--job-size", "1000", "--report-dir", dir.toString(), "--max-runtime", "180s", "--stall-timeout", "10s");
         assertEquals(0, r.code(), r.err() + r.out());
         JsonNode rep = report(dir);
         assertEquals("completed", rep.path("status").asText());
