@@ -93,6 +93,8 @@ final class FanoutPhase implements Phase {
         long tReceived = 0;
         long tRunning = 0;
         long lastProgress = System.nanoTime();
+        // No progress at all (placed, received, running) for twice the stall timeout: 60 s by default.
+        long stallNanos = Math.max(20_000_000_000L, 2 * run.settings.stallTimeout().toNanos());
         long lastSeen = -1;
         while (tPlaced == 0 || tReceived == 0 || (tRunning == 0 && !batch)) {
             run.sleep(1000);
@@ -115,9 +117,9 @@ final class FanoutPhase implements Phase {
             if (seen != lastSeen) {
                 lastSeen = seen;
                 lastProgress = now;
-            } else if (now - lastProgress > 60_000_000_000L) {
-                throw new RunAborted(String.format("fanout stalled for 60 s: %,d of %,d placed, %,d received, %,d running (%s)", placed, total, received,
-                        running, run.fleet.diagnose()));
+            } else if (now - lastProgress > stallNanos) {
+                throw new RunAborted(String.format("fanout stalled for %d s: %,d of %,d placed, %,d received, %,d running (%s)", stallNanos / 1_000_000_000L,
+                        placed, total, received, running, run.fleet.diagnose()));
             }
             f.put("placed", placed);
             f.put("received", received);

@@ -102,7 +102,7 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--local-heap", paramLabel = "SIZE", defaultValue = "3g", description = "Heap of each local server (default ${DEFAULT-VALUE}).")
     String localHeap;
 
-    @Option(names = "--stall-timeout", paramLabel = "D", defaultValue = "30s", description = "End the run when no call succeeds for this long (default ${DEFAULT-VALUE}).")
+    @Option(names = "--stall-timeout", paramLabel = "D", defaultValue = "30s", description = "End the run when no call succeeds for this long, or a fanout makes no progress for twice as long (default ${DEFAULT-VALUE}).")
     String stallTimeout;
 
     @Option(names = "--keep-local", description = "Keep the local servers' data dirs and logs (for debugging).")

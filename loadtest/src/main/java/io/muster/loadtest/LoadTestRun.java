@@ -174,6 +174,12 @@ public final class LoadTestRun {
             Sampler.PhaseData d = sampler.endPhase();
             progress.idle();
             if (message == null && figures.get("warning") instanceof String w) message = w;
+            // What the workers saw in this phase (Deletes, snapshots, moves...), for reading the figures.
+            java.util.Map<String, Long> counters = new java.util.TreeMap<>();
+            d.counts().forEach((c, v) -> {
+                if (v != 0) counters.put(c.name().toLowerCase(java.util.Locale.ROOT), v);
+            });
+            if (!counters.isEmpty()) figures.put("worker_counters", counters);
             phases.add(new PhaseReport(p.name(), status, message, Sampler.round(d.startSecs()), Sampler.round(d.seconds()), figures,
                     d.latencies(), d.errors()));
             progress.line(String.format("== %s %s in %.1f s%s", p.name(), status, d.seconds(), message == null ? "" : ": " + message));

@@ -36,6 +36,8 @@ final class ReportBuilder {
         if (summary.containsKey("misplaced_or_multi_held_assignments"))
             summary.put("duplicated_assignments", (Long) summary.get("misplaced_or_multi_held_assignments") + run.metrics.get(Count.DUPLICATE_DELIVERIES));
         summary.put("heartbeats_total", run.metrics.get(Count.HEARTBEATS));
+        summary.put("deletes_received", run.metrics.get(Count.DELETES_RECEIVED));
+        summary.put("server_moves", run.metrics.get(Count.ROTATIONS));
         summary.put("errors_total", run.metrics.errorTotal());
         List<String> notes = new ArrayList<>(run.notes);
         run.downExamples.forEach(d -> notes.add("marked down while its lease ran: " + d));

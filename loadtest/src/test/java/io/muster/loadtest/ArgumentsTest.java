@@ -63,6 +63,27 @@ class ArgumentsTest {
         assertTrue(s.commandLine().contains("--acl-token <redacted>"), s.commandLine());
     }
 
+    @picocli.CommandLine.Command(name = "muster")
+    static final class Root implements Runnable {
+        @Override
+        public void run() {}
+    }
+
+    @Test
+    void registeredByClassNameAsTheCliDoes(@TempDir Path dir) throws Exception {
+        CommandLine root = new CommandLine(new Root());
+        root.addSubcommand("loadtest", CommandLine.defaultFactory().create(Class.forName("io.muster.loadtest.LoadTestCommand")));
+        java.io.StringWriter err = new java.io.StringWriter();
+        root.setErr(new java.io.PrintWriter(err, true));
+        assertEquals(2, root.execute("loadtest", "--local", "--workers", "0"));
+        assertTrue(err.toString().contains("--workers: must be at least 1"), err.toString());
+        assertEquals(2, root.execute("loadtest", "--bogus"));
+        java.io.StringWriter out = new java.io.StringWriter();
+        root.setOut(new java.io.PrintWriter(out, true));
+        assertEquals(0, root.execute("loadtest", "--help"));
+        assertTrue(out.toString().contains("--heartbeat-rate"), out.toString());
+    }
+
     @Test
     void durations() {
         assertEquals(Duration.ofSeconds(90), LoadTestCommand.duration("x", "90"));

@@ -61,7 +61,7 @@ class InProcessLoadTest {
     @Test
     void joinSteadyAndFanoutReportWhatHappened(@TempDir Path dir) throws Exception {
         Cli r = Cli.run("--workers", "200", "--api", api(), "--server", servers, "--scenario", "join,steady,fanout", "--duration", "3s",
-                "--heartbeat-rate", "400", "--allocations", "2000", "--job-size", "1000", "--report-dir", dir.toString(), "--max-runtime", "180s");
+                "--heartbeat-rate", "400", "--allocations", "2000", "--job-size", "1000", "--report-dir", dir.toString(), "--max-runtime", "180s", "--stall-timeout", "10s");
         assertEquals(0, r.code(), r.err() + r.out());
         JsonNode rep = report(dir);
         assertEquals("completed", rep.path("status").asText());
@@ -146,6 +146,37 @@ class InProcessLoadTest {
         assertTrue(r.err().contains("cannot reach any worker gRPC server"), r.err());
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30));
         assertEquals("failed", report(dir).path("status").asText());
+    }
+
+    @Test
+    void aClusterThatDiesMidRunEndsItWithAPartialReport(@TempDir Path dir) throws Exception {
+        TestCluster one = TestCluster.builder(1).build().startAll();
+        boolean closed = false; // TestCluster.close() is not idempotent
+        try {
+            MusterServer s = one.awaitLeader(T);
+            s.ready().get(60, TimeUnit.SECONDS);
+            Await.until("worker gRPC up", T, () -> s.grpc().port() > 0);
+            var token = s.tokens().create(Duration.ofHours(1), 20, Map.of(), "test").get(30, TimeUnit.SECONDS);
+            var result = new java.util.concurrent.CompletableFuture<Cli>();
+            Thread.ofVirtual().start(() -> result.complete(Cli.run("--workers", "20", "--server", "127.0.0.1:" + s.grpc().port(), "--token",
+                    token.token(), "--scenario", "join,steady", "--duration", "120s", "--stall-timeout", "5s", "--report-dir", dir.toString())));
+            Await.until("20 workers ready", T, () -> s.state().nodes().stream().filter(n -> n.state().equals("ready")).count() == 20);
+            Thread.sleep(1000);
+            long t0 = System.nanoTime();
+            one.close(); // the whole cluster dies during steady
+            closed = true;
+            Cli r = result.get(60, TimeUnit.SECONDS);
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(40), "ended promptly, not at the end of --duration");
+            assertEquals(1, r.code(), r.err());
+            assertTrue(r.err().contains("the cluster stopped answering"), r.err());
+            JsonNode rep = report(dir);
+            assertEquals("failed", rep.path("status").asText());
+            assertEquals("completed", phase(rep, "join").path("status").asText());
+            assertEquals("failed", phase(rep, "steady").path("status").asText());
+            assertEquals(20, rep.path("summary").path("workers_registered").asInt());
+        } finally {
+            if (!closed) one.close();
+        }
     }
 
     private MusterServer leader() {
