@@ -15,7 +15,11 @@ public final class StreamBuffer {
         }
     }
 
-    private final byte[] ring;
+    /** Allocated as output arrives, up to {@link #capacity}: most tasks print little, and a worker keeps thousands. */
+    private static final int INITIAL_RING = 256;
+
+    private final int capacity;
+    private byte[] ring;
     private final RotatingLogFile mirror;
     private int start;
     private int size;
@@ -26,12 +30,30 @@ public final class StreamBuffer {
         if (capacity <= 0) {
             throw new IllegalArgumentException("buffer capacity must be > 0, got " + capacity);
         }
-        this.ring = new byte[capacity];
+        this.capacity = capacity;
+        this.ring = new byte[Math.min(capacity, INITIAL_RING)];
         this.mirror = mirror;
     }
 
     public int capacity() {
+        return capacity;
+    }
+
+    /** Bytes of memory the ring holds now (grows with output, never beyond {@link #capacity}). */
+    synchronized int allocatedBytes() {
         return ring.length;
+    }
+
+    /** Grows the ring (keeping its order) so that {@code needed} bytes fit, up to the capacity. */
+    private void ensureRoom(int needed) {
+        if (needed <= ring.length || ring.length == capacity) return;
+        int grown = (int) Math.min(capacity, Math.max((long) needed, 2L * ring.length));
+        byte[] bigger = new byte[grown];
+        int first = Math.min(size, ring.length - start);
+        System.arraycopy(ring, start, bigger, 0, first);
+        System.arraycopy(ring, 0, bigger, first, size - first);
+        ring = bigger;
+        start = 0;
     }
 
     public void append(byte[] bytes) {
@@ -46,6 +68,7 @@ public final class StreamBuffer {
             mirror.write(bytes, off, len);
         }
         total += len;
+        ensureRoom((int) Math.min(capacity, (long) size + len));
         int cap = ring.length;
         if (len >= cap) {
             // Only the last `cap` bytes can survive anyway.

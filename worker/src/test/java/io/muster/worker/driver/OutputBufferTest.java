@@ -42,6 +42,31 @@ class OutputBufferTest {
         assertArrayEquals(new byte[0], buf.stderr().tail(10));
     }
 
+    /** A worker keeps the output of thousands of finished tasks: a quiet task must not cost the whole bound. */
+    @Test
+    void memoryGrowsWithOutputUpToTheBoundAndKeepsOrderWhenItGrows() {
+        StreamBuffer out = new OutputBuffer(1 << 20).stdout();
+        assertEquals(1 << 20, out.capacity());
+        assertTrue(out.allocatedBytes() <= 256, "an empty stream holds " + out.allocatedBytes() + " bytes");
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 5_000; i++) {
+            String line = "line " + i + "\n";
+            out.append(ascii(line));
+            expected.append(line);
+        }
+        assertEquals(expected.toString(), out.tailString(1 << 20), "growth kept every byte in order");
+        assertTrue(out.allocatedBytes() < 2 * expected.length() + 256, "grew to " + out.allocatedBytes() + " for " + expected.length());
+
+        // Growth after wrap-around: fill a small bound past its end, the ring is full and wrapped.
+        StreamBuffer small = new OutputBuffer(1000).stdout();
+        for (int i = 0; i < 300; i++) small.append(ascii("abcdefg\n"));
+        assertEquals(1000, small.allocatedBytes(), "never beyond the bound");
+        String text = small.tailString(1000);
+        assertEquals(1000, text.length());
+        assertTrue(text.endsWith("abcdefg\n"));
+        assertEquals(300 * 8 - 1000, small.droppedBytes());
+    }
+
     @Test
     void concurrentWritersLoseNothingButWhatTheBoundDrops() {
         StreamBuffer out = new OutputBuffer(1000).stdout();
