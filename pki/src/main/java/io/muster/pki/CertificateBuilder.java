@@ -43,7 +43,14 @@ final class CertificateBuilder {
     /** Issued by {@code issuer}: issuer DN and authority key id are taken from the issuer's certificate. */
     static CertificateBuilder issuedBy(X509Certificate issuer, X500Name subject, PublicKey subjectKey,
                                        Instant notBefore, Instant notAfter) {
-        var builder = new CertificateBuilder(new JcaX509v3CertificateBuilder(issuer, randomSerial(),
+        return issuedBy(issuer, randomSerial(), subject, subjectKey, notBefore, notAfter);
+    }
+
+    /** As above with a serial chosen earlier (see {@link CertificateIssuer#planWorkerLeaf}). */
+    static CertificateBuilder issuedBy(X509Certificate issuer, BigInteger serial, X500Name subject, PublicKey subjectKey,
+                                       Instant notBefore, Instant notAfter) {
+        if (serial.signum() <= 0) throw new IllegalArgumentException("a certificate serial must be positive");
+        var builder = new CertificateBuilder(new JcaX509v3CertificateBuilder(issuer, serial,
                 Date.from(notBefore), Date.from(notAfter), subject, subjectKey));
         builder.add(Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(builder.keyIdOf(issuer)));
         return builder.add(Extension.subjectKeyIdentifier, false, builder.extensionUtils.createSubjectKeyIdentifier(subjectKey));

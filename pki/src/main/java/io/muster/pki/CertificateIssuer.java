@@ -1,5 +1,6 @@
 package io.muster.pki;
 
+import java.math.BigInteger;
 import java.net.IDN;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
@@ -8,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -42,12 +44,39 @@ public final class CertificateIssuer {
      */
     public static X509Certificate issueWorkerLeaf(CertificateAuthority workerCa, String clusterId, long nodeId,
                                                   PublicKey subjectKey, Instant now, Duration lifetime) {
+        return issueWorkerLeaf(workerCa, clusterId, nodeId, subjectKey, planWorkerLeaf(workerCa, now, lifetime));
+    }
+
+    /**
+     * A worker leaf's serial and validity, decided before the node id exists: a server records them together with
+     * the registration (one replicated write) and issues the leaf with {@link #issueWorkerLeaf(CertificateAuthority,
+     * String, long, PublicKey, LeafPlan)} once the id is assigned.
+     */
+    public record LeafPlan(BigInteger serial, Instant notBefore, Instant notAfter) {
+        public LeafPlan {
+            Objects.requireNonNull(serial, "serial");
+            if (serial.signum() <= 0) throw new IllegalArgumentException("a certificate serial must be positive");
+            if (!notAfter.isAfter(notBefore)) throw new IllegalArgumentException("notAfter must be after notBefore");
+        }
+
+        public String serialHex() {
+            return serial.toString(16);
+        }
+    }
+
+    /** A fresh random serial and the validity a leaf issued at {@code now} gets (clipped to the CA's own). */
+    public static LeafPlan planWorkerLeaf(CertificateAuthority workerCa, Instant now, Duration lifetime) {
+        Validity window = Validity.issuedBy(workerCa.certificate(), now, lifetime);
+        return new LeafPlan(CertificateBuilder.randomSerial(), window.notBefore(), window.notAfter());
+    }
+
+    public static X509Certificate issueWorkerLeaf(CertificateAuthority workerCa, String clusterId, long nodeId,
+                                                  PublicKey subjectKey, LeafPlan plan) {
         Identity identity = Identity.node(clusterId, nodeId);
         requireAcceptableKey(subjectKey);
-        Validity window = Validity.issuedBy(workerCa.certificate(), now, lifetime);
         return CertificateBuilder
-                .issuedBy(workerCa.certificate(), CertificateBuilder.commonName("node-" + nodeId), subjectKey,
-                        window.notBefore(), window.notAfter())
+                .issuedBy(workerCa.certificate(), plan.serial(), CertificateBuilder.commonName("node-" + nodeId), subjectKey,
+                        plan.notBefore(), plan.notAfter())
                 .add(Extension.basicConstraints, true, new BasicConstraints(false))
                 .add(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
                 .add(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth))

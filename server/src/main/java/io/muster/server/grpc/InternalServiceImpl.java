@@ -6,6 +6,8 @@ import io.grpc.stub.StreamObserver;
 import io.muster.proto.InternalServiceGrpc;
 import io.muster.proto.LogsReply;
 import io.muster.proto.LogsRequest;
+import io.muster.proto.RelayedAck;
+import io.muster.proto.RelayedStatus;
 import io.muster.proto.StatusAck;
 import io.muster.proto.StatusReport;
 
@@ -28,6 +30,71 @@ final class InternalServiceImpl extends InternalServiceGrpc.InternalServiceImplB
             return;
         }
         workers.handleReport(req, out);
+    }
+
+    @Override
+    public StreamObserver<RelayedStatus> relayStatus(StreamObserver<RelayedAck> out) {
+        try {
+            Caller.requireServer();
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+            return new StreamObserver<>() {
+                public void onNext(RelayedStatus v) {}
+                public void onError(Throwable t) {}
+                public void onCompleted() {}
+            };
+        }
+        // Acks complete on many threads; a stream observer takes one message at a time.
+        Object lock = new Object();
+        boolean[] open = {true};
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(RelayedStatus r) {
+                workers.handleReport(r.getReport(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(StatusAck ack) {
+                        send(RelayedAck.newBuilder().setId(r.getId()).setAck(ack).build());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        Status st = Status.fromThrowable(t);
+                        send(RelayedAck.newBuilder().setId(r.getId()).setCode(st.getCode().value())
+                                .setError(st.getDescription() == null ? st.getCode().name() : st.getDescription()).build());
+                    }
+
+                    @Override
+                    public void onCompleted() {}
+                });
+            }
+
+            private void send(RelayedAck ack) {
+                synchronized (lock) {
+                    if (!open[0]) return;
+                    try {
+                        out.onNext(ack);
+                    } catch (RuntimeException cancelled) {
+                        open[0] = false; // the follower went away; it fails its own pending reports
+                    }
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                synchronized (lock) {
+                    open[0] = false;
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                synchronized (lock) {
+                    if (!open[0]) return;
+                    open[0] = false;
+                    out.onCompleted();
+                }
+            }
+        };
     }
 
     @Override

@@ -31,6 +31,15 @@ final class LeaderForwarder implements AutoCloseable {
     }
 
     Optional<InternalServiceGrpc.InternalServiceStub> stub(int serverId) {
+        return channel(serverId).map(ch -> InternalServiceGrpc.newStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS));
+    }
+
+    /** For long-lived streams: no deadline (the caller bounds each message's wait). */
+    Optional<InternalServiceGrpc.InternalServiceStub> streamStub(int serverId) {
+        return channel(serverId).map(InternalServiceGrpc::newStub);
+    }
+
+    private Optional<ManagedChannel> channel(int serverId) {
         ManagedChannel ch = channels.computeIfAbsent(serverId, id -> {
             Optional<ServerRecord> rec = state.servers().stream().filter(s -> s.id() == id).findFirst();
             if (rec.isEmpty() || rec.get().workerGrpcAddr().isEmpty()) return null;
@@ -45,7 +54,7 @@ final class LeaderForwarder implements AutoCloseable {
                 return null;
             }
         });
-        return ch == null ? Optional.empty() : Optional.of(InternalServiceGrpc.newStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS));
+        return Optional.ofNullable(ch);
     }
 
     @Override

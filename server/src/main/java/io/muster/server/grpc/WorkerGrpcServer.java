@@ -52,6 +52,7 @@ public final class WorkerGrpcServer implements AutoCloseable {
     private final PollHub polls;
     private final ControlRegistry controls = new ControlRegistry();
     private LeaderForwarder forwarder;
+    private WorkerServiceImpl workers;
     private Server server;
 
     public WorkerGrpcServer(ServerContext sc, Ticker ticker) {
@@ -96,7 +97,7 @@ public final class WorkerGrpcServer implements AutoCloseable {
                 .clientAuth(ClientAuth.OPTIONAL)
                 .trustManager(trust)
                 .build();
-        WorkerServiceImpl workers = new WorkerServiceImpl(sc, m, polls, controls, heartbeats, forwarder, this::serverAddresses);
+        workers = new WorkerServiceImpl(sc, m, polls, controls, heartbeats, forwarder, this::serverAddresses);
         AuthInterceptor auth = new AuthInterceptor(sc.state(), m.clusterId());
         HostPort bind = sc.config().workerGrpcAddr();
         server = NettyServerBuilder.forAddress(bind.toSocketAddress())
@@ -163,7 +164,10 @@ public final class WorkerGrpcServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (workers != null) workers.close();
         if (forwarder != null) forwarder.close();
+        // Before the executors go: dropping the leases hands removal notices to the responders executor.
+        heartbeats.stopLeading();
         batcher.close();
         timer.shutdownNow();
         responders.shutdownNow();

@@ -37,6 +37,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +46,12 @@ import org.slf4j.LoggerFactory;
 final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerServiceImpl.class);
     static final Duration TOKEN_SKEW = Duration.ofSeconds(60);
+    /** A registration is ~200 bytes in the log: 500 keep an entry near 100 KB. */
+    static final int REGISTRATIONS_PER_ENTRY = 500;
+    /** How long a poll for a node this server has not seen registered yet waits for the registration to apply here. */
+    static final Duration NEW_NODE_WAIT = Duration.ofSeconds(10);
+    /** A relayed heartbeat not answered by the leader within this fails, so the worker tries another server. */
+    static final Duration RELAY_TIMEOUT = Duration.ofSeconds(10);
 
     private final ServerContext sc;
     private final ServerSecurity.Material m;
@@ -53,6 +60,8 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     private final HeartbeatService heartbeats;
     private final LeaderForwarder forwarder;
     private final Supplier<List<String>> servers;
+    private final RegistrationBatcher registrations;
+    private final StatusRelay relay;
 
     WorkerServiceImpl(ServerContext sc, ServerSecurity.Material m, PollHub polls, ControlRegistry controls, HeartbeatService heartbeats,
                       LeaderForwarder forwarder, Supplier<List<String>> servers) {
@@ -63,6 +72,8 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         this.heartbeats = heartbeats;
         this.forwarder = forwarder;
         this.servers = servers;
+        this.registrations = new RegistrationBatcher(c -> sc.proposer().propose(c), REGISTRATIONS_PER_ENTRY, 2);
+        this.relay = new StatusRelay((id, acks) -> forwarder.streamStub(id).map(stub -> stub.relayStatus(acks)), RELAY_TIMEOUT);
     }
 
     @Override
@@ -93,10 +104,18 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
             out.onError(Status.PERMISSION_DENIED.withDescription("bootstrap token " + rec.id() + " was revoked").asRuntimeException());
             return;
         }
-        sc.proposer().propose(Command.newBuilder().setRegisterNode(RegisterNode.newBuilder()
+        CertificateIssuer.LeafPlan leaf;
+        try {
+            leaf = CertificateIssuer.planWorkerLeaf(m.workerCa(), sc.clock().instant(), sc.security().workerCertLifetime());
+        } catch (RuntimeException ex) {
+            out.onError(Status.INTERNAL.withDescription("could not issue the certificate: " + ex.getMessage()).asRuntimeException());
+            return;
+        }
+        registrations.submit(RegisterNode.newBuilder()
                 .setTokenId(claims.tokenId()).setProfile(req.getProfile())
                 .setPublicKeySha256(ByteString.copyFrom(Secrets.sha256(key.getEncoded())))
-                .setRegisteredUnixMs(sc.clock().millis()))).whenComplete((r, e) -> {
+                .setRegisteredUnixMs(sc.clock().millis())
+                .setCertSerialHex(leaf.serialHex()).setCertNotAfterUnixMs(leaf.notAfter().toEpochMilli()).build()).whenComplete((r, e) -> {
             if (e != null) {
                 out.onError(unavailable(e));
                 return;
@@ -110,9 +129,8 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
                 return;
             }
             try {
-                X509Certificate cert = CertificateIssuer.issueWorkerLeaf(m.workerCa(), m.clusterId(), r.getNodeId(), key,
-                        sc.clock().instant(), sc.security().workerCertLifetime());
-                record(r.getNodeId(), cert);
+                // Serial and validity were recorded with the registration itself.
+                X509Certificate cert = CertificateIssuer.issueWorkerLeaf(m.workerCa(), m.clusterId(), r.getNodeId(), key, leaf);
                 var policy = sc.config().heartbeat();
                 out.onNext(RegisterResponse.newBuilder()
                         .setNodeId(r.getNodeId()).setClusterId(m.clusterId())
@@ -157,12 +175,23 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     public void poll(PollRequest req, StreamObserver<PollResponse> out) {
         try {
             long nodeId = Caller.requireNode(req.getNodeId());
-            var node = sc.state().node(nodeId);
-            if (node.isEmpty() && req.getLastRevision() <= sc.state().appliedIndex()) {
+            if (sc.state().node(nodeId).isPresent()) {
+                polls.poll(nodeId, req.getLastRevision(), req.getMaxWaitSecs(), out);
+                return;
+            }
+            if (nodeId < sc.state().nextNodeId()) {
                 out.onError(Status.NOT_FOUND.withDescription("node " + nodeId + " is not registered in this cluster").asRuntimeException());
                 return;
             }
-            polls.poll(nodeId, req.getLastRevision(), req.getMaxWaitSecs(), out);
+            // Registered through another server a moment ago: this one has not applied that entry yet.
+            sc.state().awaitNodeId(nodeId).orTimeout(NEW_NODE_WAIT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+                if (e != null) {
+                    out.onError(Status.FAILED_PRECONDITION.withDescription("this server has not applied the registration of node " + nodeId
+                            + " yet; try another server").asRuntimeException());
+                } else {
+                    polls.poll(nodeId, req.getLastRevision(), req.getMaxWaitSecs(), out);
+                }
+            });
         } catch (StatusRuntimeException e) {
             out.onError(e);
         }
@@ -196,12 +225,12 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
             out.onError(Status.UNAVAILABLE.withDescription("no leader right now; retry shortly").asRuntimeException());
             return;
         }
-        var stub = forwarder.stub(leader.get());
-        if (stub.isEmpty()) {
-            out.onError(Status.UNAVAILABLE.withDescription("leader " + leader.get() + " is not reachable from this server yet").asRuntimeException());
-            return;
-        }
-        stub.get().forwardStatus(req, out);
+        relay.forward(leader.get(), req, out);
+    }
+
+    /** Fails relayed reports still waiting and closes the relay stream. */
+    void close() {
+        relay.close();
     }
 
     private static StatusRuntimeException reportError(Throwable e) {

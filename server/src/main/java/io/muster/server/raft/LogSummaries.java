@@ -32,6 +32,7 @@ final class LogSummaries {
             case CREATE_JOIN_TOKEN -> "bootstrap token " + c.getCreateJoinToken().getTokenId() + " max uses " + c.getCreateJoinToken().getMaxUses();
             case REVOKE_JOIN_TOKEN -> "revoke bootstrap token " + c.getRevokeJoinToken().getTokenId();
             case REGISTER_NODE -> "register node (token " + c.getRegisterNode().getTokenId() + ", " + c.getRegisterNode().getProfile().getHostname() + ")";
+            case REGISTER_NODE_BATCH -> c.getRegisterNodeBatch().getNodesCount() + " node registration(s)";
             case REVOKE_NODE -> "revoke node " + c.getRevokeNode().getNodeId();
             case RECORD_CERTIFICATE -> "certificate for node " + c.getRecordCertificate().getNodeId();
             case NODE_STATE_BATCH -> c.getNodeStateBatch().getChangesCount() + " node state change(s)";

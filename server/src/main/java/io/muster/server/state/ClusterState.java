@@ -35,6 +35,10 @@ public final class ClusterState {
     final Map<String, AclTokenRecord> aclTokens = new ConcurrentHashMap<>();
     final Map<String, JoinTokenRecord> joinTokens = new ConcurrentHashMap<>();
     final Map<Long, NodeRecord> nodes = new ConcurrentHashMap<>();
+    /** Public-key SHA-256 (hex) → the newest node registered with that key: a retried registration finds its node in O(1). */
+    final Map<String, Long> nodeByKey = new ConcurrentHashMap<>();
+    /** Nodes neither down nor revoked, kept as nodes change: every heartbeat needs it to size the TTL. */
+    private volatile long liveNodes;
     final Map<String, JobRecord> jobs = new ConcurrentHashMap<>();
     final Map<String, AllocRecord> allocs = new ConcurrentHashMap<>();
     final Map<Long, Set<String>> allocsByNode = new ConcurrentHashMap<>();
@@ -59,6 +63,27 @@ public final class ClusterState {
 
     void releaseApplied(long index) {
         var done = appliedWaiters.headMap(index, true);
+        done.values().forEach(f -> f.complete(null));
+        done.clear();
+    }
+
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, java.util.concurrent.CompletableFuture<Void>> nodeIdWaiters =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    /**
+     * Completes once this server has applied the registration that assigned node {@code id}: a worker that
+     * registered through another server may poll here before that entry is applied here.
+     */
+    public java.util.concurrent.CompletableFuture<Void> awaitNodeId(long id) {
+        if (nextNodeId > id) return java.util.concurrent.CompletableFuture.completedFuture(null);
+        var f = nodeIdWaiters.computeIfAbsent(id, k -> new java.util.concurrent.CompletableFuture<>());
+        if (nextNodeId > id) releaseNodeIds();
+        return f;
+    }
+
+    void releaseNodeIds() {
+        if (nodeIdWaiters.isEmpty()) return;
+        var done = nodeIdWaiters.headMap(nextNodeId, false);
         done.values().forEach(f -> f.complete(null));
         done.clear();
     }
@@ -111,9 +136,32 @@ public final class ClusterState {
         return nodes.values().stream().sorted(Comparator.comparingLong(NodeRecord::id)).toList();
     }
 
-    /** Workers that count for the heartbeat TTL: registered and not down or revoked. */
+    /** Workers that count for the heartbeat TTL: registered and not down or revoked. O(1). */
     public long liveNodeCount() {
-        return nodes.values().stream().filter(n -> !NodeStates.DOWN.equals(n.state()) && !NodeStates.REVOKED.equals(n.state())).count();
+        return liveNodes;
+    }
+
+    private static boolean live(NodeRecord n) {
+        return n != null && !NodeStates.DOWN.equals(n.state()) && !NodeStates.REVOKED.equals(n.state());
+    }
+
+    /** Every node write goes through here (apply thread only), so the key index and the live count stay exact. */
+    void putNode(NodeRecord n) {
+        NodeRecord old = nodes.put(n.id(), n);
+        long delta = (live(n) ? 1 : 0) - (live(old) ? 1 : 0);
+        if (delta != 0) liveNodes += delta;
+        nodeByKey.put(n.publicKeySha256(), n.id());
+    }
+
+    /** The newest node registered with this public key (SHA-256, hex), if any. */
+    public Optional<NodeRecord> nodeByPublicKey(String publicKeySha256Hex) {
+        Long id = nodeByKey.get(publicKeySha256Hex);
+        return id == null ? Optional.empty() : Optional.ofNullable(nodes.get(id));
+    }
+
+    /** The next node id this server will assign: ids below it were assigned here (nodes are never deleted). */
+    public long nextNodeId() {
+        return nextNodeId;
     }
 
     public Optional<JobRecord> job(String id) {
@@ -179,6 +227,8 @@ public final class ClusterState {
         aclTokens.clear();
         joinTokens.clear();
         nodes.clear();
+        nodeByKey.clear();
+        liveNodes = 0;
         jobs.clear();
         allocs.clear();
         allocsByNode.clear();
@@ -191,13 +241,15 @@ public final class ClusterState {
         img.servers().forEach(s -> servers.put(s.id(), s));
         img.aclTokens().forEach(t -> aclTokens.put(t.accessorId(), t));
         img.joinTokens().forEach(t -> joinTokens.put(t.id(), t));
-        img.nodes().forEach(n -> nodes.put(n.id(), n));
+        // Ascending ids, so that the key index points at the newest node of each key.
+        img.nodes().stream().sorted(Comparator.comparingLong(NodeRecord::id)).forEach(this::putNode);
         img.jobs().forEach(j -> jobs.put(j.id(), j));
         img.allocs().forEach(this::indexAlloc);
         img.kv().forEach(e -> kv.put(e.key(), e));
         appliedIndex = img.index();
         appliedTerm = img.term();
         releaseApplied(img.index());
+        releaseNodeIds();
         for (StateListener l : listeners) l.restored();
     }
 

@@ -8,6 +8,7 @@ import io.muster.proto.raft.CommandResult;
 import io.muster.proto.raft.GroupFailure;
 import io.muster.proto.raft.NodeStateChange;
 import io.muster.proto.raft.PlannedAlloc;
+import io.muster.proto.raft.RegisterNode;
 import io.muster.proto.raft.StoppedAlloc;
 import io.muster.server.state.NodeEventLog.Event;
 import io.muster.server.state.NodeEventLog.Kind;
@@ -48,7 +49,8 @@ public final class CommandApplier {
                 case ACL_BOOTSTRAP -> aclBootstrap(cmd);
                 case CREATE_JOIN_TOKEN -> createJoinToken(cmd);
                 case REVOKE_JOIN_TOKEN -> revokeJoinToken(cmd);
-                case REGISTER_NODE -> registerNode(cmd);
+                case REGISTER_NODE -> registerNode(cmd, cmd.getRegisterNode());
+                case REGISTER_NODE_BATCH -> registerNodes(cmd);
                 case REVOKE_NODE -> revokeNode(cmd, index);
                 case RECORD_CERTIFICATE -> recordCertificate(cmd);
                 case NODE_STATE_BATCH -> nodeStates(cmd, index);
@@ -66,6 +68,7 @@ public final class CommandApplier {
         }
         for (StateListener l : s.listeners) l.applied(index);
         s.releaseApplied(index);
+        s.releaseNodeIds();
         return r.toBuilder().setIndex(index).build();
     }
 
@@ -128,15 +131,22 @@ public final class CommandApplier {
         return ok();
     }
 
-    private CommandResult registerNode(Command c) {
-        var r = c.getRegisterNode();
+    private CommandResult registerNodes(Command c) {
+        CommandResult.Builder all = ok().toBuilder();
+        for (RegisterNode r : c.getRegisterNodeBatch().getNodesList()) all.addItems(registerNode(c, r));
+        return all.build();
+    }
+
+    private CommandResult registerNode(Command c, RegisterNode r) {
         String keyHash = HexFormat.of().formatHex(r.getPublicKeySha256().toByteArray());
         JoinTokenRecord t = s.joinTokens.get(r.getTokenId());
         if (t == null) return fail("TOKEN_UNKNOWN", "bootstrap token " + r.getTokenId() + " is not known to this cluster");
-        // A retry of a registration that committed (the worker never saw the answer) is the same registration.
-        for (NodeRecord n : s.nodes.values()) {
-            if (n.publicKeySha256().equals(keyHash) && n.tokenId().equals(t.id()) && !NodeStates.REVOKED.equals(n.state()))
-                return ok().toBuilder().setNodeId(n.id()).build();
+        // A retry of a registration that committed (the worker never saw the answer) is the same registration;
+        // the proposer issues a new leaf for it, so that leaf is the one on record.
+        NodeRecord known = s.nodeByPublicKey(keyHash).orElse(null);
+        if (known != null && known.tokenId().equals(t.id()) && !NodeStates.REVOKED.equals(known.state())) {
+            if (!r.getCertSerialHex().isEmpty()) s.putNode(known.withCert(r.getCertSerialHex(), r.getCertNotAfterUnixMs()));
+            return ok().toBuilder().setNodeId(known.id()).build();
         }
         if (t.revoked()) return fail("TOKEN_REVOKED", "bootstrap token " + t.id() + " was revoked");
         if (c.getProposedUnixMs() >= t.expiresAt()) return fail("TOKEN_EXPIRED", "bootstrap token " + t.id() + " has expired");
@@ -146,8 +156,8 @@ public final class CommandApplier {
         NodeProfile p = r.getProfile();
         NodeRecord n = new NodeRecord(id, NodeStates.INITIALIZING, true, p.getOs(), p.getArch(), new TreeMap<>(p.getLabelsMap()),
                 p.getCpuCores(), p.getCpuMhz(), p.getMemoryMb(), List.copyOf(p.getDriversList()), p.getHostname(), p.getVersion(),
-                t.id(), keyHash, r.getRegisteredUnixMs(), r.getRegisteredUnixMs(), "none", 0, "", "", 0);
-        s.nodes.put(id, n);
+                t.id(), keyHash, r.getRegisteredUnixMs(), r.getRegisteredUnixMs(), "none", 0, "", r.getCertSerialHex(), r.getCertNotAfterUnixMs());
+        s.putNode(n);
         notifyNode(null, n);
         return ok().toBuilder().setNodeId(id).build();
     }
@@ -158,7 +168,7 @@ public final class CommandApplier {
         if (n == null) return fail("NODE_NOT_FOUND", "no node with id " + r.getNodeId());
         if (NodeStates.REVOKED.equals(n.state())) return ok();
         NodeRecord after = n.withRevoked(r.getReason(), c.getProposedUnixMs());
-        s.nodes.put(n.id(), after);
+        s.putNode(after);
         loseAllocs(n.id(), "node revoked", index);
         notifyNode(n, after);
         for (StateListener l : s.listeners) l.nodeRevoked(n.id());
@@ -169,7 +179,7 @@ public final class CommandApplier {
         var r = c.getRecordCertificate();
         NodeRecord n = s.nodes.get(r.getNodeId());
         if (n == null) return fail("NODE_NOT_FOUND", "no node with id " + r.getNodeId());
-        s.nodes.put(n.id(), n.withCert(r.getSerialHex(), r.getNotAfterUnixMs()));
+        s.putNode(n.withCert(r.getSerialHex(), r.getNotAfterUnixMs()));
         return ok();
     }
 
@@ -188,7 +198,7 @@ public final class CommandApplier {
             if (NodeStates.READY.equals(target) && "draining".equals(after.drain())) target = NodeStates.DRAINING;
             if (!target.isEmpty() && !target.equals(after.state())) after = after.withState(target, ch.getAtUnixMs());
             if (after.equals(n)) continue;
-            s.nodes.put(n.id(), after);
+            s.putNode(after);
             if (NodeStates.DOWN.equals(after.state()) && !NodeStates.DOWN.equals(n.state())) loseAllocs(n.id(), "node down", index);
             notifyNode(n, after);
         }
@@ -230,7 +240,7 @@ public final class CommandApplier {
             if (NodeStates.DRAINING.equals(n.state())) after = after.withState(NodeStates.READY, c.getProposedUnixMs());
             event(n.id(), new Event(index, Kind.DRAIN, "", false, 0));
         }
-        s.nodes.put(n.id(), after);
+        s.putNode(after);
         notifyNode(n, after);
         return ok();
     }
@@ -243,7 +253,7 @@ public final class CommandApplier {
         if (e.getEligible() && "draining".equals(n.drain()))
             return fail("NODE_DRAINING", "node " + n.id() + " is draining; cancel the drain first");
         NodeRecord after = n.withEligible(e.getEligible());
-        s.nodes.put(n.id(), after);
+        s.putNode(after);
         notifyNode(n, after);
         return ok();
     }

@@ -69,6 +69,8 @@ class WorkerProtocolTest {
             MusterServer leader = c.awaitLeader(T);
             for (MusterServer s : c.running()) s.ready().get(30, TimeUnit.SECONDS);
             Await.until("gRPC endpoints up", T, () -> c.running().stream().allMatch(s -> s.grpc().port() > 0));
+            // Each server announces its worker address through Raft; polls hand the whole list to workers.
+            Await.until("every server announced everywhere", T, () -> c.running().stream().allMatch(s -> s.state().servers().size() == 3));
             var t = token(leader, 0, Map.of("zone", "a"));
             try (TestWorker w = new TestWorker(); TestWorker bad = new TestWorker()) {
                 // Labels outside the token's allowed set are refused.
