@@ -39,7 +39,12 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.retry.ExceptionDependentRetry;
 import org.apache.ratis.retry.ExponentialBackoffRetry;
+import org.apache.ratis.retry.MultipleLinearRandomRetry;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -145,10 +150,21 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private static RaftClient newClient(RaftGroup group, RaftProperties p) {
-        var retry = ExponentialBackoffRetry.newBuilder()
+        var backoff = ExponentialBackoffRetry.newBuilder()
                 .setBaseSleepTime(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS))
                 .setMaxSleepTime(TimeDuration.valueOf(1, TimeUnit.SECONDS))
                 .setMaxAttempts(12)
+                .build();
+        // "Not the leader (yet)" is an answer, not a failure: retry at once against the leader it names, then at
+        // short random intervals while an election runs (~4 s in all), instead of the backoff meant for
+        // unreachable servers (which kept writes waiting up to 1 s after a new leader was already serving).
+        var leaderMoved = MultipleLinearRandomRetry.parseCommaSeparated("10ms,10,100ms,40");
+        var retry = ExceptionDependentRetry.newBuilder()
+                .setExceptionToPolicy(NotLeaderException.class, leaderMoved)
+                .setExceptionToPolicy(LeaderNotReadyException.class, leaderMoved)
+                .setExceptionToPolicy(LeaderSteppingDownException.class, leaderMoved)
+                .setDefaultPolicy(backoff)
+                .setMaxAttempts(60)
                 .build();
         return RaftClient.newBuilder()
                 .setProperties(p)
