@@ -25,10 +25,14 @@ import io.muster.types.job.JobSpec;
 import io.muster.types.job.JobSpecJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
@@ -36,37 +40,119 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Evaluates jobs on the leader: one evaluation at a time, each producing one plan committed as one Raft
- * entry, and the next evaluation waits for that commit so it sees its own placements. Evaluations are
- * triggered by job changes, node changes (lost, drained, new nodes for system jobs) and allocation
- * failures; delayed reschedules come back at their backoff time.
+ * Evaluates jobs on the leader, one evaluation at a time: each turns one job's plan into Raft entries and waits
+ * for their outcome before the next evaluation starts, so every evaluation sees every earlier plan's placements
+ * (and the resources they hold). Nothing is re-planned while a plan is in flight: an evaluation requested
+ * meanwhile is coalesced and runs after it. A large plan is committed as several {@code ApplyPlan} entries of at
+ * most {@code maxPlacementsPerEntry} placements each, in order, stops in the first. Evaluations are triggered by
+ * job changes, node changes (lost, drained, new nodes for system jobs) and allocation failures; delayed
+ * reschedules come back at their backoff time.
  */
 public final class SchedulerService implements LeaderServices, StateListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerService.class);
+    /** Placements per ApplyPlan entry: 100,000 in one entry made a ~7 MB entry and bursty replication and delivery. */
+    public static final int DEFAULT_MAX_PLACEMENTS_PER_ENTRY = 10_000;
+    /** After a plan entry whose outcome is unknown (the proposal failed), the job is evaluated again after this. */
+    static final long RETRY_AFTER_FAILURE_MILLIS = 1_000;
+    /** A plan entry still in flight after this is logged (and still waited for). */
+    static final long SLOW_COMMIT_WARNING_MILLIS = 60_000;
+
+    /** Submits a command through Raft ({@link Proposer#propose}); the future completes with its outcome. */
+    @FunctionalInterface
+    interface Submitter {
+        CompletableFuture<CommandResult> submit(Command.Builder command);
+    }
+
+    /** Runs the scheduler's tasks one at a time, in order, now or after a delay. */
+    interface Runner {
+        void execute(Runnable task);
+
+        void schedule(Runnable task, long delayMillis);
+    }
+
+    /** One job's evaluation whose plan entries are being committed. Confined to the runner. */
+    private static final class Evaluation {
+        final String jobId;
+        final List<ApplyPlan> entries;
+        final long nextEval;
+        final long generation;
+        int next;
+        int skipped;
+
+        Evaluation(String jobId, List<ApplyPlan> entries, long nextEval, long generation) {
+            this.jobId = jobId;
+            this.entries = entries;
+            this.nextEval = nextEval;
+            this.generation = generation;
+        }
+    }
 
     private final ClusterState state;
-    private final Proposer proposer;
+    private final Submitter submitter;
     private final Clock clock;
+    private final Runner runner;
+    private final ScheduledExecutorService ownExecutor;
+    private final int maxPlacementsPerEntry;
     private final RandomGenerator random = RandomGenerator.getDefault();
     private final Set<String> queue = new LinkedHashSet<>();
-    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "scheduler");
-        t.setDaemon(true);
-        return t;
-    });
+    /** The evaluation in flight, or null; only touched on the runner. */
+    private Evaluation current;
+    /** Changes whenever leadership starts or stops: an evaluation of an earlier term is not continued. */
+    private volatile long generation;
     private volatile boolean leading;
     private volatile long plansCommitted;
     private volatile long placementsCommitted;
 
     public SchedulerService(ClusterState state, Proposer proposer, Clock clock) {
+        this(state, proposer::propose, clock, null, DEFAULT_MAX_PLACEMENTS_PER_ENTRY);
+    }
+
+    /**
+     * @param runner                where evaluations run (one at a time); null for a thread of its own
+     * @param maxPlacementsPerEntry placements per {@code ApplyPlan} entry
+     */
+    SchedulerService(ClusterState state, Submitter submitter, Clock clock, Runner runner, int maxPlacementsPerEntry) {
+        if (maxPlacementsPerEntry < 1) throw new IllegalArgumentException("maxPlacementsPerEntry must be at least 1");
         this.state = state;
-        this.proposer = proposer;
+        this.submitter = submitter;
         this.clock = clock;
+        this.maxPlacementsPerEntry = maxPlacementsPerEntry;
+        if (runner == null) {
+            ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "scheduler");
+                t.setDaemon(true);
+                return t;
+            });
+            this.ownExecutor = worker;
+            this.runner = new Runner() {
+                @Override
+                public void execute(Runnable task) {
+                    try {
+                        worker.execute(task);
+                    } catch (RejectedExecutionException e) {
+                        LOG.debug("scheduler closed; task dropped");
+                    }
+                }
+
+                @Override
+                public void schedule(Runnable task, long delayMillis) {
+                    try {
+                        worker.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+                    } catch (RejectedExecutionException e) {
+                        LOG.debug("scheduler closed; delayed task dropped");
+                    }
+                }
+            };
+        } else {
+            this.ownExecutor = null;
+            this.runner = runner;
+        }
         state.addListener(this);
     }
 
     @Override
     public void startLeading(long term) {
+        generation++;
         leading = true;
         for (JobRecord j : state.jobs()) enqueue(j.id());
     }
@@ -74,11 +160,13 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
     @Override
     public void stopLeading() {
         leading = false;
+        generation++;
         synchronized (queue) {
             queue.clear();
         }
     }
 
+    /** ApplyPlan entries committed (a plan larger than one entry's worth of placements is several). */
     public long plansCommitted() {
         return plansCommitted;
     }
@@ -93,11 +181,12 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
         synchronized (queue) {
             added = queue.add(jobId);
         }
-        if (added) worker.execute(this::drain);
+        if (added) runner.execute(this::pump);
     }
 
-    private void drain() {
-        while (leading) {
+    /** Starts the next evaluation unless one is in flight (its completion calls this again). */
+    private void pump() {
+        while (leading && current == null) {
             String next;
             synchronized (queue) {
                 var it = queue.iterator();
@@ -108,12 +197,14 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
             try {
                 evaluate(next);
             } catch (RuntimeException e) {
+                current = null;
                 LOG.warn("evaluation of job {} failed: {}", next, e.toString());
             }
         }
     }
 
     private void evaluate(String jobId) {
+        long gen = generation;
         JobRecord job = state.job(jobId).orElse(null);
         if (job == null) return;
         StateClusterView view = new StateClusterView(state);
@@ -128,29 +219,108 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
         boolean unchanged = plan.placements().isEmpty() && plan.stops().isEmpty() && nextEval == job.nextEvalAt()
                 && plan.failures().size() == job.failures().size() && job.modifyIndex() != 0;
         if (unchanged) return;
-        ApplyPlan.Builder b = ApplyPlan.newBuilder().setJobId(jobId).setJobVersion(job.version()).setNextEvalUnixMs(nextEval)
-                .setPlannedUnixMs(clock.millis());
-        for (Placement p : plan.placements()) {
-            b.addPlace(PlacedAlloc(p));
-        }
-        for (Stop s : plan.stops()) b.addStop(StoppedAlloc.newBuilder().setAllocId(s.allocId()).setReason(s.reason().toString()));
+        current = new Evaluation(jobId, entries(job, plan, nextEval, clock.millis(), maxPlacementsPerEntry), nextEval, gen);
+        submitNext(current);
+    }
+
+    /**
+     * The plan as ApplyPlan entries of at most {@code max} placements each: stops in the first, and every entry
+     * carries the plan's failures and next evaluation time, so the job's record is right after any of them.
+     */
+    static List<ApplyPlan> entries(JobRecord job, Plan plan, long nextEval, long plannedAt, int max) {
+        ApplyPlan.Builder header = ApplyPlan.newBuilder().setJobId(job.id()).setJobVersion(job.version()).setNextEvalUnixMs(nextEval)
+                .setPlannedUnixMs(plannedAt);
         for (PlacementFailure f : plan.failures()) {
-            b.addFailures(GroupFailure.newBuilder().setGroup(f.group()).setUnplaced(f.unplaced())
+            header.addFailures(GroupFailure.newBuilder().setGroup(f.group()).setUnplaced(f.unplaced())
                     .setNodesEvaluated(f.metric().nodesEvaluated()).putAllFiltered(f.metric().filtered()));
         }
-        try {
-            CommandResult r = proposer.propose(Command.newBuilder().setApplyPlan(b)).get(30, TimeUnit.SECONDS);
-            if (r.getOk()) {
-                plansCommitted++;
-                placementsCommitted += Long.parseLong(r.getValue().isEmpty() ? "0" : r.getValue());
-            } else if (!"STALE_PLAN".equals(r.getErrorCode())) {
-                LOG.warn("plan for job {} refused: {}", jobId, r.getError());
+        List<Placement> placements = plan.placements();
+        int count = Math.max(1, (placements.size() + max - 1) / max);
+        List<ApplyPlan> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            ApplyPlan.Builder b = header.clone();
+            if (i == 0) {
+                for (Stop s : plan.stops()) b.addStop(StoppedAlloc.newBuilder().setAllocId(s.allocId()).setReason(s.reason().toString()));
             }
-        } catch (Exception e) {
-            LOG.warn("plan for job {} not committed: {}", jobId, e.toString());
+            for (Placement p : placements.subList(i * max, Math.min(placements.size(), (i + 1) * max))) b.addPlace(PlacedAlloc(p));
+            out.add(b.build());
+        }
+        return out;
+    }
+
+    private void submitNext(Evaluation ev) {
+        ApplyPlan entry = ev.entries.get(ev.next);
+        // Placements an earlier entry skipped leave the job due for evaluation, as one entry would have.
+        if (ev.next == ev.entries.size() - 1 && ev.skipped > 0) entry = entry.toBuilder().setNextEvalUnixMs(entry.getPlannedUnixMs()).build();
+        int part = ev.next;
+        CompletableFuture<CommandResult> f;
+        try {
+            f = submitter.submit(Command.newBuilder().setApplyPlan(entry));
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        // No timeout: the proposer's retries are bounded (RaftNode's client policy), so this completes or fails,
+        // and until it does nothing is planned that could not see it.
+        CompletableFuture<CommandResult> outcome = f;
+        outcome.whenComplete((r, err) -> runner.execute(() -> committed(ev, r, err)));
+        if (!outcome.isDone()) {
+            runner.schedule(() -> {
+                if (current == ev && ev.next == part && !outcome.isDone())
+                    LOG.warn("plan for job {} (entry {} of {}) not committed after {} s; waiting for it before evaluating again",
+                            ev.jobId, part + 1, ev.entries.size(), SLOW_COMMIT_WARNING_MILLIS / 1000);
+            }, SLOW_COMMIT_WARNING_MILLIS);
+        }
+    }
+
+    private void committed(Evaluation ev, CommandResult r, Throwable err) {
+        if (err != null) {
+            // Outcome unknown: the entry may still commit. The applier never fills a slot twice, so re-planning is safe.
+            LOG.warn("plan for job {} (entry {} of {}) not committed: {}; evaluating it again in {} ms", ev.jobId, ev.next + 1,
+                    ev.entries.size(), err.toString(), RETRY_AFTER_FAILURE_MILLIS);
+            finish(ev);
+            runner.schedule(() -> enqueue(ev.jobId), RETRY_AFTER_FAILURE_MILLIS);
+            pump();
             return;
         }
-        if (nextEval > 0) worker.schedule(() -> enqueue(jobId), Math.max(0, nextEval - clock.millis()), TimeUnit.MILLISECONDS);
+        if (!r.getOk()) {
+            if ("STALE_PLAN".equals(r.getErrorCode())) {
+                LOG.debug("plan for job {} is stale ({}); evaluating it again", ev.jobId, r.getError());
+                finish(ev);
+                enqueue(ev.jobId);
+            } else {
+                LOG.warn("plan for job {} refused: {}", ev.jobId, r.getError());
+                finish(ev);
+            }
+            pump();
+            return;
+        }
+        int placed = r.getValue().isEmpty() ? 0 : Integer.parseInt(r.getValue());
+        plansCommitted++;
+        placementsCommitted += placed;
+        ev.skipped += ev.entries.get(ev.next).getPlaceCount() - placed;
+        ev.next++;
+        // Read nothing before this server has applied the entry (on the leader it already has).
+        state.awaitApplied(r.getIndex()).whenComplete((v, e) -> runner.execute(() -> applied(ev)));
+    }
+
+    private void applied(Evaluation ev) {
+        if (ev.generation != generation || !leading) {
+            finish(ev); // leadership changed: a new term evaluates every job again
+            pump();
+            return;
+        }
+        if (ev.next < ev.entries.size()) {
+            submitNext(ev);
+            return;
+        }
+        finish(ev);
+        if (ev.skipped > 0) enqueue(ev.jobId); // the nodes changed under the plan: place the rest now
+        if (ev.nextEval > 0) runner.schedule(() -> enqueue(ev.jobId), Math.max(0, ev.nextEval - clock.millis()));
+        pump();
+    }
+
+    private void finish(Evaluation ev) {
+        if (current == ev) current = null;
     }
 
     private static PlannedAlloc PlacedAlloc(Placement p) {
@@ -190,6 +360,6 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
     @Override
     public void close() {
         leading = false;
-        worker.shutdownNow();
+        if (ownExecutor != null) ownExecutor.shutdownNow();
     }
 }

@@ -312,10 +312,16 @@ public final class CommandApplier {
         }
         int skipped = 0;
         if (!j.stopped()) {
+            boolean perNode = perNode(j);
+            java.util.Set<Slot> live = liveSlots(j, perNode);
             for (PlannedAlloc pa : p.getPlaceList()) {
                 NodeRecord n = s.nodes.get(pa.getNodeId());
                 if (n == null || !n.schedulable() || s.allocs.containsKey(pa.getAllocId())) {
                     skipped++; // the node changed since the plan was made: the next evaluation places it
+                    continue;
+                }
+                if (!live.add(slot(pa.getGroup(), pa.getIndex(), pa.getNodeId(), perNode))) {
+                    skipped++; // the slot already has a live allocation (a plan made before another one committed)
                     continue;
                 }
                 AllocRecord a = new AllocRecord(pa.getAllocId(), pa.getJobId(), j.version(), pa.getGroup(), pa.getIndex(), pa.getNodeId(),
@@ -333,6 +339,34 @@ public final class CommandApplier {
         if (skipped > 0) nextEval = p.getPlannedUnixMs();
         s.jobs.put(j.id(), j.withPlanOutcome(List.copyOf(failures), nextEval, index));
         return ok().toBuilder().setValue(Integer.toString(p.getPlaceCount() - skipped)).build();
+    }
+
+    /**
+     * A slot of a job: what one live allocation stands for. Service and batch groups have slots 0 … count-1 by
+     * {@code index} (a replacement keeps its predecessor's); system and sysbatch groups have one slot per node,
+     * and their indices only number allocations, so the node is the slot.
+     */
+    private record Slot(String group, long key) {}
+
+    private static boolean perNode(JobRecord j) {
+        return "system".equals(j.type()) || "sysbatch".equals(j.type());
+    }
+
+    private static Slot slot(String group, int index, long nodeId, boolean perNode) {
+        return new Slot(group, perNode ? nodeId : index);
+    }
+
+    /**
+     * The slots of {@code j} taken by a live allocation of its current version (wanted and not finished). A
+     * placement into one of them is a duplicate; one replacing a failed, lost or stopped allocation is not.
+     */
+    private java.util.Set<Slot> liveSlots(JobRecord j, boolean perNode) {
+        java.util.Set<Slot> live = new java.util.HashSet<>();
+        for (AllocRecord a : s.allocsOfJob(j.id())) {
+            if (a.jobVersion() == j.version() && a.desiredRun() && !a.terminal())
+                live.add(slot(a.group(), a.index(), a.nodeId(), perNode));
+        }
+        return live;
     }
 
     private CommandResult allocStatuses(Command c, long index) {
