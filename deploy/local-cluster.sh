@@ -35,7 +35,8 @@ usage() {
 
 # The state directory as an absolute path (configs and pid checks need one); created on start only.
 abs_state() {
-  if [ -d "$STATE" ]; then STATE=$(cd "$STATE" && pwd); else STATE="$(pwd)/${STATE#./}"; fi
+  if [ -d "$STATE" ]; then STATE=$(cd "$STATE" && pwd)
+  else case "$STATE" in /*) ;; *) STATE="$(pwd)/${STATE#./}" ;; esac; fi
   case "$STATE" in *'"'*|*'\'*|*$'\n'*) die "the state directory path may not contain quotes, backslashes or newlines: $STATE" ;; esac
 }
 
@@ -170,6 +171,7 @@ cmd_start() {
     done
   done
   mkdir -p "$STATE"
+  abs_state                           # now that it exists: the canonical path, the one stop and status will see
   chmod 700 "$STATE"
   touch "$STATE/$MARKER"
   umask 077
