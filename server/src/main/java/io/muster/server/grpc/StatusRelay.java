@@ -60,7 +60,9 @@ final class StatusRelay implements AutoCloseable {
                 return;
             }
             if (link == null || link.leaderId != leaderId || link.broken) {
-                if (link != null) link.end(Status.UNAVAILABLE.withDescription("leader changed from " + link.leaderId + " to " + leaderId));
+                if (link != null && link.leaderId != leaderId)
+                    link.end(Status.UNAVAILABLE.withDescription("leader changed from " + link.leaderId + " to " + leaderId));
+                else if (link != null) link.end(Status.UNAVAILABLE.withDescription("the relay stream to leader " + leaderId + " was reset"));
                 link = new Link(leaderId);
                 Optional<StreamObserver<RelayedStatus>> requests = opener.open(leaderId, link);
                 if (requests.isEmpty()) {

@@ -73,7 +73,17 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         this.forwarder = forwarder;
         this.servers = servers;
         this.registrations = new RegistrationBatcher(c -> sc.proposer().propose(c), REGISTRATIONS_PER_ENTRY, 2);
-        this.relay = new StatusRelay((id, acks) -> forwarder.streamStub(id).map(stub -> stub.relayStatus(acks)), RELAY_TIMEOUT);
+        // Opened in a fork of the current context: the worker call that happens to open the stream ends long before
+        // the stream should, and a stream started in that call's context would be cancelled with it.
+        this.relay = new StatusRelay((id, acks) -> forwarder.streamStub(id).map(stub -> {
+            io.grpc.Context detached = io.grpc.Context.current().fork();
+            io.grpc.Context previous = detached.attach();
+            try {
+                return stub.relayStatus(acks);
+            } finally {
+                detached.detach(previous);
+            }
+        }), RELAY_TIMEOUT);
     }
 
     @Override

@@ -17,6 +17,7 @@ import io.muster.server.testkit.TestCluster;
 import io.muster.server.testkit.TestWorker;
 import io.muster.types.config.HostPort;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -95,6 +96,13 @@ class WorkerProtocolTest {
                 StatusAck ack = w.beat(stub);
                 assertTrue(ack.getNextTtlSecs() >= 10 && ack.getNextTtlSecs() < 20, "TTL with stagger: " + ack.getNextTtlSecs());
                 Await.until("node ready", T, () -> leader.state().node(w.nodeId).map(n -> NodeStates.READY.equals(n.state())).orElse(false));
+                // Many heartbeats at once share the follower's relay stream; the end of the call that opened it
+                // must not end the stream (a relay opened in that call's gRPC context was cancelled with it).
+                try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                    List<java.util.concurrent.Future<StatusAck>> beats = new java.util.ArrayList<>();
+                    for (int i = 0; i < 64; i++) beats.add(pool.submit(() -> w.beat(stub)));
+                    for (var f : beats) assertTrue(f.get(60, TimeUnit.SECONDS).getNextTtlSecs() >= 10);
+                }
                 // Poll from 0: full snapshot, at once.
                 PollResponse first = w.poll(stub, 0, 5);
                 assertTrue(first.getFullSnapshot());
