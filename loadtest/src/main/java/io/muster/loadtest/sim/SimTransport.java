@@ -2,6 +2,7 @@ package io.muster.loadtest.sim;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.InternalNettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -92,9 +93,15 @@ public final class SimTransport implements AutoCloseable {
 
     private NettyChannelBuilder builder(HostPort server) {
         // A socket address, not a name: no resolver thread or DNS lookup per channel.
-        return NettyChannelBuilder.forAddress(new InetSocketAddress(server.host(), server.port()))
+        NettyChannelBuilder b = NettyChannelBuilder.forAddress(new InetSocketAddress(server.host(), server.port()))
                 .eventLoopGroup(group).channelType(channelType).executor(callbacks).offloadExecutor(callbacks)
                 .maxInboundMessageSize(64 * 1024 * 1024);
+        // With stats and tracing on, every build() looks for the census classes with Class.forName; a class that is
+        // not there is searched for through every jar again each time (~20 ms here). Two builds per simulated worker
+        // made that the simulator's bottleneck during a join (one sim-work thread per core, ~55 registrations/s).
+        InternalNettyChannelBuilder.setStatsEnabled(b, false);
+        InternalNettyChannelBuilder.setTracingEnabled(b, false);
+        return b;
     }
 
     /** The cluster CA arrives with the first registration; every worker then trusts the same CA. */
