@@ -62,9 +62,11 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     private final Supplier<List<String>> servers;
     private final RegistrationBatcher registrations;
     private final StatusRelay relay;
+    private final java.util.concurrent.Executor crypto;
 
     WorkerServiceImpl(ServerContext sc, ServerSecurity.Material m, PollHub polls, ControlRegistry controls, HeartbeatService heartbeats,
-                      LeaderForwarder forwarder, Supplier<List<String>> servers) {
+                      LeaderForwarder forwarder, Supplier<List<String>> servers, java.util.concurrent.Executor crypto) {
+        this.crypto = crypto;
         this.sc = sc;
         this.m = m;
         this.polls = polls;
@@ -88,6 +90,11 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
 
     @Override
     public void register(RegisterRequest req, StreamObserver<RegisterResponse> out) {
+        crypto.execute(io.grpc.Context.current().wrap(() -> registerNow(req, out)));
+    }
+
+    /** Token, CSR and signature work (a few milliseconds of CPU): on the crypto pool, never on a network thread. */
+    private void registerNow(RegisterRequest req, StreamObserver<RegisterResponse> out) {
         TokenClaims claims;
         try {
             claims = BootstrapTokens.verify(req.getToken(), m.tokenKey(), m.clusterId(), sc.clock().instant(), TOKEN_SKEW);
@@ -162,6 +169,10 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
 
     @Override
     public void renewCertificate(RenewRequest req, StreamObserver<RenewResponse> out) {
+        crypto.execute(io.grpc.Context.current().wrap(() -> renewNow(req, out)));
+    }
+
+    private void renewNow(RenewRequest req, StreamObserver<RenewResponse> out) {
         long nodeId;
         PublicKey key;
         try {
