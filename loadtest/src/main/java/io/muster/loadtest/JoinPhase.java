@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,6 +28,10 @@ final class JoinPhase implements Phase {
     private final AtomicInteger keys = new AtomicInteger();
     private final AtomicInteger ready = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
+    /** How long a refused join waits for the registrations still in flight before it ends the run. */
+    private static final Duration IN_FLIGHT_GRACE = Duration.ofSeconds(10);
+    /** Register calls made in this phase (each completes when the call answers); touched by the joining thread only. */
+    private final List<CompletableFuture<Void>> started = new ArrayList<>();
     private volatile long t0;
 
     JoinPhase(LoadTestRun run) {
@@ -93,6 +98,7 @@ final class JoinPhase implements Phase {
         Semaphore slots = new Semaphore(run.settings.joinConcurrency());
         AtomicReference<Throwable> fatal = new AtomicReference<>();
         AtomicLong lastReady = new AtomicLong();
+        started.clear();
         t0 = System.nanoTime();
         for (SimWorker w : workers) {
             while (!acquire(slots)) {
@@ -102,6 +108,7 @@ final class JoinPhase implements Phase {
             checkFatal(fatal);
             // The bound is on Register calls in flight; connecting and the first heartbeat follow on their own.
             run.fleet.join(w);
+            started.add(w.registered());
             w.registered().whenComplete((v, e) -> slots.release());
             w.readyOrFailed().whenComplete((v, e) -> {
                 if (e == null) {
@@ -161,6 +168,16 @@ final class JoinPhase implements Phase {
         run.checkAbort();
         Throwable e = fatal.get();
         if (e == null) return;
+        // Registrations already in flight may still be accepted (the refusals and the acceptances of one Raft
+        // entry arrive together): let them finish, briefly, so the report counts every worker that did register.
+        try {
+            CompletableFuture.allOf(started.stream().map(f -> f.exceptionally(x -> null)).toArray(CompletableFuture[]::new))
+                    .get(IN_FLIGHT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ignored) {
+            // report what finished
+        }
         Status st = Status.fromThrowable(e);
         String d = st.getDescription() == null ? st.getCode().name() : st.getDescription();
         String hint = d.contains("no uses left")
