@@ -43,14 +43,19 @@ class AllocationTest {
     }
 
     @Test
-    void batchTasksReportRunningThenTheirExitCode() {
+    void batchTasksReportRunningThenTheirExitCode() throws Exception {
         h.cluster.set(node, alloc("ok", "batch", shGroup("echo hi", 0)));
         AllocStatus ok = h.awaitState("ok", AllocState.ALLOC_COMPLETE);
         assertEquals(0, ok.getExitCode());
         assertTrue(ok.getStartedUnixMs() > 0 && ok.getFinishedUnixMs() >= ok.getStartedUnixMs(), ok.toString());
         assertTrue(ok.getMessage().contains("exited with code 0"), ok.getMessage());
 
-        h.cluster.set(node, alloc("bad", "batch", shGroup("exit 3", 1)));
+        // The first attempt waits for a go-ahead, so its RUNNING report cannot coalesce with the exit that follows
+        // (statuses are reported latest-first: a task that ends within one report interval is never seen running).
+        Path go = dataDir.resolve("go-bad");
+        h.cluster.set(node, alloc("bad", "batch", shGroup("while [ ! -e '" + go + "' ]; do sleep 0.05; done; exit 3", 1)));
+        h.awaitState("bad", AllocState.ALLOC_RUNNING);
+        Files.createFile(go);
         AllocStatus bad = h.awaitState("bad", AllocState.ALLOC_FAILED);
         assertEquals(3, bad.getExitCode());
         assertEquals(1, bad.getRestarts(), "one restart allowed by the policy, then failed");
