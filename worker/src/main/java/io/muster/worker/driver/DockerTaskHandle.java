@@ -14,14 +14,11 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * and stderr) and its wait stream, which ends with the exit code. The result is assembled once
  * the wait ends and the log stream has drained.
  */
-final class DockerTaskHandle implements TaskHandle {
+final class DockerTaskHandle extends WatchedTaskHandle {
 
     private static final Logger log = LoggerFactory.getLogger(DockerTaskHandle.class);
     private static final Duration LOG_DRAIN = Duration.ofSeconds(5);
@@ -41,26 +38,19 @@ final class DockerTaskHandle implements TaskHandle {
 
     private final Watch watch;
     private final DockerClient client;
-    private final ScheduledExecutorService scheduler;
     private final ExecutorService blocking;
     private final boolean removeExited;
-    private final OutputBuffer output;
     private final Runnable onFinished;
-    private final CompletableFuture<TaskResult> result = new CompletableFuture<>();
-    private final AtomicReference<TaskResult.Outcome> endReason = new AtomicReference<>();
-    private final List<ScheduledFuture<?>> timers = new CopyOnWriteArrayList<>();
     private final List<Closeable> streams = new CopyOnWriteArrayList<>();
     private volatile ResultCallback.Adapter<Frame> logs;
-    private volatile boolean detached;
 
     DockerTaskHandle(Watch watch, DockerClient client, ScheduledExecutorService scheduler, ExecutorService blocking,
                      boolean removeExited, OutputBuffer output, Runnable onFinished) {
+        super(scheduler, output);
         this.watch = watch;
         this.client = client;
-        this.scheduler = scheduler;
         this.blocking = blocking;
         this.removeExited = removeExited;
-        this.output = output;
         this.onFinished = onFinished;
     }
 
@@ -85,10 +75,7 @@ final class DockerTaskHandle implements TaskHandle {
                     }
                 });
         streams.add(logs);
-        if (watch.deadlineEpochMs() > 0) {
-            long delay = Math.max(0, watch.deadlineEpochMs() - System.currentTimeMillis());
-            timers.add(scheduler.schedule(this::onTimeout, delay, TimeUnit.MILLISECONDS));
-        }
+        armDeadline(watch.deadlineEpochMs(), watch.timeout(), watch.killGrace());
         ResultCallback.Adapter<WaitResponse> wait = client.waitContainerCmd(watch.containerId())
                 .exec(new ResultCallback.Adapter<>() {
                     private volatile Integer status;
@@ -124,35 +111,18 @@ final class DockerTaskHandle implements TaskHandle {
     }
 
     @Override
-    public CompletableFuture<TaskResult> result() {
-        return result.copy();
+    String describe() {
+        return "container " + shortId();
     }
 
     @Override
-    public OutputBuffer output() {
-        return output;
-    }
-
-    boolean isDone() {
-        return result.isDone();
-    }
-
-    @Override
-    public void stop(Duration grace) {
-        requestStop(TaskResult.Outcome.STOPPED, grace);
-    }
-
-    private void onTimeout() {
-        log.info("alloc {}: timeout of {} reached, stopping container {}", watch.allocId(), watch.timeout(), shortId());
-        requestStop(TaskResult.Outcome.TIMED_OUT, watch.killGrace());
+    Instant startedAt() {
+        return watch.startedAt();
     }
 
     /** docker stop: the image's stop signal (TERM by default), KILL after the grace, in whole seconds. */
-    private void requestStop(TaskResult.Outcome reason, Duration grace) {
-        if (result.isDone() || detached) {
-            return;
-        }
-        endReason.compareAndSet(null, reason);
+    @Override
+    void sendStop(Duration grace) {
         int seconds = (int) Math.min(Integer.MAX_VALUE, (grace.toMillis() + 999) / 1000);
         onBlocking(() -> {
             try {
@@ -183,7 +153,7 @@ final class DockerTaskHandle implements TaskHandle {
         if (detached || result.isDone()) {
             return;
         }
-        timers.forEach(t -> t.cancel(false));
+        cancelTimers();
         drainLogs();
         output.close();
         InspectContainerResponse.ContainerState state = null;
@@ -232,7 +202,7 @@ final class DockerTaskHandle implements TaskHandle {
                 : state.getExitCodeLong() != null ? state.getExitCodeLong().intValue() : TaskResult.UNKNOWN_EXIT_CODE;
         Instant started = state != null ? parseTime(state.getStartedAt(), watch.startedAt()) : watch.startedAt();
         Instant finished = state != null ? parseTime(state.getFinishedAt(), now) : now;
-        TaskResult.Outcome outcome = endReason.get() != null ? endReason.get() : TaskResult.Outcome.EXITED;
+        TaskResult.Outcome outcome = outcome();
         Optional<String> execFailure = initExecFailure(outcome, exitCode);
         if (execFailure.isPresent()) {
             return new TaskResult(TaskResult.Outcome.FAILED_TO_START, exitCode,
@@ -288,18 +258,15 @@ final class DockerTaskHandle implements TaskHandle {
         }
     }
 
-    /** The driver is closing: stop watching, leave the container running for the next worker. */
-    synchronized void detach() {
-        if (result.isDone()) {
-            return;
-        }
-        detached = true;
-        timers.forEach(t -> t.cancel(false));
+    @Override
+    void releaseWatch() {
         closeStreams();
-        output.close();
-        result.complete(new TaskResult(TaskResult.Outcome.DETACHED, TaskResult.UNKNOWN_EXIT_CODE,
-                "driver closed; container " + shortId() + " keeps running and can be recovered",
-                watch.startedAt(), Instant.now()));
+    }
+
+    /** Under the lock {@link #finish} holds: a container detaches or finishes, never both. */
+    @Override
+    synchronized void detach() {
+        super.detach();
     }
 
     private String shortId() {
