@@ -3,13 +3,11 @@ package io.muster.pki.tls;
 import static io.muster.pki.tls.Checks.reject;
 
 import io.muster.pki.Identity;
-import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
@@ -24,7 +22,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * the CA only ever issues server certificates to Muster servers. Being an {@link X509ExtendedTrustManager}, this class
  * also stops the JDK from adding its own endpoint identification.
  */
-public final class ClusterServerTrustManager extends X509ExtendedTrustManager {
+public final class ClusterServerTrustManager extends ServerVerifyingTrustManager {
     private final X509Certificate clusterCa;
     private final String clusterId;
     private final Clock clock;
@@ -35,7 +33,7 @@ public final class ClusterServerTrustManager extends X509ExtendedTrustManager {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** Verifies a server chain and returns the server identity it proves. */
+    @Override
     public Identity verifyServer(X509Certificate[] chain) throws CertificateException {
         return verifyServerLeaf(Checks.leafOf(chain), clusterCa, clusterId, clock.instant());
     }
@@ -61,41 +59,7 @@ public final class ClusterServerTrustManager extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        verifyServer(chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        verifyServer(chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        verifyServer(chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw clientSideOnly();
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        throw clientSideOnly();
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        throw clientSideOnly();
-    }
-
-    @Override
     public X509Certificate[] getAcceptedIssuers() {
         return new X509Certificate[] {clusterCa};
-    }
-
-    static CertificateException clientSideOnly() {
-        return new CertificateException("this trust manager verifies servers only; use WorkerClientTrustManager to verify clients");
     }
 }

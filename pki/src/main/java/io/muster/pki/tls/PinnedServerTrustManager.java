@@ -4,7 +4,6 @@ import static io.muster.pki.tls.Checks.reject;
 
 import io.muster.pki.Identity;
 import io.muster.pki.SpkiPin;
-import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -12,8 +11,6 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * A worker's first contact with a server, when all it has is the cluster CA's SPKI pin from its bootstrap token.
@@ -24,7 +21,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * {@link #pinnedCaCertificate()} returns the CA certificate so the worker can save it as {@code ca.pem} and use
  * {@link ClusterServerTrustManager} from then on. Hostnames are not checked, for the reasons given there.
  */
-public final class PinnedServerTrustManager extends X509ExtendedTrustManager {
+public final class PinnedServerTrustManager extends ServerVerifyingTrustManager {
     private final SpkiPin pin;
     private final String clusterId;
     private final Clock clock;
@@ -45,6 +42,7 @@ public final class PinnedServerTrustManager extends X509ExtendedTrustManager {
     }
 
     /** Verifies a server chain against the pin and returns the server identity. */
+    @Override
     public Identity verifyServer(X509Certificate[] chain) throws CertificateException {
         X509Certificate leaf = Checks.leafOf(chain);
         Instant now = clock.instant();
@@ -71,36 +69,6 @@ public final class PinnedServerTrustManager extends X509ExtendedTrustManager {
         Identity identity = ClusterServerTrustManager.verifyServerLeaf(leaf, ca, clusterId, now);
         pinnedCa.set(ca);
         return identity;
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        verifyServer(chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        verifyServer(chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        verifyServer(chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw ClusterServerTrustManager.clientSideOnly();
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        throw ClusterServerTrustManager.clientSideOnly();
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        throw ClusterServerTrustManager.clientSideOnly();
     }
 
     /** Nothing is known to be trusted yet; this side never requests client certificates anyway. */
