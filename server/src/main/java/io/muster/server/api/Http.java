@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.muster.proto.raft.CommandResult;
+import io.muster.server.Failures;
 import io.muster.server.raft.RaftUnavailableException;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +43,7 @@ public final class Http {
 
     /** Maps a failed Raft write to 503 with the reason, anything else to 500 without internals. */
     public static void failure(RoutingContext ctx, Throwable t) {
-        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        Throwable c = Failures.cause(t);
         if (c instanceof RaftUnavailableException) {
             error(ctx, 503, "NO_QUORUM", c.getMessage());
         } else if (c instanceof ApiException a) {

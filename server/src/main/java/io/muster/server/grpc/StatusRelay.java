@@ -45,11 +45,11 @@ final class StatusRelay implements AutoCloseable {
                 out.onNext(ack);
                 out.onCompleted();
             } else {
-                Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-                out.onError(c instanceof TimeoutException
+                // Completed by hand or by orTimeout, never through a dependent stage: e is the failure itself.
+                out.onError(e instanceof TimeoutException
                         ? Status.UNAVAILABLE.withDescription("leader " + leaderId + " did not answer the relayed heartbeat within "
                                 + timeout.toSeconds() + " s").asRuntimeException()
-                        : Status.fromThrowable(c).asRuntimeException());
+                        : Status.fromThrowable(e).asRuntimeException());
             }
         });
         Link l;

@@ -26,6 +26,7 @@ import io.muster.proto.WorkerServiceGrpc;
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.RecordCertificate;
 import io.muster.proto.raft.RegisterNode;
+import io.muster.server.Failures;
 import io.muster.server.ServerContext;
 import io.muster.server.ServerSecurity;
 import io.muster.server.leader.HeartbeatService;
@@ -36,7 +37,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -255,14 +255,14 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     }
 
     private static StatusRuntimeException reportError(Throwable e) {
-        Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        Throwable c = Failures.cause(e);
         if (c instanceof SecurityException) return Status.PERMISSION_DENIED.withDescription(c.getMessage()).asRuntimeException();
         if (c instanceof IllegalArgumentException) return Status.NOT_FOUND.withDescription(c.getMessage()).asRuntimeException();
         return Status.UNAVAILABLE.withDescription("status not committed: " + c.getMessage()).asRuntimeException();
     }
 
     private static StatusRuntimeException unavailable(Throwable e) {
-        Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        Throwable c = Failures.cause(e);
         return Status.UNAVAILABLE.withDescription(c.getMessage()).asRuntimeException();
     }
 

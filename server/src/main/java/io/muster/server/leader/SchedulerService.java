@@ -242,7 +242,7 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
             if (i == 0) {
                 for (Stop s : plan.stops()) b.addStop(StoppedAlloc.newBuilder().setAllocId(s.allocId()).setReason(s.reason().toString()));
             }
-            for (Placement p : placements.subList(i * max, Math.min(placements.size(), (i + 1) * max))) b.addPlace(PlacedAlloc(p));
+            for (Placement p : placements.subList(i * max, Math.min(placements.size(), (i + 1) * max))) b.addPlace(plannedAlloc(p));
             out.add(b.build());
         }
         return out;
@@ -323,7 +323,7 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
         if (current == ev) current = null;
     }
 
-    private static PlannedAlloc PlacedAlloc(Placement p) {
+    private static PlannedAlloc plannedAlloc(Placement p) {
         return PlannedAlloc.newBuilder().setAllocId(p.allocId()).setJobId(p.jobId()).setGroup(p.group()).setIndex(p.index())
                 .setNodeId(p.nodeId()).setCpu(p.resources().cpu()).setMemoryMb(p.resources().memoryMb())
                 .setAttempt(p.rescheduleAttempt()).setPreviousAllocId(p.previousAllocId() == null ? "" : p.previousAllocId()).build();

@@ -2,6 +2,7 @@ package io.muster.server.raft;
 
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.CommandResult;
+import io.muster.server.Failures;
 import io.muster.server.state.ClusterState;
 import io.muster.types.config.HostPort;
 import io.muster.types.config.Peer;
@@ -249,7 +250,7 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private RaftUnavailableException unavailable(Throwable err) {
-        Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        Throwable cause = Failures.cause(err);
         String detail = cause == null ? "unknown" : cause.getClass().getSimpleName() + (cause.getMessage() != null ? ": " + firstLine(cause.getMessage()) : "");
         int members = currentPeers().size();
         return new RaftUnavailableException("the write was not committed: no leader with a quorum of " + (members / 2 + 1) + " of "
