@@ -30,6 +30,18 @@ final class AuthInterceptor implements ServerInterceptor {
         this.clusterId = clusterId;
     }
 
+    /** Where a session's identity is kept once derived: every call on a connection has the same peer certificate. */
+    private static final String IDENTITY_KEY = "muster.identity";
+
+    /** The identity in the session's peer certificate, parsed once per TLS session rather than on every call. */
+    private static Identity sessionIdentity(SSLSession session) throws SSLPeerUnverifiedException, CertificateException {
+        if (session.getValue(IDENTITY_KEY) instanceof Identity known) return known;
+        Certificate[] chain = session.getPeerCertificates();
+        Identity identity = chain.length > 0 && chain[0] instanceof X509Certificate leaf ? Identity.fromCertificate(leaf).orElse(null) : null;
+        if (identity != null) session.putValue(IDENTITY_KEY, identity);
+        return identity;
+    }
+
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
@@ -37,8 +49,7 @@ final class AuthInterceptor implements ServerInterceptor {
         SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
         if (session != null) {
             try {
-                Certificate[] chain = session.getPeerCertificates();
-                if (chain.length > 0 && chain[0] instanceof X509Certificate leaf) identity = Identity.fromCertificate(leaf).orElse(null);
+                identity = sessionIdentity(session);
             } catch (SSLPeerUnverifiedException e) {
                 identity = null; // no client certificate: only Register is allowed
             } catch (CertificateException e) {

@@ -150,7 +150,7 @@ public final class ClusterState {
         NodeRecord old = nodes.put(n.id(), n);
         long delta = (live(n) ? 1 : 0) - (live(old) ? 1 : 0);
         if (delta != 0) liveNodes += delta;
-        nodeByKey.put(n.publicKeySha256(), n.id());
+        if (old == null) nodeByKey.put(n.publicKeySha256(), n.id()); // a node's key never changes; a newer node takes it over
     }
 
     /** The newest node registered with this public key (SHA-256, hex), if any. */
