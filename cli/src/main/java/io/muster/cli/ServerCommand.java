@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code install}/{@code uninstall} subcommands are added by {@link OptionalCommands} when the install package is present. */
-@Command(name = "server", description = {"Run a Muster server from a config file until SIGINT/SIGTERM.",
+@Command(name = "server", subcommands = ServerInitCommand.class, description = {"Run a Muster server from a config file until SIGINT/SIGTERM.",
         "A leader hands leadership over before it stops."})
 final class ServerCommand implements Callable<Integer> {
     @Spec
@@ -26,21 +26,26 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "State directory; overrides data_dir in the file.")
     Path dataDir;
 
+    @Option(names = "--secret-file", paramLabel = "FILE", description = "The cluster secret printed by 'muster server init' (mode 0600); "
+            + "overrides secret_file in the config. Default: <data_dir>/cluster.secret.")
+    Path secretFile;
+
     @Option(names = "--join", description = "Start with an empty Raft group and wait to be added ('muster cluster add-server').")
     boolean join;
 
     @Override
     public Integer call() throws Exception {
         Cli cli = Cli.of(spec);
-        if (config == null) throw cli.usage("--config FILE is required (or a subcommand: install, uninstall)");
-        ServerConfig cfg;
+        if (config == null) throw cli.usage("--config FILE is required (or a subcommand: init, install, uninstall)");
+        ServerConfig loaded;
         try {
-            cfg = ConfigLoader.loadServerFile(config, dataDir);
+            loaded = ConfigLoader.loadServerFile(config, dataDir);
         } catch (ConfigException e) {
             cli.err.println("Error: " + e.getMessage());
             cli.err.flush();
             return 1;
         }
+        ServerConfig cfg = secretFile == null ? loaded : loaded.withTls(loaded.tls().withSecretFile(secretFile));
         for (String w : cfg.warnings()) cli.err.println("Warning: " + w);
         cli.err.flush();
         Files.createDirectories(cfg.dataDir());

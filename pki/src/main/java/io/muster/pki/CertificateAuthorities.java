@@ -62,4 +62,20 @@ public final class CertificateAuthorities {
                 .sign(clusterCa.privateKey());
         return new CertificateAuthority(certificate, key.getPrivate());
     }
+
+    /**
+     * A self-signed worker CA, for clusters whose cluster CA key stays with the operator (the {@code tls:} block): only
+     * servers trust it (they check worker leaves against it); workers trust servers through the operator's CA.
+     */
+    public static CertificateAuthority createStandaloneWorkerCa(String clusterId, Instant now) {
+        KeyPair key = Keys.generateP256();
+        Validity window = Validity.of(now, WORKER_CA_VALIDITY);
+        var certificate = CertificateBuilder
+                .selfSigned(CertificateBuilder.commonName(workerCaCommonName(clusterId)), key.getPublic(),
+                        window.notBefore(), window.notAfter())
+                .add(Extension.basicConstraints, true, new BasicConstraints(0))
+                .add(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                .sign(key.getPrivate());
+        return new CertificateAuthority(certificate, key.getPrivate());
+    }
 }

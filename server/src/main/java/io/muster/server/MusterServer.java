@@ -4,6 +4,7 @@ import io.muster.server.api.ApiServer;
 import io.muster.server.leader.ClusterBootstrapper;
 import io.muster.server.leader.ServerAnnouncer;
 import io.muster.server.raft.RaftNode;
+import io.muster.server.tls.ServerCredentials;
 import io.muster.server.state.ClusterState;
 import io.muster.types.config.ServerConfig;
 import java.time.Clock;
@@ -34,6 +35,13 @@ public final class MusterServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final ClusterState state = new ClusterState();
+    private final ServerCredentials credentials;
+    private final ClusterBootstrapper bootstrapper;
+    private final java.util.concurrent.ScheduledExecutorService renewals = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "server-cert-renewal");
+        t.setDaemon(true);
+        return t;
+    });
     private final RaftNode raft;
     private final ServerContext ctx;
     private final ApiServer api;
@@ -46,11 +54,13 @@ public final class MusterServer implements AutoCloseable {
 
     public MusterServer(ServerConfig config, Options options) throws Exception {
         this.config = config;
-        this.raft = new RaftNode(config, state, options.join(), options.raftInterceptor());
+        this.credentials = ServerCredentials.open(config, options.clock());
+        this.raft = new RaftNode(config, state, options.join(), credentials, options.raftInterceptor());
         Proposer proposer = new Proposer(raft, options.clock());
-        ServerSecurity security = new ServerSecurity(config, state, options.clock());
+        ServerSecurity security = new ServerSecurity(config, state, options.clock(), credentials);
         this.ctx = new ServerContext(config, state, raft, proposer, options.clock(), security);
-        raft.stateMachine().addLeaderServices(new ClusterBootstrapper(state, proposer, options.clock()));
+        this.bootstrapper = new ClusterBootstrapper(state, proposer, credentials::pendingInit);
+        closeables.add(bootstrapper);
         this.api = new ApiServer(ctx);
         this.announcer = new ServerAnnouncer(config, state, proposer);
         this.tokens = new TokenService(ctx);
@@ -101,7 +111,15 @@ public final class MusterServer implements AutoCloseable {
 
     public MusterServer start() throws Exception {
         for (String w : config.warnings()) LOG.warn("config: {}", w);
+        // Raft speaks mutual TLS only: this server needs its certificate first (from disk, signed here by the server
+        // `muster server init` ran on, or fetched from another server through a CSR).
+        credentials.ensureCertificate();
         raft.start();
+        // The API starts at once: it serves the certificate endpoint joining servers need before there is a quorum;
+        // calls that need the replicated state answer 503 until it exists.
+        api.start();
+        credentials.onRotation(api::reloadCertificate);
+        bootstrapper.start(java.time.Duration.ofMillis(500));
         announcer.start();
         ctx.security().ready().thenAccept(m -> {
             try {
@@ -110,21 +128,18 @@ public final class MusterServer implements AutoCloseable {
                 LOG.error("worker gRPC endpoint failed to start on {}: {}", config.workerGrpcAddr(), e.getMessage());
             }
         });
-        if (config.dev()) {
-            api.start();
-        } else {
-            // HTTPS needs this server's certificate, which needs the cluster identity, which needs a quorum:
-            // never block start() on it, or the first of several servers would wait for the others forever.
-            LOG.info("API on {} starts once the cluster has formed and issued this server's certificate", config.apiAddr());
-            ctx.security().ready().thenRunAsync(() -> {
-                try {
-                    if (!closed) api.start();
-                } catch (Exception e) {
-                    LOG.error("API failed to start on {}: {}", config.apiAddr(), e.getMessage());
-                }
-            });
-        }
+        renewals.scheduleWithFixedDelay(() -> {
+            try {
+                credentials.renewIfDue();
+            } catch (Exception e) {
+                LOG.warn("server certificate renewal failed (will retry): {}", e.getMessage());
+            }
+        }, 10, 10, java.util.concurrent.TimeUnit.MINUTES);
         return this;
+    }
+
+    public ServerCredentials credentials() {
+        return credentials;
     }
 
     /** Graceful stop: a leader hands leadership over first. */
@@ -146,6 +161,7 @@ public final class MusterServer implements AutoCloseable {
     }
 
     private void stopLocal() {
+        renewals.shutdownNow();
         announcer.close();
         api.close();
         for (AutoCloseable c : closeables.reversed()) {

@@ -43,6 +43,8 @@ public final class ApiServer implements AutoCloseable {
 
     public void start() throws Exception {
         Router router = Router.router(vertx);
+        // Before the ACL guard: joining servers authenticate with a proof of the cluster secret, not an ACL token.
+        new ServerCertificateApi(sc).mount(router);
         router.route().handler(BodyHandler.create().setBodyLimit(4 * 1024 * 1024));
         AclApi acl = new AclApi(sc);
         router.route().handler(acl.guard());
@@ -60,15 +62,26 @@ public final class ApiServer implements AutoCloseable {
         // No cleartext HTTP/2 upgrade: the JDK client's h2c upgrade of POSTs ended in EOFs under load; the API is
         // small request/response traffic that HTTP/1.1 keep-alive serves well.
         HttpServerOptions opts = new HttpServerOptions().setCompressionSupported(true).setHttp2ClearTextEnabled(false);
-        if (!sc.config().dev()) {
-            ServerSecurity.Material m = sc.security().ready().get(10, TimeUnit.MINUTES);
-            opts.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
-                    .setKeyValue(Buffer.buffer(Pem.encodePrivateKey(m.serverKey())))
-                    .setCertValue(Buffer.buffer(Pem.encodeCertificates(m.serverChain()))));
-        }
+        if (!sc.config().dev()) opts.setSsl(true).setKeyCertOptions(keyCert());
         http = vertx.createHttpServer(opts).requestHandler(router).listen(addr.port(), addr.host())
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("API listening on {}://{}", sc.config().dev() ? "http" : "https", addr);
+    }
+
+    /** This server's current key and chain; the key stays in memory (Vert.x takes PEM values, not files). */
+    private PemKeyCertOptions keyCert() {
+        var keys = sc.security().credentials().keyManager();
+        return new PemKeyCertOptions()
+                .setKeyValue(Buffer.buffer(Pem.encodePrivateKey(keys.privateKey())))
+                .setCertValue(Buffer.buffer(Pem.encodeCertificates(keys.chain())));
+    }
+
+    /** After a certificate renewal: new connections get the new certificate, open ones keep theirs. */
+    public void reloadCertificate() {
+        HttpServer h = http;
+        if (h == null || sc.config().dev()) return;
+        h.updateSSLOptions(new io.vertx.core.net.ServerSSLOptions().setKeyCertOptions(keyCert()))
+                .onFailure(e -> LOG.warn("could not reload the API certificate: {}", e.getMessage()));
     }
 
     public String url() {

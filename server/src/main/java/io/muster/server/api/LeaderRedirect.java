@@ -81,7 +81,7 @@ final class LeaderRedirect {
                     var m = sc.security().material().orElseThrow(() -> new IllegalStateException("no cluster identity yet"));
                     // The leader is identified by its muster://<cluster>/server/<id> SAN under the cluster CA, not by host name.
                     o.setSsl(true).setVerifyHost(false)
-                            .setTrustOptions(TrustOptions.wrap(new ClusterServerTrustManager(m.clusterCa().certificate(), m.clusterId(), sc.clock())));
+                            .setTrustOptions(TrustOptions.wrap(new ClusterServerTrustManager(m.clusterCaCert(), m.clusterId(), sc.clock())));
                 }
                 client = vertx.createHttpClient(o);
             }

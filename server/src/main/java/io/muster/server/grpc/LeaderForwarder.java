@@ -46,8 +46,8 @@ final class LeaderForwarder implements AutoCloseable {
             HostPort addr = HostPort.parse(rec.get().workerGrpcAddr());
             try {
                 SslContext ssl = GrpcSslContexts.forClient()
-                        .keyManager(material.serverKey(), material.serverChain().toArray(java.security.cert.X509Certificate[]::new))
-                        .trustManager(new ClusterServerTrustManager(material.clusterCa().certificate(), material.clusterId(), clock))
+                        .keyManager(material.keys())
+                        .trustManager(new ClusterServerTrustManager(material.clusterCaCert(), material.clusterId(), clock))
                         .build();
                 return NettyChannelBuilder.forAddress(addr.host(), addr.port()).sslContext(ssl).build();
             } catch (SSLException e) {

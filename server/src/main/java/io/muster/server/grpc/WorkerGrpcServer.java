@@ -95,11 +95,11 @@ public final class WorkerGrpcServer implements AutoCloseable {
     /** Starts once the cluster identity exists (the certificate comes from the cluster CA). */
     public void start(ServerSecurity.Material m) throws Exception {
         this.forwarder = new LeaderForwarder(sc.state(), m, sc.clock());
-        WorkerClientTrustManager trust = new WorkerClientTrustManager(m.workerCa().certificate(), m.clusterCa().certificate(), m.clusterId(),
+        WorkerClientTrustManager trust = new WorkerClientTrustManager(m.workerCa().certificate(), m.clusterCaCert(), m.clusterId(),
                 sc.clock(), (Identity id, java.math.BigInteger serial) -> id.kind() == Identity.Kind.NODE
                         && sc.state().node(id.nodeId()).map(n -> NodeStates.REVOKED.equals(n.state())).orElse(false));
         SslContext ssl = GrpcSslContexts.configure(io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder
-                        .forServer(m.serverKey(), m.serverChain().toArray(X509Certificate[]::new)))
+                        .forServer(m.keys())) // read per handshake: a renewed certificate is served without a restart
                 .clientAuth(ClientAuth.OPTIONAL)
                 .trustManager(trust)
                 .build();

@@ -1,65 +1,67 @@
 package io.muster.server.leader;
 
-import com.google.protobuf.ByteString;
-import io.muster.pki.CertificateAuthorities;
-import io.muster.pki.CertificateAuthority;
-import io.muster.pki.token.BootstrapTokens;
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.InitCluster;
 import io.muster.server.Proposer;
-import io.muster.server.raft.LeaderServices;
 import io.muster.server.state.ClusterState;
-import java.security.cert.CertificateEncodingException;
-import java.time.Clock;
-import java.util.HexFormat;
-import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The first ready leader of a new cluster creates the cluster's identity — cluster id, cluster CA,
- * worker CA and the bootstrap-token key — and commits it through Raft, so every server that ever
- * leads can sign. Runs once per cluster; later leaders find the identity already there.
+ * Commits the cluster identity that `muster server init` made on this server (keys sealed under the cluster
+ * secret), once a quorum exists. Runs on that server only, leader or not — proposals reach the leader anyway — and
+ * stops as soon as the replicated state holds an identity.
  */
-public final class ClusterBootstrapper implements LeaderServices {
+public final class ClusterBootstrapper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterBootstrapper.class);
     private final ClusterState state;
     private final Proposer proposer;
-    private final Clock clock;
+    private final Supplier<Optional<InitCluster>> pending;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "cluster-bootstrap");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean inFlight;
 
-    public ClusterBootstrapper(ClusterState state, Proposer proposer, Clock clock) {
+    public ClusterBootstrapper(ClusterState state, Proposer proposer, Supplier<Optional<InitCluster>> pending) {
         this.state = state;
         this.proposer = proposer;
-        this.clock = clock;
+        this.pending = pending;
     }
 
-    @Override
-    public void startLeading(long term) {
-        if (state.identity().isPresent()) return;
-        byte[] idBytes = new byte[8];
-        new SecureRandom().nextBytes(idBytes);
-        String clusterId = "mc-" + HexFormat.of().formatHex(idBytes);
-        CertificateAuthority clusterCa = CertificateAuthorities.createClusterCa(clusterId, clock.instant());
-        CertificateAuthority workerCa = CertificateAuthorities.createWorkerCa(clusterCa, clusterId, clock.instant());
-        try {
-            InitCluster init = InitCluster.newBuilder()
-                    .setClusterId(clusterId)
-                    .setClusterCaCertDer(ByteString.copyFrom(clusterCa.certificate().getEncoded()))
-                    .setClusterCaKeyPkcs8(ByteString.copyFrom(clusterCa.privateKey().getEncoded()))
-                    .setWorkerCaCertDer(ByteString.copyFrom(workerCa.certificate().getEncoded()))
-                    .setWorkerCaKeyPkcs8(ByteString.copyFrom(workerCa.privateKey().getEncoded()))
-                    .setTokenHmacKey(ByteString.copyFrom(BootstrapTokens.newKey()))
-                    .setCreatedUnixMs(clock.millis())
-                    .build();
-            proposer.propose(Command.newBuilder().setInitCluster(init)).whenComplete((r, e) -> {
-                if (e != null) LOG.warn("could not commit the new cluster identity: {}", e.getMessage());
-                else if (r.getOk()) LOG.info("created cluster {} with its cluster CA and worker CA", clusterId);
-            });
-        } catch (CertificateEncodingException e) {
-            LOG.error("cannot encode the new CA certificates: {}", e.getMessage());
+    public void start(Duration every) {
+        timer.scheduleWithFixedDelay(this::tick, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void tick() {
+        Optional<InitCluster> init = pending.get();
+        if (init.isEmpty() || state.identity().isPresent()) {
+            if (state.identity().isPresent() && init.isPresent() && !state.identity().get().clusterId().equals(init.get().getClusterId())) {
+                LOG.error("this server holds the identity of cluster {} but its Raft state belongs to cluster {}",
+                        init.get().getClusterId(), state.identity().get().clusterId());
+            }
+            timer.shutdown();
+            return;
         }
+        if (inFlight) return;
+        inFlight = true;
+        proposer.propose(Command.newBuilder().setInitCluster(init.get())).whenComplete((r, e) -> {
+            inFlight = false;
+            if (e != null) LOG.info("cluster identity not committed yet (waiting for a quorum): {}", e.getMessage());
+            else if (r.getOk()) LOG.info("committed the identity of cluster {}", init.get().getClusterId());
+            else LOG.warn("cluster identity refused: {}", r.getError());
+        });
     }
 
     @Override
-    public void stopLeading() {}
+    public void close() {
+        timer.shutdownNow();
+    }
 }

@@ -115,10 +115,15 @@ public final class MusterStateMachine extends BaseStateMachine {
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
         // Refuse undecodable commands before they reach the log.
+        Command cmd;
         try {
-            Command.parseFrom(request.getMessage().getContent().toByteArray());
+            cmd = Command.parseFrom(request.getMessage().getContent().toByteArray());
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new IOException("not a Muster command: " + e.getMessage());
+        }
+        // A private key in the clear must never reach a log segment, whoever proposed it.
+        if (cmd.hasInitCluster() && io.muster.server.state.InitClusters.carriesPlaintextKeys(cmd.getInitCluster())) {
+            throw new IOException("refused: InitCluster carries private keys in the clear (they must be sealed under the cluster secret)");
         }
         return super.startTransaction(request);
     }

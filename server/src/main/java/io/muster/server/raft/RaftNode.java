@@ -30,6 +30,8 @@ import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import io.muster.server.tls.ServerCredentials;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
@@ -73,16 +75,14 @@ public final class RaftNode implements AutoCloseable {
     private volatile RaftClient client;
     private final RaftProperties clientProperties;
     private final RaftPeerId selfId;
-
-    public RaftNode(ServerConfig config, ClusterState state, boolean join) throws IOException {
-        this(config, state, join, null);
-    }
+    private final Parameters params;
 
     /**
+     * @param credentials     this server's TLS identity: Raft runs over mutual TLS with server certificates only
      * @param raftInterceptor optional interceptor on Ratis' own gRPC server; tests use it to cut links
      *                        between servers (a partition) without touching the network
      */
-    public RaftNode(ServerConfig config, ClusterState state, boolean join,
+    public RaftNode(ServerConfig config, ClusterState state, boolean join, ServerCredentials credentials,
                     org.apache.ratis.thirdparty.io.grpc.ServerInterceptor raftInterceptor) throws IOException {
         this.config = config;
         this.state = state;
@@ -93,8 +93,16 @@ public final class RaftNode implements AutoCloseable {
         restrict(config.dataDir());
         RaftProperties p = properties(config, raftDir);
         RaftGroup group = join ? RaftGroup.valueOf(GROUP_ID) : RaftGroup.valueOf(GROUP_ID, peers(config.peers()));
-        Parameters params = new Parameters();
-        if (raftInterceptor != null) GrpcConfigKeys.Server.setServicesCustomizer(params, (builder, types) -> builder.intercept(raftInterceptor));
+        this.params = new Parameters();
+        // One TLS configuration for all three roles (server port, our client, admin): mutual, server certificates of
+        // the cluster CA only, the key read per handshake so renewals need no restart.
+        GrpcConfigKeys.TLS.setConf(params, new GrpcTlsConfig(credentials.keyManager(), credentials.peerTrustManager(), true));
+        RaftPeerGate gate = new RaftPeerGate(credentials.secret().clusterId(), this::memberIds);
+        GrpcConfigKeys.Server.setServicesCustomizer(params, (builder, types) -> {
+            builder.intercept(gate); // interceptors added later run first: a test partition, then the gate
+            if (raftInterceptor != null) builder.intercept(raftInterceptor);
+            return builder;
+        });
         this.server = RaftServer.newBuilder()
                 .setServerId(selfId)
                 .setGroup(group)
@@ -105,6 +113,24 @@ public final class RaftNode implements AutoCloseable {
                 .build();
         this.clientProperties = p;
         this.client = newClient(RaftGroup.valueOf(GROUP_ID, peers(config.peers())), p);
+    }
+
+    /**
+     * Server ids allowed on the Raft port: every peer of the current and previous configuration, listeners included.
+     * A server that starts empty (joining) knows no configuration yet and admits the peers of its config file.
+     */
+    private java.util.Set<String> memberIds() {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        try {
+            var conf = server.getDivision(GROUP_ID).getRaftConf();
+            for (RaftPeerRole role : List.of(RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER)) {
+                conf.getAllPeers(role).forEach(p -> ids.add(p.getId().toString()));
+            }
+        } catch (IOException | RuntimeException e) {
+            // not running yet
+        }
+        if (ids.isEmpty()) config.peers().forEach(p -> ids.add(Integer.toString(p.id())));
+        return ids;
     }
 
     private static void restrict(Path dir) {
@@ -150,7 +176,7 @@ public final class RaftNode implements AutoCloseable {
         return p;
     }
 
-    private static RaftClient newClient(RaftGroup group, RaftProperties p) {
+    private RaftClient newClient(RaftGroup group, RaftProperties p) {
         var backoff = ExponentialBackoffRetry.newBuilder()
                 .setBaseSleepTime(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS))
                 .setMaxSleepTime(TimeDuration.valueOf(1, TimeUnit.SECONDS))
@@ -171,7 +197,7 @@ public final class RaftNode implements AutoCloseable {
                 .setProperties(p)
                 .setRaftGroup(group)
                 .setClientId(ClientId.randomId())
-                .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), p))
+                .setClientRpc(new GrpcFactory(params).newRaftClientRpc(ClientId.randomId(), p))
                 .setRetryPolicy(retry)
                 .build();
     }

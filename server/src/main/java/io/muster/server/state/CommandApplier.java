@@ -96,9 +96,10 @@ public final class CommandApplier {
     private CommandResult initCluster(Command c) {
         if (s.identity != null) return fail("ALREADY_INITIALIZED", "cluster " + s.identity.clusterId() + " is already initialized");
         var i = c.getInitCluster();
-        s.identity = new ClusterIdentity(i.getClusterId(), i.getClusterCaCertDer().toByteArray(), i.getClusterCaKeyPkcs8().toByteArray(),
-                i.getWorkerCaCertDer().toByteArray(), i.getWorkerCaKeyPkcs8().toByteArray(), i.getTokenHmacKey().toByteArray(),
-                i.getCreatedUnixMs());
+        if (InitClusters.carriesPlaintextKeys(i)) return fail("PLAINTEXT_KEYS", "InitCluster must carry its keys sealed");
+        if (i.getSealedKeys().isEmpty()) return fail("NO_KEYS", "InitCluster carries no sealed CA keys");
+        s.identity = new ClusterIdentity(i.getClusterId(), i.getClusterCaCertDer().toByteArray(), i.getWorkerCaCertDer().toByteArray(),
+                i.getSealedKeys().toByteArray(), i.getCreatedUnixMs());
         return ok().toBuilder().setValue(i.getClusterId()).build();
     }
 

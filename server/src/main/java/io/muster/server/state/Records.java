@@ -7,12 +7,15 @@ import java.util.Map;
 public final class Records {
     private Records() {}
 
-    /** The cluster's identity and CA material, created once by the first leader. */
-    public record ClusterIdentity(String clusterId, byte[] clusterCaCertDer, byte[] clusterCaKeyPkcs8,
-                                  byte[] workerCaCertDer, byte[] workerCaKeyPkcs8, byte[] tokenHmacKey, long createdAt) {
+    /**
+     * The cluster's identity: its id, the CA certificates, and the CA keys sealed under the cluster secret (only a
+     * server holding the secret can open them; the log and snapshots never hold them in the clear).
+     */
+    public record ClusterIdentity(String clusterId, byte[] clusterCaCertDer, byte[] workerCaCertDer, byte[] sealedKeys,
+                                  long createdAt) {
         @Override
         public String toString() {
-            return "ClusterIdentity[" + clusterId + "]"; // never the keys
+            return "ClusterIdentity[" + clusterId + "]";
         }
     }
 

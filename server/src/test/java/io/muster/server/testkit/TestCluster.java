@@ -79,6 +79,18 @@ public final class TestCluster implements AutoCloseable {
         this.servers = new MusterServer[8];
         for (int i = 1; i <= size; i++) peers.add(newPeer(i));
         for (int i = 1; i <= size; i++) configs.add(config(i, peers));
+        if (size > 1) {
+            // The documented flow: `muster server init` on server 1, its secret handed to the others.
+            secret = io.muster.server.tls.ClusterInit.run(configs.get(0), Clock.systemUTC());
+            for (int i = 2; i <= size; i++) configs.set(i - 1, configs.get(i - 1).withTls(io.muster.types.config.ServerTls.NONE.withSecretFile(secretFile())));
+        }
+    }
+
+    /** The cluster secret, as `muster server init` printed it (null for a single server, which made its own). */
+    public io.muster.pki.secret.ClusterSecret secret;
+
+    public Path secretFile() {
+        return root.resolve("s1").resolve("cluster.secret");
     }
 
     public static Peer newPeer(int id) {
@@ -104,7 +116,7 @@ public final class TestCluster implements AutoCloseable {
     public MusterServer startJoining(Peer peer) throws Exception {
         List<Peer> all = new ArrayList<>(peers);
         all.add(peer);
-        ServerConfig cfg = config(peer.id(), all);
+        ServerConfig cfg = config(peer.id(), all).withTls(io.muster.types.config.ServerTls.NONE.withSecretFile(secretFile()));
         while (configs.size() < peer.id()) configs.add(null);
         configs.set(peer.id() - 1, cfg);
         servers[peer.id()] = new MusterServer(cfg, new MusterServer.Options(true, clock, ticker, partitions.interceptor(peer.id()))).start();

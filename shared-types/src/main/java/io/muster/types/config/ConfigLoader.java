@@ -27,7 +27,8 @@ public final class ConfigLoader {
     public static final int DEFAULT_RAFT_PORT = 9001;
 
     private static final Set<String> SERVER_FILE_KEYS = Set.of("data_dir", "cluster", "api_addr", "raft_addr",
-            "worker_grpc_addr", "snapshot_threshold", "max_pending_jobs", "worker_cert_lifetime");
+            "worker_grpc_addr", "snapshot_threshold", "max_pending_jobs", "worker_cert_lifetime", "secret_file", "tls");
+    private static final Set<String> TLS_KEYS = Set.of("ca_file", "cert_file", "key_file");
     private static final Set<String> WORKER_FILE_KEYS = Set.of("data_dir", "cluster");
     private static final Set<String> PEER_KEYS = Set.of("id", "raft_addr", "api_addr");
     private static final Set<String> WORKER_TIER_KEYS = Set.of("mode", "role", "node_id", "peers", "worker_grpc_addr",
@@ -53,6 +54,23 @@ public final class ConfigLoader {
         }
     }
 
+    /** {@code secret_file} and the operator-PKI {@code tls:} block (all three files or none). */
+    private static ServerTls tls(MapNode root, ConfigReader r) {
+        Path secret = r.string("", root, "secret_file").map(Path::of).orElse(null);
+        YamlTree t = root.entries().get("tls");
+        if (t == null) return new ServerTls(secret, null, null, null);
+        MapNode tm = r.map("tls", t).orElse(null);
+        if (tm == null) return new ServerTls(secret, null, null, null);
+        r.onlyKeys("tls", tm, TLS_KEYS);
+        Path ca = r.string("tls", tm, "ca_file").map(Path::of).orElse(null);
+        Path cert = r.string("tls", tm, "cert_file").map(Path::of).orElse(null);
+        Path key = r.string("tls", tm, "key_file").map(Path::of).orElse(null);
+        for (String k : List.of("ca_file", "cert_file", "key_file")) {
+            if (!tm.entries().containsKey(k)) r.problem("tls." + k, tm, "is required when tls: is given (ca_file, cert_file and key_file together)");
+        }
+        return new ServerTls(secret, ca, cert, key);
+    }
+
     public static ServerConfig loadServer(String text, String source, Path dataDirOverride) throws ConfigException {
         ConfigReader r = new ConfigReader();
         MapNode root = root(text, source, r);
@@ -65,6 +83,7 @@ public final class ConfigLoader {
         long snapshotThreshold = 50_000;
         int maxPendingJobs = 10_000;
         long certLifetime = 72 * 3600;
+        ServerTls tls = ServerTls.NONE;
         if (root.entries().containsKey("mode")) { // a bare ZLayer ClusterMode document
             cluster = root;
             cpath = "";
@@ -77,6 +96,7 @@ public final class ConfigLoader {
             snapshotThreshold = r.integer("", root, "snapshot_threshold", 16, 100_000_000).orElse(snapshotThreshold);
             maxPendingJobs = r.integer("", root, "max_pending_jobs", 1, 10_000_000).orElse((long) maxPendingJobs).intValue();
             certLifetime = r.integer("", root, "worker_cert_lifetime", 300, 366L * 86400).orElse(certLifetime);
+            tls = tls(root, r);
             YamlTree c = root.entries().get("cluster");
             if (c == null) {
                 cluster = new MapNode(Map.of("mode", new YamlTree.Scalar("single-node", true, false, 1, 1)), Map.of(), 1, 1);
@@ -118,7 +138,8 @@ public final class ConfigLoader {
             if (peers.size() % 2 == 0) warnings.add("cluster has " + peers.size() + " servers: an even count tolerates no more failures than "
                     + (peers.size() - 1) + " and risks split votes; use 3, 5 or 7");
             if (peers.size() > 7) warnings.add("cluster has " + peers.size() + " servers: more than 7 slows every commit; use 3, 5 or 7 and add workers instead");
-            cfg = new ServerConfig(dataDir, id, List.copyOf(peers), grpc, hb, false, snapshotThreshold, maxPendingJobs, certLifetime, List.copyOf(warnings));
+            cfg = new ServerConfig(dataDir, id, List.copyOf(peers), grpc, hb, false, snapshotThreshold, maxPendingJobs, certLifetime,
+                    List.copyOf(warnings), tls);
         }
         if (!r.problems.isEmpty()) throw new ConfigException(source, r.problems);
         return cfg;

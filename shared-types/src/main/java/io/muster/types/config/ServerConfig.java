@@ -18,7 +18,14 @@ public record ServerConfig(
         long snapshotThreshold,
         int maxPendingJobs,
         long workerCertLifetimeSecs,
-        List<String> warnings) {
+        List<String> warnings,
+        ServerTls tls) {
+
+    public ServerConfig(Path dataDir, int serverId, List<Peer> peers, HostPort workerGrpcAddr, HeartbeatPolicy heartbeat,
+                        boolean dev, long snapshotThreshold, int maxPendingJobs, long workerCertLifetimeSecs, List<String> warnings) {
+        this(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold, maxPendingJobs, workerCertLifetimeSecs,
+                warnings, ServerTls.NONE);
+    }
 
     public Peer self() {
         return peers.stream().filter(p -> p.id() == serverId).findFirst().orElseThrow();
@@ -41,6 +48,11 @@ public record ServerConfig(
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls);
+    }
+
+    public ServerConfig withTls(ServerTls t) {
+        return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
+                maxPendingJobs, workerCertLifetimeSecs, warnings, t);
     }
 }
