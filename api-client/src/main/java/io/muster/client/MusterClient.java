@@ -309,6 +309,21 @@ public final class MusterClient implements AutoCloseable {
         return AclToken.from(post("/v1/acl/bootstrap", obj()));
     }
 
+    /** A token with {@code policy} (management, operator, read-only, node-provisioner); its secret is in the answer only. */
+    public AclToken createAclToken(String policy, String description) {
+        ObjectNode b = obj().put("policy", policy);
+        if (description != null) b.put("description", description);
+        return AclToken.from(post("/v1/acl/tokens", b));
+    }
+
+    public List<AclTokenInfo> aclTokens() {
+        return J.items(get("/v1/acl/tokens"), AclTokenInfo::from);
+    }
+
+    public JsonNode revokeAclToken(String accessorId) {
+        return delete("/v1/acl/tokens/" + seg(accessorId));
+    }
+
     // ---------------------------------------------------------------- nodes and tokens
 
     public IssuedToken createNodeToken(long validForSecs, int maxUses, Map<String, String> labels, String description) {

@@ -26,6 +26,7 @@ public final class ApiServer implements AutoCloseable {
     private final Vertx vertx;
     private final List<Routes> extra = new ArrayList<>();
     private HttpServer http;
+    private volatile List<String> unclassified = List.of();
 
     public ApiServer(ServerContext sc) {
         this.sc = sc;
@@ -46,17 +47,19 @@ public final class ApiServer implements AutoCloseable {
         // Before the ACL guard: joining servers authenticate with a proof of the cluster secret, not an ACL token.
         new ServerCertificateApi(sc).mount(router);
         router.route().handler(BodyHandler.create().setBodyLimit(4 * 1024 * 1024));
-        AclApi acl = new AclApi(sc);
-        router.route().handler(acl.guard());
+        router.route().handler(new AclGuard(sc));
         router.get("/v1/health").handler(ctx -> Http.ok(ctx, Map.of("status", "ok", "server_id", sc.config().serverId(),
                 "leader_id", sc.raft().leaderId().map(Object::toString).orElse(""), "role", sc.raft().role())));
-        acl.mount(router);
+        new AclApi(sc).mount(router);
         LeaderRedirect leader = new LeaderRedirect(sc, vertx);
         new ClusterApi(sc, vertx, leader).mount(router);
         for (Routes r : extra) r.mount(router, leader);
         new Dashboard().mount(router);
         router.route().last().handler(ctx -> Http.error(ctx, 404, "NOT_FOUND", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
         router.route().failureHandler(ctx -> Http.failure(ctx, ctx.failure() != null ? ctx.failure() : new RuntimeException("status " + ctx.statusCode())));
+        unclassified = AccessTable.unclassified(router.getRoutes());
+        // Such routes are management-only (default deny); AclPolicyTest fails on them so they get a permission.
+        if (!unclassified.isEmpty()) LOG.error("API routes missing from the ACL access table (management only): {}", unclassified);
 
         HostPort addr = sc.config().apiAddr();
         // No cleartext HTTP/2 upgrade: the JDK client's h2c upgrade of POSTs ended in EOFs under load; the API is
@@ -82,6 +85,11 @@ public final class ApiServer implements AutoCloseable {
         if (h == null || sc.config().dev()) return;
         h.updateSSLOptions(new io.vertx.core.net.ServerSSLOptions().setKeyCertOptions(keyCert()))
                 .onFailure(e -> LOG.warn("could not reload the API certificate: {}", e.getMessage()));
+    }
+
+    /** Mounted routes that the ACL access table does not classify (empty when all is well). */
+    public List<String> unclassifiedRoutes() {
+        return unclassified;
     }
 
     public String url() {

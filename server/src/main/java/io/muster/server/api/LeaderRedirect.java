@@ -59,8 +59,8 @@ final class LeaderRedirect {
     private void proxy(RoutingContext ctx, HostPort leader, int leaderId) {
         RequestOptions req = new RequestOptions().setMethod(HttpMethod.GET).setHost(leader.host()).setPort(leader.port())
                 .setURI(ctx.request().uri()).setTimeout(15_000).putHeader(PROXIED, "1");
-        String token = ctx.request().getHeader(AclApi.HEADER);
-        if (token != null) req.putHeader(AclApi.HEADER, token);
+        String token = ctx.request().getHeader(AclGuard.HEADER);
+        if (token != null) req.putHeader(AclGuard.HEADER, token);
         String auth = ctx.request().getHeader("authorization");
         if (auth != null) req.putHeader("authorization", auth);
         client().request(req).compose(r -> r.send()).compose(resp -> resp.body().map(body -> {

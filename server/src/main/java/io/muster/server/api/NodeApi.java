@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /** Bootstrap tokens and worker nodes. Node views come from the leader, which holds the heartbeat leases. */
 public final class NodeApi implements Routes {
@@ -56,12 +55,9 @@ public final class NodeApi implements Routes {
     }
 
     private void createToken(RoutingContext ctx) {
-        JsonNode b = Http.body(ctx);
-        long validFor = b.path("valid_for_secs").asLong(86_400);
-        int maxUses = b.has("max_uses") ? b.get("max_uses").asInt(-1) : 1;
-        Map<String, String> labels = new TreeMap<>();
-        b.path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
-        tokens.create(Duration.ofSeconds(validFor), maxUses, labels, b.path("description").asText("")).whenComplete((t, e) -> {
+        JoinTokenRequest req = JoinTokenRequest.from(Http.body(ctx));
+        Map<String, String> labels = req.labels();
+        tokens.create(Duration.ofSeconds(req.validForSecs()), req.maxUses(), labels, req.description()).whenComplete((t, e) -> {
             if (e != null) {
                 Http.failure(ctx, e);
                 return;

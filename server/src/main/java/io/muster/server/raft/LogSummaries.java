@@ -29,6 +29,9 @@ final class LogSummaries {
             case ANNOUNCE_SERVER -> "server " + c.getAnnounceServer().getServerId() + " api " + c.getAnnounceServer().getApiAddr()
                     + " worker-grpc " + c.getAnnounceServer().getWorkerGrpcAddr();
             case ACL_BOOTSTRAP -> "ACL bootstrap, management token " + c.getAclBootstrap().getAccessorId();
+            // Accessor and policy only: never the secret's hash, nor the free-text description.
+            case CREATE_ACL_TOKEN -> "ACL token " + c.getCreateAclToken().getAccessorId() + " policy " + c.getCreateAclToken().getPolicy();
+            case REVOKE_ACL_TOKEN -> "revoke ACL token " + c.getRevokeAclToken().getAccessorId();
             case CREATE_JOIN_TOKEN -> "bootstrap token " + c.getCreateJoinToken().getTokenId() + " max uses " + c.getCreateJoinToken().getMaxUses();
             case REVOKE_JOIN_TOKEN -> "revoke bootstrap token " + c.getRevokeJoinToken().getTokenId();
             case REGISTER_NODE -> "register node (token " + c.getRegisterNode().getTokenId() + ", " + c.getRegisterNode().getProfile().getHostname() + ")";

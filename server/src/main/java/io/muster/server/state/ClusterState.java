@@ -116,6 +116,15 @@ public final class ClusterState {
         return !aclTokens.isEmpty();
     }
 
+    public Optional<AclTokenRecord> aclToken(String accessorId) {
+        return Optional.ofNullable(aclTokens.get(accessorId));
+    }
+
+    /** Every ACL token, oldest first (the bootstrap token leads). */
+    public List<AclTokenRecord> aclTokens() {
+        return aclTokens.values().stream().sorted(Comparator.comparingLong(AclTokenRecord::createdAt).thenComparing(AclTokenRecord::accessorId)).toList();
+    }
+
     public Optional<JoinTokenRecord> joinToken(String id) {
         return Optional.ofNullable(joinTokens.get(id));
     }

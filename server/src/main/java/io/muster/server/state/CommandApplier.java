@@ -12,7 +12,6 @@ import io.muster.proto.raft.RegisterNode;
 import io.muster.proto.raft.StoppedAlloc;
 import io.muster.server.state.NodeEventLog.Event;
 import io.muster.server.state.NodeEventLog.Kind;
-import io.muster.server.state.Records.AclTokenRecord;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.ClusterIdentity;
 import io.muster.server.state.Records.GroupFailureRecord;
@@ -34,9 +33,11 @@ import java.util.TreeMap;
  */
 public final class CommandApplier {
     private final ClusterState s;
+    private final AclCommands acl;
 
     public CommandApplier(ClusterState state) {
         this.s = state;
+        this.acl = new AclCommands(state);
     }
 
     public CommandResult apply(Command cmd, long index, long term) {
@@ -46,7 +47,9 @@ public final class CommandApplier {
                 case KV_PUT -> kvPut(cmd, index);
                 case INIT_CLUSTER -> initCluster(cmd);
                 case ANNOUNCE_SERVER -> announce(cmd);
-                case ACL_BOOTSTRAP -> aclBootstrap(cmd);
+                case ACL_BOOTSTRAP -> acl.bootstrap(cmd);
+                case CREATE_ACL_TOKEN -> acl.create(cmd);
+                case REVOKE_ACL_TOKEN -> acl.revoke(cmd);
                 case CREATE_JOIN_TOKEN -> createJoinToken(cmd);
                 case REVOKE_JOIN_TOKEN -> revokeJoinToken(cmd);
                 case REGISTER_NODE -> registerNode(cmd, cmd.getRegisterNode());
@@ -80,11 +83,11 @@ public final class CommandApplier {
         s.releaseApplied(index);
     }
 
-    private static CommandResult ok() {
+    static CommandResult ok() {
         return CommandResult.newBuilder().setOk(true).build();
     }
 
-    private static CommandResult fail(String code, String message) {
+    static CommandResult fail(String code, String message) {
         return CommandResult.newBuilder().setOk(false).setErrorCode(code).setError(message).build();
     }
 
@@ -107,13 +110,6 @@ public final class CommandApplier {
         var a = c.getAnnounceServer();
         s.servers.put(a.getServerId(), new ServerRecord(a.getServerId(), a.getApiAddr(), a.getWorkerGrpcAddr(), a.getRaftAddr(), a.getVersion()));
         return ok();
-    }
-
-    private CommandResult aclBootstrap(Command c) {
-        if (!s.aclTokens.isEmpty()) return fail("ACL_ALREADY_BOOTSTRAPPED", "ACLs were already bootstrapped for this cluster");
-        var a = c.getAclBootstrap();
-        s.aclTokens.put(a.getAccessorId(), new AclTokenRecord(a.getAccessorId(), a.getSecretSha256(), "management", c.getProposedUnixMs()));
-        return ok().toBuilder().setValue(a.getAccessorId()).build();
     }
 
     private CommandResult createJoinToken(Command c) {

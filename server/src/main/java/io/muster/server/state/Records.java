@@ -1,5 +1,6 @@
 package io.muster.server.state;
 
+import io.muster.server.acl.AclPolicy;
 import java.util.List;
 import java.util.Map;
 
@@ -21,7 +22,21 @@ public final class Records {
 
     public record ServerRecord(int id, String apiAddr, String workerGrpcAddr, String raftAddr, String version) {}
 
-    public record AclTokenRecord(String accessorId, String secretSha256, String kind, long createdAt) {}
+    /**
+     * An API token: the secret only as its SHA-256 (hex). Snapshots written before policies existed hold no
+     * policy (and a {@code kind} field, now ignored): every token then was the management token.
+     */
+    public record AclTokenRecord(String accessorId, String secretSha256, AclPolicy policy, String description, long createdAt) {
+        public AclTokenRecord {
+            if (policy == null) policy = AclPolicy.MANAGEMENT;
+            if (description == null) description = "";
+        }
+
+        @Override
+        public String toString() {
+            return "AclTokenRecord[" + accessorId + ", " + policy + "]"; // never the hash
+        }
+    }
 
     public record JoinTokenRecord(String id, long expiresAt, int maxUses, int uses, Map<String, String> labels,
                                   long createdAt, boolean revoked, String description) {
