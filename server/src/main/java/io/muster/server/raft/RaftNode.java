@@ -337,20 +337,38 @@ public final class RaftNode implements AutoCloseable {
                 lastContact.put(f.getId().getId().toStringUtf8(), f.getLastRpcElapsedTimeMs());
         }
         List<MemberInfo> out = new ArrayList<>();
-        for (RaftPeer p : div.getRaftConf().getCurrentPeers()) {
+        // Every peer Ratis knows, so nothing can listen in unseen: voters, listeners (non-voting, they receive the whole
+        // log), and the previous configuration's peers while a membership change is in flight.
+        var conf = div.getRaftConf();
+        Map<RaftPeer, String> known = new java.util.LinkedHashMap<>();
+        conf.getCurrentPeers().forEach(p -> known.put(p, null));
+        conf.getCurrentPeers(RaftPeerRole.LISTENER).forEach(p -> known.put(p, "listener"));
+        for (RaftPeer p : conf.getPreviousPeers()) if (known.keySet().stream().noneMatch(k -> k.getId().equals(p.getId()))) known.put(p, "leaving");
+        for (var entry : known.entrySet()) {
+            RaftPeer p = entry.getKey();
             String id = p.getId().toString();
             boolean self = p.getId().equals(selfId);
-            String role = leader.isPresent() && leader.get().toString().equals(id) ? "leader" : "follower";
+            String role = entry.getValue() != null ? entry.getValue()
+                    : leader.isPresent() && leader.get().toString().equals(id) ? "leader" : "follower";
             long contact = self ? 0 : lastContact.getOrDefault(id, -1L);
             boolean healthy;
             if (self) healthy = true;
             else if (info.isLeader()) healthy = contact >= 0 && contact < 3000;
             else healthy = leader.isPresent() && leader.get().toString().equals(id); // a follower only knows its leader is alive
             CommitInfoProto ci = commits.get(id);
-            out.add(new MemberInfo(Integer.parseInt(id), p.getAddress(), role, healthy, ci == null ? -1 : ci.getCommitIndex(), contact));
+            out.add(new MemberInfo(numericId(id), p.getAddress(), role, healthy, ci == null ? -1 : ci.getCommitIndex(), contact));
         }
         out.sort(Comparator.comparingInt(MemberInfo::id));
         return out;
+    }
+
+    /** Muster servers have numeric ids; anything else (never admitted since Raft is mTLS) shows as -1. */
+    private static int numericId(String id) {
+        try {
+            return Integer.parseInt(id);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Moves leadership to {@code target}, or to the most up-to-date follower when empty. Leader only. */

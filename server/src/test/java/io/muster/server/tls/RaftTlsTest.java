@@ -129,6 +129,14 @@ class RaftTlsTest {
             Peer four = TestCluster.newPeer(4);
             MusterServer joiner = c.startJoining(four);
             assertTrue(joiner.credentials().hasCertificate(), "the new server fetched its certificate through a CSR");
+            // A listener receives the whole log: one added by a server shows in cluster status, as a listener.
+            MusterServer lead = c.awaitLeader(T);
+            RaftPeer fourPeer = RaftPeer.newBuilder().setId("4").setAddress(four.raftAddr().toString()).build();
+            RaftPeer leadPeer = RaftPeer.newBuilder().setId(Integer.toString(lead.config().serverId())).setAddress(lead.config().raftAddr().toString()).build();
+            try (RaftClient admin = client(leadPeer, new GrpcTlsConfig(lead.credentials().keyManager(), trustAll(), true))) {
+                assertTrue(admin.admin().setConfiguration(new ArrayList<>(lead.raft().currentPeers()), List.of(fourPeer)).isSuccess());
+            }
+            Await.until("listener in cluster status", T, () -> lead.raft().members().stream().anyMatch(m -> m.id() == 4 && m.role().equals("listener")));
             c.awaitLeader(T).raft().addServer(four);
             Await.until("server 4 replicates", T, () -> joiner.state().kv("k").isPresent());
             c.awaitLeader(T).raft().removeServer(4);
