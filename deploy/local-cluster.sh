@@ -129,6 +129,7 @@ write_server_config() {
     done
     echo "  worker_grpc_addr: \"127.0.0.1:${GRPC_PORTS[i-1]}\""
     echo "  heartbeat_min_ttl: 5"
+    [ "$i" = 1 ] || echo "secret_file: \"$STATE/cluster.secret\""
   } >"$f"
 }
 
@@ -179,6 +180,15 @@ cmd_start() {
   for i in "${SERVERS[@]}"; do
     mkdir -p "$STATE/server-$i"
     write_server_config "$i"
+  done
+  # The documented bootstrap: `muster server init` on the first server makes the cluster CA and prints the cluster
+  # secret; the other servers get the secret (a 0600 file) and fetch their certificates from server 1 with it.
+  if [ ! -s "$STATE/cluster.secret" ]; then
+    "$MUSTER" server init --config "$STATE/server-1.yaml" >"$STATE/cluster.secret" 2>"$STATE/server-init.err" \
+      || { cat "$STATE/server-init.err" >&2; rm -f "$STATE/cluster.secret"; die "'muster server init' failed"; }
+    say "cluster secret saved to $STATE/cluster.secret (mode 0600)"
+  fi
+  for i in "${SERVERS[@]}"; do
     launch "server-$i" "-Xmx384m" server --config "$STATE/server-$i.yaml"
   done
   say "started 3 servers (API 127.0.0.1:${API_PORTS[0]},${API_PORTS[1]},${API_PORTS[2]}); waiting for a leader..."

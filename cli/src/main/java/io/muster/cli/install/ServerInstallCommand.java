@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import io.muster.pki.secret.ClusterSecret;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,6 +23,7 @@ import picocli.CommandLine.Option;
 public final class ServerInstallCommand extends InstallCommandBase {
     static final String UNIT = UnitTemplates.SERVER_UNIT;
     static final String CONFIG = CONFIG_DIR + "/server.yaml";
+    static final String SECRET = CONFIG_DIR + "/cluster.secret";
 
     @Option(names = "--config", required = true, paramLabel = "FILE",
             description = "Server configuration (data_dir + cluster, or a bare ZLayer cluster_mode.yaml with --data-dir).")
@@ -33,6 +35,11 @@ public final class ServerInstallCommand extends InstallCommandBase {
     @Option(names = "--prefix", paramLabel = "DIR",
             description = "The Muster installation the unit runs (the directory holding bin/muster; default: this one).")
     String prefix;
+
+    @Option(names = "--secret-file", paramLabel = "FILE",
+            description = "The cluster secret 'muster server init' printed (every server but the one init ran on); copied to "
+                    + "/etc/muster/cluster.secret (mode 0600) and passed to the service.")
+    String secretFile;
 
     @Option(names = "--no-start", description = "Write the files but do not enable or start the service.")
     boolean noStart;
@@ -58,19 +65,29 @@ public final class ServerInstallCommand extends InstallCommandBase {
         } catch (IOException e) {
             throw FileTree.io("read", source, e);
         }
-        String unit = UnitTemplates.render(UNIT, Map.of("MUSTER_HOME", home, "STATE_DIRS", data,
-                "SERVER_ARGS", override != null ? " --data-dir " + override : ""));
+        byte[] secret = null;
+        if (secretFile != null) {
+            try {
+                // Parse it here, so a truncated or wrong secret fails the install, not the service's first start.
+                secret = (ClusterSecret.read(Path.of(secretFile)).encode() + "\n").getBytes(StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                throw new InstallException("--secret-file: " + e.getMessage());
+            }
+        }
+        String args = (override != null ? " --data-dir " + override : "") + (secret != null ? " --secret-file " + SECRET : "");
+        String unit = UnitTemplates.render(UNIT, Map.of("MUSTER_HOME", home, "STATE_DIRS", data, "SERVER_ARGS", args));
 
         for (String w : sc.warnings()) out().println("warning: " + w);
         tree.ensureDir(CONFIG_DIR, FileTree.MODE_0755, false);
         tree.writeFile(CONFIG, bytes, FileTree.MODE_0644);
+        if (secret != null) tree.writeFile(SECRET, secret, FileTree.MODE_0600);
         tree.writeFile(UNIT_DIR + "/" + UNIT, unit.getBytes(StandardCharsets.UTF_8), FileTree.MODE_0644);
         tree.ensureDir(data, FileTree.MODE_0700, true);
 
         out().println("muster server install (node " + sc.serverId() + " of " + sc.peers().size() + "):");
         tree.report(out());
         noteMissingPrefix(tree, home);
-        activate(tree, UNIT, noStart, home + "/bin/muster server --config " + CONFIG + (override != null ? " --data-dir " + override : ""));
+        activate(tree, UNIT, noStart, home + "/bin/muster server --config " + CONFIG + args);
         return 0;
     }
 }

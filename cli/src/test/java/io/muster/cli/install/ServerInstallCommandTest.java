@@ -233,4 +233,38 @@ class ServerInstallCommandTest {
         assertTrue(Files.exists(root.resolve("etc/muster/worker.token")));
         assertFalse(Files.exists(root.resolve("etc/muster/server.yaml")));
     }
+
+    @Test
+    void aClusterSecretIsCopiedPrivatelyAndPassedToTheService() throws Exception {
+        Path secret = tmp.resolve("cluster.secret");
+        String line = io.muster.pki.secret.ClusterSecret.generate("mc-0123456789abcdef", io.muster.pki.SpkiPin.of(new byte[32])).encode();
+        Files.writeString(secret, line + "\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        Run r = run(server(), "--root", root.toString(), "--prefix", prefix.toString(), "--config", example.toString(),
+                "--secret-file", secret.toString());
+        assertEquals(0, r.exitCode(), r.all());
+        Path copied = root.resolve("etc/muster/cluster.secret");
+        assertEquals(line, Files.readString(copied).strip());
+        assertEquals("rw-------", mode(copied));
+        List<String> lines = Files.readAllLines(root.resolve("etc/systemd/system/muster-server.service"));
+        assertTrue(lines.contains("ExecStart=" + prefix + "/bin/muster server --config /etc/muster/server.yaml --secret-file /etc/muster/cluster.secret"),
+                String.join("\n", lines));
+        assertFalse(r.all().contains(line), "the secret is never printed");
+    }
+
+    @Test
+    void aWorldReadableOrMalformedSecretFailsTheInstallNamingTheFile() throws Exception {
+        Path secret = tmp.resolve("cluster.secret");
+        Files.writeString(secret, io.muster.pki.secret.ClusterSecret.generate("mc-0123456789abcdef", io.muster.pki.SpkiPin.of(new byte[32])).encode());
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
+        Run open = run(server(), "--root", root.toString(), "--prefix", prefix.toString(), "--config", example.toString(), "--secret-file", secret.toString());
+        assertEquals(1, open.exitCode(), open.all());
+        assertTrue(open.err().contains("chmod 600 " + secret), open.err());
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(secret, "mcs1.mc-x.short");
+        Run bad = run(server(), "--root", root.toString(), "--prefix", prefix.toString(), "--config", example.toString(), "--secret-file", secret.toString());
+        assertEquals(1, bad.exitCode(), bad.all());
+        assertTrue(bad.err().contains(secret.toString()) && bad.err().contains("truncated"), bad.err());
+        assertFalse(Files.exists(root.resolve("etc/muster/cluster.secret")));
+    }
 }
