@@ -45,6 +45,8 @@ class LocalClusterScriptTest {
                 (sleep 1; echo CA >"$dir/ca.pem") &
                 trap 'exit 0' TERM
                 while :; do sleep 0.2; done ;;
+              "server init")
+                echo "mcs1.stub-cluster-secret" ;;
               "worker --config")
                 trap 'exit 0' TERM
                 while :; do sleep 0.2; done ;;
@@ -150,7 +152,12 @@ class LocalClusterScriptTest {
             assertEquals("127.0.0.1:" + (3669 + 10 * (i - 1) + offset), sc.apiAddr().toString());
             assertEquals("127.0.0.1:" + (3670 + 10 * (i - 1) + offset), sc.workerGrpcAddr().toString());
             assertEquals(9000 + i + offset, sc.self().raftAddr().port());
+            // Server 1 is where `muster server init` ran (its secret is in its data dir); the others read the shared file.
+            assertEquals(i == 1 ? null : state.resolve("cluster.secret").toAbsolutePath(), sc.tls().secretFile());
         }
+        assertEquals("mcs1.stub-cluster-secret\n", Files.readString(state.resolve("cluster.secret")));
+        assertEquals("rw-------", mode(state.resolve("cluster.secret")));
+        assertFalse(start.output().contains("mcs1.stub-cluster-secret"), "the cluster secret must not be printed");
         for (int i = 1; i <= 2; i++) {
             assertTrue(alive(state.resolve("worker-" + i + ".pid")), "worker-" + i + " runs");
             WorkerConfig wc = ConfigLoader.loadWorkerFile(state.resolve("worker-" + i + ".yaml"));
@@ -165,6 +172,7 @@ class LocalClusterScriptTest {
         assertTrue(Files.readString(state.resolve("env")).contains("MUSTER_CACERT=" + state.toAbsolutePath() + "/server-1/ca.pem"));
 
         List<String> calls = Files.readAllLines(log);
+        assertEquals(1, calls.stream().filter(c -> c.startsWith("server init --config " + state.toAbsolutePath() + "/server-1.yaml")).count(), calls.toString());
         assertEquals(2, calls.stream().filter(c -> c.equals("acl bootstrap -o json token=none addr=https://127.0.0.1:" + (3669 + offset))).count(),
                 "bootstrap is retried until a leader answers: " + calls);
         assertTrue(calls.stream().filter(c -> c.startsWith("cluster status")).allMatch(c -> c.contains("token=stub-management-secret")), calls.toString());

@@ -89,6 +89,7 @@ public final class ServerCredentials {
      */
     public static ServerCredentials open(ServerConfig config, Clock clock) throws IOException {
         ServerPkiFiles files = new ServerPkiFiles(config.dataDir());
+        Files.createDirectories(config.dataDir());
         Path secretFile = config.tls().secretFile() != null ? config.tls().secretFile() : files.secret();
         if (!Files.exists(secretFile)) {
             if (config.peers().size() == 1 && !ClusterInit.hasRaftState(files) && config.tls().secretFile() == null) {

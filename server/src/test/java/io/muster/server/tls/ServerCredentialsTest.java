@@ -1,0 +1,66 @@
+package io.muster.server.tls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.muster.types.config.ServerConfig;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A single server's credentials with time moved by hand: made on first start, renewed at 70-90 % of their life. */
+class ServerCredentialsTest {
+    @TempDir
+    Path tmp;
+
+    /** A clock the test moves. */
+    static final class ManualClock extends Clock {
+        volatile Instant now = Instant.parse("2030-01-01T00:00:00Z");
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneId.of("UTC");
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void aSingleServerMakesItsClusterAndRenewsItsCertificateWhenDue() throws Exception {
+        ManualClock clock = new ManualClock();
+        ServerConfig cfg = ServerConfig.dev(tmp.resolve("data"), 1, 2, 3);
+        ServerCredentials c = ServerCredentials.open(cfg, clock);
+        assertTrue(Files.exists(tmp.resolve("data/cluster.secret")), "zero-step: a single server made its own cluster");
+        c.ensureCertificate();
+        BigInteger first = c.keyManager().certificate().getSerialNumber();
+        AtomicInteger rotations = new AtomicInteger();
+        c.onRotation(rotations::incrementAndGet);
+        clock.now = clock.now.plus(Duration.ofDays(200));
+        assertFalse(c.renewIfDue(), "55 % of a year: not due");
+        clock.now = clock.now.plus(Duration.ofDays(130));
+        assertTrue(c.renewIfDue(), "90 % of a year: due");
+        assertNotEquals(first, c.keyManager().certificate().getSerialNumber());
+        assertEquals(1, rotations.get());
+        // A restart reads the renewed certificate back and makes no new one.
+        ServerCredentials again = ServerCredentials.open(cfg, clock);
+        again.ensureCertificate();
+        assertEquals(c.keyManager().certificate().getSerialNumber(), again.keyManager().certificate().getSerialNumber());
+    }
+}
