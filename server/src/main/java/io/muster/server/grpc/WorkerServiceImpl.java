@@ -30,11 +30,13 @@ import io.muster.server.Failures;
 import io.muster.server.ServerContext;
 import io.muster.server.ServerSecurity;
 import io.muster.server.leader.HeartbeatService;
+import io.muster.server.state.JoinRules;
 import io.muster.server.state.NodeStates;
 import io.muster.server.state.Records.JoinTokenRecord;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +97,11 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
 
     /** Token, CSR and signature work (a few milliseconds of CPU): on the crypto pool, never on a network thread. */
     private void registerNow(RegisterRequest req, StreamObserver<RegisterResponse> out) {
+        Optional<String> oversized = ProfileLimits.violation(req.getProfile());
+        if (oversized.isPresent()) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription("registration refused: " + oversized.get()).asRuntimeException());
+            return;
+        }
         TokenClaims claims;
         try {
             claims = BootstrapTokens.verify(req.getToken(), m.tokenKey(), m.clusterId(), sc.clock().instant(), TOKEN_SKEW);
@@ -115,11 +122,17 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
             out.onError(Status.INVALID_ARGUMENT.withDescription("certificate signing request rejected: " + e.getMessage()).asRuntimeException());
             return;
         }
-        // Fail fast on what this server already knows; the apply re-checks every rule deterministically.
+        byte[] keyHash = Secrets.sha256(key.getEncoded());
+        // Refuse what this server's replicated token record already rules out, so that a used-up, expired or revoked
+        // token costs no Raft entry per attempt. The apply re-checks the same rules deterministically (this copy may be
+        // a little behind), and a retry of a registration that committed still goes through, as it does there.
         JoinTokenRecord rec = sc.state().joinToken(claims.tokenId()).orElse(null);
-        if (rec != null && rec.revoked()) {
-            out.onError(Status.PERMISSION_DENIED.withDescription("bootstrap token " + rec.id() + " was revoked").asRuntimeException());
-            return;
+        if (rec != null && !JoinRules.isRetry(rec, sc.state().nodeByPublicKey(HexFormat.of().formatHex(keyHash)).orElse(null))) {
+            Optional<JoinRules.Refusal> refused = JoinRules.refusal(rec, sc.clock().millis());
+            if (refused.isPresent()) {
+                out.onError(refusal(refused.get().code(), refused.get().message()));
+                return;
+            }
         }
         CertificateIssuer.LeafPlan leaf;
         try {
@@ -130,7 +143,7 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         }
         registrations.submit(RegisterNode.newBuilder()
                 .setTokenId(claims.tokenId()).setProfile(req.getProfile())
-                .setPublicKeySha256(ByteString.copyFrom(Secrets.sha256(key.getEncoded())))
+                .setPublicKeySha256(ByteString.copyFrom(keyHash))
                 .setRegisteredUnixMs(sc.clock().millis())
                 .setCertSerialHex(leaf.serialHex()).setCertNotAfterUnixMs(leaf.notAfter().toEpochMilli()).build()).whenComplete((r, e) -> {
             if (e != null) {
@@ -138,11 +151,7 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
                 return;
             }
             if (!r.getOk()) {
-                Status st = switch (r.getErrorCode()) {
-                    case "TOKEN_UNKNOWN", "TOKEN_EXPIRED" -> Status.UNAUTHENTICATED;
-                    default -> Status.PERMISSION_DENIED;
-                };
-                out.onError(st.withDescription("registration refused: " + r.getError()).asRuntimeException());
+                out.onError(refusal(r.getErrorCode(), r.getError()));
                 return;
             }
             try {
@@ -160,6 +169,15 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
                 out.onError(Status.INTERNAL.withDescription("could not issue the certificate: " + ex.getMessage()).asRuntimeException());
             }
         });
+    }
+
+    /** The same status for a refusal whether this server saw it before proposing or the apply found it. */
+    private static StatusRuntimeException refusal(String code, String message) {
+        Status st = switch (code) {
+            case "TOKEN_UNKNOWN", "TOKEN_EXPIRED" -> Status.UNAUTHENTICATED;
+            default -> Status.PERMISSION_DENIED;
+        };
+        return st.withDescription("registration refused: " + message).asRuntimeException();
     }
 
     private void record(long nodeId, X509Certificate cert) {

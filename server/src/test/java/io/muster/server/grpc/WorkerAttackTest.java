@@ -1,0 +1,155 @@
+package io.muster.server.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.muster.pki.CertificateIssuer;
+import io.muster.pki.Keys;
+import io.muster.proto.PollRequest;
+import io.muster.proto.PollResponse;
+import io.muster.proto.WorkerServiceGrpc;
+import io.muster.proto.raft.Command;
+import io.muster.proto.raft.RevokeJoinToken;
+import io.muster.server.MusterServer;
+import io.muster.server.TokenService;
+import io.muster.server.testkit.Await;
+import io.muster.server.testkit.ShiftedClock;
+import io.muster.server.testkit.TestCluster;
+import io.muster.server.testkit.TestWorker;
+import io.muster.types.HeartbeatPolicy;
+import io.muster.types.config.HostPort;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The worker tier under attack, on one secure server with real TLS: what an attack run found, each refused.
+ * One server for the whole class (a server start costs seconds); every test uses its own tokens and workers.
+ */
+@Timeout(180)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WorkerAttackTest {
+    private static final Duration T = Duration.ofSeconds(30);
+
+    private final ShiftedClock clock = new ShiftedClock();
+    private TestCluster cluster;
+    private MusterServer s;
+    private HostPort grpc;
+
+    @BeforeAll
+    void start() throws Exception {
+        // Long leases: a lease of an earlier test's worker running out would write an entry and move the Raft index.
+        cluster = TestCluster.builder(1).secure().heartbeat(new HeartbeatPolicy(600, 600, 600, 50, 600)).build();
+        cluster.clock = clock;
+        cluster.startAll();
+        s = cluster.awaitLeader(T);
+        s.ready().get(30, TimeUnit.SECONDS);
+        Await.until("gRPC up", T, () -> s.grpc().port() > 0);
+        Await.until("server announced", T, () -> s.state().servers().size() == 1);
+        grpc = new HostPort("127.0.0.1", s.grpc().port());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (cluster != null) cluster.close();
+    }
+
+    @AfterEach
+    void resetClock() {
+        clock.reset();
+    }
+
+    private TokenService.IssuedToken token(int uses) throws Exception {
+        return s.tokens().create(Duration.ofHours(1), uses, Map.of(), "attack test").get(30, TimeUnit.SECONDS);
+    }
+
+    private long lastIndex() {
+        return s.raft().lastLogIndex();
+    }
+
+    // ---- join tokens and profiles: refused before they cost a Raft entry ----
+
+    @Test
+    void usedUpOrRevokedTokensAreRefusedWithoutARaftEntry() throws Exception {
+        var once = token(1);
+        try (TestWorker first = new TestWorker(); TestWorker second = new TestWorker(); TestWorker third = new TestWorker()) {
+            first.register(grpc, once.token(), TestWorker.profile("first", Map.of()));
+            long before = lastIndex();
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> second.register(grpc, once.token(), TestWorker.profile("second", Map.of())));
+            assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("no uses left"), e.getStatus().getDescription());
+            assertEquals(before, lastIndex(), "a used-up token cost a Raft entry");
+
+            // A retry of the registration that used the token up (same key) is still the same registration.
+            long nodeId = first.nodeId;
+            first.register(grpc, once.token(), TestWorker.profile("first", Map.of()));
+            assertEquals(nodeId, first.nodeId);
+
+            var revoked = token(0);
+            assertTrue(s.context().proposer().propose(Command.newBuilder().setRevokeJoinToken(RevokeJoinToken.newBuilder()
+                    .setTokenId(revoked.tokenId()))).get(30, TimeUnit.SECONDS).getOk());
+            long before2 = lastIndex();
+            StatusRuntimeException r = assertThrows(StatusRuntimeException.class,
+                    () -> third.register(grpc, revoked.token(), TestWorker.profile("third", Map.of())));
+            assertEquals(Status.Code.PERMISSION_DENIED, r.getStatus().getCode());
+            assertEquals(before2, lastIndex(), "a revoked token cost a Raft entry");
+        }
+    }
+
+    @Test
+    void oversizedProfileFieldsAreRefusedWithoutARaftEntry() throws Exception {
+        var t = token(0);
+        try (TestWorker w = new TestWorker()) {
+            long before = lastIndex();
+            var hugeHost = TestWorker.profile("x", Map.of()).toBuilder().setHostname("h".repeat(3_800_000)).build();
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> w.register(grpc, t.token(), hugeHost));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+            assertTrue(e.getStatus().getDescription().contains("profile.hostname"), e.getStatus().getDescription());
+            assertTrue(e.getStatus().getDescription().contains("253"), e.getStatus().getDescription());
+
+            // A token that allows no particular labels lets a worker bring any: their number is still capped.
+            Map<String, String> labels = new HashMap<>();
+            for (int i = 0; i < 65; i++) labels.put("k" + i, "v");
+            StatusRuntimeException l = assertThrows(StatusRuntimeException.class,
+                    () -> w.register(grpc, t.token(), TestWorker.profile("x", labels)));
+            assertEquals(Status.Code.INVALID_ARGUMENT, l.getStatus().getCode());
+            assertTrue(l.getStatus().getDescription().contains("profile.labels"), l.getStatus().getDescription());
+            assertEquals(before, lastIndex(), "an oversized profile cost a Raft entry");
+        }
+    }
+
+    private static StreamObserver<PollResponse> observer(CompletableFuture<Status> done) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(PollResponse r) {}
+
+            @Override
+            public void onError(Throwable t) {
+                done.complete(Status.fromThrowable(t));
+            }
+
+            @Override
+            public void onCompleted() {
+                done.complete(Status.OK);
+            }
+        };
+    }
+}
