@@ -16,7 +16,6 @@ import io.muster.server.ServerContext;
 import io.muster.server.ServerSecurity;
 import io.muster.server.leader.HeartbeatService;
 import io.muster.server.leader.StatusBatcher;
-import io.muster.server.state.NodeStates;
 import io.muster.server.state.Records.ServerRecord;
 import io.muster.types.config.HostPort;
 import java.security.cert.X509Certificate;
@@ -57,6 +56,9 @@ public final class WorkerGrpcServer implements AutoCloseable {
     private final HeartbeatService heartbeats;
     private final PollHub polls;
     private final ControlRegistry controls = new ControlRegistry();
+    private final NodeCertificates certs;
+    /** Created at start, when the cluster id is known; null before. */
+    private volatile OpenCalls calls;
     private LeaderForwarder forwarder;
     private WorkerServiceImpl workers;
     private Server server;
@@ -68,12 +70,32 @@ public final class WorkerGrpcServer implements AutoCloseable {
                 responders, sc.clock(), RandomGenerator.getDefault(), batcher, this::serverAddresses);
         this.polls = new PollHub(sc.state(), timer, responders, this::serverAddresses);
         sc.raft().stateMachine().addLeaderServices(heartbeats);
+        this.certs = new NodeCertificates(sc.state());
         sc.state().addListener(new io.muster.server.state.StateListener() {
             @Override
             public void nodeRevoked(long nodeId) {
                 responders.execute(() -> controls.revoke(nodeId));
+                recheck(nodeId);
+            }
+
+            @Override
+            public void nodeChanged(io.muster.server.state.Records.NodeRecord before, io.muster.server.state.Records.NodeRecord after) {
+                // A renewal moved the serials on: calls still made with the leaf that fell off the record must end.
+                if (before != null && !before.previousCertSerial().equals(after.previousCertSerial())) recheck(after.id());
+            }
+
+            @Override
+            public void restored() {
+                OpenCalls c = calls;
+                if (c != null) responders.execute(c::recheckAll);
             }
         });
+    }
+
+    /** Called on the apply thread: only hands the work off. */
+    private void recheck(long nodeId) {
+        OpenCalls c = calls;
+        if (c != null) responders.execute(() -> c.recheck(nodeId));
     }
 
     public HeartbeatService heartbeats() {
@@ -95,16 +117,20 @@ public final class WorkerGrpcServer implements AutoCloseable {
     /** Starts once the cluster identity exists (the certificate comes from the cluster CA). */
     public void start(ServerSecurity.Material m) throws Exception {
         this.forwarder = new LeaderForwarder(sc.state(), m, sc.clock());
+        // Per certificate, not per node: a revoked node's leaves, and any leaf whose serial is not on record for its node.
         WorkerClientTrustManager trust = new WorkerClientTrustManager(m.workerCa().certificate(), m.clusterCa().certificate(), m.clusterId(),
                 sc.clock(), (Identity id, java.math.BigInteger serial) -> id.kind() == Identity.Kind.NODE
-                        && sc.state().node(id.nodeId()).map(n -> NodeStates.REVOKED.equals(n.state())).orElse(false));
+                        && certs.refusal(id.nodeId(), serial.toString(16)).isPresent());
         SslContext ssl = GrpcSslContexts.configure(io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder
                         .forServer(m.serverKey(), m.serverChain().toArray(X509Certificate[]::new)))
                 .clientAuth(ClientAuth.OPTIONAL)
                 .trustManager(trust)
                 .build();
         workers = new WorkerServiceImpl(sc, m, polls, controls, heartbeats, forwarder, this::serverAddresses, crypto);
-        AuthInterceptor auth = new AuthInterceptor(sc.state(), m.clusterId());
+        OpenCalls open = new OpenCalls(m.clusterId(), sc.clock(), certs);
+        calls = open;
+        timer.scheduleAtFixedRate(open::sweep, 1, 1, TimeUnit.SECONDS);
+        AuthInterceptor auth = new AuthInterceptor(m.clusterId(), open);
         HostPort bind = sc.config().workerGrpcAddr();
         server = NettyServerBuilder.forAddress(bind.toSocketAddress())
                 .sslContext(ssl)
@@ -158,6 +184,12 @@ public final class WorkerGrpcServer implements AutoCloseable {
             @Override
             public void onCompleted() {}
         });
+    }
+
+    /** Ends calls whose client certificate has expired now (the timer does it every second). */
+    void expireCertificates() {
+        OpenCalls c = calls;
+        if (c != null) c.sweep();
     }
 
     public int port() {

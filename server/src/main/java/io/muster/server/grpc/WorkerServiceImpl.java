@@ -180,16 +180,16 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         return st.withDescription("registration refused: " + message).asRuntimeException();
     }
 
-    private void record(long nodeId, X509Certificate cert) {
-        sc.proposer().propose(Command.newBuilder().setRecordCertificate(RecordCertificate.newBuilder().setNodeId(nodeId)
-                .setSerialHex(cert.getSerialNumber().toString(16)).setNotAfterUnixMs(cert.getNotAfter().getTime())));
-    }
-
     @Override
     public void renewCertificate(RenewRequest req, StreamObserver<RenewResponse> out) {
         crypto.execute(io.grpc.Context.current().wrap(() -> renewNow(req, out)));
     }
 
+    /**
+     * A new leaf is handed out only once its serial is committed and applied here: only recorded serials are
+     * accepted, and the worker switches to the new leaf at once. Recording it moves the old serial to
+     * {@code previous}, so the worker's open connections keep working until the next renewal.
+     */
     private void renewNow(RenewRequest req, StreamObserver<RenewResponse> out) {
         long nodeId;
         PublicKey key;
@@ -203,11 +203,31 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
             out.onError(Status.INVALID_ARGUMENT.withDescription("certificate signing request rejected: " + e.getMessage()).asRuntimeException());
             return;
         }
-        X509Certificate cert = CertificateIssuer.issueWorkerLeaf(m.workerCa(), m.clusterId(), nodeId, key, sc.clock().instant(),
-                sc.security().workerCertLifetime());
-        record(nodeId, cert);
-        out.onNext(RenewResponse.newBuilder().setCertificatePem(Pem.encodeCertificate(cert)).setCaPem(m.caBundlePem()).build());
-        out.onCompleted();
+        X509Certificate cert;
+        try {
+            var plan = CertificateIssuer.planWorkerLeaf(m.workerCa(), sc.clock().instant(), sc.security().workerCertLifetime());
+            cert = CertificateIssuer.issueWorkerLeaf(m.workerCa(), m.clusterId(), nodeId, key, plan);
+        } catch (RuntimeException ex) {
+            out.onError(Status.INTERNAL.withDescription("could not issue the certificate: " + ex.getMessage()).asRuntimeException());
+            return;
+        }
+        sc.proposer().propose(Command.newBuilder().setRecordCertificate(RecordCertificate.newBuilder().setNodeId(nodeId)
+                        .setSerialHex(cert.getSerialNumber().toString(16)).setNotAfterUnixMs(cert.getNotAfter().getTime())))
+                .thenCompose(r -> {
+                    if (!r.getOk()) throw new java.util.concurrent.CompletionException(new SecurityException(r.getError()));
+                    return sc.state().awaitApplied(r.getIndex());
+                })
+                .whenComplete((v, e) -> {
+                    if (e != null) {
+                        Throwable c = Failures.cause(e);
+                        out.onError(c instanceof SecurityException
+                                ? Status.PERMISSION_DENIED.withDescription("renewal refused: " + c.getMessage()).asRuntimeException()
+                                : Status.UNAVAILABLE.withDescription("the new certificate was not recorded: " + c.getMessage() + "; retry").asRuntimeException());
+                        return;
+                    }
+                    out.onNext(RenewResponse.newBuilder().setCertificatePem(Pem.encodeCertificate(cert)).setCaPem(m.caBundlePem()).build());
+                    out.onCompleted();
+                });
     }
 
     @Override

@@ -155,7 +155,7 @@ public final class CommandApplier {
         NodeProfile p = r.getProfile();
         NodeRecord n = new NodeRecord(id, NodeStates.INITIALIZING, true, p.getOs(), p.getArch(), new TreeMap<>(p.getLabelsMap()),
                 p.getCpuCores(), p.getCpuMhz(), p.getMemoryMb(), List.copyOf(p.getDriversList()), p.getHostname(), p.getVersion(),
-                t.id(), keyHash, r.getRegisteredUnixMs(), r.getRegisteredUnixMs(), "none", 0, "", r.getCertSerialHex(), r.getCertNotAfterUnixMs());
+                t.id(), keyHash, r.getRegisteredUnixMs(), r.getRegisteredUnixMs(), "none", 0, "", r.getCertSerialHex(), r.getCertNotAfterUnixMs(), "");
         s.putNode(n);
         notifyNode(null, n);
         return ok().toBuilder().setNodeId(id).build();
@@ -178,6 +178,7 @@ public final class CommandApplier {
         var r = c.getRecordCertificate();
         NodeRecord n = s.nodes.get(r.getNodeId());
         if (n == null) return fail("NODE_NOT_FOUND", "no node with id " + r.getNodeId());
+        if (NodeStates.REVOKED.equals(n.state())) return fail("NODE_REVOKED", "node " + n.id() + " is revoked");
         s.putNode(n.withCert(r.getSerialHex(), r.getNotAfterUnixMs()));
         return ok();
     }

@@ -11,6 +11,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.muster.pki.CertificateIssuer;
 import io.muster.pki.Keys;
+import io.muster.proto.ControlReply;
+import io.muster.proto.ControlRequest;
 import io.muster.proto.PollRequest;
 import io.muster.proto.PollResponse;
 import io.muster.proto.WorkerServiceGrpc;
@@ -133,6 +135,107 @@ class WorkerAttackTest {
             assertEquals(Status.Code.INVALID_ARGUMENT, l.getStatus().getCode());
             assertTrue(l.getStatus().getDescription().contains("profile.labels"), l.getStatus().getDescription());
             assertEquals(before, lastIndex(), "an oversized profile cost a Raft entry");
+        }
+    }
+
+    // ---- certificates: only the serials on record, only while valid ----
+
+    @Test
+    void aLeafWithASerialNotOnRecordIsRefused() throws Exception {
+        var t = token(1);
+        try (TestWorker w = new TestWorker()) {
+            w.register(grpc, t.token(), TestWorker.profile("w", Map.of()));
+            var m = s.context().security().material().orElseThrow();
+            // Signed by the real worker CA for the real node id, but never recorded for it.
+            var key = Keys.generateP256();
+            X509Certificate forged = CertificateIssuer.issueWorkerLeaf(m.workerCa(), m.clusterId(), w.nodeId, key.getPublic(),
+                    clock.instant(), Duration.ofHours(1));
+            ManagedChannel ch = w.channel(grpc, key, forged);
+            try {
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> w.beat(WorkerServiceGrpc.newBlockingStub(ch)));
+                assertNotEquals(Status.Code.OK, e.getStatus().getCode());
+            } finally {
+                ch.shutdownNow();
+            }
+            w.beat(w.connect(grpc)); // the recorded leaf still works
+        }
+    }
+
+    @Test
+    void afterTwoRenewalsTheFirstSerialIsRefused() throws Exception {
+        var t = token(1);
+        try (TestWorker w = new TestWorker()) {
+            w.register(grpc, t.token(), TestWorker.profile("w", Map.of()));
+            var first = w.connect(grpc);
+            w.beat(first);
+            TestWorker.Renewed second = w.renew(first);
+            w.beat(first); // the serial just rotated out still works, so a worker can swap channels
+            ManagedChannel secondCh = w.channel(grpc, second.key(), second.cert());
+            ManagedChannel firstAgain = null;
+            ManagedChannel thirdCh = null;
+            try {
+                TestWorker.Renewed third = w.renew(WorkerServiceGrpc.newBlockingStub(secondCh));
+                StatusRuntimeException open = assertThrows(StatusRuntimeException.class, () -> w.beat(first));
+                assertEquals(Status.Code.UNAUTHENTICATED, open.getStatus().getCode(), "on the open connection: " + open.getStatus());
+                firstAgain = w.channel(grpc, w.key, w.cert);
+                var again = WorkerServiceGrpc.newBlockingStub(firstAgain);
+                assertThrows(StatusRuntimeException.class, () -> w.beat(again), "a new connection with the first leaf");
+                w.beat(WorkerServiceGrpc.newBlockingStub(secondCh));
+                thirdCh = w.channel(grpc, third.key(), third.cert());
+                w.beat(WorkerServiceGrpc.newBlockingStub(thirdCh));
+            } finally {
+                secondCh.shutdownNow();
+                if (firstAgain != null) firstAgain.shutdownNow();
+                if (thirdCh != null) thirdCh.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void anExpiredCertificateEndsCallsPollsAndControlStreamsOnAnOpenConnection() throws Exception {
+        var t = token(1);
+        try (TestWorker w = new TestWorker()) {
+            w.register(grpc, t.token(), TestWorker.profile("w", Map.of()));
+            var stub = w.connect(grpc);
+            w.beat(stub);
+            long revision = w.poll(stub, 0, 1).getRevision();
+            ManagedChannel ch = w.channel(grpc, w.key, w.cert);
+            try {
+                var async = WorkerServiceGrpc.newStub(ch);
+                CompletableFuture<Status> poll = new CompletableFuture<>();
+                async.poll(PollRequest.newBuilder().setNodeId(w.nodeId).setLastRevision(revision).setMaxWaitSecs(60).build(), observer(poll));
+                Await.until("poll waiting", T, () -> s.grpc().polls().waitingCount() == 1);
+                CompletableFuture<Status> control = new CompletableFuture<>();
+                var replies = async.control(new StreamObserver<ControlRequest>() {
+                    @Override
+                    public void onNext(ControlRequest r) {}
+
+                    @Override
+                    public void onError(Throwable t) {
+                        control.complete(Status.fromThrowable(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        control.complete(Status.OK);
+                    }
+                });
+                replies.onNext(ControlReply.newBuilder().setHelloNodeId(w.nodeId).build());
+                Await.until("control stream open", T, () -> s.grpc().controls().connected(w.nodeId));
+
+                clock.shift(Duration.between(clock.instant(), w.cert.getNotAfter().toInstant()).plusMinutes(1));
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> w.beat(stub));
+                assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode(), e.getStatus().toString());
+                assertTrue(e.getStatus().getDescription().contains("expired"), e.getStatus().getDescription());
+
+                s.grpc().expireCertificates(); // what the sweep timer does every second
+                assertEquals(Status.Code.UNAUTHENTICATED, poll.get(10, TimeUnit.SECONDS).getCode(), "the open poll outlived its certificate");
+                assertEquals(0, s.grpc().polls().waitingCount());
+                assertEquals(Status.Code.UNAUTHENTICATED, control.get(10, TimeUnit.SECONDS).getCode(), "the control stream outlived its certificate");
+                Await.until("control stream forgotten", T, () -> !s.grpc().controls().connected(w.nodeId));
+            } finally {
+                ch.shutdownNow();
+            }
         }
     }
 
