@@ -46,12 +46,17 @@ public final class WorkerGrpcServer implements AutoCloseable {
         return t;
     });
     private final ExecutorService responders = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Concurrent calls one connection may have open. A worker uses at most 4 at once (poll, heartbeat, control stream,
+     * renewal); a follower relays heartbeats over one stream. grpc-java clients queue calls beyond the limit (it is
+     * HTTP/2's MAX_CONCURRENT_STREAMS), others get their extra streams refused: an attack run held 5,000 polls on one.
+     */
+    static final int MAX_CALLS_PER_CONNECTION = 32;
+    /** Registrations and renewals waiting for the crypto threads; a join storm of the load test keeps 256 in flight in all. */
+    static final int CRYPTO_QUEUE = 1_024;
+
     /** Registration and renewal crypto; everything else the handlers do is non-blocking and runs on the network threads. */
-    private final ExecutorService crypto = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-        Thread t = new Thread(r, "worker-crypto");
-        t.setDaemon(true);
-        return t;
-    });
+    private final CryptoPool crypto = new CryptoPool(Math.max(2, Runtime.getRuntime().availableProcessors()), CRYPTO_QUEUE);
     private final StatusBatcher batcher;
     private final HeartbeatService heartbeats;
     private final PollHub polls;
@@ -139,6 +144,7 @@ public final class WorkerGrpcServer implements AutoCloseable {
                 // CPU than the heartbeats themselves.
                 .directExecutor()
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .addService(ServerInterceptors.intercept(workers, auth))
@@ -213,6 +219,6 @@ public final class WorkerGrpcServer implements AutoCloseable {
         batcher.close();
         timer.shutdownNow();
         responders.shutdownNow();
-        crypto.shutdownNow();
+        crypto.close();
     }
 }

@@ -50,6 +50,13 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     static final Duration TOKEN_SKEW = Duration.ofSeconds(60);
     /** A registration is ~200 bytes in the log: 500 keep an entry near 100 KB. */
     static final int REGISTRATIONS_PER_ENTRY = 500;
+    /** Registrations waiting for an entry at most: four entries' worth. */
+    static final int MAX_QUEUED_REGISTRATIONS = 4 * REGISTRATIONS_PER_ENTRY;
+    /**
+     * Register and RenewCertificate requests larger than this are refused before they are queued: a real one is a
+     * token (~140 bytes), a CSR (~300 bytes) and a capped profile (~25 KB at most).
+     */
+    static final int MAX_CRYPTO_REQUEST_BYTES = 64 * 1024;
     /** How long a poll for a node this server has not seen registered yet waits for the registration to apply here. */
     static final Duration NEW_NODE_WAIT = Duration.ofSeconds(10);
     /** A relayed heartbeat not answered by the leader within this fails, so the worker tries another server. */
@@ -64,10 +71,10 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     private final Supplier<List<String>> servers;
     private final RegistrationBatcher registrations;
     private final StatusRelay relay;
-    private final java.util.concurrent.Executor crypto;
+    private final CryptoPool crypto;
 
     WorkerServiceImpl(ServerContext sc, ServerSecurity.Material m, PollHub polls, ControlRegistry controls, HeartbeatService heartbeats,
-                      LeaderForwarder forwarder, Supplier<List<String>> servers, java.util.concurrent.Executor crypto) {
+                      LeaderForwarder forwarder, Supplier<List<String>> servers, CryptoPool crypto) {
         this.crypto = crypto;
         this.sc = sc;
         this.m = m;
@@ -76,7 +83,7 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         this.heartbeats = heartbeats;
         this.forwarder = forwarder;
         this.servers = servers;
-        this.registrations = new RegistrationBatcher(c -> sc.proposer().propose(c), REGISTRATIONS_PER_ENTRY, 2);
+        this.registrations = new RegistrationBatcher(c -> sc.proposer().propose(c), REGISTRATIONS_PER_ENTRY, 2, MAX_QUEUED_REGISTRATIONS);
         // Opened in a fork of the current context: the worker call that happens to open the stream ends long before
         // the stream should, and a stream started in that call's context would be cancelled with it.
         this.relay = new StatusRelay((id, acks) -> forwarder.streamStub(id).map(stub -> {
@@ -92,16 +99,22 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
 
     @Override
     public void register(RegisterRequest req, StreamObserver<RegisterResponse> out) {
-        crypto.execute(io.grpc.Context.current().wrap(() -> registerNow(req, out)));
-    }
-
-    /** Token, CSR and signature work (a few milliseconds of CPU): on the crypto pool, never on a network thread. */
-    private void registerNow(RegisterRequest req, StreamObserver<RegisterResponse> out) {
+        // Cheap checks first, on the network thread: what is refused here never takes a place in the crypto queue.
         Optional<String> oversized = ProfileLimits.violation(req.getProfile());
         if (oversized.isPresent()) {
             out.onError(Status.INVALID_ARGUMENT.withDescription("registration refused: " + oversized.get()).asRuntimeException());
             return;
         }
+        if (req.getSerializedSize() > MAX_CRYPTO_REQUEST_BYTES) { // an oversized token or CSR
+            out.onError(Status.INVALID_ARGUMENT.withDescription("registration refused: the request has " + req.getSerializedSize()
+                    + " bytes, at most " + MAX_CRYPTO_REQUEST_BYTES + " allowed").asRuntimeException());
+            return;
+        }
+        crypto.submit(io.grpc.Context.current().wrap(() -> registerNow(req, out)), out, "registrations and renewals");
+    }
+
+    /** Token, CSR and signature work (a few milliseconds of CPU): on the crypto pool, never on a network thread. */
+    private void registerNow(RegisterRequest req, StreamObserver<RegisterResponse> out) {
         TokenClaims claims;
         try {
             claims = BootstrapTokens.verify(req.getToken(), m.tokenKey(), m.clusterId(), sc.clock().instant(), TOKEN_SKEW);
@@ -147,7 +160,8 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
                 .setRegisteredUnixMs(sc.clock().millis())
                 .setCertSerialHex(leaf.serialHex()).setCertNotAfterUnixMs(leaf.notAfter().toEpochMilli()).build()).whenComplete((r, e) -> {
             if (e != null) {
-                out.onError(unavailable(e));
+                out.onError(Failures.cause(e) instanceof java.util.concurrent.RejectedExecutionException rejected
+                        ? CryptoPool.busy(rejected.getMessage()) : unavailable(e));
                 return;
             }
             if (!r.getOk()) {
@@ -182,7 +196,12 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
 
     @Override
     public void renewCertificate(RenewRequest req, StreamObserver<RenewResponse> out) {
-        crypto.execute(io.grpc.Context.current().wrap(() -> renewNow(req, out)));
+        if (req.getSerializedSize() > MAX_CRYPTO_REQUEST_BYTES) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription("renewal refused: the request has " + req.getSerializedSize()
+                    + " bytes, at most " + MAX_CRYPTO_REQUEST_BYTES + " allowed").asRuntimeException());
+            return;
+        }
+        crypto.submit(io.grpc.Context.current().wrap(() -> renewNow(req, out)), out, "registrations and renewals");
     }
 
     /**

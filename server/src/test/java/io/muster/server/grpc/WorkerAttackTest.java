@@ -239,6 +239,35 @@ class WorkerAttackTest {
         }
     }
 
+    // ---- resource caps ----
+
+    @Test
+    void pollsBeyondTheNodeCapAreRefused() throws Exception {
+        var t = token(1);
+        try (TestWorker w = new TestWorker()) {
+            w.register(grpc, t.token(), TestWorker.profile("w", Map.of()));
+            var stub = w.connect(grpc);
+            long revision = w.poll(stub, 0, 1).getRevision();
+            ManagedChannel ch = w.channel(grpc, w.key, w.cert);
+            try {
+                var async = WorkerServiceGrpc.newStub(ch);
+                List<CompletableFuture<Status>> held = new ArrayList<>();
+                for (int i = 0; i < PollHub.MAX_POLLS_PER_NODE; i++) {
+                    CompletableFuture<Status> f = new CompletableFuture<>();
+                    async.poll(PollRequest.newBuilder().setNodeId(w.nodeId).setLastRevision(revision).setMaxWaitSecs(60).build(), observer(f));
+                    held.add(f);
+                }
+                Await.until("polls waiting", T, () -> s.grpc().polls().waitingCount() == PollHub.MAX_POLLS_PER_NODE);
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> w.poll(stub, revision, 2));
+                assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getStatus().toString());
+                for (var f : held) assertTrue(!f.isDone(), "the held polls still wait");
+            } finally {
+                ch.shutdownNow();
+            }
+            Await.until("cancelled polls forgotten", T, () -> s.grpc().polls().waitingCount() == 0);
+        }
+    }
+
     private static StreamObserver<PollResponse> observer(CompletableFuture<Status> done) {
         return new StreamObserver<>() {
             @Override
