@@ -134,7 +134,13 @@ public final class WorkerGrpcServer implements AutoCloseable {
         workers = new WorkerServiceImpl(sc, m, polls, controls, heartbeats, forwarder, this::serverAddresses, crypto);
         OpenCalls open = new OpenCalls(m.clusterId(), sc.clock(), certs);
         calls = open;
-        timer.scheduleAtFixedRate(open::sweep, 1, 1, TimeUnit.SECONDS);
+        timer.scheduleAtFixedRate(() -> {
+            try {
+                open.sweep();
+            } catch (RuntimeException e) {
+                LOG.warn("ending calls with expired certificates failed: {}", e.toString()); // a throw would cancel the timer
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         AuthInterceptor auth = new AuthInterceptor(m.clusterId(), open);
         HostPort bind = sc.config().workerGrpcAddr();
         server = NettyServerBuilder.forAddress(bind.toSocketAddress())
