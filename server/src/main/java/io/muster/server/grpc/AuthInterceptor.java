@@ -9,70 +9,73 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.muster.pki.Identity;
 import io.muster.proto.WorkerServiceGrpc;
-import io.muster.server.state.ClusterState;
-import io.muster.server.state.NodeStates;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.Optional;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
  * Every call but Register needs a client certificate (already chain-checked by the TLS trust manager);
- * this puts its identity in the call context and refuses revoked nodes before any handler runs.
+ * this puts its identity in the call context and, on every call, refuses certificates that have expired or that
+ * the replicated state no longer accepts (revoked node, superseded serial) — a TLS connection is checked only
+ * once and may outlive both. Accepted calls are tracked by {@link OpenCalls} until they end.
  */
 final class AuthInterceptor implements ServerInterceptor {
-    private final ClusterState state;
     private final String clusterId;
+    private final OpenCalls calls;
 
-    AuthInterceptor(ClusterState state, String clusterId) {
-        this.state = state;
+    AuthInterceptor(String clusterId, OpenCalls calls) {
         this.clusterId = clusterId;
+        this.calls = calls;
     }
 
-    /** Where a session's identity is kept once derived: every call on a connection has the same peer certificate. */
-    private static final String IDENTITY_KEY = "muster.identity";
+    /** Where a session's peer is kept once derived: every call on a connection has the same peer certificate. */
+    private static final String PEER_KEY = "muster.peer";
 
-    /** The identity in the session's peer certificate, parsed once per TLS session rather than on every call. */
-    private static Identity sessionIdentity(SSLSession session) throws SSLPeerUnverifiedException, CertificateException {
-        if (session.getValue(IDENTITY_KEY) instanceof Identity known) return known;
+    /** The peer certificate's identity, serial and expiry, parsed once per TLS session rather than on every call. */
+    private static OpenCalls.Peer sessionPeer(SSLSession session) throws SSLPeerUnverifiedException, CertificateException {
+        if (session.getValue(PEER_KEY) instanceof OpenCalls.Peer known) return known;
         Certificate[] chain = session.getPeerCertificates();
-        Identity identity = chain.length > 0 && chain[0] instanceof X509Certificate leaf ? Identity.fromCertificate(leaf).orElse(null) : null;
-        if (identity != null) session.putValue(IDENTITY_KEY, identity);
-        return identity;
+        if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) return null;
+        Identity identity = Identity.fromCertificate(leaf).orElse(null);
+        if (identity == null) return null;
+        OpenCalls.Peer peer = new OpenCalls.Peer(identity, leaf.getSerialNumber().toString(16), leaf.getNotAfter().toInstant());
+        session.putValue(PEER_KEY, peer);
+        return peer;
     }
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
-        Identity identity = null;
+        OpenCalls.Peer peer = null;
         SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
         if (session != null) {
             try {
-                identity = sessionIdentity(session);
+                peer = sessionPeer(session);
             } catch (SSLPeerUnverifiedException e) {
-                identity = null; // no client certificate: only Register is allowed
+                peer = null; // no client certificate: only Register is allowed
             } catch (CertificateException e) {
                 call.close(Status.UNAUTHENTICATED.withDescription("unusable client certificate: " + e.getMessage()), new Metadata());
                 return new ServerCall.Listener<>() {};
             }
         }
         if (WorkerServiceGrpc.getRegisterMethod().getFullMethodName().equals(method)) return next.startCall(call, headers);
-        if (identity == null) {
+        if (peer == null) {
             call.close(Status.UNAUTHENTICATED.withDescription("a client certificate issued by this cluster's worker CA is required (register first)"), new Metadata());
             return new ServerCall.Listener<>() {};
         }
-        if (!identity.clusterId().equals(clusterId)) {
-            call.close(Status.UNAUTHENTICATED.withDescription("certificate belongs to cluster " + identity.clusterId()), new Metadata());
+        if (!peer.identity().clusterId().equals(clusterId)) {
+            call.close(Status.UNAUTHENTICATED.withDescription("certificate belongs to cluster " + peer.identity().clusterId()), new Metadata());
             return new ServerCall.Listener<>() {};
         }
-        if (identity.kind() == Identity.Kind.NODE) {
-            var node = state.node(identity.nodeId());
-            if (node.isPresent() && NodeStates.REVOKED.equals(node.get().state())) {
-                call.close(Status.PERMISSION_DENIED.withDescription("node " + identity.nodeId() + " is revoked"), new Metadata());
-                return new ServerCall.Listener<>() {};
-            }
+        Optional<Status> refused = calls.refusal(peer);
+        if (refused.isPresent()) {
+            call.close(refused.get(), new Metadata());
+            return new ServerCall.Listener<>() {};
         }
-        return Contexts.interceptCall(io.grpc.Context.current().withValue(Caller.IDENTITY, identity), call, headers, next);
+        io.grpc.Context ctx = io.grpc.Context.current().withValue(Caller.IDENTITY, peer.identity());
+        return calls.track(peer, call, guarded -> Contexts.interceptCall(ctx, guarded, headers, next));
     }
 }

@@ -32,12 +32,22 @@ import java.util.function.Supplier;
 public final class PollHub implements StateListener {
     public static final int DEFAULT_WAIT_SECS = 30;
     public static final int MAX_WAIT_SECS = 60;
+    /**
+     * Polls one node may have waiting on this server at once. A worker runs one at a time; a few more cover a
+     * reconnect while the server has not yet noticed the old connection is gone. A poll beyond this is refused
+     * with RESOURCE_EXHAUSTED and the waiting ones are left alone (answering the oldest early instead would let a
+     * client turn the long-poll into a busy loop); workers back off on the error. An attack run held 5,000 polls
+     * on one connection.
+     */
+    public static final int MAX_POLLS_PER_NODE = 4;
 
     private final class Waiter {
         final long nodeId;
         final long lastRevision;
         final StreamObserver<PollResponse> observer;
         final AtomicBoolean done = new AtomicBoolean();
+        /** Set once the waiter no longer counts against its node's cap. */
+        final AtomicBoolean released = new AtomicBoolean();
         volatile ScheduledFuture<?> timeout;
 
         Waiter(long nodeId, long lastRevision, StreamObserver<PollResponse> observer) {
@@ -54,6 +64,8 @@ public final class PollHub implements StateListener {
     private final Supplier<List<String>> servers;
     private final Map<Long, Set<Waiter>> waiting = new ConcurrentHashMap<>();
     private final Set<Waiter> behind = ConcurrentHashMap.newKeySet();
+    /** Waiters per node, waiting or behind: what {@link #MAX_POLLS_PER_NODE} limits. */
+    private final Map<Long, Integer> perNode = new ConcurrentHashMap<>();
 
     public PollHub(ClusterState state, ScheduledExecutorService timer, ExecutorService responders, Supplier<List<String>> servers) {
         this.state = state;
@@ -66,6 +78,15 @@ public final class PollHub implements StateListener {
 
     public void poll(long nodeId, long lastRevision, int maxWaitSecs, StreamObserver<PollResponse> observer) {
         int wait = maxWaitSecs <= 0 ? DEFAULT_WAIT_SECS : Math.min(maxWaitSecs, MAX_WAIT_SECS);
+        if (!acquire(nodeId)) {
+            try {
+                observer.onError(Status.RESOURCE_EXHAUSTED.withDescription("node " + nodeId + " already has " + MAX_POLLS_PER_NODE
+                        + " polls waiting on this server; poll one at a time").asRuntimeException());
+            } catch (RuntimeException e) {
+                // gone
+            }
+            return;
+        }
         Waiter w = new Waiter(nodeId, lastRevision, observer);
         if (observer instanceof ServerCallStreamObserver<PollResponse> sco) sco.setOnCancelHandler(() -> forget(w));
         w.timeout = timer.schedule(() -> expire(w), wait, TimeUnit.SECONDS);
@@ -158,6 +179,19 @@ public final class PollHub implements StateListener {
         behind.remove(w);
         ScheduledFuture<?> t = w.timeout;
         if (t != null) t.cancel(false);
+        if (w.released.compareAndSet(false, true)) perNode.computeIfPresent(w.nodeId, (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /** Takes one of the node's poll slots; false when all are taken. */
+    private boolean acquire(long nodeId) {
+        boolean[] taken = {false};
+        perNode.compute(nodeId, (k, n) -> {
+            int now = n == null ? 0 : n;
+            if (now >= MAX_POLLS_PER_NODE) return n;
+            taken[0] = true;
+            return now + 1;
+        });
+        return taken[0];
     }
 
     /** Ends every poll of a revoked node. */

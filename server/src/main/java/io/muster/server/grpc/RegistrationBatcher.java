@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
@@ -22,6 +23,7 @@ final class RegistrationBatcher {
     private final Function<Command.Builder, CompletableFuture<CommandResult>> propose;
     private final int maxBatch;
     private final int maxInFlight;
+    private final int maxQueued;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private int inFlight;
 
@@ -29,18 +31,27 @@ final class RegistrationBatcher {
      * @param propose     submits one command through Raft (the server's {@code Proposer::propose})
      * @param maxBatch    registrations per entry at most
      * @param maxInFlight entries being committed at once; more registrations wait for one of them
+     * @param maxQueued   registrations waiting at most; beyond it, a registration is refused at once (while Raft is slow,
+     *                    a join storm would otherwise pile up here without bound)
      */
-    RegistrationBatcher(Function<Command.Builder, CompletableFuture<CommandResult>> propose, int maxBatch, int maxInFlight) {
-        if (maxBatch < 1 || maxInFlight < 1) throw new IllegalArgumentException("maxBatch and maxInFlight must be at least 1");
+    RegistrationBatcher(Function<Command.Builder, CompletableFuture<CommandResult>> propose, int maxBatch, int maxInFlight, int maxQueued) {
+        if (maxBatch < 1 || maxInFlight < 1 || maxQueued < 1)
+            throw new IllegalArgumentException("maxBatch, maxInFlight and maxQueued must be at least 1");
         this.propose = propose;
         this.maxBatch = maxBatch;
         this.maxInFlight = maxInFlight;
+        this.maxQueued = maxQueued;
     }
 
-    /** Completes with this registration's own result (ok with the node id, or the refusal), or fails if the entry did not commit. */
+    /**
+     * Completes with this registration's own result (ok with the node id, or the refusal), or fails if the entry did not
+     * commit — with {@link RejectedExecutionException} when {@code maxQueued} registrations are already waiting.
+     */
     CompletableFuture<CommandResult> submit(RegisterNode registration) {
         CompletableFuture<CommandResult> done = new CompletableFuture<>();
         synchronized (this) {
+            if (queue.size() >= maxQueued)
+                return CompletableFuture.failedFuture(new RejectedExecutionException(queue.size() + " registrations are already waiting"));
             queue.add(new Pending(registration, done));
         }
         flush();

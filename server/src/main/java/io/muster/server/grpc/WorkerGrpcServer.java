@@ -16,7 +16,6 @@ import io.muster.server.ServerContext;
 import io.muster.server.ServerSecurity;
 import io.muster.server.leader.HeartbeatService;
 import io.muster.server.leader.StatusBatcher;
-import io.muster.server.state.NodeStates;
 import io.muster.server.state.Records.ServerRecord;
 import io.muster.types.config.HostPort;
 import java.security.cert.X509Certificate;
@@ -47,16 +46,24 @@ public final class WorkerGrpcServer implements AutoCloseable {
         return t;
     });
     private final ExecutorService responders = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Concurrent calls one connection may have open. A worker uses at most 4 at once (poll, heartbeat, control stream,
+     * renewal); a follower relays heartbeats over one stream. grpc-java clients queue calls beyond the limit (it is
+     * HTTP/2's MAX_CONCURRENT_STREAMS), others get their extra streams refused: an attack run held 5,000 polls on one.
+     */
+    static final int MAX_CALLS_PER_CONNECTION = 32;
+    /** Registrations and renewals waiting for the crypto threads; a join storm of the load test keeps 256 in flight in all. */
+    static final int CRYPTO_QUEUE = 1_024;
+
     /** Registration and renewal crypto; everything else the handlers do is non-blocking and runs on the network threads. */
-    private final ExecutorService crypto = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-        Thread t = new Thread(r, "worker-crypto");
-        t.setDaemon(true);
-        return t;
-    });
+    private final CryptoPool crypto = new CryptoPool(Math.max(2, Runtime.getRuntime().availableProcessors()), CRYPTO_QUEUE);
     private final StatusBatcher batcher;
     private final HeartbeatService heartbeats;
     private final PollHub polls;
     private final ControlRegistry controls = new ControlRegistry();
+    private final NodeCertificates certs;
+    /** Created at start, when the cluster id is known; null before. */
+    private volatile OpenCalls calls;
     private LeaderForwarder forwarder;
     private WorkerServiceImpl workers;
     private Server server;
@@ -68,12 +75,32 @@ public final class WorkerGrpcServer implements AutoCloseable {
                 responders, sc.clock(), RandomGenerator.getDefault(), batcher, this::serverAddresses);
         this.polls = new PollHub(sc.state(), timer, responders, this::serverAddresses);
         sc.raft().stateMachine().addLeaderServices(heartbeats);
+        this.certs = new NodeCertificates(sc.state());
         sc.state().addListener(new io.muster.server.state.StateListener() {
             @Override
             public void nodeRevoked(long nodeId) {
                 responders.execute(() -> controls.revoke(nodeId));
+                recheck(nodeId);
+            }
+
+            @Override
+            public void nodeChanged(io.muster.server.state.Records.NodeRecord before, io.muster.server.state.Records.NodeRecord after) {
+                // A renewal moved the serials on: calls still made with the leaf that fell off the record must end.
+                if (before != null && !before.previousCertSerial().equals(after.previousCertSerial())) recheck(after.id());
+            }
+
+            @Override
+            public void restored() {
+                OpenCalls c = calls;
+                if (c != null) responders.execute(c::recheckAll);
             }
         });
+    }
+
+    /** Called on the apply thread: only hands the work off. */
+    private void recheck(long nodeId) {
+        OpenCalls c = calls;
+        if (c != null) responders.execute(() -> c.recheck(nodeId));
     }
 
     public HeartbeatService heartbeats() {
@@ -95,16 +122,26 @@ public final class WorkerGrpcServer implements AutoCloseable {
     /** Starts once the cluster identity exists (the certificate comes from the cluster CA). */
     public void start(ServerSecurity.Material m) throws Exception {
         this.forwarder = new LeaderForwarder(sc.state(), m, sc.clock());
+        // Per certificate, not per node: a revoked node's leaves, and any leaf whose serial is not on record for its node.
         WorkerClientTrustManager trust = new WorkerClientTrustManager(m.workerCa().certificate(), m.clusterCaCert(), m.clusterId(),
                 sc.clock(), (Identity id, java.math.BigInteger serial) -> id.kind() == Identity.Kind.NODE
-                        && sc.state().node(id.nodeId()).map(n -> NodeStates.REVOKED.equals(n.state())).orElse(false));
+                        && certs.refusal(id.nodeId(), serial.toString(16)).isPresent());
         SslContext ssl = GrpcSslContexts.configure(io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder
                         .forServer(m.keys())) // read per handshake: a renewed certificate is served without a restart
                 .clientAuth(ClientAuth.OPTIONAL)
                 .trustManager(trust)
                 .build();
         workers = new WorkerServiceImpl(sc, m, polls, controls, heartbeats, forwarder, this::serverAddresses, crypto);
-        AuthInterceptor auth = new AuthInterceptor(sc.state(), m.clusterId());
+        OpenCalls open = new OpenCalls(m.clusterId(), sc.clock(), certs);
+        calls = open;
+        timer.scheduleAtFixedRate(() -> {
+            try {
+                open.sweep();
+            } catch (RuntimeException e) {
+                LOG.warn("ending calls with expired certificates failed: {}", e.toString()); // a throw would cancel the timer
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+        AuthInterceptor auth = new AuthInterceptor(m.clusterId(), open);
         HostPort bind = sc.config().workerGrpcAddr();
         server = NettyServerBuilder.forAddress(bind.toSocketAddress())
                 .sslContext(ssl)
@@ -113,6 +150,7 @@ public final class WorkerGrpcServer implements AutoCloseable {
                 // CPU than the heartbeats themselves.
                 .directExecutor()
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .addService(ServerInterceptors.intercept(workers, auth))
@@ -160,6 +198,12 @@ public final class WorkerGrpcServer implements AutoCloseable {
         });
     }
 
+    /** Ends calls whose client certificate has expired now (the timer does it every second). */
+    void expireCertificates() {
+        OpenCalls c = calls;
+        if (c != null) c.sweep();
+    }
+
     public int port() {
         return server == null ? -1 : server.getPort();
     }
@@ -181,6 +225,6 @@ public final class WorkerGrpcServer implements AutoCloseable {
         batcher.close();
         timer.shutdownNow();
         responders.shutdownNow();
-        crypto.shutdownNow();
+        crypto.close();
     }
 }

@@ -30,11 +30,13 @@ import io.muster.server.Failures;
 import io.muster.server.ServerContext;
 import io.muster.server.ServerSecurity;
 import io.muster.server.leader.HeartbeatService;
+import io.muster.server.state.JoinRules;
 import io.muster.server.state.NodeStates;
 import io.muster.server.state.Records.JoinTokenRecord;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +50,13 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     static final Duration TOKEN_SKEW = Duration.ofSeconds(60);
     /** A registration is ~200 bytes in the log: 500 keep an entry near 100 KB. */
     static final int REGISTRATIONS_PER_ENTRY = 500;
+    /** Registrations waiting for an entry at most: four entries' worth. */
+    static final int MAX_QUEUED_REGISTRATIONS = 4 * REGISTRATIONS_PER_ENTRY;
+    /**
+     * Register and RenewCertificate requests larger than this are refused before they are queued: a real one is a
+     * token (~140 bytes), a CSR (~300 bytes) and a capped profile (~25 KB at most).
+     */
+    static final int MAX_CRYPTO_REQUEST_BYTES = 64 * 1024;
     /** How long a poll for a node this server has not seen registered yet waits for the registration to apply here. */
     static final Duration NEW_NODE_WAIT = Duration.ofSeconds(10);
     /** A relayed heartbeat not answered by the leader within this fails, so the worker tries another server. */
@@ -62,10 +71,10 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     private final Supplier<List<String>> servers;
     private final RegistrationBatcher registrations;
     private final StatusRelay relay;
-    private final java.util.concurrent.Executor crypto;
+    private final CryptoPool crypto;
 
     WorkerServiceImpl(ServerContext sc, ServerSecurity.Material m, PollHub polls, ControlRegistry controls, HeartbeatService heartbeats,
-                      LeaderForwarder forwarder, Supplier<List<String>> servers, java.util.concurrent.Executor crypto) {
+                      LeaderForwarder forwarder, Supplier<List<String>> servers, CryptoPool crypto) {
         this.crypto = crypto;
         this.sc = sc;
         this.m = m;
@@ -74,7 +83,7 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         this.heartbeats = heartbeats;
         this.forwarder = forwarder;
         this.servers = servers;
-        this.registrations = new RegistrationBatcher(c -> sc.proposer().propose(c), REGISTRATIONS_PER_ENTRY, 2);
+        this.registrations = new RegistrationBatcher(c -> sc.proposer().propose(c), REGISTRATIONS_PER_ENTRY, 2, MAX_QUEUED_REGISTRATIONS);
         // Opened in a fork of the current context: the worker call that happens to open the stream ends long before
         // the stream should, and a stream started in that call's context would be cancelled with it.
         this.relay = new StatusRelay((id, acks) -> forwarder.streamStub(id).map(stub -> {
@@ -90,7 +99,18 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
 
     @Override
     public void register(RegisterRequest req, StreamObserver<RegisterResponse> out) {
-        crypto.execute(io.grpc.Context.current().wrap(() -> registerNow(req, out)));
+        // Cheap checks first, on the network thread: what is refused here never takes a place in the crypto queue.
+        Optional<String> oversized = ProfileLimits.violation(req.getProfile());
+        if (oversized.isPresent()) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription("registration refused: " + oversized.get()).asRuntimeException());
+            return;
+        }
+        if (req.getSerializedSize() > MAX_CRYPTO_REQUEST_BYTES) { // an oversized token or CSR
+            out.onError(Status.INVALID_ARGUMENT.withDescription("registration refused: the request has " + req.getSerializedSize()
+                    + " bytes, at most " + MAX_CRYPTO_REQUEST_BYTES + " allowed").asRuntimeException());
+            return;
+        }
+        crypto.submit(io.grpc.Context.current().wrap(() -> registerNow(req, out)), out, "registrations and renewals");
     }
 
     /** Token, CSR and signature work (a few milliseconds of CPU): on the crypto pool, never on a network thread. */
@@ -115,11 +135,17 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
             out.onError(Status.INVALID_ARGUMENT.withDescription("certificate signing request rejected: " + e.getMessage()).asRuntimeException());
             return;
         }
-        // Fail fast on what this server already knows; the apply re-checks every rule deterministically.
+        byte[] keyHash = Secrets.sha256(key.getEncoded());
+        // Refuse what this server's replicated token record already rules out, so that a used-up, expired or revoked
+        // token costs no Raft entry per attempt. The apply re-checks the same rules deterministically (this copy may be
+        // a little behind), and a retry of a registration that committed still goes through, as it does there.
         JoinTokenRecord rec = sc.state().joinToken(claims.tokenId()).orElse(null);
-        if (rec != null && rec.revoked()) {
-            out.onError(Status.PERMISSION_DENIED.withDescription("bootstrap token " + rec.id() + " was revoked").asRuntimeException());
-            return;
+        if (rec != null && !JoinRules.isRetry(rec, sc.state().nodeByPublicKey(HexFormat.of().formatHex(keyHash)).orElse(null))) {
+            Optional<JoinRules.Refusal> refused = JoinRules.refusal(rec, sc.clock().millis());
+            if (refused.isPresent()) {
+                out.onError(refusal(refused.get().code(), refused.get().message()));
+                return;
+            }
         }
         CertificateIssuer.LeafPlan leaf;
         try {
@@ -130,19 +156,16 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         }
         registrations.submit(RegisterNode.newBuilder()
                 .setTokenId(claims.tokenId()).setProfile(req.getProfile())
-                .setPublicKeySha256(ByteString.copyFrom(Secrets.sha256(key.getEncoded())))
+                .setPublicKeySha256(ByteString.copyFrom(keyHash))
                 .setRegisteredUnixMs(sc.clock().millis())
                 .setCertSerialHex(leaf.serialHex()).setCertNotAfterUnixMs(leaf.notAfter().toEpochMilli()).build()).whenComplete((r, e) -> {
             if (e != null) {
-                out.onError(unavailable(e));
+                out.onError(Failures.cause(e) instanceof java.util.concurrent.RejectedExecutionException rejected
+                        ? CryptoPool.busy(rejected.getMessage()) : unavailable(e));
                 return;
             }
             if (!r.getOk()) {
-                Status st = switch (r.getErrorCode()) {
-                    case "TOKEN_UNKNOWN", "TOKEN_EXPIRED" -> Status.UNAUTHENTICATED;
-                    default -> Status.PERMISSION_DENIED;
-                };
-                out.onError(st.withDescription("registration refused: " + r.getError()).asRuntimeException());
+                out.onError(refusal(r.getErrorCode(), r.getError()));
                 return;
             }
             try {
@@ -162,16 +185,30 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         });
     }
 
-    private void record(long nodeId, X509Certificate cert) {
-        sc.proposer().propose(Command.newBuilder().setRecordCertificate(RecordCertificate.newBuilder().setNodeId(nodeId)
-                .setSerialHex(cert.getSerialNumber().toString(16)).setNotAfterUnixMs(cert.getNotAfter().getTime())));
+    /** The same status for a refusal whether this server saw it before proposing or the apply found it. */
+    private static StatusRuntimeException refusal(String code, String message) {
+        Status st = switch (code) {
+            case "TOKEN_UNKNOWN", "TOKEN_EXPIRED" -> Status.UNAUTHENTICATED;
+            default -> Status.PERMISSION_DENIED;
+        };
+        return st.withDescription("registration refused: " + message).asRuntimeException();
     }
 
     @Override
     public void renewCertificate(RenewRequest req, StreamObserver<RenewResponse> out) {
-        crypto.execute(io.grpc.Context.current().wrap(() -> renewNow(req, out)));
+        if (req.getSerializedSize() > MAX_CRYPTO_REQUEST_BYTES) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription("renewal refused: the request has " + req.getSerializedSize()
+                    + " bytes, at most " + MAX_CRYPTO_REQUEST_BYTES + " allowed").asRuntimeException());
+            return;
+        }
+        crypto.submit(io.grpc.Context.current().wrap(() -> renewNow(req, out)), out, "registrations and renewals");
     }
 
+    /**
+     * A new leaf is handed out only once its serial is committed and applied here: only recorded serials are
+     * accepted, and the worker switches to the new leaf at once. Recording it moves the old serial to
+     * {@code previous}, so the worker's open connections keep working until the next renewal.
+     */
     private void renewNow(RenewRequest req, StreamObserver<RenewResponse> out) {
         long nodeId;
         PublicKey key;
@@ -185,11 +222,31 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
             out.onError(Status.INVALID_ARGUMENT.withDescription("certificate signing request rejected: " + e.getMessage()).asRuntimeException());
             return;
         }
-        X509Certificate cert = CertificateIssuer.issueWorkerLeaf(m.workerCa(), m.clusterId(), nodeId, key, sc.clock().instant(),
-                sc.security().workerCertLifetime());
-        record(nodeId, cert);
-        out.onNext(RenewResponse.newBuilder().setCertificatePem(Pem.encodeCertificate(cert)).setCaPem(m.caBundlePem()).build());
-        out.onCompleted();
+        X509Certificate cert;
+        try {
+            var plan = CertificateIssuer.planWorkerLeaf(m.workerCa(), sc.clock().instant(), sc.security().workerCertLifetime());
+            cert = CertificateIssuer.issueWorkerLeaf(m.workerCa(), m.clusterId(), nodeId, key, plan);
+        } catch (RuntimeException ex) {
+            out.onError(Status.INTERNAL.withDescription("could not issue the certificate: " + ex.getMessage()).asRuntimeException());
+            return;
+        }
+        sc.proposer().propose(Command.newBuilder().setRecordCertificate(RecordCertificate.newBuilder().setNodeId(nodeId)
+                        .setSerialHex(cert.getSerialNumber().toString(16)).setNotAfterUnixMs(cert.getNotAfter().getTime())))
+                .thenCompose(r -> {
+                    if (!r.getOk()) throw new java.util.concurrent.CompletionException(new SecurityException(r.getError()));
+                    return sc.state().awaitApplied(r.getIndex());
+                })
+                .whenComplete((v, e) -> {
+                    if (e != null) {
+                        Throwable c = Failures.cause(e);
+                        out.onError(c instanceof SecurityException
+                                ? Status.PERMISSION_DENIED.withDescription("renewal refused: " + c.getMessage()).asRuntimeException()
+                                : Status.UNAVAILABLE.withDescription("the new certificate was not recorded: " + c.getMessage() + "; retry").asRuntimeException());
+                        return;
+                    }
+                    out.onNext(RenewResponse.newBuilder().setCertificatePem(Pem.encodeCertificate(cert)).setCaPem(m.caBundlePem()).build());
+                    out.onCompleted();
+                });
     }
 
     @Override

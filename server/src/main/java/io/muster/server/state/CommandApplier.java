@@ -141,19 +141,18 @@ public final class CommandApplier {
         // A retry of a registration that committed (the worker never saw the answer) is the same registration;
         // the proposer issues a new leaf for it, so that leaf is the one on record.
         NodeRecord known = s.nodeByPublicKey(keyHash).orElse(null);
-        if (known != null && known.tokenId().equals(t.id()) && !NodeStates.REVOKED.equals(known.state())) {
+        if (JoinRules.isRetry(t, known)) {
             if (!r.getCertSerialHex().isEmpty()) s.putNode(known.withCert(r.getCertSerialHex(), r.getCertNotAfterUnixMs()));
             return ok().toBuilder().setNodeId(known.id()).build();
         }
-        if (t.revoked()) return fail("TOKEN_REVOKED", "bootstrap token " + t.id() + " was revoked");
-        if (c.getProposedUnixMs() >= t.expiresAt()) return fail("TOKEN_EXPIRED", "bootstrap token " + t.id() + " has expired");
-        if (t.exhausted()) return fail("TOKEN_EXHAUSTED", "bootstrap token " + t.id() + " has no uses left (max " + t.maxUses() + ")");
+        var refusal = JoinRules.refusal(t, c.getProposedUnixMs());
+        if (refusal.isPresent()) return fail(refusal.get().code(), refusal.get().message());
         long id = s.nextNodeId++;
         s.joinTokens.put(t.id(), new JoinTokenRecord(t.id(), t.expiresAt(), t.maxUses(), t.uses() + 1, t.labels(), t.createdAt(), t.revoked(), t.description()));
         NodeProfile p = r.getProfile();
         NodeRecord n = new NodeRecord(id, NodeStates.INITIALIZING, true, p.getOs(), p.getArch(), new TreeMap<>(p.getLabelsMap()),
                 p.getCpuCores(), p.getCpuMhz(), p.getMemoryMb(), List.copyOf(p.getDriversList()), p.getHostname(), p.getVersion(),
-                t.id(), keyHash, r.getRegisteredUnixMs(), r.getRegisteredUnixMs(), "none", 0, "", r.getCertSerialHex(), r.getCertNotAfterUnixMs());
+                t.id(), keyHash, r.getRegisteredUnixMs(), r.getRegisteredUnixMs(), "none", 0, "", r.getCertSerialHex(), r.getCertNotAfterUnixMs(), "");
         s.putNode(n);
         notifyNode(null, n);
         return ok().toBuilder().setNodeId(id).build();
@@ -176,6 +175,7 @@ public final class CommandApplier {
         var r = c.getRecordCertificate();
         NodeRecord n = s.nodes.get(r.getNodeId());
         if (n == null) return fail("NODE_NOT_FOUND", "no node with id " + r.getNodeId());
+        if (NodeStates.REVOKED.equals(n.state())) return fail("NODE_REVOKED", "node " + n.id() + " is revoked");
         s.putNode(n.withCert(r.getSerialHex(), r.getNotAfterUnixMs()));
         return ok();
     }

@@ -45,40 +45,61 @@ public final class Records {
         }
     }
 
+    /**
+     * A worker node. {@code certSerial} is the serial of its current leaf and {@code previousCertSerial} the one it
+     * replaced (the worker may still be swapping channels); no other serial is accepted for the node.
+     */
     public record NodeRecord(long id, String state, boolean eligible, String os, String arch, Map<String, String> labels,
                              int cpuCores, long cpuMhz, long memoryMb, List<String> drivers, String hostname, String version,
                              String tokenId, String publicKeySha256, long registeredAt, long stateChangedAt,
-                             String drain, long drainDeadline, String revokedReason, String certSerial, long certNotAfter) {
+                             String drain, long drainDeadline, String revokedReason, String certSerial, long certNotAfter,
+                             String previousCertSerial) {
+
+        public NodeRecord {
+            // Snapshots written before previous serials were kept have no such field.
+            if (previousCertSerial == null) previousCertSerial = "";
+        }
 
         public NodeRecord withState(String newState, long at) {
             return new NodeRecord(id, newState, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
-                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, revokedReason, certSerial, certNotAfter);
+                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, revokedReason, certSerial, certNotAfter, previousCertSerial);
         }
 
         public NodeRecord withEligible(boolean e) {
             return new NodeRecord(id, state, e, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
-                    tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, certSerial, certNotAfter);
+                    tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, certSerial, certNotAfter,
+                    previousCertSerial);
         }
 
         public NodeRecord withDrain(String d, long deadline) {
             return new NodeRecord(id, state, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
-                    tokenId, publicKeySha256, registeredAt, stateChangedAt, d, deadline, revokedReason, certSerial, certNotAfter);
+                    tokenId, publicKeySha256, registeredAt, stateChangedAt, d, deadline, revokedReason, certSerial, certNotAfter,
+                    previousCertSerial);
         }
 
         public NodeRecord withRevoked(String reason, long at) {
             return new NodeRecord(id, NodeStates.REVOKED, false, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
-                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, reason, certSerial, certNotAfter);
+                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, reason, certSerial, certNotAfter, previousCertSerial);
         }
 
+        /** A new current leaf; the one it replaces becomes the previous serial (recording the same serial again changes nothing). */
         public NodeRecord withCert(String serial, long notAfter) {
+            String previous = serial.equals(certSerial) ? previousCertSerial : certSerial;
             return new NodeRecord(id, state, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
-                    tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, serial, notAfter);
+                    tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, serial, notAfter, previous);
+        }
+
+        /** True if {@code serialHex} is the node's current leaf or the one just rotated out. */
+        public boolean acceptsSerial(String serialHex) {
+            if (certSerial.isEmpty()) return true; // registered before serials were recorded: nothing to compare with
+            return serialHex.equals(certSerial) || (!previousCertSerial.isEmpty() && serialHex.equals(previousCertSerial));
         }
 
         public NodeRecord withProfile(String os2, String arch2, Map<String, String> labels2, int cores, long mhz, long mem,
                                       List<String> drivers2, String host, String ver) {
             return new NodeRecord(id, state, eligible, os2, arch2, labels2, cores, mhz, mem, drivers2, host, ver,
-                    tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, certSerial, certNotAfter);
+                    tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, certSerial, certNotAfter,
+                    previousCertSerial);
         }
 
         public boolean schedulable() {

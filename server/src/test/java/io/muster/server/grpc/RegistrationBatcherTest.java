@@ -42,7 +42,7 @@ class RegistrationBatcherTest {
 
     @Test
     void idleRegistrationsGoAtOnceAndTheRestWaitForTheNextEntryTogether() throws Exception {
-        RegistrationBatcher b = new RegistrationBatcher(this::propose, 3, 1);
+        RegistrationBatcher b = new RegistrationBatcher(this::propose, 3, 1, 1000);
         var first = b.submit(reg("a"));
         assertEquals(1, proposals.size(), "nothing in flight: proposed at once");
         var second = b.submit(reg("b"));
@@ -67,7 +67,7 @@ class RegistrationBatcherTest {
 
     @Test
     void eachCallerGetsItsOwnRefusalAndAFailedEntryFailsOnlyItsOwnItems() throws Exception {
-        RegistrationBatcher b = new RegistrationBatcher(this::propose, 10, 1);
+        RegistrationBatcher b = new RegistrationBatcher(this::propose, 10, 1, 1000);
         var first = b.submit(reg("a"));
         var refused = b.submit(reg("b"));
         var accepted = b.submit(reg("c"));
@@ -86,7 +86,7 @@ class RegistrationBatcherTest {
 
     @Test
     void twoEntriesMayBeInFlight() {
-        RegistrationBatcher b = new RegistrationBatcher(this::propose, 10, 2);
+        RegistrationBatcher b = new RegistrationBatcher(this::propose, 10, 2, 1000);
         b.submit(reg("a"));
         b.submit(reg("b"));
         b.submit(reg("c"));
@@ -94,10 +94,26 @@ class RegistrationBatcherTest {
         assertEquals(1, b.queued());
         commit(proposals.get(1));
         assertEquals(3, proposals.size(), "a freed slot takes what waited");
-        assertThrows(IllegalArgumentException.class, () -> new RegistrationBatcher(this::propose, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new RegistrationBatcher(this::propose, 0, 1, 1000));
     }
 
     static List<String> hosts(Proposal p) {
         return p.command().getRegisterNodeBatch().getNodesList().stream().map(r -> r.getProfile().getHostname()).toList();
+    }
+
+    @Test
+    void registrationsBeyondTheQueueBoundAreRefusedAtOnce() {
+        RegistrationBatcher b = new RegistrationBatcher(this::propose, 2, 1, 3);
+        b.submit(reg("in flight"));
+        var queued = List.of(b.submit(reg("q1")), b.submit(reg("q2")), b.submit(reg("q3")));
+        var refused = b.submit(reg("one too many"));
+        assertTrue(refused.isCompletedExceptionally(), "the queue grew past its bound");
+        ExecutionException e = assertThrows(ExecutionException.class, refused::get);
+        assertTrue(e.getCause() instanceof java.util.concurrent.RejectedExecutionException, e.toString());
+        assertEquals(3, b.queued());
+        commit(proposals.get(0)); // the entry in flight commits: two queued go as the next entry, one still waits
+        assertEquals(1, b.queued());
+        assertFalse(b.submit(reg("room again")).isDone(), "there is room again");
+        assertFalse(queued.get(0).isDone());
     }
 }

@@ -81,6 +81,42 @@ class RegistrationApplyTest {
     }
 
     @Test
+    void renewalsKeepTheCurrentAndThePreviousSerialOnly() {
+        token("t", 0);
+        batch(reg("t", 1, "s1"));
+        record(1, "s2");
+        NodeRecordAssert.serials(state, 1, "s2", "s1");
+        record(1, "s2"); // recorded again (a retried proposal): nothing moves
+        NodeRecordAssert.serials(state, 1, "s2", "s1");
+        record(1, "s3");
+        NodeRecordAssert.serials(state, 1, "s3", "s2");
+        var n = state.node(1).orElseThrow();
+        assertTrue(n.acceptsSerial("s3") && n.acceptsSerial("s2"));
+        assertFalse(n.acceptsSerial("s1"), "the serial two renewals back");
+        assertFalse(n.acceptsSerial("ff"), "a serial never recorded");
+        // A snapshot carries both.
+        ClusterState restored = new ClusterState();
+        restored.restore(state.image());
+        NodeRecordAssert.serials(restored, 1, "s3", "s2");
+        // A revoked node gets no new certificate on record.
+        apply(Command.newBuilder().setRevokeNode(RevokeNode.newBuilder().setNodeId(1).setReason("x")));
+        assertEquals("NODE_REVOKED", record(1, "s4").getErrorCode());
+    }
+
+    CommandResult record(long nodeId, String serial) {
+        return apply(Command.newBuilder().setRecordCertificate(io.muster.proto.raft.RecordCertificate.newBuilder().setNodeId(nodeId)
+                .setSerialHex(serial).setNotAfterUnixMs(NOW + 86_400_000)));
+    }
+
+    static final class NodeRecordAssert {
+        static void serials(ClusterState s, long id, String current, String previous) {
+            var n = s.node(id).orElseThrow();
+            assertEquals(current, n.certSerial());
+            assertEquals(previous, n.previousCertSerial());
+        }
+    }
+
+    @Test
     void liveNodeCountFollowsEveryTransitionAndSurvivesARestore() {
         token("t", 0);
         batch(reg("t", 1, "s1"), reg("t", 2, "s2"), reg("t", 3, "s3"));

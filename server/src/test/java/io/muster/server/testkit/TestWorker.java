@@ -67,6 +67,23 @@ public final class TestWorker implements AutoCloseable {
         return WorkerServiceGrpc.newBlockingStub(channel);
     }
 
+    /** A channel of its own (not closed by {@link #connect}) speaking with the given key and certificate. */
+    public ManagedChannel channel(HostPort server, KeyPair withKey, X509Certificate withCert) throws Exception {
+        SslContext ssl = GrpcSslContexts.forClient().keyManager(withKey.getPrivate(), withCert)
+                .trustManager(new ClusterServerTrustManager(caBundle.get(0), clusterId, Clock.systemUTC())).build();
+        return NettyChannelBuilder.forAddress(server.host(), server.port()).sslContext(ssl).build();
+    }
+
+    /** A renewed key and leaf, asked for over {@code stub}'s connection. */
+    public record Renewed(KeyPair key, X509Certificate cert) {}
+
+    public Renewed renew(WorkerServiceGrpc.WorkerServiceBlockingStub stub) throws Exception {
+        KeyPair k = Keys.generateP256();
+        var r = stub.withDeadlineAfter(30, TimeUnit.SECONDS).renewCertificate(io.muster.proto.RenewRequest.newBuilder()
+                .setNodeId(nodeId).setCsrDer(ByteString.copyFrom(Csrs.create(k, "worker"))).build());
+        return new Renewed(k, Pem.decodeCertificates(r.getCertificatePem()).get(0));
+    }
+
     public PollResponse poll(WorkerServiceGrpc.WorkerServiceBlockingStub stub, long lastRevision, int waitSecs) {
         return stub.withDeadlineAfter(waitSecs + 30L, TimeUnit.SECONDS)
                 .poll(PollRequest.newBuilder().setNodeId(nodeId).setLastRevision(lastRevision).setMaxWaitSecs(waitSecs).build());

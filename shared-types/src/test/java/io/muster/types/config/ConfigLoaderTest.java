@@ -42,6 +42,23 @@ class ConfigLoaderTest {
         assertTrue(c.warnings().isEmpty());
     }
 
+    /**
+     * Pinned on purpose (docs/SECURITY.md, "Listening addresses"): the worker port listens on every interface by
+     * default because workers on other machines must reach it, and it is mTLS for everything but Register (which
+     * needs a signed bootstrap token); the operator API and Raft stay on loopback until configured otherwise, and
+     * `muster dev` keeps everything on loopback.
+     */
+    @Test
+    void theWorkerPortListensOnAllInterfacesByDefaultAndTheApiOnLoopback() throws Exception {
+        ServerConfig single = ConfigLoader.loadServer("data_dir: /var/lib/muster\n", "server.yaml", null);
+        assertEquals(new HostPort("0.0.0.0", ConfigLoader.DEFAULT_WORKER_GRPC_PORT), single.workerGrpcAddr());
+        assertEquals(new HostPort("127.0.0.1", ConfigLoader.DEFAULT_API_PORT), single.apiAddr());
+        assertEquals(new HostPort("127.0.0.1", ConfigLoader.DEFAULT_RAFT_PORT), single.raftAddr());
+        ServerConfig tier = ConfigLoader.loadServer(GOOD.replace("  worker_grpc_addr: \"127.0.0.1:3670\"\n", ""), "server.yaml", null);
+        assertEquals(new HostPort("0.0.0.0", 3670), tier.workerGrpcAddr());
+        assertEquals("127.0.0.1", ServerConfig.dev(Path.of("/tmp/d"), 1, 2, 3).workerGrpcAddr().host(), "muster dev stays on loopback");
+    }
+
     @Test
     void bareZlayerClusterModeWithDataDirFlag() throws Exception {
         String bare = """

@@ -107,7 +107,8 @@ public final class Registrar {
                 return Optional.of(new Result(identity, response.getHeartbeatTtlSecs(),
                         response.getHeartbeatGraceSecs(), response.getServersList()));
             } catch (StatusRuntimeException e) {
-                if (REFUSALS.contains(e.getStatus().getCode())) {
+                Optional<Duration> busy = RpcErrors.busyPushback(e);
+                if (REFUSALS.contains(e.getStatus().getCode()) && busy.isEmpty()) {
                     String said = token.scrub(RpcErrors.serverMessage(e));
                     throw new WorkerException((said.startsWith("registration refused") ? "" : "registration refused: ")
                             + said + " (" + e.getStatus().getCode() + " from " + server + ")");
@@ -126,6 +127,7 @@ public final class Registrar {
                     consecutiveTrustFailures = 0;
                 }
                 Duration wait = backoff.next();
+                if (busy.isPresent() && busy.get().compareTo(wait) > 0) wait = busy.get(); // the server said how long
                 HostPort next = servers.advance();
                 log.warn("registration with {} failed: {}; trying {} in {} ms", server, reason, next, wait.toMillis());
                 waker.await(wait);

@@ -74,6 +74,26 @@ public final class RpcErrors {
                 && status.getDescription().contains("revoked");
     }
 
+    private static final io.grpc.Metadata.Key<String> PUSHBACK =
+            io.grpc.Metadata.Key.of("grpc-retry-pushback-ms", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+
+    /**
+     * How long a busy server asked us to wait: RESOURCE_EXHAUSTED with gRPC's {@code grpc-retry-pushback-ms} trailer
+     * means "too much work queued right now", not a refusal of the request itself (an oversized message is also
+     * RESOURCE_EXHAUSTED, without the trailer).
+     */
+    public static java.util.Optional<java.time.Duration> busyPushback(Throwable error) {
+        if (Status.fromThrowable(error).getCode() != Status.Code.RESOURCE_EXHAUSTED) return java.util.Optional.empty();
+        io.grpc.Metadata trailers = Status.trailersFromThrowable(error);
+        String ms = trailers == null ? null : trailers.get(PUSHBACK);
+        if (ms == null) return java.util.Optional.empty();
+        try {
+            return java.util.Optional.of(java.time.Duration.ofMillis(Math.max(0, Math.min(Long.parseLong(ms.trim()), 60_000))));
+        } catch (NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     public static Status.Code code(Throwable error) {
         return Status.fromThrowable(error).getCode();
     }
