@@ -31,12 +31,19 @@ final class OpenCalls {
     private final String clusterId;
     private final Clock clock;
     private final NodeCertificates certs;
+    private final java.util.function.Predicate<String> serverMember;
     private final Map<Identity, Set<Guarded<?, ?>>> byIdentity = new ConcurrentHashMap<>();
 
     OpenCalls(String clusterId, Clock clock, NodeCertificates certs) {
+        this(clusterId, clock, certs, id -> true);
+    }
+
+    /** @param serverMember whether a server id is a current Raft member: a removed server's certificate stops working here too */
+    OpenCalls(String clusterId, Clock clock, NodeCertificates certs, java.util.function.Predicate<String> serverMember) {
         this.clusterId = clusterId;
         this.clock = clock;
         this.certs = certs;
+        this.serverMember = serverMember;
     }
 
     /** Why a call made with {@code peer}'s certificate may not run now; empty if it may. */
@@ -46,6 +53,8 @@ final class OpenCalls {
             return Optional.of(Status.UNAUTHENTICATED.withDescription("client certificate (serial " + peer.serialHex() + ") of "
                     + peer.identity() + " expired at " + peer.notAfter()));
         if (peer.identity().kind() == Identity.Kind.NODE) return certs.refusal(peer.identity().nodeId(), peer.serialHex());
+        if (!serverMember.test(peer.identity().id()))
+            return Optional.of(Status.PERMISSION_DENIED.withDescription(peer.identity() + " is not a member of this cluster's Raft group"));
         return Optional.empty();
     }
 

@@ -132,7 +132,7 @@ public final class WorkerGrpcServer implements AutoCloseable {
                 .trustManager(trust)
                 .build();
         workers = new WorkerServiceImpl(sc, m, polls, controls, heartbeats, forwarder, this::serverAddresses, crypto);
-        OpenCalls open = new OpenCalls(m.clusterId(), sc.clock(), certs);
+        OpenCalls open = new OpenCalls(m.clusterId(), sc.clock(), certs, sc.raft()::isMember);
         calls = open;
         timer.scheduleAtFixedRate(() -> {
             try {

@@ -119,6 +119,11 @@ public final class RaftNode implements AutoCloseable {
      * Server ids allowed on the Raft port: every peer of the current and previous configuration, listeners included.
      * A server that starts empty (joining) knows no configuration yet and admits the peers of its config file.
      */
+    /** Is {@code serverId} a member now (voter, listener, or of the configuration being replaced)? */
+    public boolean isMember(String serverId) {
+        return memberIds().contains(serverId);
+    }
+
     private java.util.Set<String> memberIds() {
         java.util.Set<String> ids = new java.util.HashSet<>();
         try {

@@ -106,6 +106,23 @@ class RaftTlsTest {
                 }
             }
 
+            // The internal server-to-server services (on the worker port) admit current members only, too.
+            for (MusterServer target : c.running()) {
+                Await.until("worker endpoint up", T, () -> target.grpc().port() > 0);
+                var ssl = io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient().keyManager(k3.getPrivate(), nonMember, caCert)
+                        .trustManager(trustAll()).build();
+                var ch = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", target.config().workerGrpcAddr().port())
+                        .sslContext(ssl).build();
+                try {
+                    var e = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class, () -> io.muster.proto.InternalServiceGrpc
+                            .newBlockingStub(ch).forwardStatus(StatusReport.newBuilder().setNodeId(1).build()));
+                    assertEquals(io.grpc.Status.Code.PERMISSION_DENIED, e.getStatus().getCode(), e.getStatus().toString());
+                    assertTrue(e.getStatus().getDescription().contains("not a member"), e.getStatus().toString());
+                } finally {
+                    ch.shutdownNow();
+                }
+            }
+
             // The control: the same client with a member's own credentials gets its proposal committed, so the refusals
             // above come from who the callers are, not from how the test client is built.
             RaftPeer leaderPeer = RaftPeer.newBuilder().setId(Integer.toString(leader.config().serverId()))
