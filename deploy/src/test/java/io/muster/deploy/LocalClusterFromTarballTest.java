@@ -113,6 +113,15 @@ class LocalClusterFromTarballTest {
         assertEquals(1, Pattern.compile("(?m)^[1-3]\\s+leader\\s").matcher(status.out()).results().count(),
                 diag("status does not show one leader", status));
 
+        // From outside, as an attacker on the network: no Raft port answers cleartext HTTP/2, and the cluster secret
+        // `muster server init` made is private to its owner.
+        for (int i = 0; i < 3; i++) {
+            int raftPort = 9001 + i + offset;
+            assertFalse(answersCleartextHttp2(raftPort), diag("the Raft port " + raftPort + " answered cleartext HTTP/2", start));
+        }
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("cluster.secret"))));
+        assertFalse(start.out().contains(Files.readString(state.resolve("cluster.secret")).strip()), "start printed the cluster secret");
+
         Result nodes = cli(Duration.ofSeconds(120), "node", "list", "-o", "json");
         assertEquals(0, nodes.code(), diag("muster node list failed", nodes));
         Set<Long> ready = new TreeSet<>();
@@ -321,5 +330,19 @@ class LocalClusterFromTarballTest {
 
     static long seconds(long sinceNanos) {
         return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - sinceNanos);
+    }
+
+    /** HTTP/2 prior-knowledge preface plus an empty SETTINGS frame: an HTTP/2 server answers with a SETTINGS frame. */
+    static boolean answersCleartextHttp2(int port) {
+        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+            sock.setSoTimeout(3000);
+            sock.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            sock.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
+            sock.getOutputStream().flush();
+            byte[] head = sock.getInputStream().readNBytes(9);
+            return head.length == 9 && head[3] == 4;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 }
