@@ -63,6 +63,13 @@ final class ServerCommand implements Callable<Integer> {
                     + (cfg.dev() ? "" : " MUSTER_CACERT=" + cfg.dataDir().resolve("ca.pem")));
             cli.out.flush();
         });
+        server.raft().stateMachine().fatal().thenAccept(e -> {
+            // The state machine stopped on a bug: exit non-zero so the supervisor restarts or alerts, never limp on.
+            cli.err.println("Error: server " + cfg.serverId() + " stopped applying the Raft log: " + Daemons.rootMessage(e));
+            cli.err.flush();
+            server.close();
+            System.exit(1);
+        });
         Daemons.runUntilSignal(server::shutdown);
         return 0;
     }

@@ -117,17 +117,19 @@ public final class JobApi implements Routes {
     private void list(RoutingContext ctx) {
         int offset = (int) Http.longParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
         int limit = (int) Http.longParam(ctx, "limit", 50, 1, 1000);
-        List<JobRecord> all = sc.state().jobs().stream().sorted(Comparator.comparingLong(JobRecord::submittedAt).thenComparing(JobRecord::id)).toList();
+        var snap = sc.state().snapshot(); // one index for the whole page: jobs and their allocations agree
+        List<JobRecord> all = snap.jobs().stream().sorted(Comparator.comparingLong(JobRecord::submittedAt).thenComparing(JobRecord::id)).toList();
         List<Map<String, Object>> jobs = new ArrayList<>();
         for (JobRecord j : all.subList(Math.min(offset, all.size()), Math.min(all.size(), offset + limit))) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", j.id());
             m.put("type", j.type());
-            m.put("status", status(j, sc.state().allocsOfJob(j.id())));
+            List<AllocRecord> allocsOfJob = snap.allocsOfJob(j.id());
+            m.put("status", status(j, allocsOfJob));
             m.put("version", j.version());
             Map<String, Integer> counts = new LinkedHashMap<>();
             for (String s : List.of("pending", "running", "complete", "failed", "lost", "stopped")) counts.put(s, 0);
-            for (AllocRecord a : sc.state().allocsOfJob(j.id())) counts.merge(a.status(), 1, Integer::sum);
+            for (AllocRecord a : allocsOfJob) counts.merge(a.status(), 1, Integer::sum);
             m.put("allocations", counts);
             jobs.add(m);
         }
@@ -191,8 +193,11 @@ public final class JobApi implements Routes {
                 Http.ok(ctx, Map.of("allocations", parts.stream().map(CompletableFuture::join).toList())));
     }
 
-    Map<String, Object> jobView(JobRecord j) {
-        List<AllocRecord> allocs = sc.state().allocsOfJob(j.id()).stream().sorted(Comparator.comparingLong(AllocRecord::createIndex)).toList();
+    /** The job as of the newest snapshot, with that snapshot's allocations (never a job from one index and allocations from another). */
+    Map<String, Object> jobView(JobRecord asked) {
+        var snap = sc.state().snapshot();
+        JobRecord j = snap.job(asked.id()).orElse(asked);
+        List<AllocRecord> allocs = snap.allocsOfJob(j.id()).stream().sorted(Comparator.comparingLong(AllocRecord::createIndex)).toList();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", j.id());
         m.put("type", j.type());

@@ -150,10 +150,12 @@ public final class NodeApi implements Routes {
 
     private void status(RoutingContext ctx) {
         if (leader.handledByLeader(ctx)) return;
-        NodeRecord n = node(ctx);
+        var snap = sc.state().snapshot(); // the node and its allocations as of one index
+        long id = Http.pathLong(ctx, "id");
+        NodeRecord n = snap.node(id).orElseThrow(() -> new ApiException(404, "NODE_NOT_FOUND", "no node with id " + id));
         Map<String, Object> m = view(n);
         List<Map<String, Object>> allocs = new ArrayList<>();
-        for (AllocRecord a : sc.state().allocsOnNode(n.id())) allocs.add(JobApi.allocView(a));
+        for (AllocRecord a : snap.allocsOnNode(n.id())) allocs.add(JobApi.allocView(a));
         m.put("allocations", allocs);
         Http.ok(ctx, m);
     }

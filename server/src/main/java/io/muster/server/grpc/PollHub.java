@@ -105,7 +105,8 @@ public final class PollHub implements StateListener {
         // Only whole revisions: an entry's events are appended one by one during its apply, and the applied
         // index moves past it only when they are all there. Answering with part of a revision would make the
         // worker record it as seen and never receive the rest.
-        long limit = state.appliedIndex();
+        var snap = state.snapshot(); // one index: the events up to it, and the allocations as of it
+        long limit = snap.index();
         NodeEventLog log = state.eventLog(w.nodeId);
         List<Event> events = w.lastRevision == 0 ? null : log.after(w.lastRevision);
         if (events != null) events = events.stream().filter(e -> e.revision() <= limit).toList();
@@ -116,11 +117,11 @@ public final class PollHub implements StateListener {
         long revision = Math.max(limit, w.lastRevision);
         if (events == null) {
             r.setFullSnapshot(true);
-            for (AllocRecord a : state.allocsOnNode(w.nodeId)) {
+            for (AllocRecord a : snap.allocsOnNode(w.nodeId)) {
                 if (a.desiredRun() && !a.terminal())
                     r.addEvents(AssignmentEvent.newBuilder().setRevision(a.createIndex()).setSet(allocations.of(a)));
             }
-            NodeRecord n = state.node(w.nodeId).orElse(null);
+            NodeRecord n = snap.node(w.nodeId).orElse(null);
             if (n != null && "draining".equals(n.drain()))
                 r.addEvents(AssignmentEvent.newBuilder().setRevision(revision).setDrain(DrainEvent.newBuilder().setEnabled(true).setDeadlineUnixMs(n.drainDeadline())));
         } else {
@@ -128,7 +129,7 @@ public final class PollHub implements StateListener {
                 AssignmentEvent.Builder ev = AssignmentEvent.newBuilder().setRevision(e.revision());
                 switch (e.kind()) {
                     case SET -> {
-                        AllocRecord a = state.alloc(e.allocId()).orElse(null);
+                        AllocRecord a = snap.alloc(e.allocId()).orElse(null);
                         if (a == null || !a.desiredRun()) continue; // stopped since: its Delete follows
                         ev.setSet(allocations.of(a));
                     }

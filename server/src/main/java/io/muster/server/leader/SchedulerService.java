@@ -205,9 +205,11 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
 
     private void evaluate(String jobId) {
         long gen = generation;
-        JobRecord job = state.job(jobId).orElse(null);
+        // One snapshot for the whole evaluation: the job and the cluster it is placed on, as of the same index.
+        var snapshot = state.snapshot();
+        JobRecord job = snapshot.job(jobId).orElse(null);
         if (job == null) return;
-        StateClusterView view = new StateClusterView(state);
+        StateClusterView view = new StateClusterView(snapshot);
         Plan plan;
         if (job.stopped()) {
             plan = Scheduler.scheduleStop(jobId, view);

@@ -6,6 +6,7 @@ import io.muster.scheduler.ClusterView;
 import io.muster.scheduler.NodeStatus;
 import io.muster.scheduler.NodeView;
 import io.muster.scheduler.Resources;
+import io.muster.server.state.ClusterSnapshot;
 import io.muster.server.state.ClusterState;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.NodeRecord;
@@ -13,12 +14,19 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 
-/** The scheduler's read-only view over the replicated state (the scheduler itself knows nothing of Raft). */
+/**
+ * The scheduler's read-only view over the replicated state (the scheduler itself knows nothing of Raft): one
+ * immutable snapshot for the whole evaluation, so every check sees the same nodes and allocations.
+ */
 final class StateClusterView implements ClusterView {
-    private final ClusterState state;
+    private final ClusterSnapshot state;
     private final List<NodeView> nodes;
 
-    StateClusterView(ClusterState state) {
+    StateClusterView(ClusterState live) {
+        this(live.snapshot());
+    }
+
+    StateClusterView(ClusterSnapshot state) {
         this.state = state;
         this.nodes = state.nodes().stream().map(StateClusterView::node).toList();
     }

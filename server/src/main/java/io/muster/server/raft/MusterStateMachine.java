@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Ratis state machine: decodes each committed entry into a {@link Command} and hands it to the
- * {@link CommandApplier}. Rejections are results, never exceptions (a thrown exception in apply would
- * stop the server). Leader transitions are passed on to {@link LeaderServices} off the Raft threads.
+ * {@link CommandApplier}. Rejections are results, never exceptions; an exception in apply is a bug and stops the
+ * server (see {@link #fatal()}). Leader transitions are passed on to {@link LeaderServices} off the Raft threads.
  */
 public final class MusterStateMachine extends BaseStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(MusterStateMachine.class);
@@ -52,10 +52,22 @@ public final class MusterStateMachine extends BaseStateMachine {
     });
     private volatile boolean leading;
     private volatile RaftPeerId selfId;
+    private final CompletableFuture<Throwable> fatal = new CompletableFuture<>();
+    private volatile java.util.function.Consumer<Command> applyHook = c -> {};
 
     public MusterStateMachine(ClusterState state) {
         this.state = state;
         this.applier = new CommandApplier(state);
+    }
+
+    /** Completes with the cause when an apply threw: the server has stopped applying and must be restarted or fixed. */
+    public CompletableFuture<Throwable> fatal() {
+        return fatal;
+    }
+
+    /** Fault injection: runs before each command is applied, on the apply thread (tests make it throw). */
+    public void setApplyHook(java.util.function.Consumer<Command> hook) {
+        this.applyHook = hook == null ? c -> {} : hook;
     }
 
     public void addLeaderServices(LeaderServices s) {
@@ -136,15 +148,18 @@ public final class MusterStateMachine extends BaseStateMachine {
         CommandResult result;
         try {
             Command cmd = Command.parseFrom(entry.getStateMachineLogEntry().getLogData().toByteArray());
+            applyHook.accept(cmd);
             result = applier.apply(cmd, index, term);
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             applier.skip(index, term);
             result = CommandResult.newBuilder().setOk(false).setErrorCode("UNDECODABLE").setError("entry " + index + " is not a command").build();
-        } catch (RuntimeException e) {
-            // A bug in an apply function must not take the server down or diverge silently: log loudly.
-            LOG.error("applying entry {} failed", index, e);
-            applier.skip(index, term);
-            result = CommandResult.newBuilder().setOk(false).setErrorCode("APPLY_FAILED").setError(String.valueOf(e.getMessage())).build();
+        } catch (RuntimeException | Error e) {
+            // A bug: skipping the entry would let this server's state drift from the others' without anyone knowing.
+            // Nothing of the command is visible (applies are atomic); stop here, loudly, as Kafka's controller does.
+            // Ratis closes the server when applyTransaction throws.
+            LOG.error("FATAL: applying entry {} (term {}) threw; this server stops applying and shuts its Raft server down", index, term, e);
+            fatal.complete(e);
+            throw e;
         }
         updateLastAppliedTermIndex(term, index);
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(result.toByteArray())));

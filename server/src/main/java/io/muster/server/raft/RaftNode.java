@@ -293,6 +293,15 @@ public final class RaftNode implements AutoCloseable {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
+    /** False once this server's Raft division is closing or closed (shut down, or stopped by a fatal apply). */
+    public boolean isAlive() {
+        try {
+            return division().getInfo().isAlive();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     public boolean isLeader() {
         return division().getInfo().isLeader();
     }

@@ -19,13 +19,7 @@ final class AclCommands {
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final String BOOTSTRAP_DESCRIPTION = "bootstrap token";
 
-    private final ClusterState s;
-
-    AclCommands(ClusterState s) {
-        this.s = s;
-    }
-
-    CommandResult bootstrap(Command c) {
+    CommandResult bootstrap(StateTx s, Command c) {
         if (!s.aclTokens.isEmpty()) return fail("ACL_ALREADY_BOOTSTRAPPED", "ACLs were already bootstrapped for this cluster");
         var a = c.getAclBootstrap();
         s.aclTokens.put(a.getAccessorId(), new AclTokenRecord(a.getAccessorId(), a.getSecretSha256(), AclPolicy.MANAGEMENT,
@@ -33,7 +27,7 @@ final class AclCommands {
         return ok().toBuilder().setValue(a.getAccessorId()).build();
     }
 
-    CommandResult create(Command c) {
+    CommandResult create(StateTx s, Command c) {
         var t = c.getCreateAclToken();
         // Before bootstrap no one can hold a management token; a token created then would also make bootstrap impossible.
         if (s.aclTokens.isEmpty()) return fail("ACL_NOT_BOOTSTRAPPED", "ACLs are not bootstrapped yet: run 'muster acl bootstrap' first");
@@ -52,7 +46,7 @@ final class AclCommands {
         return ok().toBuilder().setValue(t.getAccessorId()).build();
     }
 
-    CommandResult revoke(Command c) {
+    CommandResult revoke(StateTx s, Command c) {
         String id = c.getRevokeAclToken().getAccessorId();
         AclTokenRecord t = s.aclTokens.get(id);
         if (t == null) return fail("ACL_TOKEN_NOT_FOUND", "no ACL token with accessor id " + id);

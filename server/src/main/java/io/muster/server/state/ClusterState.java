@@ -1,5 +1,6 @@
 package io.muster.server.state;
 
+import io.muster.server.state.NodeEventLog.Event;
 import io.muster.server.state.Records.AclTokenRecord;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.ClusterIdentity;
@@ -8,82 +9,101 @@ import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.KvEntry;
 import io.muster.server.state.Records.NodeRecord;
 import io.muster.server.state.Records.ServerRecord;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
- * The replicated cluster state, in memory. One writer (the Raft apply thread, through
- * {@link CommandApplier}); any number of readers, who see immutable records in concurrent maps and
- * never block the apply path.
+ * The replicated cluster state of this server: the newest {@link ClusterSnapshot}, replaced as a whole by the Raft
+ * apply thread (through {@link CommandApplier}) after each entry. Readers that need several facts to agree take
+ * {@link #snapshot()} once; the convenience readers below each read the newest snapshot. Also here: what is derived
+ * locally and not replicated (per-node event logs for long-polls, listeners, waiters for an applied index).
  */
 public final class ClusterState {
-    volatile ClusterIdentity identity;
-    volatile long appliedIndex;
-    volatile long appliedTerm;
-    volatile long nextNodeId = 1;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterState.class);
+    private volatile ClusterSnapshot current = ClusterSnapshot.EMPTY;
     /** Revisions below this are not in the event logs (state came from a snapshot at this index). */
-    volatile long eventFloor;
-
-    final Map<Integer, ServerRecord> servers = new ConcurrentHashMap<>();
-    final Map<String, AclTokenRecord> aclTokens = new ConcurrentHashMap<>();
-    final Map<String, JoinTokenRecord> joinTokens = new ConcurrentHashMap<>();
-    final Map<Long, NodeRecord> nodes = new ConcurrentHashMap<>();
-    /** Public-key SHA-256 (hex) → the newest node registered with that key: a retried registration finds its node in O(1). */
-    final Map<String, Long> nodeByKey = new ConcurrentHashMap<>();
-    /** Nodes neither down nor revoked, kept as nodes change: every heartbeat needs it to size the TTL. */
-    private volatile long liveNodes;
-    final Map<String, JobRecord> jobs = new ConcurrentHashMap<>();
-    final Map<String, AllocRecord> allocs = new ConcurrentHashMap<>();
-    final Map<Long, Set<String>> allocsByNode = new ConcurrentHashMap<>();
-    final Map<String, Set<String>> allocsByJob = new ConcurrentHashMap<>();
-    final Map<Long, NodeEventLog> eventLogs = new ConcurrentHashMap<>();
-    final Map<String, KvEntry> kv = new ConcurrentHashMap<>();
+    private volatile long eventFloor;
+    private final Map<Long, NodeEventLog> eventLogs = new ConcurrentHashMap<>();
     final List<StateListener> listeners = new CopyOnWriteArrayList<>();
+    private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> appliedWaiters = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> nodeIdWaiters = new ConcurrentSkipListMap<>();
 
-    private final java.util.concurrent.ConcurrentSkipListMap<Long, java.util.concurrent.CompletableFuture<Void>> appliedWaiters =
-            new java.util.concurrent.ConcurrentSkipListMap<>();
+    /** The state as of the newest applied entry: immutable, consistent, safe to keep. */
+    public ClusterSnapshot snapshot() {
+        return current;
+    }
+
+    /**
+     * Publishes the state after {@code index}. Its per-node events are appended first: pollers only read events up
+     * to the published index, so they see all of an entry's events or none. Then everyone is told (events, listener
+     * calls, waiters for the index), and can already read what changed. A failing listener is logged, never fatal:
+     * the state itself is complete by then.
+     */
+    void publish(ClusterSnapshot next, List<StateTx.NodeEvent> events, List<Consumer<ClusterState>> effects) {
+        for (StateTx.NodeEvent e : events) eventLog(e.nodeId()).append(e.event());
+        current = next;
+        for (StateTx.NodeEvent e : events) notifyListeners(l -> l.nodeEvents(e.nodeId(), e.event().revision()));
+        for (Consumer<ClusterState> e : effects) {
+            try {
+                e.accept(this);
+            } catch (RuntimeException ex) {
+                LOG.error("a state listener failed after index {}", next.index, ex);
+            }
+        }
+        notifyListeners(l -> l.applied(next.index));
+        releaseApplied(next.index);
+        releaseNodeIds();
+    }
+
+    private void notifyListeners(Consumer<StateListener> call) {
+        for (StateListener l : listeners) {
+            try {
+                call.accept(l);
+            } catch (RuntimeException ex) {
+                LOG.error("state listener {} failed", l, ex);
+            }
+        }
+    }
 
     /**
      * Completes once this server has applied {@code index}: a write acknowledged by the leader may not be
      * applied here yet, and reading our own write back must wait for it (read-your-writes on followers).
      */
-    public java.util.concurrent.CompletableFuture<Void> awaitApplied(long index) {
-        if (appliedIndex >= index) return java.util.concurrent.CompletableFuture.completedFuture(null);
-        var f = appliedWaiters.computeIfAbsent(index, k -> new java.util.concurrent.CompletableFuture<>());
-        if (appliedIndex >= index) releaseApplied(appliedIndex);
+    public CompletableFuture<Void> awaitApplied(long index) {
+        if (current.index >= index) return CompletableFuture.completedFuture(null);
+        var f = appliedWaiters.computeIfAbsent(index, k -> new CompletableFuture<>());
+        if (current.index >= index) releaseApplied(current.index);
         return f;
     }
 
-    void releaseApplied(long index) {
+    private void releaseApplied(long index) {
         var done = appliedWaiters.headMap(index, true);
         done.values().forEach(f -> f.complete(null));
         done.clear();
     }
 
-    private final java.util.concurrent.ConcurrentSkipListMap<Long, java.util.concurrent.CompletableFuture<Void>> nodeIdWaiters =
-            new java.util.concurrent.ConcurrentSkipListMap<>();
-
     /**
      * Completes once this server has applied the registration that assigned node {@code id}: a worker that
      * registered through another server may poll here before that entry is applied here.
      */
-    public java.util.concurrent.CompletableFuture<Void> awaitNodeId(long id) {
-        if (nextNodeId > id) return java.util.concurrent.CompletableFuture.completedFuture(null);
-        var f = nodeIdWaiters.computeIfAbsent(id, k -> new java.util.concurrent.CompletableFuture<>());
-        if (nextNodeId > id) releaseNodeIds();
+    public CompletableFuture<Void> awaitNodeId(long id) {
+        if (current.nextNodeId > id) return CompletableFuture.completedFuture(null);
+        var f = nodeIdWaiters.computeIfAbsent(id, k -> new CompletableFuture<>());
+        if (current.nextNodeId > id) releaseNodeIds();
         return f;
     }
 
-    void releaseNodeIds() {
+    private void releaseNodeIds() {
         if (nodeIdWaiters.isEmpty()) return;
-        var done = nodeIdWaiters.headMap(nextNodeId, false);
+        var done = nodeIdWaiters.headMap(current.nextNodeId, false);
         done.values().forEach(f -> f.complete(null));
         done.clear();
     }
@@ -93,126 +113,103 @@ public final class ClusterState {
     }
 
     public Optional<ClusterIdentity> identity() {
-        return Optional.ofNullable(identity);
+        return current.identity();
     }
 
     public long appliedIndex() {
-        return appliedIndex;
+        return current.index;
     }
 
     public long appliedTerm() {
-        return appliedTerm;
+        return current.term;
     }
 
     public Collection<ServerRecord> servers() {
-        return servers.values().stream().sorted(Comparator.comparingInt(ServerRecord::id)).toList();
+        return current.servers();
     }
 
     public Optional<AclTokenRecord> aclTokenByHash(String secretSha256) {
-        return aclTokens.values().stream().filter(t -> t.secretSha256().equals(secretSha256)).findFirst();
+        return current.aclTokenByHash(secretSha256);
     }
 
     public boolean aclBootstrapped() {
-        return !aclTokens.isEmpty();
+        return current.aclBootstrapped();
     }
 
     public Optional<AclTokenRecord> aclToken(String accessorId) {
-        return Optional.ofNullable(aclTokens.get(accessorId));
+        return current.aclToken(accessorId);
     }
 
     /** Every ACL token, oldest first (the bootstrap token leads). */
     public List<AclTokenRecord> aclTokens() {
-        return aclTokens.values().stream().sorted(Comparator.comparingLong(AclTokenRecord::createdAt).thenComparing(AclTokenRecord::accessorId)).toList();
+        return current.aclTokens();
     }
 
     public Optional<JoinTokenRecord> joinToken(String id) {
-        return Optional.ofNullable(joinTokens.get(id));
+        return current.joinToken(id);
     }
 
     public List<JoinTokenRecord> joinTokens() {
-        return joinTokens.values().stream().sorted(Comparator.comparingLong(JoinTokenRecord::createdAt)).toList();
+        return current.joinTokens();
     }
 
     public Optional<NodeRecord> node(long id) {
-        return Optional.ofNullable(nodes.get(id));
+        return current.node(id);
     }
 
     public Collection<NodeRecord> nodes() {
-        return nodes.values();
+        return current.nodes();
     }
 
     public List<NodeRecord> nodesSorted() {
-        return nodes.values().stream().sorted(Comparator.comparingLong(NodeRecord::id)).toList();
+        return current.nodesSorted();
     }
 
     /** Workers that count for the heartbeat TTL: registered and not down or revoked. O(1). */
     public long liveNodeCount() {
-        return liveNodes;
-    }
-
-    private static boolean live(NodeRecord n) {
-        return n != null && !NodeStates.DOWN.equals(n.state()) && !NodeStates.REVOKED.equals(n.state());
-    }
-
-    /** Every node write goes through here (apply thread only), so the key index and the live count stay exact. */
-    void putNode(NodeRecord n) {
-        NodeRecord old = nodes.put(n.id(), n);
-        long delta = (live(n) ? 1 : 0) - (live(old) ? 1 : 0);
-        if (delta != 0) liveNodes += delta;
-        if (old == null) nodeByKey.put(n.publicKeySha256(), n.id()); // a node's key never changes; a newer node takes it over
+        return current.liveNodeCount();
     }
 
     /** The newest node registered with this public key (SHA-256, hex), if any. */
     public Optional<NodeRecord> nodeByPublicKey(String publicKeySha256Hex) {
-        Long id = nodeByKey.get(publicKeySha256Hex);
-        return id == null ? Optional.empty() : Optional.ofNullable(nodes.get(id));
+        return current.nodeByPublicKey(publicKeySha256Hex);
     }
 
-    /** The next node id this server will assign: ids below it were assigned here (nodes are never deleted). */
+    /** The next node id this server will assign: ids below it were assigned here. */
     public long nextNodeId() {
-        return nextNodeId;
+        return current.nextNodeId;
     }
 
     public Optional<JobRecord> job(String id) {
-        return Optional.ofNullable(jobs.get(id));
+        return current.job(id);
     }
 
     public Collection<JobRecord> jobs() {
-        return jobs.values();
+        return current.jobs();
     }
 
     public Optional<AllocRecord> alloc(String id) {
-        return Optional.ofNullable(allocs.get(id));
+        return current.alloc(id);
     }
 
     public List<AllocRecord> allocsOnNode(long nodeId) {
-        return resolve(allocsByNode.get(nodeId));
+        return current.allocsOnNode(nodeId);
     }
 
     public List<AllocRecord> allocsOfJob(String jobId) {
-        return resolve(allocsByJob.get(jobId));
+        return current.allocsOfJob(jobId);
     }
 
     public int allocCount() {
-        return allocs.size();
-    }
-
-    private List<AllocRecord> resolve(Set<String> ids) {
-        if (ids == null) return List.of();
-        List<AllocRecord> out = new ArrayList<>(ids.size());
-        for (String id : ids) {
-            AllocRecord a = allocs.get(id);
-            if (a != null) out.add(a);
-        }
-        return out;
+        return current.allocCount();
     }
 
     public Optional<KvEntry> kv(String key) {
-        return Optional.ofNullable(kv.get(key));
+        return current.kv(key);
     }
 
     public int kvSize() {
-        return kv.size();
+        return current.kvSize();
     }
 
     public NodeEventLog eventLog(long nodeId) {
@@ -223,56 +220,29 @@ public final class ClusterState {
         return eventFloor;
     }
 
-    /** A consistent image for a snapshot; called on the apply thread, so nothing moves underneath. */
+    /** A consistent image for a snapshot file. */
     public StateImage image() {
-        return new StateImage(StateImage.FORMAT, appliedTerm, appliedIndex, nextNodeId, identity,
-                List.copyOf(servers.values()), List.copyOf(aclTokens.values()), List.copyOf(joinTokens.values()),
-                List.copyOf(nodes.values()), List.copyOf(jobs.values()), List.copyOf(allocs.values()), List.copyOf(kv.values()));
+        return current.image();
     }
 
-    /** Replaces everything with {@code img}; event logs restart at the image's index. */
+    /** Replaces everything with {@code img} (a snapshot loaded or installed); event logs restart at the image's index. */
     public void restore(StateImage img) {
-        servers.clear();
-        aclTokens.clear();
-        joinTokens.clear();
-        nodes.clear();
-        nodeByKey.clear();
-        liveNodes = 0;
-        jobs.clear();
-        allocs.clear();
-        allocsByNode.clear();
-        allocsByJob.clear();
-        eventLogs.clear();
-        kv.clear();
-        identity = img.identity();
-        nextNodeId = img.nextNodeId();
-        eventFloor = img.index();
-        img.servers().forEach(s -> servers.put(s.id(), s));
-        img.aclTokens().forEach(t -> aclTokens.put(t.accessorId(), t));
-        img.joinTokens().forEach(t -> joinTokens.put(t.id(), t));
+        StateTx tx = new StateTx(ClusterSnapshot.EMPTY);
+        tx.identity = img.identity();
+        tx.nextNodeId = img.nextNodeId();
+        img.servers().forEach(s -> tx.servers.put(s.id(), s));
+        img.aclTokens().forEach(t -> tx.aclTokens.put(t.accessorId(), t));
+        img.joinTokens().forEach(t -> tx.joinTokens.put(t.id(), t));
         // Ascending ids, so that the key index points at the newest node of each key.
-        img.nodes().stream().sorted(Comparator.comparingLong(NodeRecord::id)).forEach(this::putNode);
-        img.jobs().forEach(j -> jobs.put(j.id(), j));
-        img.allocs().forEach(this::indexAlloc);
-        img.kv().forEach(e -> kv.put(e.key(), e));
-        appliedIndex = img.index();
-        appliedTerm = img.term();
+        img.nodes().stream().sorted(Comparator.comparingLong(NodeRecord::id)).forEach(tx::putNode);
+        img.jobs().forEach(j -> tx.jobs.put(j.id(), j));
+        img.allocs().forEach(tx::indexAlloc);
+        img.kv().forEach(e -> tx.kv.put(e.key(), e));
+        eventLogs.clear();
+        eventFloor = img.index();
+        current = tx.commit(img.index(), img.term());
         releaseApplied(img.index());
         releaseNodeIds();
         for (StateListener l : listeners) l.restored();
-    }
-
-    void indexAlloc(AllocRecord a) {
-        allocs.put(a.id(), a);
-        allocsByNode.computeIfAbsent(a.nodeId(), k -> ConcurrentHashMap.newKeySet()).add(a.id());
-        allocsByJob.computeIfAbsent(a.jobId(), k -> ConcurrentHashMap.newKeySet()).add(a.id());
-    }
-
-    void removeAlloc(AllocRecord a) {
-        allocs.remove(a.id());
-        Set<String> n = allocsByNode.get(a.nodeId());
-        if (n != null) n.remove(a.id());
-        Set<String> j = allocsByJob.get(a.jobId());
-        if (j != null) j.remove(a.id());
     }
 }

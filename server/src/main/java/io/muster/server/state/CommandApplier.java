@@ -32,24 +32,31 @@ import java.util.TreeMap;
  * cannot apply returns a failed {@link CommandResult} and leaves the state untouched.
  */
 public final class CommandApplier {
-    private final ClusterState s;
-    private final AclCommands acl;
+    private final ClusterState state;
+    private final AclCommands acl = new AclCommands();
+    /** The command being applied (apply thread only). */
+    private StateTx s;
 
     public CommandApplier(ClusterState state) {
-        this.s = state;
-        this.acl = new AclCommands(state);
+        this.state = state;
     }
 
+    /**
+     * Applies one command as a whole or not at all: its writes go to a transaction over the newest snapshot and are
+     * published together, with the index, once the command succeeded; a rejection publishes only the new index. An
+     * exception is a bug: it propagates, nothing of the command is visible, and the caller must stop the server.
+     */
     public CommandResult apply(Command cmd, long index, long term) {
-        CommandResult r;
+        ClusterSnapshot before = state.snapshot();
+        s = new StateTx(before);
         try {
-            r = switch (cmd.getKindCase()) {
+            CommandResult r = switch (cmd.getKindCase()) {
                 case KV_PUT -> kvPut(cmd, index);
                 case INIT_CLUSTER -> initCluster(cmd);
                 case ANNOUNCE_SERVER -> announce(cmd);
-                case ACL_BOOTSTRAP -> acl.bootstrap(cmd);
-                case CREATE_ACL_TOKEN -> acl.create(cmd);
-                case REVOKE_ACL_TOKEN -> acl.revoke(cmd);
+                case ACL_BOOTSTRAP -> acl.bootstrap(s, cmd);
+                case CREATE_ACL_TOKEN -> acl.create(s, cmd);
+                case REVOKE_ACL_TOKEN -> acl.revoke(s, cmd);
                 case CREATE_JOIN_TOKEN -> createJoinToken(cmd);
                 case REVOKE_JOIN_TOKEN -> revokeJoinToken(cmd);
                 case REGISTER_NODE -> registerNode(cmd, cmd.getRegisterNode());
@@ -65,22 +72,17 @@ public final class CommandApplier {
                 case ALLOC_STATUS_BATCH -> allocStatuses(cmd, index);
                 case KIND_NOT_SET -> fail("EMPTY_COMMAND", "command has no kind");
             };
+            if (r.getOk()) state.publish(s.commit(index, term), s.events(), s.effects());
+            else state.publish(before.at(index, term), List.of(), List.of()); // a rejection changes nothing, whatever it wrote first
+            return r.toBuilder().setIndex(index).build();
         } finally {
-            s.appliedIndex = index;
-            s.appliedTerm = term;
+            s = null;
         }
-        for (StateListener l : s.listeners) l.applied(index);
-        s.releaseApplied(index);
-        s.releaseNodeIds();
-        return r.toBuilder().setIndex(index).build();
     }
 
-    /** Records the index of an entry that is not a state-machine command (configuration, no-op). */
+    /** Records the index of an entry that is not a state-machine command (configuration, no-op, undecodable). */
     public void skip(long index, long term) {
-        s.appliedIndex = index;
-        s.appliedTerm = term;
-        for (StateListener l : s.listeners) l.applied(index);
-        s.releaseApplied(index);
+        state.publish(state.snapshot().at(index, term), List.of(), List.of());
     }
 
     static CommandResult ok() {
@@ -167,7 +169,7 @@ public final class CommandApplier {
         s.putNode(after);
         loseAllocs(n.id(), "node revoked", index);
         notifyNode(n, after);
-        for (StateListener l : s.listeners) l.nodeRevoked(n.id());
+        s.afterCommit(st -> st.listeners.forEach(l -> l.nodeRevoked(n.id())));
         return ok();
     }
 
@@ -274,7 +276,7 @@ public final class CommandApplier {
             for (AllocRecord a : s.allocsOfJob(old.id())) stopAlloc(a, "job updated", index);
         }
         s.jobs.put(r.getJobId(), new JobRecord(r.getJobId(), type, spec, version, r.getSubmittedUnixMs(), false, List.of(), 0, 0));
-        for (StateListener l : s.listeners) l.jobChanged(r.getJobId());
+        s.afterCommit(st -> st.listeners.forEach(l -> l.jobChanged(r.getJobId())));
         return ok().toBuilder().setValue(Long.toString(version)).build();
     }
 
@@ -284,7 +286,7 @@ public final class CommandApplier {
         if (j == null) return fail("JOB_NOT_FOUND", "no job with id " + id);
         s.jobs.put(id, j.withStopped(index));
         for (AllocRecord a : s.allocsOfJob(id)) stopAlloc(a, "job stopped", index);
-        for (StateListener l : s.listeners) l.jobChanged(id);
+        s.afterCommit(st -> st.listeners.forEach(l -> l.jobChanged(id)));
         return ok();
     }
 
@@ -385,15 +387,14 @@ public final class CommandApplier {
     }
 
     private void event(long nodeId, Event e) {
-        s.eventLog(nodeId).append(e);
-        for (StateListener l : s.listeners) l.nodeEvents(nodeId, e.revision());
+        s.event(nodeId, e);
     }
 
     private void notifyNode(NodeRecord before, NodeRecord after) {
-        for (StateListener l : s.listeners) l.nodeChanged(before, after);
+        s.afterCommit(st -> st.listeners.forEach(l -> l.nodeChanged(before, after)));
     }
 
     private void notifyAlloc(AllocRecord before, AllocRecord after) {
-        for (StateListener l : s.listeners) l.allocChanged(before, after);
+        s.afterCommit(st -> st.listeners.forEach(l -> l.allocChanged(before, after)));
     }
 }

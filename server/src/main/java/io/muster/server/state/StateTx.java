@@ -1,0 +1,157 @@
+package io.muster.server.state;
+
+import io.muster.server.state.NodeEventLog.Event;
+import io.muster.server.state.Records.AclTokenRecord;
+import io.muster.server.state.Records.AllocRecord;
+import io.muster.server.state.Records.ClusterIdentity;
+import io.muster.server.state.Records.JobRecord;
+import io.muster.server.state.Records.JoinTokenRecord;
+import io.muster.server.state.Records.KvEntry;
+import io.muster.server.state.Records.NodeRecord;
+import io.muster.server.state.Records.ServerRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.organicdesign.fp.collections.ImSet;
+import org.organicdesign.fp.collections.PersistentHashSet;
+
+/**
+ * One command being applied: its writes, on top of the snapshot it started from, and what to tell the rest of the
+ * server once it commits (listener calls, per-node events). Nothing is visible to anyone until
+ * {@link #commit}: a command that throws half-way leaves no trace, and readers never see half of one.
+ */
+final class StateTx {
+    private final ClusterSnapshot from;
+    ClusterIdentity identity;
+    long nextNodeId;
+    private long liveNodes;
+    final TxMap<Integer, ServerRecord> servers;
+    final TxMap<String, AclTokenRecord> aclTokens;
+    final TxMap<String, JoinTokenRecord> joinTokens;
+    final TxMap<Long, NodeRecord> nodes;
+    private final TxMap<String, Long> nodeByKey;
+    final TxMap<String, JobRecord> jobs;
+    final TxMap<String, AllocRecord> allocs;
+    private final TxMap<Long, ImSet<String>> allocsByNode;
+    private final TxMap<String, ImSet<String>> allocsByJob;
+    final TxMap<String, KvEntry> kv;
+    /** Effects in the order the command produced them, run after the new snapshot is published. */
+    private final List<Consumer<ClusterState>> effects = new ArrayList<>();
+    /** Per-node events (revision = this index), appended before the snapshot is published and announced after. */
+    private final List<NodeEvent> events = new ArrayList<>();
+
+    record NodeEvent(long nodeId, Event event) {}
+
+    StateTx(ClusterSnapshot from) {
+        this.from = from;
+        identity = from.identity;
+        nextNodeId = from.nextNodeId;
+        liveNodes = from.liveNodes;
+        servers = new TxMap<>(from.servers);
+        aclTokens = new TxMap<>(from.aclTokens);
+        joinTokens = new TxMap<>(from.joinTokens);
+        nodes = new TxMap<>(from.nodes);
+        nodeByKey = new TxMap<>(from.nodeByKey);
+        jobs = new TxMap<>(from.jobs);
+        allocs = new TxMap<>(from.allocs);
+        allocsByNode = new TxMap<>(from.allocsByNode);
+        allocsByJob = new TxMap<>(from.allocsByJob);
+        kv = new TxMap<>(from.kv);
+    }
+
+    ClusterSnapshot commit(long index, long term) {
+        return new ClusterSnapshot(index, term, nextNodeId, liveNodes, identity, servers.commit(), aclTokens.commit(), joinTokens.commit(),
+                nodes.commit(), nodeByKey.commit(), jobs.commit(), allocs.commit(), allocsByNode.commit(), allocsByJob.commit(), kv.commit());
+    }
+
+    List<Consumer<ClusterState>> effects() {
+        return effects;
+    }
+
+    List<NodeEvent> events() {
+        return events;
+    }
+
+    /** Something to do once this command is visible (listener calls, events for pollers). */
+    void afterCommit(Consumer<ClusterState> effect) {
+        effects.add(effect);
+    }
+
+    void event(long nodeId, Event e) {
+        events.add(new NodeEvent(nodeId, e));
+    }
+
+    private static boolean live(NodeRecord n) {
+        return n != null && !NodeStates.DOWN.equals(n.state()) && !NodeStates.REVOKED.equals(n.state());
+    }
+
+    /** Every node write goes through here, so the key index and the live count stay exact. */
+    void putNode(NodeRecord n) {
+        NodeRecord old = nodes.get(n.id());
+        nodes.put(n.id(), n);
+        liveNodes += (live(n) ? 1 : 0) - (live(old) ? 1 : 0);
+        if (old == null) nodeByKey.put(n.publicKeySha256(), n.id()); // a node's key never changes; a newer node takes it over
+    }
+
+    Optional<NodeRecord> nodeByPublicKey(String publicKeySha256Hex) {
+        Long id = nodeByKey.get(publicKeySha256Hex);
+        return id == null ? Optional.empty() : Optional.ofNullable(nodes.get(id));
+    }
+
+    void indexAlloc(AllocRecord a) {
+        boolean known = allocs.containsKey(a.id());
+        allocs.put(a.id(), a);
+        if (known) return;
+        allocsByNode.put(a.nodeId(), plus(allocsByNode.get(a.nodeId()), a.id()));
+        allocsByJob.put(a.jobId(), plus(allocsByJob.get(a.jobId()), a.id()));
+    }
+
+    void removeAlloc(AllocRecord a) {
+        allocs.remove(a.id());
+        ImSet<String> n = allocsByNode.get(a.nodeId());
+        if (n != null) {
+            ImSet<String> less = n.without(a.id());
+            if (less.isEmpty()) allocsByNode.remove(a.nodeId());
+            else allocsByNode.put(a.nodeId(), less);
+        }
+        ImSet<String> j = allocsByJob.get(a.jobId());
+        if (j != null) {
+            ImSet<String> less = j.without(a.id());
+            if (less.isEmpty()) allocsByJob.remove(a.jobId());
+            else allocsByJob.put(a.jobId(), less);
+        }
+    }
+
+    private static ImSet<String> plus(ImSet<String> set, String id) {
+        return set == null ? PersistentHashSet.<String>empty().put(id) : set.put(id);
+    }
+
+    List<AllocRecord> allocsOnNode(long nodeId) {
+        return resolve(allocsByNode.get(nodeId));
+    }
+
+    List<AllocRecord> allocsOfJob(String jobId) {
+        return resolve(allocsByJob.get(jobId));
+    }
+
+    private List<AllocRecord> resolve(ImSet<String> ids) {
+        if (ids == null) return List.of();
+        List<AllocRecord> out = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            AllocRecord a = allocs.get(id);
+            if (a != null) out.add(a);
+        }
+        return out;
+    }
+
+    Optional<AclTokenRecord> aclTokenByHash(String secretSha256) {
+        for (AclTokenRecord t : aclTokens.values()) if (t.secretSha256().equals(secretSha256)) return Optional.of(t);
+        return Optional.empty();
+    }
+
+    /** The snapshot this command started from (for reads that must not see the command's own writes). */
+    ClusterSnapshot before() {
+        return from;
+    }
+}
