@@ -78,6 +78,14 @@ final class StateTx {
         effects.add(effect);
     }
 
+    void notifyNode(NodeRecord before, NodeRecord after) {
+        afterCommit(st -> st.listeners.forEach(l -> l.nodeChanged(before, after)));
+    }
+
+    void notifyAlloc(AllocRecord before, AllocRecord after) {
+        afterCommit(st -> st.listeners.forEach(l -> l.allocChanged(before, after)));
+    }
+
     void event(long nodeId, Event e) {
         events.add(new NodeEvent(nodeId, e));
     }
