@@ -11,7 +11,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,9 +42,9 @@ public final class ApiServer implements AutoCloseable {
 
     public void start() throws Exception {
         Router router = Router.router(vertx);
-        router.route().handler(BodyHandler.create().setBodyLimit(4 * 1024 * 1024));
         AclApi acl = new AclApi(sc);
         router.route().handler(acl.guard());
+        RequestBodies.mount(router); // after the guard: a refused caller's body is never read
         router.get("/v1/health").handler(ctx -> Http.ok(ctx, Map.of("status", "ok", "server_id", sc.config().serverId(),
                 "leader_id", sc.raft().leaderId().map(Object::toString).orElse(""), "role", sc.raft().role())));
         acl.mount(router);
