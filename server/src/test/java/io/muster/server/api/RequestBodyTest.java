@@ -106,6 +106,31 @@ class RequestBodyTest {
         assertFalse(Files.exists(UPLOADS), "an upload created " + UPLOADS);
     }
 
+    @Test
+    void anOversizeJobSpecIs413AndRegistersNothing() throws Exception {
+        String spec = "{\"id\": \"big\", \"type\": \"batch\", \"groups\": [{\"name\": \"g\", \"count\": 1, \"tasks\": [{\"name\": \"t\","
+                + " \"driver\": \"exec\", \"command\": \"true\", \"env\": {\"PAD\": \"" + "x".repeat(5 * 1024 * 1024) + "\"}}]}]}";
+        byte[] body = spec.getBytes(StandardCharsets.UTF_8);
+        // With a Content-Length (refused before reading) and chunked (refused once the limit is passed).
+        assertTooLarge(send(request("/v1/jobs").header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)), token));
+        assertTooLarge(send(request("/v1/jobs").header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))), token));
+        assertEquals(404, send(request("/v1/jobs/big").GET(), token).statusCode(), "the job must not exist");
+        // Every endpoint, not only jobs.
+        assertTooLarge(send(request("/v1/node/tokens").POST(HttpRequest.BodyPublishers.ofByteArray(body)), token));
+        assertTooLarge(send(request("/v1/kv/big").PUT(HttpRequest.BodyPublishers.ofByteArray(body)), token));
+        assertEquals(0, JSON.readTree(send(request("/v1/node/tokens").GET(), token).body()).size(), "no token was made");
+        assertEquals(404, send(request("/v1/kv/big").GET(), token).statusCode(), "no key was written");
+    }
+
+    private static void assertTooLarge(HttpResponse<String> r) throws Exception {
+        assertEquals(413, r.statusCode(), r.body());
+        JsonNode n = JSON.readTree(r.body());
+        assertEquals("PAYLOAD_TOO_LARGE", n.get("code").asText(), r.body());
+        assertTrue(n.get("error").asText().endsWith("limit 4 MiB"), r.body());
+    }
+
     private static HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(30));
     }
