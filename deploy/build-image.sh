@@ -3,7 +3,7 @@
 # above deploy/:
 #   deploy/build-image.sh [--base IMAGE] [--tag NAME] [--rebuild-base]     (default tag: muster:local)
 # --base: any image with bash, coreutils and Java 21+ (e.g. eclipse-temurin:21-jre).
-# Without --base no registry is needed: a base image, muster-base:host, is imported from this machine
+# Without --base no registry is needed: a base image, muster-base:host2, is imported from this machine
 # (`docker import` of a minimal root file system holding bash, coreutils, setsid and this host's
 # Java 21+, with the shared libraries they load). It is reused on later runs unless --rebuild-base.
 set -euo pipefail
@@ -13,7 +13,8 @@ RELEASE=$(cd "$HERE/.." && pwd)
 BASE=""
 TAG=muster:local
 REBUILD_BASE=""
-HOST_BASE=muster-base:host
+# host2: the Dockerfile's RUN needs chown, which muster-base:host lacked; a new tag makes old copies unused.
+HOST_BASE=muster-base:host2
 
 die() { echo "build-image: $*" >&2; exit 1; }
 usage() { sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -55,14 +56,16 @@ import_host_base() {
   command -v ldd >/dev/null 2>&1 || die "ldd (libc-bin) is needed to collect the shared libraries"
   ROOTFS=$(mktemp -d)
   trap 'rm -rf "$ROOTFS"' EXIT
+  chmod 0755 "$ROOTFS" # it becomes the image's /: mktemp's 0700 would lock every user but root out
   # Merged-/usr layout, so /bin/sh, /usr/bin/env and /lib64/ld-linux-* all resolve.
   mkdir -p "$ROOTFS"/usr/{bin,sbin,lib,lib64} "$ROOTFS"/{etc,tmp,root,opt,var/lib/muster,var/tmp}
   ln -s usr/bin "$ROOTFS/bin"; ln -s usr/sbin "$ROOTFS/sbin"; ln -s usr/lib "$ROOTFS/lib"; ln -s usr/lib64 "$ROOTFS/lib64"
   chmod 1777 "$ROOTFS/tmp" "$ROOTFS/var/tmp"
   local t p
-  # What bin/muster, the deploy scripts and the exec driver (setsid) use.
+  # What bin/muster, the deploy scripts, the Dockerfile's RUN (user and data directory) and the exec driver
+  # (setsid) use.
   for t in bash sh env dirname basename sed head tail cut cat tr grep awk seq sleep ls mkdir rm mv cp ln chmod \
-           readlink id hostname date wc setsid uname ps; do
+           chown touch rmdir readlink id hostname date wc setsid uname ps; do
     p=$(command -v "$t" 2>/dev/null) || continue
     case "$p" in /*) ;; *) continue ;; esac     # a shell builtin has no file
     put "$p"
@@ -74,6 +77,15 @@ import_host_base() {
       --exclude=./demo --exclude=./sample . | tar -C "$ROOTFS/opt/java" -xf -
   put_libs "$ROOTFS/opt/java/bin/java"
   while read -r so; do put_libs "$so"; done < <(find "$ROOTFS/opt/java" -name '*.so' -type f)
+  # gRPC's OpenSSL (netty-tcnative) is unpacked from lib/ when it loads and needs libgcc_s, which nothing above
+  # brings: without it TLS falls back to the JDK's, slower, and a revoked worker's refusal is not told apart.
+  local natives
+  natives=$(mktemp -d)
+  for j in "$RELEASE"/lib/grpc-netty-shaded-*.jar; do
+    [ -e "$j" ] && (cd "$natives" && { "$JAVA_HOME/bin/jar" xf "$j" META-INF/native || unzip -qo "$j" 'META-INF/native/*'; }) >/dev/null 2>&1 || true
+  done
+  while read -r so; do put_libs "$so"; done < <(find "$natives" -name '*.so' -type f)
+  rm -rf "$natives"
   printf 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' >"$ROOTFS/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$ROOTFS/etc/group"
   printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$ROOTFS/etc/nsswitch.conf"

@@ -26,6 +26,26 @@ final class Daemons {
         }
     }
 
+    /**
+     * Like {@link #runUntilSignal}, for a daemon that can also end by itself: returns once {@code awaitEnd} returns
+     * (the daemon stopped, after a signal or on its own) and lets its exception through. A daemon that failed then
+     * fails the command (exit code 1, so systemd restarts it and shows why) instead of leaving a process that
+     * does nothing.
+     */
+    static void runUntilSignalOrEnd(Runnable stop, Runnable awaitEnd) {
+        Thread hook = new Thread(stop, "muster-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            awaitEnd.run();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // A signal is being handled: the hook stops the daemon and the JVM exits when it is done.
+            }
+        }
+    }
+
     /** The innermost message of a startup failure, e.g. "Address already in use". */
     static String rootMessage(Throwable t) {
         Throwable c = t;

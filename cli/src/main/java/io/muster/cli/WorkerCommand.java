@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code install}/{@code uninstall} subcommands are added by {@link OptionalCommands} when the install package is present. */
-@Command(name = "worker", description = {"Run a worker daemon until SIGINT/SIGTERM, from a config file or flags.",
+@Command(name = "worker", description = {"Run a worker daemon until SIGINT/SIGTERM, from a config file or flags;",
+        "exits 1 if the worker stops by itself (registration refused, node revoked).",
         "Example: muster worker --server 10.0.0.1:3670 --token-file /etc/muster/token --labels zone=eu-1"})
 final class WorkerCommand implements Callable<Integer> {
     static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/muster");
@@ -61,7 +62,8 @@ final class WorkerCommand implements Callable<Integer> {
         }
         cli.out.println("Muster worker running (servers " + cfg.servers() + ", identity " + cfg.identityDir() + "). Ctrl-C stops it.");
         cli.out.flush();
-        Daemons.runUntilSignal(worker::stop);
+        // Until a signal stops it, or it stops by itself: a failure (refused, revoked) fails the command.
+        Daemons.runUntilSignalOrEnd(worker::stop, () -> WorkerLauncher.awaitTermination(worker));
         return 0;
     }
 

@@ -8,7 +8,8 @@ import java.lang.reflect.Method;
  * Starts {@code io.muster.worker.WorkerDaemon} by name: the worker daemon is developed on its own branch, and
  * binding by reflection keeps this module compiling and {@code muster dev --no-worker} working without it. The
  * contract used is {@code new WorkerDaemon(WorkerConfig, WorkerDaemon.Options.defaults()).start()}, stopped
- * with {@code shutdown()} or, failing that, {@code close()}.
+ * with {@code shutdown()} or, failing that, {@code close()}, and waited for with {@code awaitTermination()}, which
+ * throws if the daemon stopped because of an error.
  */
 final class WorkerLauncher {
     static final String DAEMON_CLASS = "io.muster.worker.WorkerDaemon";
@@ -36,6 +37,29 @@ final class WorkerLauncher {
     }
 
     private WorkerLauncher() {}
+
+    /**
+     * Blocks until the daemon has stopped.
+     *
+     * @throws CliFailure with the daemon's reason if it stopped because of an error (refused registration, revoked)
+     */
+    static void awaitTermination(Running worker) {
+        Method m;
+        try {
+            m = worker.daemon().getClass().getMethod("awaitTermination");
+        } catch (NoSuchMethodException e) {
+            throw new CliFailure("this worker daemon (" + worker.daemon().getClass().getName() + ") has no awaitTermination()");
+        }
+        try {
+            m.invoke(worker.daemon());
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            String reason = cause.getMessage() == null || cause.getMessage().isBlank() ? cause.toString() : cause.getMessage();
+            throw new CliFailure("the worker stopped: " + reason, cause);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     static boolean available() {
         return available(DAEMON_CLASS);

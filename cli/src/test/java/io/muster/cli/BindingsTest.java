@@ -34,6 +34,13 @@ class BindingsTest {
         assertEquals(cfg, FakeWorkerDaemon.lastConfig);
         CliFailure missing = assertThrows(CliFailure.class, () -> WorkerLauncher.start("io.muster.nope.Daemon", cfg));
         assertTrue(missing.getMessage().contains("no worker daemon"));
+
+        FakeWorkerDaemon.failure = null;
+        WorkerLauncher.awaitTermination(w);
+        FakeWorkerDaemon.failure = "node 7 was revoked by the cluster";
+        CliFailure failed = assertThrows(CliFailure.class, () -> WorkerLauncher.awaitTermination(w));
+        assertEquals("the worker stopped: node 7 was revoked by the cluster", failed.getMessage());
+        FakeWorkerDaemon.failure = null;
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.List;
 public final class FakeWorkerDaemon {
     static final List<String> EVENTS = new ArrayList<>();
     static WorkerConfig lastConfig;
+    static String failure;
 
     public record Options(boolean flag) {
         public static Options defaults() {
@@ -27,5 +28,11 @@ public final class FakeWorkerDaemon {
 
     public void shutdown() {
         EVENTS.add("shutdown");
+    }
+
+    /** Like the real daemon's: returns when it stopped, throws if it stopped because of an error. */
+    public void awaitTermination() {
+        EVENTS.add("await");
+        if (failure != null) throw new IllegalStateException(failure);
     }
 }

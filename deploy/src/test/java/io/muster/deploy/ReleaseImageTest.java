@@ -66,6 +66,18 @@ class ReleaseImageTest {
             assertEquals(0, layout.code(), layout.output());
             assertTrue(layout.output().lines().anyMatch(l -> l.strip().equals(Long.toString(jars))), "lib/ jar count " + jars + ":\n" + layout.output());
 
+            // A dedicated non-root user (not root, whatever the base image's default) in its own data directory.
+            Result config = run(60, "docker", "image", "inspect", "--format", "{{.Config.User}}|{{.Config.WorkingDir}}", tag);
+            assertEquals(0, config.code(), config.output());
+            String[] userAndDir = config.output().strip().split("\\|", -1);
+            String uid = userAndDir[0].split(":")[0];
+            assertTrue(!uid.isEmpty() && !uid.equals("0") && !uid.equals("root"), "image user: " + config.output());
+            assertEquals(DockerfileTest.DATA_DIR, userAndDir[1], "image working directory: " + config.output());
+            Result who = run(120, "docker", "run", "--rm", "--network", "none", "--entrypoint", "bash", tag, "-c",
+                    "set -e; id -u; pwd; touch probe && rm probe; mkdir -p worker/identity && rmdir worker/identity worker");
+            assertEquals(0, who.code(), "the image user must be able to write its data directory:\n" + who.output());
+            assertEquals(List.of(uid, DockerfileTest.DATA_DIR), who.output().strip().lines().toList(), who.output());
+
             // The packaged install command, loaded by the image's JVM from /opt/muster/lib (picocli's own entry point
             // reflects on it to generate a completion script, so no Muster main class is needed).
             Result loads = run(120, "docker", "run", "--rm", "--network", "none", "--entrypoint", "bash", tag, "-c",

@@ -258,6 +258,11 @@ public final class WorkerDaemon implements AutoCloseable {
         if (state != State.NEW) {
             throw new IllegalStateException("the worker daemon was already started (state " + state + ")");
         }
+        Optional<String> revocation = identityStore.revocation();
+        if (revocation.isPresent()) {
+            // Servers refuse this identity in every handshake; starting would only retry forever.
+            throw new WorkerException(revocation.get() + ". " + rejoinAdvice());
+        }
         Optional<WorkerIdentity> identity;
         BootstrapToken token = null;
         try {
@@ -468,8 +473,17 @@ public final class WorkerDaemon implements AutoCloseable {
         if (a != null) {
             a.stopAll("node " + nodeId + " was revoked", options.stopGrace().plus(Duration.ofSeconds(10)));
         }
-        fail(new WorkerException("node " + nodeId + " was revoked by the cluster (" + serverSaid + "); its tasks were"
-                + " stopped. To join again, delete " + identityStore.dir() + " and start the worker with a new bootstrap token"));
+        String what = "node " + nodeId + " was revoked by the cluster (" + serverSaid + ")";
+        try {
+            identityStore.markRevoked(what + " at " + options.clock().instant());
+        } catch (IOException e) {
+            log.warn("cannot record the revocation in {}: {}", identityStore.dir(), e.getMessage());
+        }
+        fail(new WorkerException(what + "; its tasks were stopped. " + rejoinAdvice()));
+    }
+
+    private String rejoinAdvice() {
+        return "To join again, delete " + identityStore.dir() + " and start the worker with a new bootstrap token";
     }
 
     /** A loop hit a problem the worker cannot recover from: record it and stop. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Logger;
@@ -138,6 +139,35 @@ class RegistrationTest {
         assertEquals(0, d.nodeId());
         assertFalse(Files.exists(dataDir.resolve("worker/identity/cert.pem")));
         assertNoTokenInLogs(token);
+    }
+
+    /**
+     * Servers refuse a revoked node's certificate in every new TLS handshake (certificate_revoked alert). A worker
+     * that was down when its node was revoked must end with a failure on that alert, not retry it as a network
+     * problem forever; and since systemd restarts it, every later start must fail at once too.
+     */
+    @Test
+    void aNodeRevokedWhileItsWorkerWasDownFailsOnTheNextStartAndEveryStartAfter() {
+        WorkerDaemon first = h.startRunning(h.cluster.token(2));
+        long node = first.nodeId();
+        first.close();
+        h.cluster.revoke(node);
+
+        WorkerDaemon second = h.daemon(h.config(null));
+        second.start();
+        WorkerException revoked = assertThrows(WorkerException.class,
+                () -> assertTimeoutPreemptively(Duration.ofSeconds(60), second::awaitTermination));
+        assertTrue(revoked.getMessage().startsWith("node " + node + " was revoked by the cluster"), revoked.getMessage());
+        assertTrue(revoked.getMessage().contains("CERTIFICATE_REVOKED"), revoked.getMessage());
+        assertEquals(WorkerDaemon.State.FAILED, second.status().state());
+
+        for (String token : new String[] {null, h.cluster.token(1)}) {
+            WorkerDaemon again = h.daemon(h.config(token));
+            WorkerException e = assertThrows(WorkerException.class, again::start);
+            assertTrue(e.getMessage().startsWith("node " + node + " was revoked by the cluster"), e.getMessage());
+            assertTrue(e.getMessage().contains("delete " + dataDir.resolve("worker/identity")), e.getMessage());
+        }
+        assertEquals(1, h.cluster.registrations.size(), "a revoked worker never registers again by itself");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static io.muster.pki.tls.Checks.reject;
 
 import io.muster.pki.Identity;
 import java.net.Socket;
+import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -80,7 +81,13 @@ public final class WorkerClientTrustManager extends X509ExtendedTrustManager {
             throw new CertificateException("revocation check failed: could not check " + identity + ", refusing", e);
         }
         if (revoked) {
-            throw reject("revoked", "client certificate " + Checks.describe(leaf) + " for " + identity + " has been revoked");
+            CertificateException e = reject("revoked", "client certificate " + Checks.describe(leaf) + " for " + identity
+                    + " has been revoked");
+            // With this cause TLS stacks answer the certificate_revoked alert instead of a generic one, so that the
+            // worker at the other end can tell "you were revoked" from a transient failure and stop retrying.
+            e.initCause(new CertPathValidatorException(e.getMessage(), null, null, -1,
+                    CertPathValidatorException.BasicReason.REVOKED));
+            throw e;
         }
         return identity;
     }

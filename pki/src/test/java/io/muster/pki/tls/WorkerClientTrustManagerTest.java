@@ -90,6 +90,11 @@ class WorkerClientTrustManagerTest {
         String message = assertRejected(manager(CLOCK, revokeNode42), PKI.workerChain(), "revoked: ");
         assertTrue(message.contains("muster://prod-eu/node/42"), message);
         assertEquals(List.of(Identity.node(PKI.clusterId, 42), PKI.workerLeaf.getSerialNumber()), asked);
+        // The cause is what makes the TLS stack send certificate_revoked, which the worker recognises.
+        CertificateException e = assertThrows(CertificateException.class,
+                () -> manager(CLOCK, revokeNode42).checkClientTrusted(PKI.workerChain(), "UNKNOWN"));
+        assertEquals(java.security.cert.CertPathValidatorException.BasicReason.REVOKED,
+                ((java.security.cert.CertPathValidatorException) e.getCause()).getReason());
     }
 
     @Test

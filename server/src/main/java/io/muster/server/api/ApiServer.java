@@ -11,7 +11,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,10 +43,11 @@ public final class ApiServer implements AutoCloseable {
 
     public void start() throws Exception {
         Router router = Router.router(vertx);
-        // Before the ACL guard: joining servers authenticate with a proof of the cluster secret, not an ACL token.
+        // Before the ACL guard: joining servers authenticate with a proof of the cluster secret, not an ACL token (the
+        // route reads at most 64 KiB, never to disk).
         new ServerCertificateApi(sc).mount(router);
-        router.route().handler(BodyHandler.create().setBodyLimit(4 * 1024 * 1024));
         router.route().handler(new AclGuard(sc));
+        RequestBodies.mount(router); // after the guard: a refused caller's body is never read
         router.get("/v1/health").handler(ctx -> Http.ok(ctx, Map.of("status", "ok", "server_id", sc.config().serverId(),
                 "leader_id", sc.raft().leaderId().map(Object::toString).orElse(""), "role", sc.raft().role())));
         new AclApi(sc).mount(router);

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -172,6 +173,10 @@ public final class AllocRunner {
 
     /** Runs the group to its end; returns the terminal status, or null when detached. */
     private StatusRecord execute() throws InterruptedException {
+        Optional<String> refusal = AllocPaths.problem(assignment);
+        if (refusal.isPresent()) {
+            return terminal(AllocState.ALLOC_FAILED, TaskResult.UNKNOWN_EXIT_CODE, refusal.get()); // touch no file
+        }
         if (status == null || AllocState.ALLOC_STATE_UNSPECIFIED.name().equals(status.state())) {
             publish(new StatusRecord(AllocState.ALLOC_PENDING.name(), 0, "allocation received", 0, 0, 0));
         }
@@ -189,7 +194,9 @@ public final class AllocRunner {
                 return terminal(AllocState.ALLOC_FAILED, TaskResult.UNKNOWN_EXIT_CODE, problem);
             }
             try {
-                Files.createDirectories(ctx.allocRoot().resolve(slot.key));
+                Files.createDirectories(AllocPaths.taskDir(ctx.allocRoot(), slot.key));
+            } catch (IllegalArgumentException e) {
+                return terminal(AllocState.ALLOC_FAILED, TaskResult.UNKNOWN_EXIT_CODE, "refused: " + e.getMessage());
             } catch (IOException e) {
                 return terminal(AllocState.ALLOC_FAILED, TaskResult.UNKNOWN_EXIT_CODE,
                         "cannot create the task directory " + ctx.allocRoot().resolve(slot.key) + ": " + e.getMessage());
@@ -337,7 +344,7 @@ public final class AllocRunner {
                 .args(task.args())
                 .image(task.image())
                 .env(env)
-                .workDir(ctx.allocRoot().resolve(slot.key))
+                .workDir(AllocPaths.taskDir(ctx.allocRoot(), slot.key))
                 .cpu(Math.max(0, task.resources().cpu()))
                 .memoryMb(Math.max(0, task.resources().memory()))
                 .timeout(task.timeoutDuration())

@@ -7,6 +7,7 @@ import io.muster.proto.LogsReply;
 import io.muster.proto.PollResponse;
 import io.muster.worker.driver.TaskDriver;
 import io.muster.worker.driver.TaskHandle;
+import io.muster.worker.driver.TaskResult;
 import io.muster.worker.state.StateStore;
 import io.muster.worker.state.WorkerState;
 import io.muster.worker.state.WorkerState.AllocRecord;
@@ -181,7 +182,7 @@ public final class Allocations implements AllocRunner.Listener {
                 } catch (Exception e) {
                     log.warn("alloc {}: tasks of the old node did not stop in time: {}", r.id(), e.toString());
                 }
-                r.tasks().forEach(t -> deleteTree(ctx.allocRoot().resolve(t.key())));
+                r.tasks().forEach(t -> removeTaskDir(ctx.allocRoot(), t.key()));
             }
         });
     }
@@ -231,7 +232,7 @@ public final class Allocations implements AllocRunner.Listener {
         }
         persist();
         after.forEach(Runnable::run);
-        removedKeys.forEach(key -> deleteTree(ctx.allocRoot().resolve(key)));
+        removedKeys.forEach(key -> removeTaskDir(ctx.allocRoot(), key));
         checkDrained();
     }
 
@@ -251,6 +252,17 @@ public final class Allocations implements AllocRunner.Listener {
             return;
         }
         Entry e = new Entry(assignment);
+        Optional<String> refusal = AllocPaths.problem(assignment);
+        if (refusal.isPresent()) {
+            // Reported failed and never given a runner: no file is created, read or deleted for it.
+            log.warn("alloc {}: {}", AllocPaths.printable(assignment.id()), refusal.get());
+            long now = ctx.clock().millis();
+            e.status = new StatusRecord(AllocState.ALLOC_FAILED.name(), TaskResult.UNKNOWN_EXIT_CODE, refusal.get(), 0, now, 0);
+            e.version = ++versions;
+            entries.put(assignment.id(), e);
+            after.add(statusPending);
+            return;
+        }
         e.runner = newRunner(e);
         entries.put(assignment.id(), e);
         log.info("alloc {}: assigned (job {}, group {}, index {})", assignment.id(), assignment.jobId(),
@@ -365,7 +377,7 @@ public final class Allocations implements AllocRunner.Listener {
         }
         if (!removedKeys.isEmpty()) {
             persist();
-            removedKeys.forEach(key -> deleteTree(ctx.allocRoot().resolve(key)));
+            removedKeys.forEach(key -> removeTaskDir(ctx.allocRoot(), key));
         }
     }
 
@@ -401,7 +413,9 @@ public final class Allocations implements AllocRunner.Listener {
 
     private static void forget(Entry e, List<String> removedKeys) {
         if (e.tasks.isEmpty()) {
-            removedKeys.add(e.assignment.id());
+            if (AllocPaths.isSafeId(e.assignment.id())) {
+                removedKeys.add(e.assignment.id()); // a refused allocation has no directory
+            }
         } else {
             e.tasks.values().forEach(t -> removedKeys.add(t.key()));
         }
@@ -440,11 +454,11 @@ public final class Allocations implements AllocRunner.Listener {
                         .setError("allocation " + allocId + " is not on this node").build();
             }
             runner = e.runner;
-            GroupSpec spec = specOrNull(e.assignment);
+            GroupSpec spec = AllocPaths.problem(e.assignment).isPresent() ? null : specOrNull(e.assignment);
             if (spec != null) {
-                spec.tasks().forEach(t -> taskDirs.put(t.name(), ctx.allocRoot().resolve(e.assignment.taskKey(spec, t.name()))));
+                spec.tasks().forEach(t -> putTaskDir(taskDirs, t.name(), e.assignment.taskKey(spec, t.name())));
             } else {
-                e.tasks.values().forEach(t -> taskDirs.put(t.name(), ctx.allocRoot().resolve(t.key())));
+                e.tasks.values().forEach(t -> putTaskDir(taskDirs, t.name(), t.key()));
             }
         }
         return AllocLogs.build(allocId, runner != null ? runner.outputs() : Map.of(), taskDirs, maxBytes);
@@ -562,6 +576,23 @@ public final class Allocations implements AllocRunner.Listener {
                 .setFinishedUnixMs(s.finishedUnixMs())
                 .setRestarts(Math.max(0, s.restarts()))
                 .build();
+    }
+
+    private void putTaskDir(Map<String, Path> taskDirs, String task, String key) {
+        try {
+            taskDirs.put(task, AllocPaths.taskDir(ctx.allocRoot(), key));
+        } catch (IllegalArgumentException e) {
+            log.warn("not reading logs of task {}: {}", AllocPaths.printable(task), e.getMessage());
+        }
+    }
+
+    /** Deletes a task's directory, only if its key names one directly under the alloc root. */
+    static void removeTaskDir(Path allocRoot, String key) {
+        try {
+            deleteTree(AllocPaths.taskDir(allocRoot, key));
+        } catch (IllegalArgumentException e) {
+            log.warn("not removing a task directory: {}", e.getMessage());
+        }
     }
 
     static void deleteTree(Path dir) {

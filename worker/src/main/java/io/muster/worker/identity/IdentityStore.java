@@ -3,6 +3,7 @@ package io.muster.worker.identity;
 import io.muster.pki.pem.AtomicFiles;
 import io.muster.pki.pem.Pem;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,8 @@ public final class IdentityStore {
     public static final String KEY_FILE = "key.pem";
     public static final String CA_FILE = "ca.pem";
     static final String PENDING_KEY_FILE = "key.pem.new";
+    /** Written when the cluster revokes this node; its presence keeps the identity from being used again. */
+    public static final String REVOKED_FILE = "revoked";
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
 
     private final Path dir;
@@ -87,6 +90,29 @@ public final class IdentityStore {
             throw new IdentityException("cannot read the identity in " + dir + ": " + e.getMessage(), e);
         } catch (IdentityException e) {
             throw new IdentityException("the identity in " + dir + " is unusable: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Remembers that the cluster revoked this identity. Servers then refuse its certificate in every new handshake,
+     * which a restarted worker could not tell from a network problem, so the next start must know without asking.
+     */
+    public void markRevoked(String reason) throws IOException {
+        ensureDir();
+        AtomicFiles.write(dir.resolve(REVOKED_FILE), (reason + "\n").getBytes(StandardCharsets.UTF_8)); // in a 0700 directory
+    }
+
+    /** Why this identity was revoked, if {@link #markRevoked} recorded it. */
+    public Optional<String> revocation() {
+        Path file = dir.resolve(REVOKED_FILE);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            String reason = Files.readString(file, StandardCharsets.UTF_8).strip();
+            return Optional.of(reason.isEmpty() ? "this node was revoked by the cluster" : reason);
+        } catch (IOException e) {
+            return Optional.of("this node was revoked by the cluster (" + file + " cannot be read: " + e.getMessage() + ")");
         }
     }
 

@@ -65,13 +65,33 @@ public final class RpcErrors {
     }
 
     /**
-     * True if a server said this node was revoked ({@code PERMISSION_DENIED: node N was revoked}): the cluster has
-     * disowned the node and replaces its allocations elsewhere.
+     * True if a server said this node was revoked: {@code PERMISSION_DENIED: node N was revoked} on a connection made
+     * before, or the certificate_revoked alert with which a server refuses the node's certificate in a new TLS
+     * handshake. The cluster has disowned the node and replaces its allocations elsewhere.
      */
     public static boolean isRevocation(Throwable error) {
         Status status = Status.fromThrowable(error);
-        return status.getCode() == Status.Code.PERMISSION_DENIED && status.getDescription() != null
-                && status.getDescription().contains("revoked");
+        if (status.getCode() == Status.Code.PERMISSION_DENIED) {
+            return status.getDescription() != null && status.getDescription().contains("revoked");
+        }
+        return status.getCode() == Status.Code.UNAVAILABLE && receivedRevokedAlert(error);
+    }
+
+    /**
+     * The alert is received from the server (a worker never sends it: it does not check revocation), and in TLS 1.3
+     * it is encrypted under the handshake in which the server proved its cluster identity, so nobody in between can
+     * forge it. BoringSSL reports it as {@code SSLV3_ALERT_CERTIFICATE_REVOKED}, the JDK as
+     * {@code Received fatal alert: certificate_revoked}.
+     */
+    private static boolean receivedRevokedAlert(Throwable error) {
+        Set<Throwable> seen = new HashSet<>();
+        for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
+            String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(java.util.Locale.ROOT);
+            if (m.contains("alert_certificate_revoked") || m.contains("alert: certificate_revoked")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static final io.grpc.Metadata.Key<String> PUSHBACK =

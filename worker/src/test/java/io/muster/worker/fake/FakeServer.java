@@ -20,7 +20,6 @@ import io.muster.pki.Csrs;
 import io.muster.pki.Identity;
 import io.muster.pki.Keys;
 import io.muster.pki.pem.Pem;
-import io.muster.pki.tls.RevocationCheck;
 import io.muster.pki.tls.WorkerClientTrustManager;
 import io.muster.pki.token.BootstrapTokens;
 import io.muster.pki.token.TokenClaims;
@@ -121,7 +120,9 @@ public final class FakeServer implements AutoCloseable {
             return TlsServerCredentials.newBuilder()
                     .keyManager(kmf.getKeyManagers())
                     .trustManager(new WorkerClientTrustManager(cluster.workerCa.certificate(),
-                            cluster.clusterCa.certificate(), FakeCluster.CLUSTER_ID, cluster.clock, RevocationCheck.NONE))
+                            cluster.clusterCa.certificate(), FakeCluster.CLUSTER_ID, cluster.clock,
+                            // As the real servers: a revoked node's certificate fails every new handshake.
+                            (identity, serial) -> identity.kind() == Identity.Kind.NODE && cluster.isRevoked(identity.nodeId())))
                     .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL) // Register comes without a certificate
                     .build();
         } catch (java.security.GeneralSecurityException e) {
