@@ -16,6 +16,8 @@ import java.util.Optional;
  */
 final class AclGuard implements Handler<RoutingContext> {
     static final String HEADER = "x-muster-token";
+    /** The caller's policy, for {@link #bodyChecks()}. */
+    private static final String POLICY = "muster.acl.policy";
     private final ServerContext sc;
 
     AclGuard(ServerContext sc) {
@@ -52,15 +54,29 @@ final class AclGuard implements Handler<RoutingContext> {
             Http.error(ctx, 403, "ACL_PERMISSION_DENIED", "policy " + policy + " does not allow " + need + " (" + what + ")");
             return;
         }
-        if (need == Permission.TOKEN_CREATE && policy.joinTokenLimits().isPresent()) {
-            JoinTokenRequest req = JoinTokenRequest.from(Http.body(ctx));
-            Optional<String> bad = policy.joinTokenLimits().get().violation(req.validForSecs(), req.maxUses());
-            if (bad.isPresent()) {
-                Http.error(ctx, 403, "ACL_PERMISSION_DENIED", "policy " + policy + ": " + bad.get() + " (" + what + ")");
-                return;
-            }
-        }
+        ctx.put(POLICY, policy);
         ctx.next();
+    }
+
+    /**
+     * The checks that need the request body (a node-provisioner's join-token bounds): mounted after the body handler,
+     * which itself runs only for callers this guard let through, so a refused caller's body is never read.
+     */
+    static Handler<RoutingContext> bodyChecks() {
+        return ctx -> {
+            AclPolicy policy = ctx.get(POLICY);
+            if (policy != null && policy.joinTokenLimits().isPresent()
+                    && AccessTable.permission(ctx.request().method(), ctx.normalizedPath()) == Permission.TOKEN_CREATE) {
+                JoinTokenRequest req = JoinTokenRequest.from(Http.body(ctx));
+                Optional<String> bad = policy.joinTokenLimits().get().violation(req.validForSecs(), req.maxUses());
+                if (bad.isPresent()) {
+                    Http.error(ctx, 403, "ACL_PERMISSION_DENIED", "policy " + policy + ": " + bad.get() + " ("
+                            + ctx.request().method() + " " + ctx.request().path() + ")");
+                    return;
+                }
+            }
+            ctx.next();
+        };
     }
 
     /** From {@code X-Muster-Token}, else {@code Authorization: Bearer}; null when neither is set. */

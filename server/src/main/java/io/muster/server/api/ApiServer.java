@@ -48,6 +48,7 @@ public final class ApiServer implements AutoCloseable {
         new ServerCertificateApi(sc).mount(router);
         router.route().handler(new AclGuard(sc));
         RequestBodies.mount(router); // after the guard: a refused caller's body is never read
+        router.route().handler(AclGuard.bodyChecks()); // what a policy allows may depend on the body (join-token bounds)
         router.get("/v1/health").handler(ctx -> Http.ok(ctx, Map.of("status", "ok", "server_id", sc.config().serverId(),
                 "leader_id", sc.raft().leaderId().map(Object::toString).orElse(""), "role", sc.raft().role())));
         new AclApi(sc).mount(router);
