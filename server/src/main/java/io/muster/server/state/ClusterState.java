@@ -168,7 +168,7 @@ public final class ClusterState {
         return id == null ? Optional.empty() : Optional.ofNullable(nodes.get(id));
     }
 
-    /** The next node id this server will assign: ids below it were assigned here (nodes are never deleted). */
+    /** The next node id this server will assign: ids below it were assigned here (collected nodes' ids are never reused). */
     public long nextNodeId() {
         return nextNodeId;
     }
@@ -274,5 +274,34 @@ public final class ClusterState {
         if (n != null) n.remove(a.id());
         Set<String> j = allocsByJob.get(a.jobId());
         if (j != null) j.remove(a.id());
+    }
+
+    // GC: removal helpers for GcApplier (apply thread only). Whole records and their indexes go; empty index sets too.
+
+    // GC
+    void gcRemoveAlloc(AllocRecord a) {
+        removeAlloc(a);
+        allocsByNode.computeIfPresent(a.nodeId(), (k, set) -> set.isEmpty() ? null : set);
+        allocsByJob.computeIfPresent(a.jobId(), (k, set) -> set.isEmpty() ? null : set);
+    }
+
+    // GC
+    void gcRemoveJob(String jobId) {
+        jobs.remove(jobId);
+        allocsByJob.computeIfPresent(jobId, (k, set) -> set.isEmpty() ? null : set);
+    }
+
+    // GC: the node's id is never assigned again (nextNodeId only grows), so its certificates stay refused.
+    void gcRemoveNode(NodeRecord n) {
+        NodeRecord old = nodes.remove(n.id());
+        if (old != null && live(old)) liveNodes -= 1;
+        nodeByKey.remove(n.publicKeySha256(), n.id());
+        allocsByNode.computeIfPresent(n.id(), (k, set) -> set.isEmpty() ? null : set);
+        eventLogs.remove(n.id());
+    }
+
+    // GC
+    void gcRemoveJoinToken(String tokenId) {
+        joinTokens.remove(tokenId);
     }
 }

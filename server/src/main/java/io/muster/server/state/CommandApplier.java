@@ -63,6 +63,7 @@ public final class CommandApplier {
                 case STOP_JOB -> stopJob(cmd, index);
                 case APPLY_PLAN -> applyPlan(cmd, index);
                 case ALLOC_STATUS_BATCH -> allocStatuses(cmd, index);
+                case COLLECT_GARBAGE -> GcApplier.apply(s, cmd, index);
                 case KIND_NOT_SET -> fail("EMPTY_COMMAND", "command has no kind");
             };
         } finally {
