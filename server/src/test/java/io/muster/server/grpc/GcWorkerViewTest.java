@@ -96,21 +96,42 @@ class GcWorkerViewTest {
         s.report("a1", AllocState.ALLOC_RUNNING, 0);
         s.report("a0", AllocState.ALLOC_FAILED, clock.millis());
         s.apply(Command.newBuilder().setApplyPlan(ApplyPlan.newBuilder().setJobId("web").setJobVersion(v).addPlace(place("r0", 0, n, 1, "a0"))));
+        long current = s.state.appliedIndex(); // a worker that has seen everything so far
 
         assertEquals(1, gc.collectNow().get(30, TimeUnit.SECONDS).allocs());
         assertTrue(s.state.alloc("a0").isEmpty());
 
-        PollResponse incremental = poll(n, oldRevision);
-        assertFalse(incremental.getFullSnapshot());
-        assertEquals(Set.of("a1", "r0"), sets(incremental), "no Set for the collected allocation");
-        assertEquals(Set.of("a0"), deletes(incremental), "its worker is told to drop it");
-        assertEquals(s.state.appliedIndex(), incremental.getRevision());
+        PollResponse upToDate = poll(n, current);
+        assertFalse(upToDate.getFullSnapshot());
+        assertEquals(Set.of(), sets(upToDate));
+        assertEquals(Set.of("a0"), deletes(upToDate), "its worker is told to drop the collected allocation");
+        assertEquals(s.state.appliedIndex(), upToDate.getRevision());
 
-        // A restore (restart, or a snapshot installed from the leader) raises the event floor above the worker's revision.
+        // Events as old as what was collected are dropped with it: a worker from before them gets the whole truth.
+        PollResponse behind = poll(n, oldRevision);
+        assertTrue(behind.getFullSnapshot());
+        assertEquals(Set.of("a1", "r0"), sets(behind), "only live allocations");
+
+        // A restore (restart, or a snapshot installed from the leader) raises the event floor above every revision.
         s.state.restore(s.state.image());
-        PollResponse full = poll(n, oldRevision);
+        PollResponse full = poll(n, current);
         assertTrue(full.getFullSnapshot());
         assertEquals(Set.of("a1", "r0"), sets(full));
+    }
+
+    @Test
+    void aPurgeKeepsTheEventsAndSetsForPurgedAllocationsAreSkipped() throws Exception {
+        long n = nodes.get(0);
+        long oldRevision = s.state.appliedIndex();
+        long v = s.registerJob("web", "service", 2, 1, 1);
+        s.apply(Command.newBuilder().setApplyPlan(ApplyPlan.newBuilder().setJobId("web").setJobVersion(v)
+                .addPlace(place("a0", 0, n, 0, "")).addPlace(place("a1", 1, n, 0, ""))));
+        s.report("a1", AllocState.ALLOC_RUNNING, 0);
+        s.apply(GcService.purgeCommand("web", clock.millis()).build());
+        PollResponse r = poll(n, oldRevision);
+        assertFalse(r.getFullSnapshot());
+        assertEquals(Set.of(), sets(r), "no Set for a purged allocation");
+        assertEquals(Set.of("a0", "a1"), deletes(r));
     }
 
     @Test
