@@ -327,11 +327,6 @@ public final class GcService implements LeaderServices, StateListener, AutoClose
         executor.shutdownNow();
     }
 
-    /** For tests: the index cutoff this server would use for {@code agoMs} before {@code now}. */
-    long cutoff(long now, long agoMs) {
-        return table.indexAtOrBefore(now - agoMs);
-    }
-
     /**
      * Which Raft index this server had applied by which time (its own clock): an entry ({@code index}, {@code t})
      * says every entry up to {@code index} was applied at or before {@code t}. One entry per {@link #GRANULARITY_MS}

@@ -106,6 +106,19 @@ class GcTest {
 
     static final Duration JUST_BEFORE = Duration.ofSeconds(10);
 
+    @Test
+    void theTickRunsOnlyWhileLeadingAndRunsNeedNoLeadership() throws Exception {
+        assertFalse(gc.leading());
+        gc.startLeading(1);
+        assertTrue(gc.leading());
+        gc.startLeading(2); // a new term replaces the tick
+        gc.stopLeading();
+        assertFalse(gc.leading());
+        long before = gc.runs();
+        run(); // an explicit run (system gc on any server) works either way; the applier re-checks
+        assertEquals(before + 1, gc.runs());
+    }
+
     // ---------------------------------------------------------------- allocations
 
     @Test
