@@ -399,6 +399,24 @@ public final class MusterClient implements AutoCloseable {
         return delete("/v1/jobs/" + seg(id));
     }
 
+    /**
+     * Stops the job and removes it with all its allocations now ({@code DELETE /v1/jobs/:id?purge=true}): answers
+     * {@code {"id", "status": "purged", "allocations_removed", "index"}}.
+     */
+    public JsonNode purgeJob(String id) {
+        return delete("/v1/jobs/" + seg(id) + "?purge=true");
+    }
+
+    // ---------------------------------------------------------------- system
+
+    /**
+     * A garbage collection now with every threshold at zero ({@code POST /v1/system/gc}, a management token):
+     * answers the counts removed, {@code {"jobs", "allocations", "nodes", "tokens", "skipped", "entries"}}.
+     */
+    public JsonNode systemGc() {
+        return post("/v1/system/gc", null);
+    }
+
     /** Logs of every allocation, or of {@code allocId} only; {@code maxBytes} caps each stream (server default when null). */
     public JobLogs jobLogs(String id, String allocId, Long maxBytes) {
         StringBuilder q = new StringBuilder("/v1/jobs/").append(seg(id)).append("/logs");

@@ -78,8 +78,17 @@ final class JobCommand {
     }
 
     @Command(name = "stop", description = "Stop a job: its allocations are stopped and it is not rescheduled.")
-    int stop(@Parameters(paramLabel = "ID", description = "The job id.") String id) {
+    int stop(@Parameters(paramLabel = "ID", description = "The job id.") String id,
+             @Option(names = "--purge", description = "Also remove the job and its history (allocations) now, instead of "
+                     + "after the server's gc.job_after; running allocations are told to stop.") boolean purge) {
         Cli cli = Cli.of(spec);
+        if (purge) {
+            JsonNode r = cli.client().purgeJob(id);
+            if (cli.json()) return cli.printJson(r);
+            long n = r.path("allocations_removed").asLong();
+            cli.out.println("Job " + id + " stopped and purged (" + n + " allocation" + (n == 1 ? "" : "s") + " removed).");
+            return 0;
+        }
         JsonNode r = cli.client().stopJob(id);
         if (cli.json()) return cli.printJson(r);
         cli.out.println("Job " + id + " stopped.");

@@ -12,7 +12,7 @@ import picocli.CommandLine.ScopeType;
         usageHelpAutoWidth = true,
         description = "Muster: a tiered control plane of Raft servers and lightweight workers.",
         subcommands = {DevCommand.class, ServerCommand.class, WorkerCommand.class, AclCommand.class, NodeCommand.class,
-                JobCommand.class, ClusterCommand.class, RaftCommand.class, VersionCommand.class},
+                JobCommand.class, ClusterCommand.class, RaftCommand.class, SystemCommand.class, VersionCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the operation failed (one line on stderr)", "2:usage error"})
 public final class MusterCommand {

@@ -93,7 +93,7 @@ class UsageTest {
     void helpAndVersionExitZero() {
         Run help = muster("--help");
         assertEquals(0, help.code());
-        for (String cmd : new String[] {"dev", "server", "worker", "acl", "node", "job", "cluster", "raft", "loadtest", "version"})
+        for (String cmd : new String[] {"dev", "server", "worker", "acl", "node", "job", "cluster", "raft", "system", "loadtest", "version"})
             assertTrue(help.out().contains("  " + cmd), "help lists " + cmd + "\n" + help.out());
         Run sub = muster("job", "run", "--help");
         assertEquals(0, sub.code());

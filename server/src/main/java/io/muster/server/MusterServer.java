@@ -49,6 +49,7 @@ public final class MusterServer implements AutoCloseable {
     private final TokenService tokens;
     private final io.muster.server.grpc.WorkerGrpcServer grpc;
     private final io.muster.server.leader.SchedulerService scheduler;
+    private final io.muster.server.leader.GcService gc;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private volatile boolean closed;
 
@@ -69,7 +70,11 @@ public final class MusterServer implements AutoCloseable {
         this.scheduler = new io.muster.server.leader.SchedulerService(state, proposer, options.clock());
         raft.stateMachine().addLeaderServices(scheduler);
         closeables.add(scheduler);
-        api.add(new io.muster.server.api.NodeApi(ctx, tokens, grpc)).add(new io.muster.server.api.JobApi(ctx, grpc));
+        this.gc = new io.muster.server.leader.GcService(state, proposer, options.clock(), config.gc());
+        raft.stateMachine().addLeaderServices(gc);
+        closeables.add(gc);
+        api.add(new io.muster.server.api.NodeApi(ctx, tokens, grpc)).add(new io.muster.server.api.JobApi(ctx, grpc))
+                .add(new io.muster.server.api.GcApi(ctx, gc));
     }
 
     public ServerContext context() {
@@ -99,6 +104,10 @@ public final class MusterServer implements AutoCloseable {
 
     public io.muster.server.leader.SchedulerService scheduler() {
         return scheduler;
+    }
+
+    public io.muster.server.leader.GcService gc() {
+        return gc;
     }
 
     public io.muster.server.grpc.WorkerGrpcServer grpc() {

@@ -77,6 +77,8 @@ final class AccessTable {
             new Rule(POST, "/v1/cluster/servers", CLUSTER_ADMIN),
             new Rule(DELETE, "/v1/cluster/servers/:id", CLUSTER_ADMIN),
             new Rule(POST, "/v1/raft/snapshot", CLUSTER_ADMIN),
+            // Removes finished jobs, allocations, down nodes and used-up join tokens now: management only, as in Nomad.
+            new Rule(POST, "/v1/system/gc", CLUSTER_ADMIN),
             new Rule(GET, "/v1/raft/log", RAFT_READ),
             new Rule(GET, "/v1/kv/:key", KV_READ),
             new Rule(PUT, "/v1/kv/:key", KV_WRITE),

@@ -8,6 +8,8 @@ import io.muster.proto.raft.RegisterJob;
 import io.muster.proto.raft.StopJob;
 import io.muster.server.ServerContext;
 import io.muster.server.grpc.WorkerGrpcServer;
+import io.muster.server.leader.GcService;
+import io.muster.server.state.GcApplier;
 import io.muster.server.state.AllocStates;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.GroupFailureRecord;
@@ -151,10 +153,41 @@ public final class JobApi implements Routes {
 
     private void stop(RoutingContext ctx) {
         JobRecord j = job(ctx);
+        String purge = ctx.queryParams().get("purge");
+        if (purge != null && !purge.equals("true") && !purge.equals("false"))
+            throw new ApiException(400, "BAD_REQUEST", "purge must be true or false, got '" + purge + "'");
+        if ("true".equals(purge)) {
+            purge(ctx, j);
+            return;
+        }
         sc.proposer().proposeAndApply(Command.newBuilder().setStopJob(StopJob.newBuilder().setJobId(j.id())), sc.state()).whenComplete((r, e) -> {
             if (e != null) Http.failure(ctx, e);
             else if (!r.getOk()) Http.rejected(ctx, r);
             else Http.ok(ctx, jobView(sc.state().job(j.id()).orElse(j)));
+        });
+    }
+
+    /**
+     * {@code DELETE /v1/jobs/:id?purge=true}: one CollectGarbage entry removes the job and every allocation of it
+     * now, thresholds ignored. Allocations still wanted get a Delete event, so their workers stop them (see GcApplier).
+     */
+    private void purge(RoutingContext ctx, JobRecord j) {
+        sc.proposer().proposeAndApply(GcService.purgeCommand(j.id(), sc.clock().millis()), sc.state()).whenComplete((r, e) -> {
+            if (e != null) Http.failure(ctx, e);
+            else if (!r.getOk()) Http.rejected(ctx, r);
+            else {
+                GcApplier.Counts c = GcApplier.Counts.parse(r.getValue());
+                if (c.jobs() == 0) {
+                    Http.error(ctx, 404, "JOB_NOT_FOUND", "no job with id " + j.id());
+                    return;
+                }
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("id", j.id());
+                m.put("status", "purged");
+                m.put("allocations_removed", c.allocs());
+                m.put("index", r.getIndex());
+                Http.ok(ctx, m);
+            }
         });
     }
 

@@ -24,7 +24,8 @@ final class NodeCertificates {
         NodeRecord n = state.node(nodeId).orElse(null);
         if (n == null) {
             // Registered through another server moments ago and not applied here yet: the handlers wait for that
-            // registration (or answer NOT_FOUND). Ids below nextNodeId were assigned here, and nodes are never deleted.
+            // registration (or answer NOT_FOUND). Ids below nextNodeId were assigned here: a node missing below it was
+            // garbage-collected (down long enough; revoked nodes are never collected) and its id is never reused.
             if (nodeId >= state.nextNodeId()) return Optional.empty();
             return Optional.of(Status.UNAUTHENTICATED.withDescription("node " + nodeId + " is not registered in this cluster"));
         }

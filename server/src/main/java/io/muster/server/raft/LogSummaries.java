@@ -22,6 +22,16 @@ final class LogSummaries {
         }
     }
 
+    /** Counts only: ids are not secrets, but a listing of 10,000 of them is no summary. */
+    private static String gc(io.muster.proto.raft.CollectGarbage g) {
+        String what = g.getReason().isEmpty() ? "collect garbage" : "collect garbage (" + g.getReason() + ")";
+        StringBuilder sb = new StringBuilder(what).append(": ").append(g.getJobIdsCount()).append(" job(s), ")
+                .append(g.getAllocIdsCount()).append(" allocation(s), ").append(g.getNodeIdsCount()).append(" node(s), ")
+                .append(g.getTokenIdsCount()).append(" token(s)");
+        if (g.getPurgeJobIdsCount() > 0) sb.append(", purge ").append(g.getPurgeJobIdsCount()).append(" job(s)");
+        return sb.toString();
+    }
+
     static String summary(Command c) {
         return switch (c.getKindCase()) {
             case KV_PUT -> "put " + c.getKvPut().getKey() + " (" + c.getKvPut().getValue().size() + " bytes)";
@@ -45,6 +55,7 @@ final class LogSummaries {
             case STOP_JOB -> "stop job " + c.getStopJob().getJobId();
             case APPLY_PLAN -> "plan for job " + c.getApplyPlan().getJobId() + ": place " + c.getApplyPlan().getPlaceCount() + ", stop " + c.getApplyPlan().getStopCount();
             case ALLOC_STATUS_BATCH -> c.getAllocStatusBatch().getUpdatesCount() + " allocation status update(s)";
+            case COLLECT_GARBAGE -> gc(c.getCollectGarbage());
             case KIND_NOT_SET -> "empty";
         };
     }

@@ -212,6 +212,17 @@ public final class ClusterState {
         return current.kvSize();
     }
 
+    /** After a collection: events as old as what was collected go, and so do collected nodes' logs. */
+    void collectedEvents(long cutoff, List<Long> goneNodes) {
+        goneNodes.forEach(eventLogs::remove);
+        if (cutoff > 0) for (NodeEventLog log : eventLogs.values()) log.dropThrough(cutoff);
+    }
+
+    /** Whether this server keeps an event log for the node (without creating one, as {@link #eventLog} would). */
+    boolean hasEventLog(long nodeId) {
+        return eventLogs.containsKey(nodeId);
+    }
+
     public NodeEventLog eventLog(long nodeId) {
         return eventLogs.computeIfAbsent(nodeId, id -> new NodeEventLog(eventFloor));
     }

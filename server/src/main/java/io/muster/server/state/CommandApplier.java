@@ -53,6 +53,7 @@ public final class CommandApplier {
                 case STOP_JOB -> jobs.stopJob(s, cmd, index);
                 case APPLY_PLAN -> jobs.applyPlan(s, cmd, index);
                 case ALLOC_STATUS_BATCH -> jobs.allocStatuses(s, cmd, index);
+                case COLLECT_GARBAGE -> GcApplier.apply(s, cmd, index);
                 case KIND_NOT_SET -> fail("EMPTY_COMMAND", "command has no kind");
             };
             if (r.getOk()) state.publish(s.commit(index, term), s.events(), s.effects());

@@ -47,4 +47,9 @@ public final class NodeEventLog {
         java.util.Collections.reverse(out);
         return out;
     }
+
+    /** GC: drops events up to {@code revision}; a worker whose last revision is below the new floor gets a full snapshot. */
+    synchronized void dropThrough(long revision) {
+        while (!events.isEmpty() && events.peekFirst().revision() <= revision) floor = events.removeFirst().revision();
+    }
 }

@@ -131,6 +131,17 @@ final class StateTx {
         }
     }
 
+    /** A collected node: its record and key index go; its id is never assigned again (nextNodeId only grows). */
+    void removeNode(NodeRecord n) {
+        NodeRecord old = nodes.get(n.id());
+        if (old == null) return;
+        nodes.remove(n.id());
+        if (live(old)) liveNodes -= 1;
+        Long byKey = nodeByKey.get(old.publicKeySha256());
+        if (byKey != null && byKey == n.id()) nodeByKey.remove(old.publicKeySha256());
+        allocsByNode.remove(n.id());
+    }
+
     private static ImSet<String> plus(ImSet<String> set, String id) {
         return set == null ? PersistentHashSet.<String>empty().put(id) : set.put(id);
     }

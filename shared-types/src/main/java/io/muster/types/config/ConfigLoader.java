@@ -27,8 +27,9 @@ public final class ConfigLoader {
     public static final int DEFAULT_RAFT_PORT = 9001;
 
     private static final Set<String> SERVER_FILE_KEYS = Set.of("data_dir", "cluster", "api_addr", "raft_addr",
-            "worker_grpc_addr", "snapshot_threshold", "max_pending_jobs", "worker_cert_lifetime", "secret_file", "tls");
+            "worker_grpc_addr", "snapshot_threshold", "max_pending_jobs", "worker_cert_lifetime", "secret_file", "tls", "gc");
     private static final Set<String> TLS_KEYS = Set.of("ca_file", "cert_file", "key_file");
+    private static final Set<String> GC_KEYS = Set.of("job_after", "alloc_after", "node_after", "token_after", "interval");
     private static final Set<String> WORKER_FILE_KEYS = Set.of("data_dir", "cluster");
     private static final Set<String> PEER_KEYS = Set.of("id", "raft_addr", "api_addr");
     private static final Set<String> WORKER_TIER_KEYS = Set.of("mode", "role", "node_id", "peers", "worker_grpc_addr",
@@ -71,6 +72,23 @@ public final class ConfigLoader {
         return new ServerTls(secret, ca, cert, key);
     }
 
+    /** The {@code gc:} block: integer seconds, each optional (defaults {@link ServerConfig.Gc#DEFAULTS}). */
+    private static ServerConfig.Gc gc(MapNode root, ConfigReader r) {
+        ServerConfig.Gc d = ServerConfig.Gc.DEFAULTS;
+        YamlTree t = root.entries().get("gc");
+        if (t == null || t instanceof YamlTree.Scalar s && s.isNull()) return d;
+        MapNode g = r.map("gc", t).orElse(null);
+        if (g == null) return d;
+        r.onlyKeys("gc", g, GC_KEYS);
+        long year = 366L * 86400;
+        return new ServerConfig.Gc(
+                r.integer("gc", g, "job_after", 0, year).orElse(d.jobAfterSecs()),
+                r.integer("gc", g, "alloc_after", 0, year).orElse(d.allocAfterSecs()),
+                r.integer("gc", g, "node_after", 0, year).orElse(d.nodeAfterSecs()),
+                r.integer("gc", g, "token_after", 0, year).orElse(d.tokenAfterSecs()),
+                r.integer("gc", g, "interval", 1, 86400).orElse(d.intervalSecs()));
+    }
+
     public static ServerConfig loadServer(String text, String source, Path dataDirOverride) throws ConfigException {
         ConfigReader r = new ConfigReader();
         MapNode root = root(text, source, r);
@@ -84,6 +102,7 @@ public final class ConfigLoader {
         int maxPendingJobs = 10_000;
         long certLifetime = 72 * 3600;
         ServerTls tls = ServerTls.NONE;
+        ServerConfig.Gc gc = ServerConfig.Gc.DEFAULTS;
         if (root.entries().containsKey("mode")) { // a bare ZLayer ClusterMode document
             cluster = root;
             cpath = "";
@@ -97,6 +116,7 @@ public final class ConfigLoader {
             maxPendingJobs = r.integer("", root, "max_pending_jobs", 1, 10_000_000).orElse((long) maxPendingJobs).intValue();
             certLifetime = r.integer("", root, "worker_cert_lifetime", 300, 366L * 86400).orElse(certLifetime);
             tls = tls(root, r);
+            gc = gc(root, r);
             YamlTree c = root.entries().get("cluster");
             if (c == null) {
                 cluster = new MapNode(Map.of("mode", new YamlTree.Scalar("single-node", true, false, 1, 1)), Map.of(), 1, 1);
@@ -139,7 +159,7 @@ public final class ConfigLoader {
                     + (peers.size() - 1) + " and risks split votes; use 3, 5 or 7");
             if (peers.size() > 7) warnings.add("cluster has " + peers.size() + " servers: more than 7 slows every commit; use 3, 5 or 7 and add workers instead");
             cfg = new ServerConfig(dataDir, id, List.copyOf(peers), grpc, hb, false, snapshotThreshold, maxPendingJobs, certLifetime,
-                    List.copyOf(warnings), tls);
+                    List.copyOf(warnings), tls, gc);
         }
         if (!r.problems.isEmpty()) throw new ConfigException(source, r.problems);
         return cfg;

@@ -19,12 +19,39 @@ public record ServerConfig(
         int maxPendingJobs,
         long workerCertLifetimeSecs,
         List<String> warnings,
-        ServerTls tls) {
+        ServerTls tls,
+        Gc gc) {
+
+    /**
+     * Garbage collection ({@code gc:} in the server file), integer seconds: how long a stopped or finished job, a
+     * terminal allocation, a down node and an expired, used-up or revoked join token are kept, and how often the
+     * leader looks. Nomad-like defaults: 4 h, 1 h, 24 h, 1 h, every 5 minutes.
+     */
+    public record Gc(long jobAfterSecs, long allocAfterSecs, long nodeAfterSecs, long tokenAfterSecs, long intervalSecs) {
+        public static final Gc DEFAULTS = new Gc(4 * 3600, 3600, 24 * 3600, 3600, 300);
+
+        public Gc {
+            if (jobAfterSecs < 0 || allocAfterSecs < 0 || nodeAfterSecs < 0 || tokenAfterSecs < 0)
+                throw new IllegalArgumentException("gc thresholds must be >= 0 seconds");
+            if (intervalSecs < 1) throw new IllegalArgumentException("gc interval must be >= 1 second");
+        }
+    }
+
+    public ServerConfig {
+        if (gc == null) gc = Gc.DEFAULTS;
+    }
 
     public ServerConfig(Path dataDir, int serverId, List<Peer> peers, HostPort workerGrpcAddr, HeartbeatPolicy heartbeat,
                         boolean dev, long snapshotThreshold, int maxPendingJobs, long workerCertLifetimeSecs, List<String> warnings) {
         this(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold, maxPendingJobs, workerCertLifetimeSecs,
                 warnings, ServerTls.NONE);
+    }
+
+    public ServerConfig(Path dataDir, int serverId, List<Peer> peers, HostPort workerGrpcAddr, HeartbeatPolicy heartbeat,
+                        boolean dev, long snapshotThreshold, int maxPendingJobs, long workerCertLifetimeSecs, List<String> warnings,
+                        ServerTls tls) {
+        this(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold, maxPendingJobs, workerCertLifetimeSecs,
+                warnings, tls, Gc.DEFAULTS);
     }
 
     public Peer self() {
@@ -48,11 +75,16 @@ public record ServerConfig(
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc);
     }
 
     public ServerConfig withTls(ServerTls t) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, t);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, t, gc);
+    }
+
+    public ServerConfig withGc(Gc g) {
+        return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, g);
     }
 }

@@ -151,4 +151,29 @@ class ConfigLoaderTest {
         assertInstanceOf(HostPort.class, c.apiAddr());
         assertEquals(3669, c.apiAddr().port());
     }
+
+    @Test
+    void gcBlockDefaultsAndOverrides() throws Exception {
+        assertEquals(ServerConfig.Gc.DEFAULTS, ConfigLoader.loadServer(GOOD, "server.yaml", null).gc());
+        assertEquals(new ServerConfig.Gc(14_400, 3_600, 86_400, 3_600, 300), ServerConfig.Gc.DEFAULTS);
+        ServerConfig c = ConfigLoader.loadServer(GOOD + "gc: {job_after: 600, alloc_after: 0, node_after: 7200, token_after: 60, interval: 30}\n",
+                "server.yaml", null);
+        assertEquals(new ServerConfig.Gc(600, 0, 7200, 60, 30), c.gc());
+        ServerConfig partial = ConfigLoader.loadServer(GOOD + "gc:\n  job_after: 60\n", "server.yaml", null);
+        assertEquals(new ServerConfig.Gc(60, 3_600, 86_400, 3_600, 300), partial.gc());
+        // The older constructors keep working and take the defaults.
+        assertEquals(ServerConfig.Gc.DEFAULTS, ServerConfig.dev(Path.of("/tmp/d"), 1, 2, 3).gc());
+        assertEquals(new ServerConfig.Gc(1, 2, 3, 4, 5), ServerConfig.dev(Path.of("/tmp/d"), 1, 2, 3).withGc(new ServerConfig.Gc(1, 2, 3, 4, 5))
+                .withDataDir(Path.of("/tmp/e")).gc());
+    }
+
+    @Test
+    void gcBlockIsStrictWithPathAndLine() {
+        String msg = problem(GOOD + "gc:\n  job_after: -1\n  interval: 0\n  alloc_after: soon\n  node_aftr: 5\n");
+        assertTrue(msg.contains("gc.job_after: must be between 0 and 31622400, got -1 (line 17"), msg);
+        assertTrue(msg.contains("gc.interval: must be between 1 and 86400, got 0 (line 18"), msg);
+        assertTrue(msg.contains("gc.alloc_after: must be a whole number, got 'soon' (line 19"), msg);
+        assertTrue(msg.contains("gc.node_aftr: unknown field (did you mean 'node_after'?) (line 20"), msg);
+        assertTrue(problem(GOOD + "gc: 5\n").contains("gc: must be a mapping (line 16"), problem(GOOD + "gc: 5\n"));
+    }
 }

@@ -1,0 +1,36 @@
+package io.muster.server.api;
+
+import io.muster.server.ServerContext;
+import io.muster.server.leader.GcService;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * {@code POST /v1/system/gc}: a garbage collection now, every threshold at zero (everything finished goes). It runs
+ * on the server that receives it: the applier re-checks every id, so a follower's slightly older view is safe.
+ * Management only ({@code cluster:admin}, as Nomad's {@code system gc} needs a management token): it also removes
+ * down nodes and used-up join tokens, which an operator token cannot otherwise touch.
+ */
+public final class GcApi implements Routes {
+    private final ServerContext sc;
+    private final GcService gc;
+
+    public GcApi(ServerContext sc, GcService gc) {
+        this.sc = sc;
+        this.gc = gc;
+    }
+
+    @Override
+    public void mount(Router r) {
+        r.post("/v1/system/gc").handler(this::collect);
+    }
+
+    private void collect(RoutingContext ctx) {
+        if (sc.state().identity().isEmpty() && !sc.config().dev())
+            throw new ApiException(503, "NOT_READY", "the cluster is not initialized yet");
+        gc.collectNow().whenComplete((o, e) -> {
+            if (e != null) Http.failure(ctx, e);
+            else Http.ok(ctx, o.toMap());
+        });
+    }
+}
