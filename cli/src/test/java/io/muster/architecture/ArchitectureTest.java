@@ -1,0 +1,69 @@
+package io.muster.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The architecture as rules (the cli module sees every other module, so they are checked here, on main code only).
+ * A rule that fails names the class and the dependency that broke it.
+ */
+class ArchitectureTest {
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importMainClasses() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("io.muster");
+        // The rules below are only as good as what they see: every module's main classes (and no test class).
+        for (String c : java.util.List.of("io.muster.server.state.CommandApplier", "io.muster.worker.WorkerDaemon", "io.muster.pki.Csrs",
+                "io.muster.types.config.ConfigLoader", "io.muster.loadtest.LoadTestRun", "io.muster.cli.Main")) {
+            org.junit.jupiter.api.Assertions.assertTrue(classes.contain(c), "not imported: " + c);
+        }
+        org.junit.jupiter.api.Assertions.assertFalse(classes.contain("io.muster.architecture.ArchitectureTest"));
+    }
+
+    @Test
+    void theStateCoreIsPureNoNetworkNoRaftNoFilesNoClock() {
+        noClasses().that().resideInAPackage("io.muster.server.state..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "io.grpc..", "org.apache.ratis..", "java.net..", "java.nio.file..",
+                        "io.muster.server.api..", "io.muster.server.grpc..", "io.muster.server.raft..", "io.muster.server.leader..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.io.File")
+                .orShould().callMethod(System.class, "currentTimeMillis")
+                .orShould().callMethod(System.class, "nanoTime")
+                .orShould().callMethod(java.time.Instant.class, "now")
+                .because("apply is a pure function of (state, command, index): the proposer decides time, ids and randomness")
+                .check(classes);
+    }
+
+    @Test
+    void theWorkerNeverDependsOnTheServer() {
+        noClasses().that().resideInAPackage("io.muster.worker..").should().dependOnClassesThat().resideInAPackage("io.muster.server..")
+                .because("workers speak to servers over the wire protocol only").check(classes);
+    }
+
+    @Test
+    void sharedTypesAndPkiKnowNoRuntime() {
+        noClasses().that().resideInAnyPackage("io.muster.types..", "io.muster.pki..", "io.muster.scheduler..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "io.grpc..", "org.apache.ratis..", "io.muster.server..",
+                        "io.muster.worker..", "io.muster.cli..", "io.muster.loadtest..")
+                .because("they are libraries every runtime uses").check(classes);
+    }
+
+    @Test
+    void theLoadTestSpeaksTheWireProtocolOnly() {
+        noClasses().that().resideInAPackage("io.muster.loadtest..").and().resideOutsideOfPackage("io.muster.loadtest.local..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.muster.server..", "io.muster.worker..")
+                .because("it measures a real cluster from outside, as workers and operators reach it").check(classes);
+    }
+
+    @Test
+    void theRestAndGrpcLayersDoNotReachIntoEachOther() {
+        noClasses().that().resideInAPackage("io.muster.server.tls..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.muster.server.api..", "io.muster.server.grpc..", "io.vertx..")
+                .because("the server's identity knows nothing of the layers that use it").check(classes);
+    }
+}
