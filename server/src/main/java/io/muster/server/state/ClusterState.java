@@ -275,4 +275,16 @@ public final class ClusterState {
         Set<String> j = allocsByJob.get(a.jobId());
         if (j != null) j.remove(a.id());
     }
+
+    // digest
+    /** Every allocation, in no order (a live view: consistent on the apply thread only). */
+    public Collection<AllocRecord> allAllocs() {
+        return java.util.Collections.unmodifiableCollection(allocs.values());
+    }
+
+    // digest
+    /** Every KV entry, in no order (a live view: consistent on the apply thread only). */
+    public Collection<KvEntry> kvEntries() {
+        return java.util.Collections.unmodifiableCollection(kv.values());
+    }
 }
