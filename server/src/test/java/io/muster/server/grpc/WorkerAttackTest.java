@@ -162,6 +162,23 @@ class WorkerAttackTest {
     }
 
     @Test
+    void aWorkerCannotAskForStateDigests() throws Exception {
+        var t = token(1);
+        try (TestWorker w = new TestWorker()) {
+            w.register(grpc, t.token(), TestWorker.profile("digests", Map.of()));
+            ManagedChannel ch = w.channel(grpc, w.key, w.cert);
+            try {
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> io.muster.proto.InternalServiceGrpc.newBlockingStub(ch)
+                        .stateDigests(io.muster.proto.StateDigestsRequest.getDefaultInstance()));
+                assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode(), e.getStatus().toString());
+                assertTrue(e.getStatus().getDescription().contains("only servers"), e.getStatus().toString());
+            } finally {
+                ch.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void afterTwoRenewalsTheFirstSerialIsRefused() throws Exception {
         var t = token(1);
         try (TestWorker w = new TestWorker()) {
