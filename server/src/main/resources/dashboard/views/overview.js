@@ -14,6 +14,7 @@ export function overviewView(ctx) {
   ctx.setTitle('Overview');
   const subtitle = h('span', null, 'Cluster state as seen by the leader');
   const notice = h('div', { class: 'notice' });
+  const alarmBox = h('div', { class: 'alarms' });
   const facts = h('div', { class: 'facts' }, loading(1));
   const nodeTiles = h('div', { class: 'stats' }, loading(2));
   const nodeFoot = h('div', { class: 'legend' });
@@ -36,6 +37,7 @@ export function overviewView(ctx) {
 
   ctx.root.append(
     pageHead({ title: 'Overview', subtitle }),
+    alarmBox,
     notice,
     card('Cluster', {}, h('div', { class: 'card-body' }, facts)),
     h('div', { class: 'grid grid-2', style: { marginTop: '16px' } },
@@ -77,6 +79,7 @@ export function overviewView(ctx) {
     fill(notice, s.leader_id == null
       ? infoBanner('warn', h('strong', null, 'The cluster has no leader right now. '), 'An election is running or a quorum of servers is unreachable; writes wait until a leader is elected.')
       : null);
+    fill(alarmBox, alarmBanner(s.alarms || []));
     const lag = Math.max(0, (s.commit_index || 0) - (s.applied_index || 0));
     fill(facts,
       fact('Cluster ID', s.cluster_id || 'not bootstrapped yet', true),
@@ -139,6 +142,20 @@ async function allJobs() {
     offset = page.next_offset;
   }
   return { jobs, total, partial: true };
+}
+
+/** A red banner while the leader's divergence check holds alarms (servers whose replicated states differ). */
+function alarmBanner(alarms) {
+  const divergent = alarms.filter((a) => a.type === 'state_divergence');
+  if (!divergent.length) return null;
+  return infoBanner('bad',
+    h('strong', null, 'State divergence: servers hold different replicated states. '),
+    'What the suspect server serves (reads, worker polls) may be wrong: follow the runbook in docs/RELIABILITY.md, "State divergence".',
+    divergent.map((a) => h('div', { class: 'detail' },
+      `Servers ${(a.servers || []).join(' and ')} differ after applying index ${num(a.index)}`,
+      a.suspect == null ? ' (no majority: the diverged server is unknown)' : ` — server ${a.suspect} disagrees with the majority`,
+      '. Digests: ',
+      h('span', { class: 'mono' }, Object.entries(a.digests || {}).map(([id, d]) => `${id}=${String(d).slice(0, 12)}`).join(' ')))));
 }
 
 function fact(label, value, mono = false) {

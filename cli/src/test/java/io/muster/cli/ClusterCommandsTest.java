@@ -56,6 +56,44 @@ class ClusterCommandsTest {
     }
 
     @Test
+    void statusTablePrintsAlarms() {
+        String withAlarm = STATUS.substring(0, STATUS.length() - 1) + """
+                ,"alarms":[{"type":"state_divergence","index":40000,"servers":[1,3],
+                 "digests":{"1":"2b5fd61c6f754958cbde1f55","3":"bccdb48c00c1f8d2cd607fe9"},"suspect":3,"last_index":50000}]}""";
+        api.ok("GET", "/v1/cluster/status", withAlarm);
+        Run r = Run.against(api, "cluster", "status");
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("""
+                Cluster ID     c-7f3a
+                Leader         1
+                Term           4
+                Commit index   120
+                Applied index  119
+                Last index     121
+                Alarms         1 (see below)
+
+                ID  ROLE      HEALTHY  RAFT ADDR      API ADDR
+                1   leader    yes      10.0.0.1:9001  10.0.0.1:3669
+                2   follower  yes      10.0.0.2:9001  10.0.0.2:3669
+                3   follower  no       10.0.0.3:9001  -
+
+                ALARM             INDEX  SERVERS  SUSPECT  DIGESTS
+                state_divergence  40000  1,3      3        1=2b5fd61c6f75 3=bccdb48c00c1
+
+                The servers' replicated states differ: see docs/RELIABILITY.md, "State divergence", before anything else.
+                """, r.out());
+    }
+
+    @Test
+    void statusTableSaysWhenThereAreNoAlarms() {
+        api.ok("GET", "/v1/cluster/status", STATUS.substring(0, STATUS.length() - 1) + ",\"alarms\":[]}");
+        Run r = Run.against(api, "cluster", "status");
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("\nAlarms         none\n"), r.out());
+        assertTrue(!r.out().contains("ALARM "), r.out());
+    }
+
+    @Test
     void statusJsonIsTheApiObject() throws Exception {
         api.ok("GET", "/v1/cluster/status", STATUS);
         Run r = Run.against(api, "cluster", "status", "-o", "json", "--stale");

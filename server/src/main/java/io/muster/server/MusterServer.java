@@ -50,6 +50,8 @@ public final class MusterServer implements AutoCloseable {
     private final io.muster.server.grpc.WorkerGrpcServer grpc;
     private final io.muster.server.leader.SchedulerService scheduler;
     private final io.muster.server.leader.GcService gc;
+    private final io.muster.server.digest.DigestRecorder digests;
+    private final io.muster.server.leader.DivergenceChecker divergence;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private volatile boolean closed;
 
@@ -75,6 +77,40 @@ public final class MusterServer implements AutoCloseable {
         closeables.add(gc);
         api.add(new io.muster.server.api.NodeApi(ctx, tokens, grpc)).add(new io.muster.server.api.JobApi(ctx, grpc))
                 .add(new io.muster.server.api.GcApi(ctx, gc));
+        // Divergence detection: digests at agreed indexes on every server, compared by the leader (docs/RELIABILITY.md).
+        this.digests = new io.muster.server.digest.DigestRecorder(state, io.muster.server.digest.DigestRecorder.DEFAULT_INTERVAL);
+        state.addListener(digests);
+        closeables.add(digests);
+        grpc.serveDigests(digests);
+        this.divergence = new io.muster.server.leader.DivergenceChecker(config.serverId(), digests, new io.muster.server.leader.DivergenceChecker.Peers() {
+            @Override
+            public java.util.Collection<Integer> others() {
+                try {
+                    return raft.currentPeers().stream().map(p -> Integer.parseInt(p.getId().toString()))
+                            .filter(id -> id != config.serverId()).toList();
+                } catch (RuntimeException e) {
+                    return List.of(); // the group is not running
+                }
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<java.util.SortedMap<Long, io.muster.server.state.StateDigest>> digests(int serverId) {
+                return grpc.peerDigests(serverId);
+            }
+        }, io.muster.server.leader.DivergenceChecker.DEFAULT_PERIOD, options.clock());
+        raft.stateMachine().addLeaderServices(divergence);
+        closeables.add(divergence);
+        api.statusFields(divergence::statusFields);
+    }
+
+    /** This server's state digests at agreed indexes (tests set a small interval). */
+    public io.muster.server.digest.DigestRecorder digests() {
+        return digests;
+    }
+
+    /** The leader's divergence check (runs while this server leads; its alarms stay here). */
+    public io.muster.server.leader.DivergenceChecker divergence() {
+        return divergence;
     }
 
     public ServerContext context() {

@@ -26,6 +26,7 @@ public final class ApiServer implements AutoCloseable {
     private final List<Routes> extra = new ArrayList<>();
     private HttpServer http;
     private volatile List<String> unclassified = List.of();
+    private volatile java.util.function.Supplier<Map<String, Object>> statusFields = Map::of;
 
     public ApiServer(ServerContext sc) {
         this.sc = sc;
@@ -41,6 +42,12 @@ public final class ApiServer implements AutoCloseable {
         return this;
     }
 
+    /** Fields added to {@code cluster status} (the divergence check's {@code alarms}); set before {@link #start}. */
+    public ApiServer statusFields(java.util.function.Supplier<Map<String, Object>> fields) {
+        this.statusFields = fields;
+        return this;
+    }
+
     public void start() throws Exception {
         Router router = Router.router(vertx);
         // Before the ACL guard: joining servers authenticate with a proof of the cluster secret, not an ACL token (the
@@ -53,7 +60,7 @@ public final class ApiServer implements AutoCloseable {
                 "leader_id", sc.raft().leaderId().map(Object::toString).orElse(""), "role", sc.raft().role())));
         new AclApi(sc).mount(router);
         LeaderRedirect leader = new LeaderRedirect(sc, vertx);
-        new ClusterApi(sc, vertx, leader).mount(router);
+        new ClusterApi(sc, vertx, leader, () -> statusFields.get()).mount(router);
         for (Routes r : extra) r.mount(router, leader);
         new Dashboard().mount(router);
         router.route().last().handler(ctx -> Http.error(ctx, 404, "NOT_FOUND", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));

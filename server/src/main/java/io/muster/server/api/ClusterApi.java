@@ -23,11 +23,13 @@ final class ClusterApi implements Routes {
     private final ServerContext sc;
     private final Vertx vertx;
     private final LeaderRedirect leader;
+    private final java.util.function.Supplier<Map<String, Object>> extra;
 
-    ClusterApi(ServerContext sc, Vertx vertx, LeaderRedirect leader) {
+    ClusterApi(ServerContext sc, Vertx vertx, LeaderRedirect leader, java.util.function.Supplier<Map<String, Object>> extra) {
         this.sc = sc;
         this.vertx = vertx;
         this.leader = leader;
+        this.extra = extra;
     }
 
     @Override
@@ -44,7 +46,11 @@ final class ClusterApi implements Routes {
 
     private void status(RoutingContext ctx) {
         if (!"true".equals(ctx.queryParams().get("stale")) && leader.handledByLeader(ctx)) return;
-        Http.ok(ctx, statusBody(sc));
+        Map<String, Object> body = statusBody(sc);
+        // Added fields only: the divergence check's alarms (always present, empty when healthy) and its counters.
+        body.put("alarms", List.of());
+        body.putAll(extra.get());
+        Http.ok(ctx, body);
     }
 
     static Map<String, Object> statusBody(ServerContext sc) {

@@ -8,17 +8,33 @@ import io.muster.proto.LogsReply;
 import io.muster.proto.LogsRequest;
 import io.muster.proto.RelayedAck;
 import io.muster.proto.RelayedStatus;
+import io.muster.proto.StateDigestsReply;
+import io.muster.proto.StateDigestsRequest;
 import io.muster.proto.StatusAck;
 import io.muster.proto.StatusReport;
+import java.util.function.Supplier;
 
-/** Server-to-server calls (mTLS with server certificates): forwarded heartbeats and log fetches. */
+/** Server-to-server calls (mTLS with server certificates): forwarded heartbeats, log fetches, state digests. */
 final class InternalServiceImpl extends InternalServiceGrpc.InternalServiceImplBase {
     private final WorkerServiceImpl workers;
     private final ControlRegistry controls;
+    private final Supplier<StateDigestsReply> digests;
 
-    InternalServiceImpl(WorkerServiceImpl workers, ControlRegistry controls) {
+    InternalServiceImpl(WorkerServiceImpl workers, ControlRegistry controls, Supplier<StateDigestsReply> digests) {
         this.workers = workers;
         this.controls = controls;
+        this.digests = digests;
+    }
+
+    @Override
+    public void stateDigests(StateDigestsRequest req, StreamObserver<StateDigestsReply> out) {
+        try {
+            Caller.requireServer();
+            out.onNext(digests.get());
+            out.onCompleted();
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+        }
     }
 
     @Override

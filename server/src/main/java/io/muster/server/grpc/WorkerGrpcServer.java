@@ -65,6 +65,7 @@ public final class WorkerGrpcServer implements AutoCloseable {
     /** Created at start, when the cluster id is known; null before. */
     private volatile OpenCalls calls;
     private LeaderForwarder forwarder;
+    private volatile io.muster.server.digest.DigestRecorder digests;
     private WorkerServiceImpl workers;
     private Server server;
 
@@ -154,10 +155,23 @@ public final class WorkerGrpcServer implements AutoCloseable {
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .addService(ServerInterceptors.intercept(workers, auth))
-                .addService(ServerInterceptors.intercept(new InternalServiceImpl(workers, controls), auth))
+                .addService(ServerInterceptors.intercept(new InternalServiceImpl(workers, controls,
+                        () -> DigestExchange.reply(sc.config().serverId(), sc.state().appliedIndex(), digests)), auth))
                 .build()
                 .start();
         LOG.info("worker gRPC listening on {} (TLS; mTLS for all but Register)", bind);
+    }
+
+    /** The state digests this server answers the leader's divergence check with (set before {@link #start}). */
+    public void serveDigests(io.muster.server.digest.DigestRecorder recorder) {
+        this.digests = recorder;
+    }
+
+    /** Another server's recent state digests (index → digest), over the internal mTLS channel. */
+    public CompletableFuture<java.util.SortedMap<Long, io.muster.server.state.StateDigest>> peerDigests(int serverId) {
+        var stub = forwarder == null ? Optional.<io.muster.proto.InternalServiceGrpc.InternalServiceStub>empty() : forwarder.stub(serverId);
+        if (stub.isEmpty()) return CompletableFuture.failedFuture(new IllegalStateException("no channel to server " + serverId + " (address unknown or not started)"));
+        return DigestExchange.ask(stub.get(), serverId);
     }
 
     /** Task output of an allocation, from whichever server its worker is connected to. */

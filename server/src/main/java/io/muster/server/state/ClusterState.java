@@ -212,6 +212,11 @@ public final class ClusterState {
         return current.kvSize();
     }
 
+    /** Tests only (fault injection): replaces the state without a command, as memory corruption would. */
+    void overwriteForTest(ClusterSnapshot next) {
+        current = next;
+    }
+
     /** After a collection: events as old as what was collected go, and so do collected nodes' logs. */
     void collectedEvents(long cutoff, List<Long> goneNodes) {
         goneNodes.forEach(eventLogs::remove);
@@ -255,5 +260,15 @@ public final class ClusterState {
         releaseApplied(img.index());
         releaseNodeIds();
         for (StateListener l : listeners) l.restored();
+    }
+
+    /** Every allocation of the newest snapshot, in no order. */
+    public Collection<AllocRecord> allAllocs() {
+        return current.allocs();
+    }
+
+    /** Every KV entry of the newest snapshot, in no order. */
+    public Collection<KvEntry> kvEntries() {
+        return current.kvEntries();
     }
 }

@@ -187,8 +187,10 @@ class DashboardTest {
     @Test
     void theApiAnswersWithTheFieldsTheDashboardReads() throws Exception {
         JsonNode st = json("/v1/cluster/status");
-        for (String f : List.of("cluster_id", "leader_id", "term", "commit_index", "applied_index", "last_index", "server_id", "members"))
+        for (String f : List.of("cluster_id", "leader_id", "term", "commit_index", "applied_index", "last_index", "server_id", "members", "alarms"))
             assertTrue(st.has(f), "cluster status lacks " + f);
+        assertTrue(st.get("alarms").isArray() && st.get("alarms").isEmpty(), "a healthy cluster has no alarms: " + st.get("alarms"));
+        assertTrue(get("/ui/views/overview.js").body().contains("state_divergence"), "the overview shows divergence alarms");
         JsonNode m = st.get("members").get(0);
         for (String f : List.of("id", "role", "healthy", "raft_addr", "api_addr")) assertTrue(m.has(f), "member lacks " + f);
         assertTrue(json("/v1/cluster/status?stale=true").has("members"));

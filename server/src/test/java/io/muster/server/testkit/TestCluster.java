@@ -35,6 +35,8 @@ public final class TestCluster implements AutoCloseable {
     public com.github.benmanes.caffeine.cache.Ticker ticker = com.github.benmanes.caffeine.cache.Ticker.systemTicker();
     /** Cuts Raft links between servers on demand. */
     public final Partitions partitions = new Partitions();
+    /** Runs on every server built here (restarts too) before it starts, e.g. to set a small digest interval. */
+    public java.util.function.Consumer<MusterServer> beforeStart = s -> {};
 
     public static Builder builder(int size) {
         return new Builder(size);
@@ -108,7 +110,9 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public MusterServer start(int id) throws Exception {
-        servers[id] = new MusterServer(configs.get(id - 1), new MusterServer.Options(false, clock, ticker, partitions.interceptor(id))).start();
+        MusterServer s = new MusterServer(configs.get(id - 1), new MusterServer.Options(false, clock, ticker, partitions.interceptor(id)));
+        beforeStart.accept(s);
+        servers[id] = s.start();
         return servers[id];
     }
 
@@ -119,7 +123,9 @@ public final class TestCluster implements AutoCloseable {
         ServerConfig cfg = config(peer.id(), all).withTls(io.muster.types.config.ServerTls.NONE.withSecretFile(secretFile()));
         while (configs.size() < peer.id()) configs.add(null);
         configs.set(peer.id() - 1, cfg);
-        servers[peer.id()] = new MusterServer(cfg, new MusterServer.Options(true, clock, ticker, partitions.interceptor(peer.id()))).start();
+        MusterServer s = new MusterServer(cfg, new MusterServer.Options(true, clock, ticker, partitions.interceptor(peer.id())));
+        beforeStart.accept(s);
+        servers[peer.id()] = s.start();
         return servers[peer.id()];
     }
 

@@ -118,6 +118,9 @@ class RaftTlsTest {
                             .newBlockingStub(ch).forwardStatus(StatusReport.newBuilder().setNodeId(1).build()));
                     assertEquals(io.grpc.Status.Code.PERMISSION_DENIED, e.getStatus().getCode(), e.getStatus().toString());
                     assertTrue(e.getStatus().getDescription().contains("not a member"), e.getStatus().toString());
+                    var d = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class, () -> io.muster.proto.InternalServiceGrpc
+                            .newBlockingStub(ch).stateDigests(io.muster.proto.StateDigestsRequest.getDefaultInstance()));
+                    assertEquals(io.grpc.Status.Code.PERMISSION_DENIED, d.getStatus().getCode(), d.getStatus().toString());
                 } finally {
                     ch.shutdownNow();
                 }
