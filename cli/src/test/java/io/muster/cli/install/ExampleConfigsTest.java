@@ -107,9 +107,21 @@ class ExampleConfigsTest {
                 else if (!source.startsWith("/")) assertTrue(volumes.contains(source), svc.getKey() + " uses undeclared volume " + source);
             }
         }
+        // Servers start through compose/server.sh: server1 runs `muster server init` once, the others read its secret.
+        assertTrue(Files.isRegularFile(DEPLOY.resolve("compose/server.sh")));
         for (int i = 1; i <= 3; i++) {
-            assertEquals(List.of("server", "--config", "/etc/muster/server.yaml"), ((Map<String, Object>) services.get("server" + i)).get("command"));
+            Map<String, Object> server = (Map<String, Object>) services.get("server" + i);
+            assertEquals(List.of("bash", "/opt/muster/deploy/compose/server.sh"), server.get("entrypoint"));
+            Map<String, Object> env = (Map<String, Object>) server.get("environment");
+            if (i == 1) assertEquals("1", env.get("MUSTER_INIT"));
+            else {
+                assertEquals("/server1/cluster.secret", env.get("MUSTER_SECRET_FILE"));
+                assertTrue(((List<Object>) server.get("volumes")).contains("server1-data:/server1:ro"), "server" + i + " reads server1's secret");
+            }
         }
+        Map<String, Object> worker = (Map<String, Object>) services.get("worker");
+        assertTrue(((List<Object>) worker.get("volumes")).stream().noneMatch(v -> v.toString().startsWith("server1-data")),
+                "workers never see the cluster secret");
         List<String> entry = (List<String>) ((Map<String, Object>) services.get("bootstrap")).get("entrypoint");
         assertTrue(entry.get(1).startsWith("/opt/muster/deploy/"), entry.toString());
         assertTrue(Files.isRegularFile(DEPLOY.resolve(entry.get(1).substring("/opt/muster/deploy/".length()))), "bootstrap script " + entry);
