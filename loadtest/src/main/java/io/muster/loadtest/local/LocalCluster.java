@@ -61,6 +61,15 @@ public final class LocalCluster implements AutoCloseable {
             Files.writeString(m.dir().resolve("server.yaml"), config(m));
             apis.put(m.id(), new ApiClient(m.apiUrl(), null, null));
         }
+        // The documented bootstrap: `muster server init` on server 1; the others read its cluster secret.
+        if (members.size() > 1) {
+            try {
+                io.muster.server.tls.ClusterInit.run(io.muster.types.config.ConfigLoader.loadServerFile(members.getFirst().dir().resolve("server.yaml"), null),
+                        java.time.Clock.systemUTC());
+            } catch (io.muster.types.config.ConfigException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
     }
 
     private static final String LOGBACK = """
@@ -82,6 +91,7 @@ public final class LocalCluster implements AutoCloseable {
     private String config(Member self) {
         StringBuilder sb = new StringBuilder();
         sb.append("data_dir: \"").append(self.dir()).append("\"\n");
+        if (self.id() != members.getFirst().id()) sb.append("secret_file: \"").append(members.getFirst().dir().resolve("cluster.secret")).append("\"\n");
         sb.append("cluster:\n  mode: worker-tier\n  role: server\n  node_id: ").append(self.id()).append("\n  peers:\n");
         for (Member m : members) {
             sb.append("    - {id: ").append(m.id()).append(", raft_addr: \"").append(m.raft()).append("\", api_addr: \"").append(m.api()).append("\"}\n");
