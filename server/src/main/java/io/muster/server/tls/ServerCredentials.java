@@ -95,6 +95,10 @@ public final class ServerCredentials {
             if (config.peers().size() == 1 && !ClusterInit.hasRaftState(files) && config.tls().secretFile() == null) {
                 ClusterSecret s = ClusterInit.run(config, clock);
                 LOG.info("created single-server cluster {} (its secret is in {}, for adding servers later)", s.clusterId(), secretFile);
+            } else if (config.peers().size() == 1 && config.tls().secretFile() == null) {
+                throw new IOException("no cluster secret: " + config.dataDir() + " holds Raft state but no cluster.secret (made by a "
+                        + "Muster before cluster secrets, or the file was deleted); start from an empty data directory "
+                        + "(for 'muster dev': remove " + config.dataDir() + ")");
             } else {
                 throw new IOException("no cluster secret: " + secretFile + " does not exist. On the first server of a new cluster run "
                         + "'muster server init --config FILE' once; give every other server the secret it prints "

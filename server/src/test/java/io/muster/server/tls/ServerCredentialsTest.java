@@ -63,4 +63,14 @@ class ServerCredentialsTest {
         again.ensureCertificate();
         assertEquals(c.keyManager().certificate().getSerialNumber(), again.keyManager().certificate().getSerialNumber());
     }
+
+    @Test
+    void aSingleServerDataDirWithRaftStateButNoSecretSaysToStartFresh() throws Exception {
+        java.nio.file.Path data = tmp.resolve("old-dev");
+        Files.createDirectories(data.resolve("raft/group"));
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> ServerCredentials.open(ServerConfig.dev(data, 1, 2, 3), new ManualClock()));
+        assertTrue(e.getMessage().contains("holds Raft state but no cluster.secret") && e.getMessage().contains("remove " + data), e.getMessage());
+        assertFalse(Files.exists(data.resolve("cluster.secret")), "no new cluster is made over old state");
+    }
 }
