@@ -13,7 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.HashMap;
+import java.util.Map;
 import org.organicdesign.fp.collections.ImSet;
+import org.organicdesign.fp.collections.MutSet;
 import org.organicdesign.fp.collections.PersistentHashSet;
 
 /**
@@ -35,6 +38,12 @@ final class StateTx {
     final TxMap<String, AllocRecord> allocs;
     private final TxMap<Long, ImSet<String>> allocsByNode;
     private final TxMap<String, ImSet<String>> allocsByJob;
+    /**
+     * Index sets this command writes to, opened as transients: a plan of 10,000 placements for one job adds to one set
+     * 10,000 times, which as persistent puts would copy the set's path each time. Frozen into the maps at commit.
+     */
+    private final Map<Long, MutSet<String>> openByNode = new HashMap<>();
+    private final Map<String, MutSet<String>> openByJob = new HashMap<>();
     final TxMap<String, KvEntry> kv;
     /** Effects in the order the command produced them, run after the new snapshot is published. */
     private final List<Consumer<ClusterState>> effects = new ArrayList<>();
@@ -61,8 +70,17 @@ final class StateTx {
     }
 
     ClusterSnapshot commit(long index, long term) {
+        openByNode.forEach((node, set) -> freeze(allocsByNode, node, set));
+        openByJob.forEach((job, set) -> freeze(allocsByJob, job, set));
+        openByNode.clear();
+        openByJob.clear();
         return new ClusterSnapshot(index, term, nextNodeId, liveNodes, identity, servers.commit(), aclTokens.commit(), joinTokens.commit(),
                 nodes.commit(), nodeByKey.commit(), jobs.commit(), allocs.commit(), allocsByNode.commit(), allocsByJob.commit(), kv.commit());
+    }
+
+    private static <K> void freeze(TxMap<K, ImSet<String>> index, K key, MutSet<String> set) {
+        if (set.size() == 0) index.remove(key);
+        else index.put(key, set.immutable());
     }
 
     List<Consumer<ClusterState>> effects() {
@@ -111,24 +129,14 @@ final class StateTx {
         boolean known = allocs.containsKey(a.id());
         allocs.put(a.id(), a);
         if (known) return;
-        allocsByNode.put(a.nodeId(), plus(allocsByNode.get(a.nodeId()), a.id()));
-        allocsByJob.put(a.jobId(), plus(allocsByJob.get(a.jobId()), a.id()));
+        openByNode.compute(a.nodeId(), (k, set) -> (set != null ? set : open(allocsByNode.get(k))).put(a.id()));
+        openByJob.compute(a.jobId(), (k, set) -> (set != null ? set : open(allocsByJob.get(k))).put(a.id()));
     }
 
     void removeAlloc(AllocRecord a) {
         allocs.remove(a.id());
-        ImSet<String> n = allocsByNode.get(a.nodeId());
-        if (n != null) {
-            ImSet<String> less = n.without(a.id());
-            if (less.isEmpty()) allocsByNode.remove(a.nodeId());
-            else allocsByNode.put(a.nodeId(), less);
-        }
-        ImSet<String> j = allocsByJob.get(a.jobId());
-        if (j != null) {
-            ImSet<String> less = j.without(a.id());
-            if (less.isEmpty()) allocsByJob.remove(a.jobId());
-            else allocsByJob.put(a.jobId(), less);
-        }
+        openByNode.compute(a.nodeId(), (k, set) -> (set != null ? set : open(allocsByNode.get(k))).without(a.id()));
+        openByJob.compute(a.jobId(), (k, set) -> (set != null ? set : open(allocsByJob.get(k))).without(a.id()));
     }
 
     /** A collected node: its record and key index go; its id is never assigned again (nextNodeId only grows). */
@@ -139,24 +147,27 @@ final class StateTx {
         if (live(old)) liveNodes -= 1;
         Long byKey = nodeByKey.get(old.publicKeySha256());
         if (byKey != null && byKey == n.id()) nodeByKey.remove(old.publicKeySha256());
+        openByNode.remove(n.id());
         allocsByNode.remove(n.id());
     }
 
-    private static ImSet<String> plus(ImSet<String> set, String id) {
-        return set == null ? PersistentHashSet.<String>empty().put(id) : set.put(id);
+    private static MutSet<String> open(ImSet<String> set) {
+        return set == null ? PersistentHashSet.<String>emptyMutable() : set.mutable();
     }
 
     List<AllocRecord> allocsOnNode(long nodeId) {
-        return resolve(allocsByNode.get(nodeId));
+        MutSet<String> open = openByNode.get(nodeId);
+        return resolve(open != null ? open : allocsByNode.get(nodeId));
     }
 
     List<AllocRecord> allocsOfJob(String jobId) {
-        return resolve(allocsByJob.get(jobId));
+        MutSet<String> open = openByJob.get(jobId);
+        return resolve(open != null ? open : allocsByJob.get(jobId));
     }
 
-    private List<AllocRecord> resolve(ImSet<String> ids) {
+    private List<AllocRecord> resolve(Iterable<String> ids) {
         if (ids == null) return List.of();
-        List<AllocRecord> out = new ArrayList<>(ids.size());
+        List<AllocRecord> out = new ArrayList<>();
         for (String id : ids) {
             AllocRecord a = allocs.get(id);
             if (a != null) out.add(a);
