@@ -186,8 +186,11 @@ public final class ApiClient {
         body.put("description", "muster loadtest");
         JsonNode n = send("POST", "/v1/node/tokens", json(body), "application/json", DEFAULT_TIMEOUT);
         List<String> servers = new ArrayList<>();
-        Matcher m = Pattern.compile("--server (\\S+)").matcher(n.path("join_command").asText(""));
-        while (m.find()) servers.add(m.group(1));
+        n.path("servers").forEach(s -> servers.add(s.asText()));
+        if (servers.isEmpty()) { // a server older than the "servers" field: the addresses are only in the command line
+            Matcher m = Pattern.compile("--server (\\S+)").matcher(n.path("join_command").asText(""));
+            while (m.find()) servers.add(m.group(1));
+        }
         return new IssuedToken(n.path("token").asText(), n.path("token_id").asText(), n.path("max_uses").asInt(), servers);
     }
 

@@ -67,14 +67,25 @@ public final class NodeApi implements Routes {
             body.put("token_id", t.tokenId());
             body.put("expires_at", t.expiresAt().toString());
             body.put("max_uses", t.maxUses());
-            body.put("join_command", joinCommand(t.token(), labels));
+            // The servers as data too, for provisioning tools that write a worker config rather than run a command.
+            List<String> servers = workerAddresses();
+            body.put("servers", servers);
+            body.put("labels", labels);
+            body.put("join_command", joinCommand(t.token(), servers, labels));
             Http.ok(ctx, body);
         });
     }
 
-    private String joinCommand(String token, Map<String, String> labels) {
+    /** Every server's worker_grpc_addr, as the servers announced them. */
+    private List<String> workerAddresses() {
+        List<String> out = new ArrayList<>();
+        for (ServerRecord s : sc.state().servers()) if (!s.workerGrpcAddr().isEmpty()) out.add(s.workerGrpcAddr());
+        return out;
+    }
+
+    private static String joinCommand(String token, List<String> servers, Map<String, String> labels) {
         StringBuilder sb = new StringBuilder("muster worker");
-        for (ServerRecord s : sc.state().servers()) if (!s.workerGrpcAddr().isEmpty()) sb.append(" --server ").append(s.workerGrpcAddr());
+        for (String s : servers) sb.append(" --server ").append(s);
         sb.append(" --token ").append(token);
         if (!labels.isEmpty()) {
             sb.append(" --labels ");

@@ -99,6 +99,10 @@ class SecureApiTest {
             JsonNode tok = JSON.readTree(r.body());
             for (String f : new String[] {"token", "token_id", "expires_at", "max_uses"}) assertTrue(tok.has(f), f);
             assertTrue(tok.get("join_command").asText().startsWith("muster worker --server "));
+            // The servers as data: every server's worker address, the same ones the command line names.
+            assertEquals(3, tok.get("servers").size(), r.body());
+            for (JsonNode s : tok.get("servers")) assertTrue(tok.get("join_command").asText().contains("--server " + s.asText()), s.asText());
+            assertEquals("a", tok.get("labels").get("zone").asText());
 
             // A job submitted through a follower is read back from the follower's own state (read-your-writes).
             for (int i = 0; i < 5; i++) {
