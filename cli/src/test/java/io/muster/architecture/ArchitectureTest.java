@@ -66,4 +66,12 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("io.muster.server.api..", "io.muster.server.grpc..", "io.vertx..")
                 .because("the server's identity knows nothing of the layers that use it").check(classes);
     }
+
+    @Test
+    void theRestApiKnowsTheWorkerEndpointOnlyThroughNarrowInterfaces() {
+        noClasses().that().resideInAPackage("io.muster.server.api..")
+                .should().dependOnClassesThat().resideInAPackage("io.muster.server.grpc..")
+                .because("REST handlers read leases and task logs through Leases and TaskLogs, built by the composition root")
+                .check(classes);
+    }
 }

@@ -48,6 +48,10 @@ public final class MusterServer implements AutoCloseable {
     private final ServerAnnouncer announcer;
     private final TokenService tokens;
     private final io.muster.server.grpc.WorkerGrpcServer grpc;
+    private final io.muster.server.leader.StatusBatcher batcher;
+    private final io.muster.server.leader.HeartbeatService heartbeats;
+    /** Where the lease service completes heartbeat answers and hands lease-expiry notices: never the caller's thread. */
+    private final java.util.concurrent.ExecutorService leaseNotices = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     private final io.muster.server.leader.SchedulerService scheduler;
     private final io.muster.server.leader.GcService gc;
     private final io.muster.server.digest.DigestRecorder digests;
@@ -67,7 +71,19 @@ public final class MusterServer implements AutoCloseable {
         this.api = new ApiServer(ctx);
         this.announcer = new ServerAnnouncer(config, state, proposer);
         this.tokens = new TokenService(ctx);
-        this.grpc = new io.muster.server.grpc.WorkerGrpcServer(ctx, options.ticker());
+        // Leader services are built here and handed to the layers that feed or read them: the heartbeat leases (fed by
+        // the worker endpoint, read by the REST API through Leases) and the status batcher both use.
+        this.batcher = new io.muster.server.leader.StatusBatcher(proposer, 20);
+        this.heartbeats = new io.muster.server.leader.HeartbeatService(state, proposer, config.heartbeat(), options.ticker(),
+                com.github.benmanes.caffeine.cache.Scheduler.systemScheduler(), leaseNotices, options.clock(),
+                java.util.random.RandomGenerator.getDefault(), batcher, () -> io.muster.server.grpc.WorkerGrpcServer.serverAddresses(state));
+        raft.stateMachine().addLeaderServices(heartbeats);
+        // Closed in reverse: the worker endpoint first, then the leases (dropping them hands removal notices to their
+        // executor), the batcher, and that executor last.
+        closeables.add(leaseNotices::shutdownNow);
+        closeables.add(batcher);
+        closeables.add(heartbeats::stopLeading);
+        this.grpc = new io.muster.server.grpc.WorkerGrpcServer(ctx, heartbeats, batcher);
         closeables.add(grpc);
         this.scheduler = new io.muster.server.leader.SchedulerService(state, proposer, options.clock());
         raft.stateMachine().addLeaderServices(scheduler);
@@ -75,7 +91,7 @@ public final class MusterServer implements AutoCloseable {
         this.gc = new io.muster.server.leader.GcService(state, proposer, options.clock(), config.gc());
         raft.stateMachine().addLeaderServices(gc);
         closeables.add(gc);
-        api.add(new io.muster.server.api.NodeApi(ctx, tokens, grpc)).add(new io.muster.server.api.JobApi(ctx, grpc))
+        api.add(new io.muster.server.api.NodeApi(ctx, tokens, heartbeats)).add(new io.muster.server.api.JobApi(ctx, grpc))
                 .add(new io.muster.server.api.GcApi(ctx, gc));
         // Divergence detection: digests at agreed indexes on every server, compared by the leader (docs/RELIABILITY.md).
         this.digests = new io.muster.server.digest.DigestRecorder(state, io.muster.server.digest.DigestRecorder.DEFAULT_INTERVAL);
@@ -144,6 +160,10 @@ public final class MusterServer implements AutoCloseable {
 
     public io.muster.server.leader.GcService gc() {
         return gc;
+    }
+
+    public io.muster.server.leader.HeartbeatService heartbeats() {
+        return heartbeats;
     }
 
     public io.muster.server.grpc.WorkerGrpcServer grpc() {

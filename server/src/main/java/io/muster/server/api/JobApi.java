@@ -7,7 +7,6 @@ import io.muster.proto.raft.Command;
 import io.muster.proto.raft.RegisterJob;
 import io.muster.proto.raft.StopJob;
 import io.muster.server.ServerContext;
-import io.muster.server.grpc.WorkerGrpcServer;
 import io.muster.server.leader.GcService;
 import io.muster.server.state.GcApplier;
 import io.muster.server.state.AllocStates;
@@ -36,10 +35,10 @@ import java.util.concurrent.ThreadLocalRandom;
 /** Jobs: submit (YAML/JSON spec or a one-shot command), status, list, stop, and task output. */
 public final class JobApi implements Routes {
     private final ServerContext sc;
-    private final WorkerGrpcServer grpc;
+    private final io.muster.server.TaskLogs grpc;
     private final JobSpecParser parser = JobSpecParser.withIdGenerator(JobApi::newJobId);
 
-    public JobApi(ServerContext sc, WorkerGrpcServer grpc) {
+    public JobApi(ServerContext sc, io.muster.server.TaskLogs grpc) {
         this.sc = sc;
         this.grpc = grpc;
     }

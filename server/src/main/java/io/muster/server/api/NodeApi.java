@@ -8,7 +8,6 @@ import io.muster.proto.raft.SetNodeDrain;
 import io.muster.proto.raft.SetNodeEligibility;
 import io.muster.server.ServerContext;
 import io.muster.server.TokenService;
-import io.muster.server.grpc.WorkerGrpcServer;
 import io.muster.server.leader.HeartbeatService;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.JoinTokenRecord;
@@ -27,13 +26,13 @@ import java.util.Map;
 public final class NodeApi implements Routes {
     private final ServerContext sc;
     private final TokenService tokens;
-    private final WorkerGrpcServer grpc;
+    private final io.muster.server.leader.Leases leases;
     private LeaderRedirect leader;
 
-    public NodeApi(ServerContext sc, TokenService tokens, WorkerGrpcServer grpc) {
+    public NodeApi(ServerContext sc, TokenService tokens, io.muster.server.leader.Leases leases) {
         this.sc = sc;
         this.tokens = tokens;
-        this.grpc = grpc;
+        this.leases = leases;
     }
 
     @Override
@@ -122,7 +121,7 @@ public final class NodeApi implements Routes {
     }
 
     Map<String, Object> view(NodeRecord n) {
-        HeartbeatService hb = grpc.heartbeats();
+        io.muster.server.leader.Leases hb = leases;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", n.id());
         m.put("state", n.state());

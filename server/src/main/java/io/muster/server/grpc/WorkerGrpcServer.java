@@ -1,7 +1,5 @@
 package io.muster.server.grpc;
 
-import com.github.benmanes.caffeine.cache.Scheduler;
-import com.github.benmanes.caffeine.cache.Ticker;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
@@ -18,7 +16,6 @@ import io.muster.server.leader.HeartbeatService;
 import io.muster.server.leader.StatusBatcher;
 import io.muster.server.state.Records.ServerRecord;
 import io.muster.types.config.HostPort;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * certificates requested and checked against the worker CA (or the cluster CA for servers) and the
  * replicated revocation state. Register is the one call allowed without a client certificate.
  */
-public final class WorkerGrpcServer implements AutoCloseable {
+public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.TaskLogs {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerGrpcServer.class);
     public static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
@@ -69,13 +65,16 @@ public final class WorkerGrpcServer implements AutoCloseable {
     private WorkerServiceImpl workers;
     private Server server;
 
-    public WorkerGrpcServer(ServerContext sc, Ticker ticker) {
+    /**
+     * @param heartbeats the leader's lease service, built and registered as a leader service by the composition root;
+     *                   this endpoint feeds it the heartbeats it receives
+     * @param batcher    status changes on their way into Raft, shared with the lease service
+     */
+    public WorkerGrpcServer(ServerContext sc, HeartbeatService heartbeats, StatusBatcher batcher) {
         this.sc = sc;
-        this.batcher = new StatusBatcher(sc.proposer(), 20);
-        this.heartbeats = new HeartbeatService(sc.state(), sc.proposer(), sc.config().heartbeat(), ticker, Scheduler.systemScheduler(),
-                responders, sc.clock(), RandomGenerator.getDefault(), batcher, this::serverAddresses);
-        this.polls = new PollHub(sc.state(), timer, responders, this::serverAddresses);
-        sc.raft().stateMachine().addLeaderServices(heartbeats);
+        this.batcher = batcher;
+        this.heartbeats = heartbeats;
+        this.polls = new PollHub(sc.state(), timer, responders, () -> serverAddresses(sc.state()));
         this.certs = new NodeCertificates(sc.state());
         sc.state().addListener(new io.muster.server.state.StateListener() {
             @Override
@@ -116,8 +115,9 @@ public final class WorkerGrpcServer implements AutoCloseable {
         return controls;
     }
 
-    List<String> serverAddresses() {
-        return sc.state().servers().stream().map(ServerRecord::workerGrpcAddr).filter(a -> !a.isEmpty()).toList();
+    /** Every server's worker_grpc_addr, as announced: handed to workers in poll answers and heartbeat acks. */
+    public static List<String> serverAddresses(io.muster.server.state.ClusterState state) {
+        return state.servers().stream().map(ServerRecord::workerGrpcAddr).filter(a -> !a.isEmpty()).toList();
     }
 
     /** Starts once the cluster identity exists (the certificate comes from the cluster CA). */
@@ -132,7 +132,7 @@ public final class WorkerGrpcServer implements AutoCloseable {
                 .clientAuth(ClientAuth.OPTIONAL)
                 .trustManager(trust)
                 .build();
-        workers = new WorkerServiceImpl(sc, m, polls, controls, heartbeats, forwarder, this::serverAddresses, crypto);
+        workers = new WorkerServiceImpl(sc, m, polls, controls, heartbeats, forwarder, () -> serverAddresses(sc.state()), crypto);
         OpenCalls open = new OpenCalls(m.clusterId(), sc.clock(), certs, sc.raft()::isMember);
         calls = open;
         timer.scheduleAtFixedRate(() -> {
@@ -175,6 +175,7 @@ public final class WorkerGrpcServer implements AutoCloseable {
     }
 
     /** Task output of an allocation, from whichever server its worker is connected to. */
+    @Override
     public CompletableFuture<LogsReply> fetchLogs(LogsRequest req) {
         Optional<CompletableFuture<LogsReply>> local = controls.fetchLogs(req);
         if (local.isPresent()) return local.get();
@@ -234,9 +235,6 @@ public final class WorkerGrpcServer implements AutoCloseable {
         }
         if (workers != null) workers.close();
         if (forwarder != null) forwarder.close();
-        // Before the executors go: dropping the leases hands removal notices to the responders executor.
-        heartbeats.stopLeading();
-        batcher.close();
         timer.shutdownNow();
         responders.shutdownNow();
         crypto.close();

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * leader gives every live node {@code failover_heartbeat_ttl} first, so an election never marks a
  * healthy worker down. Time comes from an injected {@link Ticker}, so tests move it by hand.
  */
-public final class HeartbeatService implements LeaderServices {
+public final class HeartbeatService implements LeaderServices, Leases {
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatService.class);
 
     /** When a lease ends, in ticker nanoseconds. */
@@ -153,6 +153,7 @@ public final class HeartbeatService implements LeaderServices {
         batcher.nodeState(NodeStateChange.newBuilder().setNodeId(nodeId).setState(NodeStates.DOWN).setAtUnixMs(clock.millis()).build());
     }
 
+    @Override
     public Optional<Beat> lastBeat(long nodeId) {
         return Optional.ofNullable(lastBeat.get(nodeId));
     }

@@ -44,11 +44,11 @@ class LeaseTest {
                 Await.until("ready", T, () -> s.state().node(w.nodeId).map(n -> n.state().equals(NodeStates.READY)).orElse(false));
                 // Just before TTL + grace: still ready.
                 nanos.addAndGet(TimeUnit.SECONDS.toNanos(ttl + 10) - 1_000_000);
-                s.grpc().heartbeats().cleanUp();
+                s.heartbeats().cleanUp();
                 assertEquals(NodeStates.READY, s.state().node(w.nodeId).orElseThrow().state());
                 // Past it (Caffeine's timer wheel expires within ~1 s after the deadline, never before): marked down through Raft.
                 nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(1_500));
-                s.grpc().heartbeats().cleanUp();
+                s.heartbeats().cleanUp();
                 Await.until("down", T, () -> s.state().node(w.nodeId).map(n -> n.state().equals(NodeStates.DOWN)).orElse(false));
                 // A heartbeat from a down node makes it ready again.
                 w.beat(stub);
@@ -77,8 +77,8 @@ class LeaseTest {
                 c.kill(leader.config().serverId());
                 MusterServer next = c.awaitLeader(T);
                 // The new leader armed a failover lease for every live worker before any could expire.
-                Await.until("leases armed", T, () -> next.grpc().heartbeats().leaseCount() == 5);
-                next.grpc().heartbeats().cleanUp();
+                Await.until("leases armed", T, () -> next.heartbeats().leaseCount() == 5);
+                next.heartbeats().cleanUp();
                 for (TestWorker w : workers) assertEquals("ready", next.state().node(w.nodeId).orElseThrow().state());
                 // Workers carry on heartbeating through the surviving follower.
                 MusterServer survivor = c.running().stream().filter(s -> s != next).findFirst().orElse(next);
