@@ -102,10 +102,20 @@ public final class LocalCluster implements AutoCloseable {
         return sb.toString();
     }
 
+    /**
+     * A free loopback port below the kernel's ephemeral range (Linux: 32768-60999), so no outgoing connection of the
+     * run can take it between now and the server binding it (Ratis ends the process when its port is taken).
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(10_000, 32_000);
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException e) {
+                // in use: try another
+            }
         }
+        throw new IOException("no free loopback port in 10000-32000 after 500 tries");
     }
 
     public Path root() {
