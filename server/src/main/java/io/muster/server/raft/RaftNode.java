@@ -90,7 +90,7 @@ public final class RaftNode implements AutoCloseable {
         this.selfId = peerId(config.serverId());
         Path raftDir = config.dataDir().resolve("raft");
         Files.createDirectories(raftDir);
-        restrict(config.dataDir());
+        io.muster.server.tls.ClusterInit.restrict(config.dataDir());
         RaftProperties p = properties(config, raftDir);
         RaftGroup group = join ? RaftGroup.valueOf(GROUP_ID) : RaftGroup.valueOf(GROUP_ID, peers(config.peers()));
         this.params = new Parameters();
@@ -138,13 +138,6 @@ public final class RaftNode implements AutoCloseable {
         return ids;
     }
 
-    private static void restrict(Path dir) {
-        try {
-            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.warn("could not restrict permissions of {}: {}", dir, e.getMessage());
-        }
-    }
 
     static RaftProperties properties(ServerConfig config, Path raftDir) {
         RaftProperties p = new RaftProperties();

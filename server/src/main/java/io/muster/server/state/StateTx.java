@@ -25,7 +25,6 @@ import org.organicdesign.fp.collections.PersistentHashSet;
  * {@link #commit}: a command that throws half-way leaves no trace, and readers never see half of one.
  */
 final class StateTx {
-    private final ClusterSnapshot from;
     ClusterIdentity identity;
     long nextNodeId;
     private long liveNodes;
@@ -53,7 +52,6 @@ final class StateTx {
     record NodeEvent(long nodeId, Event event) {}
 
     StateTx(ClusterSnapshot from) {
-        this.from = from;
         identity = from.identity;
         nextNodeId = from.nextNodeId;
         liveNodes = from.liveNodes;
@@ -178,10 +176,5 @@ final class StateTx {
     Optional<AclTokenRecord> aclTokenByHash(String secretSha256) {
         for (AclTokenRecord t : aclTokens.values()) if (t.secretSha256().equals(secretSha256)) return Optional.of(t);
         return Optional.empty();
-    }
-
-    /** The snapshot this command started from (for reads that must not see the command's own writes). */
-    ClusterSnapshot before() {
-        return from;
     }
 }

@@ -93,11 +93,12 @@ public final class ClusterInit {
         }
     }
 
-    static void restrict(Path dir) {
+    /** Owner-only (0700), best effort: the data dir holds the Raft log, the secret and this server's key. */
+    public static void restrict(Path dir) {
         try {
             Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         } catch (IOException | UnsupportedOperationException e) {
-            // best effort: not a POSIX file system
+            org.slf4j.LoggerFactory.getLogger(ClusterInit.class).warn("could not restrict permissions of {}: {}", dir, e.getMessage());
         }
     }
 

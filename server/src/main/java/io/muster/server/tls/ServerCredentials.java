@@ -3,7 +3,6 @@ package io.muster.server.tls;
 import io.muster.pki.CertificateAuthority;
 import io.muster.pki.CertificateIssuer;
 import io.muster.pki.Csrs;
-import io.muster.pki.Identity;
 import io.muster.pki.Keys;
 import io.muster.pki.pem.AtomicFiles;
 import io.muster.pki.pem.Pem;
@@ -272,10 +271,5 @@ public final class ServerCredentials {
         String grpcHost = config.workerGrpcAddr().host();
         if (!grpcHost.equals("0.0.0.0") && !grpcHost.equals("::")) hosts.add(grpcHost);
         return List.copyOf(hosts);
-    }
-
-    /** For the certificate endpoint: is this the identity of a server this cluster knows? */
-    public static boolean isServerOf(Identity id, String clusterId) {
-        return id.kind() == Identity.Kind.SERVER && id.clusterId().equals(clusterId);
     }
 }

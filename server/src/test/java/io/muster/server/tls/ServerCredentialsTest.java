@@ -9,11 +9,10 @@ import io.muster.types.config.ServerConfig;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.muster.server.testkit.ManualClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,29 +21,9 @@ class ServerCredentialsTest {
     @TempDir
     Path tmp;
 
-    /** A clock the test moves. */
-    static final class ManualClock extends Clock {
-        volatile Instant now = Instant.parse("2030-01-01T00:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneId.of("UTC");
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @Test
     void aSingleServerMakesItsClusterAndRenewsItsCertificateWhenDue() throws Exception {
-        ManualClock clock = new ManualClock();
+        ManualClock clock = new ManualClock(Instant.parse("2030-01-01T00:00:00Z").toEpochMilli());
         ServerConfig cfg = ServerConfig.dev(tmp.resolve("data"), 1, 2, 3);
         ServerCredentials c = ServerCredentials.open(cfg, clock);
         assertTrue(Files.exists(tmp.resolve("data/cluster.secret")), "zero-step: a single server made its own cluster");
@@ -52,9 +31,9 @@ class ServerCredentialsTest {
         BigInteger first = c.keyManager().certificate().getSerialNumber();
         AtomicInteger rotations = new AtomicInteger();
         c.onRotation(rotations::incrementAndGet);
-        clock.now = clock.now.plus(Duration.ofDays(200));
+        clock.advance(Duration.ofDays(200));
         assertFalse(c.renewIfDue(), "55 % of a year: not due");
-        clock.now = clock.now.plus(Duration.ofDays(130));
+        clock.advance(Duration.ofDays(130));
         assertTrue(c.renewIfDue(), "90 % of a year: due");
         assertNotEquals(first, c.keyManager().certificate().getSerialNumber());
         assertEquals(1, rotations.get());
@@ -69,7 +48,7 @@ class ServerCredentialsTest {
         java.nio.file.Path data = tmp.resolve("old-dev");
         Files.createDirectories(data.resolve("raft/group"));
         java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                () -> ServerCredentials.open(ServerConfig.dev(data, 1, 2, 3), new ManualClock()));
+                () -> ServerCredentials.open(ServerConfig.dev(data, 1, 2, 3), new ManualClock(0)));
         assertTrue(e.getMessage().contains("holds Raft state but no cluster.secret") && e.getMessage().contains("remove " + data), e.getMessage());
         assertFalse(Files.exists(data.resolve("cluster.secret")), "no new cluster is made over old state");
     }
