@@ -406,10 +406,25 @@ public final class RaftNode implements AutoCloseable {
         }
         // Ratis transfers only to the highest-priority peer: raise the target, transfer, then level priorities.
         List<RaftPeer> peers = currentPeers();
+        // An election during the hand-over can be won by a third server (Ratis answers DIFFERENT_LEADER); the
+        // raised priority still stands, so ask the winner again until the deadline.
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         try (RaftClient admin = newClient(RaftGroup.valueOf(GROUP_ID, peers), properties(config, config.dataDir().resolve("raft")))) {
             admin.admin().setConfiguration(withPriority(peers, to));
-            RaftClientReply reply = admin.admin().transferLeadership(peerId(to), timeoutMs);
-            if (!reply.isSuccess()) throw new IOException("leadership transfer to " + to + " failed: " + reply.getException());
+            for (int attempt = 1; ; attempt++) {
+                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000L);
+                RaftClientReply reply;
+                try {
+                    reply = admin.admin().transferLeadership(peerId(to), left);
+                } catch (IOException e) {
+                    if (attempt >= 3 || System.nanoTime() >= deadline) throw e;
+                    LOG.info("leadership transfer to {} landed elsewhere ({}); asking the new leader again", to, e.getMessage());
+                    continue;
+                }
+                if (reply.isSuccess()) break;
+                if (attempt >= 3 || System.nanoTime() >= deadline)
+                    throw new IOException("leadership transfer to " + to + " failed: " + reply.getException());
+            }
         }
         try (RaftClient admin = newClient(RaftGroup.valueOf(GROUP_ID, peers), properties(config, config.dataDir().resolve("raft")))) {
             admin.admin().setConfiguration(withPriority(peers, -1));
