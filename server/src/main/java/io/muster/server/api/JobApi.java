@@ -9,7 +9,9 @@ import io.muster.proto.raft.StopJob;
 import io.muster.server.ServerContext;
 import io.muster.server.leader.GcService;
 import io.muster.server.state.GcApplier;
+import io.muster.server.state.AllocCounts;
 import io.muster.server.state.AllocStates;
+import io.muster.server.state.ClusterSnapshot;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.GroupFailureRecord;
 import io.muster.server.state.Records.JobRecord;
@@ -125,12 +127,9 @@ public final class JobApi implements Routes {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", j.id());
             m.put("type", j.type());
-            List<AllocRecord> allocsOfJob = snap.allocsOfJob(j.id());
-            m.put("status", status(j, allocsOfJob));
+            m.put("status", status(snap, j));
             m.put("version", j.version());
-            Map<String, Integer> counts = new LinkedHashMap<>();
-            for (String s : List.of("pending", "running", "complete", "failed", "lost", "stopped")) counts.put(s, 0);
-            for (AllocRecord a : allocsOfJob) counts.merge(a.status(), 1, Integer::sum);
+            Map<String, Integer> counts = snap.allocCounts(j.id()).byStatus();
             m.put("allocations", counts);
             jobs.add(m);
         }
@@ -234,7 +233,7 @@ public final class JobApi implements Routes {
         m.put("id", j.id());
         m.put("type", j.type());
         m.put("version", j.version());
-        m.put("status", status(j, allocs));
+        m.put("status", status(snap, j));
         m.put("submitted_at", java.time.Instant.ofEpochMilli(j.submittedAt()).toString());
         if (j.nextEvalAt() > 0) m.put("next_eval_at", java.time.Instant.ofEpochMilli(j.nextEvalAt()).toString());
         m.put("allocations", allocs.stream().map(JobApi::allocView).toList());
@@ -270,23 +269,28 @@ public final class JobApi implements Routes {
         return m;
     }
 
-    /** pending | running | complete | failed | stopped, from the job's allocations (Nomad's job status, simplified). */
-    String status(JobRecord j, List<AllocRecord> allocs) {
+    /**
+     * pending | running | complete | failed | stopped, from the counts of the job version's allocations (Nomad's job
+     * status, simplified). Only a finished batch job with an allocation that did not complete looks at its allocations.
+     */
+    static String status(ClusterSnapshot snap, JobRecord j) {
         if (j.stopped()) return "stopped";
-        List<AllocRecord> current = allocs.stream().filter(a -> a.jobVersion() == j.version()).toList();
+        AllocCounts current = snap.allocCounts(j.id(), j.version());
         boolean batch = j.type().equals("batch") || j.type().equals("sysbatch");
-        if (current.isEmpty()) return j.modifyIndex() == 0 || !j.failures().isEmpty() ? "pending" : (batch ? "complete" : "pending");
-        boolean anyLive = current.stream().anyMatch(a -> a.desiredRun() && !a.terminal());
-        boolean anyRunning = current.stream().anyMatch(a -> AllocStates.RUNNING.equals(a.status()));
+        if (current.total() == 0) return j.modifyIndex() == 0 || !j.failures().isEmpty() ? "pending" : (batch ? "complete" : "pending");
+        boolean anyLive = current.live() > 0;
+        boolean anyRunning = current.running() > 0;
         if (batch) {
-            if (anyLive || j.nextEvalAt() > 0 || !j.failures().isEmpty()) return anyRunning || anyLive && current.stream().anyMatch(a -> a.terminal()) ? "running" : "pending";
-            // Every slot has a final allocation: complete only if each (job, group, index) ended complete.
+            if (anyLive || j.nextEvalAt() > 0 || !j.failures().isEmpty()) return anyRunning || anyLive && current.terminal() > 0 ? "running" : "pending";
+            if (current.complete() == current.total()) return "complete";
+            // Every slot has a final allocation: complete only if each (job, group, index) ended complete at least once.
             Map<String, String> last = new LinkedHashMap<>();
-            for (AllocRecord a : current) last.merge(a.group() + "#" + a.index(), a.status(), (x, y) -> AllocStates.COMPLETE.equals(x) ? x : y);
+            for (AllocRecord a : snap.allocsOfJob(j.id()))
+                if (a.jobVersion() == j.version()) last.merge(a.group() + "#" + a.index(), a.status(), (x, y) -> AllocStates.COMPLETE.equals(x) ? x : y);
             return last.values().stream().allMatch(AllocStates.COMPLETE::equals) ? "complete" : "failed";
         }
         if (anyRunning) return "running";
-        boolean allFailed = current.stream().allMatch(a -> AllocStates.FAILED.equals(a.status()) || AllocStates.LOST.equals(a.status()));
+        boolean allFailed = current.failed() + current.lost() == current.total();
         return allFailed && j.nextEvalAt() == 0 && j.failures().isEmpty() ? "failed" : "pending";
     }
 

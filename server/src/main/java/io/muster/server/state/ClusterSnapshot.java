@@ -25,7 +25,8 @@ import org.organicdesign.fp.collections.PersistentHashMap;
 public final class ClusterSnapshot {
     static final ClusterSnapshot EMPTY = new ClusterSnapshot(0, 0, 1, 0, null, PersistentHashMap.empty(), PersistentHashMap.empty(),
             PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty(),
-            PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty());
+            PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty(),
+            PersistentHashMap.empty(), PersistentHashMap.empty());
 
     final long index;
     final long term;
@@ -44,11 +45,15 @@ public final class ClusterSnapshot {
     final ImMap<Long, ImSet<String>> allocsByNode;
     final ImMap<String, ImSet<String>> allocsByJob;
     final ImMap<String, KvEntry> kv;
+    /** Derived from {@link #allocs} (rebuilt on restore, not in the digest): allocation counts per job and per job version. */
+    final ImMap<String, AllocCounts> countsByJob;
+    final ImMap<AllocCounts.JobVersion, AllocCounts> countsByJobVersion;
 
     ClusterSnapshot(long index, long term, long nextNodeId, long liveNodes, ClusterIdentity identity, ImMap<Integer, ServerRecord> servers,
                     ImMap<String, AclTokenRecord> aclTokens, ImMap<String, JoinTokenRecord> joinTokens, ImMap<Long, NodeRecord> nodes,
                     ImMap<String, Long> nodeByKey, ImMap<String, JobRecord> jobs, ImMap<String, AllocRecord> allocs,
-                    ImMap<Long, ImSet<String>> allocsByNode, ImMap<String, ImSet<String>> allocsByJob, ImMap<String, KvEntry> kv) {
+                    ImMap<Long, ImSet<String>> allocsByNode, ImMap<String, ImSet<String>> allocsByJob, ImMap<String, KvEntry> kv,
+                    ImMap<String, AllocCounts> countsByJob, ImMap<AllocCounts.JobVersion, AllocCounts> countsByJobVersion) {
         this.index = index;
         this.term = term;
         this.nextNodeId = nextNodeId;
@@ -64,12 +69,14 @@ public final class ClusterSnapshot {
         this.allocsByNode = allocsByNode;
         this.allocsByJob = allocsByJob;
         this.kv = kv;
+        this.countsByJob = countsByJob;
+        this.countsByJobVersion = countsByJobVersion;
     }
 
     /** The same state, recorded as of a later index (an entry that changed nothing: a rejection, a no-op). */
     ClusterSnapshot at(long newIndex, long newTerm) {
         return new ClusterSnapshot(newIndex, newTerm, nextNodeId, liveNodes, identity, servers, aclTokens, joinTokens, nodes, nodeByKey, jobs,
-                allocs, allocsByNode, allocsByJob, kv);
+                allocs, allocsByNode, allocsByJob, kv, countsByJob, countsByJobVersion);
     }
 
     /** The Raft index this snapshot is the state after. */
@@ -158,6 +165,16 @@ public final class ClusterSnapshot {
 
     public List<AllocRecord> allocsOfJob(String jobId) {
         return resolve(allocsByJob.get(jobId));
+    }
+
+    /** Allocations of the job in each state, every version together. */
+    public AllocCounts allocCounts(String jobId) {
+        return countsByJob.getOrDefault(jobId, AllocCounts.NONE);
+    }
+
+    /** Allocations of one version of the job in each state. */
+    public AllocCounts allocCounts(String jobId, long version) {
+        return countsByJobVersion.getOrDefault(new AllocCounts.JobVersion(jobId, version), AllocCounts.NONE);
     }
 
     public int allocCount() {

@@ -97,7 +97,7 @@ public final class GcApplier {
         List<String> tokens = new ArrayList<>();
         int skipped = 0;
         for (String id : g.getAllocIdsList()) {
-            AllocRecord a = s.allocs.get(id);
+            AllocRecord a = s.alloc(id);
             if (a != null && !allocs.containsKey(id) && check.alloc(a, g.getAllocIndexCutoff())) allocs.put(id, a);
             else skipped++;
         }

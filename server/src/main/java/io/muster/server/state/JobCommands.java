@@ -60,7 +60,7 @@ final class JobCommands {
         AllocRecord after = a.withDesiredStop(reason, index);
         // Never started anywhere: nothing will report it stopped, so it is stopped now.
         if (AllocStates.PENDING.equals(a.status())) after = after.withClientStatus(AllocStates.STOPPED, 0, reason, 0, 0, index);
-        s.allocs.put(a.id(), after);
+        s.indexAlloc(after);
         s.event(a.nodeId(), new Event(index, Kind.DELETE, a.id(), false, 0));
         s.notifyAlloc(a, after);
     }
@@ -71,7 +71,7 @@ final class JobCommands {
         if (j == null) return fail("JOB_NOT_FOUND", "no job with id " + p.getJobId());
         if (j.version() != p.getJobVersion()) return fail("STALE_PLAN", "plan for version " + p.getJobVersion() + " but job is at " + j.version());
         for (StoppedAlloc st : p.getStopList()) {
-            AllocRecord a = s.allocs.get(st.getAllocId());
+            AllocRecord a = s.alloc(st.getAllocId());
             if (a != null) stopAlloc(s, a, st.getReason(), index);
         }
         int skipped = 0;
@@ -80,7 +80,7 @@ final class JobCommands {
             java.util.Set<Slot> live = liveSlots(s, j, perNode);
             for (PlannedAlloc pa : p.getPlaceList()) {
                 NodeRecord n = s.nodes.get(pa.getNodeId());
-                if (n == null || !n.schedulable() || s.allocs.containsKey(pa.getAllocId())) {
+                if (n == null || !n.schedulable() || s.hasAlloc(pa.getAllocId())) {
                     skipped++; // the node changed since the plan was made: the next evaluation places it
                     continue;
                 }
@@ -137,14 +137,14 @@ final class JobCommands {
         int applied = 0;
         for (AllocStatusUpdate u : c.getAllocStatusBatch().getUpdatesList()) {
             AllocStatus st = u.getStatus();
-            AllocRecord a = s.allocs.get(st.getAllocId());
+            AllocRecord a = s.alloc(st.getAllocId());
             if (a == null || a.nodeId() != u.getNodeId()) continue; // a worker speaks only for its own allocations
             String status = AllocStates.of(st.getState());
             if (a.terminal() && !AllocStates.LOST.equals(a.status())) continue; // terminal is final
             if (a.terminal() && !AllocStates.isTerminal(status)) continue;
             AllocRecord after = a.withClientStatus(status, st.getExitCode(), st.getMessage(), st.getStartedUnixMs(), st.getFinishedUnixMs(), index);
             if (after.equals(a)) continue;
-            s.allocs.put(a.id(), after);
+            s.indexAlloc(after);
             s.notifyAlloc(a, after);
             applied++;
         }
@@ -157,7 +157,7 @@ final class JobCommands {
             if (a.terminal() && !a.desiredRun()) continue;
             AllocRecord after = a.withDesiredStop(reason, index);
             if (!a.terminal()) after = after.withClientStatus(AllocStates.LOST, a.exitCode(), reason, a.startedAt(), 0, index);
-            s.allocs.put(a.id(), after);
+            s.indexAlloc(after);
             if (a.desiredRun()) s.event(nodeId, new Event(index, Kind.DELETE, a.id(), false, 0));
             s.notifyAlloc(a, after);
         }

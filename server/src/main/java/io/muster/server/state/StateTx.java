@@ -34,7 +34,8 @@ final class StateTx {
     final TxMap<Long, NodeRecord> nodes;
     private final TxMap<String, Long> nodeByKey;
     final TxMap<String, JobRecord> jobs;
-    final TxMap<String, AllocRecord> allocs;
+    /** Written only through {@link #indexAlloc} and {@link #removeAlloc}, which keep the indexes and counts exact. */
+    private final TxMap<String, AllocRecord> allocs;
     private final TxMap<Long, ImSet<String>> allocsByNode;
     private final TxMap<String, ImSet<String>> allocsByJob;
     /**
@@ -44,6 +45,11 @@ final class StateTx {
     private final Map<Long, MutSet<String>> openByNode = new HashMap<>();
     private final Map<String, MutSet<String>> openByJob = new HashMap<>();
     final TxMap<String, KvEntry> kv;
+    private final TxMap<String, AllocCounts> countsByJob;
+    private final TxMap<AllocCounts.JobVersion, AllocCounts> countsByJobVersion;
+    /** This command's changes to the allocation counts, folded into the maps once at commit (a plan adds 10,000 to one job). */
+    private final Map<String, int[]> jobDeltas = new HashMap<>();
+    private final Map<AllocCounts.JobVersion, int[]> versionDeltas = new HashMap<>();
     /** Effects in the order the command produced them, run after the new snapshot is published. */
     private final List<Consumer<ClusterState>> effects = new ArrayList<>();
     /** Per-node events (revision = this index), appended before the snapshot is published and announced after. */
@@ -65,6 +71,8 @@ final class StateTx {
         allocsByNode = new TxMap<>(from.allocsByNode);
         allocsByJob = new TxMap<>(from.allocsByJob);
         kv = new TxMap<>(from.kv);
+        countsByJob = new TxMap<>(from.countsByJob);
+        countsByJobVersion = new TxMap<>(from.countsByJobVersion);
     }
 
     ClusterSnapshot commit(long index, long term) {
@@ -72,8 +80,27 @@ final class StateTx {
         openByJob.forEach((job, set) -> freeze(allocsByJob, job, set));
         openByNode.clear();
         openByJob.clear();
+        fold(countsByJob, jobDeltas);
+        fold(countsByJobVersion, versionDeltas);
         return new ClusterSnapshot(index, term, nextNodeId, liveNodes, identity, servers.commit(), aclTokens.commit(), joinTokens.commit(),
-                nodes.commit(), nodeByKey.commit(), jobs.commit(), allocs.commit(), allocsByNode.commit(), allocsByJob.commit(), kv.commit());
+                nodes.commit(), nodeByKey.commit(), jobs.commit(), allocs.commit(), allocsByNode.commit(), allocsByJob.commit(), kv.commit(),
+                countsByJob.commit(), countsByJobVersion.commit());
+    }
+
+    private static <K> void fold(TxMap<K, AllocCounts> counts, Map<K, int[]> deltas) {
+        deltas.forEach((k, d) -> {
+            AllocCounts c = counts.get(k);
+            AllocCounts next = (c == null ? AllocCounts.NONE : c).plus(d);
+            if (next.total() == 0) counts.remove(k); // a job's last allocation collected: nothing left to count
+            else counts.put(k, next);
+        });
+        deltas.clear();
+    }
+
+    private void count(AllocRecord a, int sign) {
+        if (a == null) return;
+        AllocCounts.count(jobDeltas.computeIfAbsent(a.jobId(), k -> new int[AllocCounts.SLOTS]), a, sign);
+        AllocCounts.count(versionDeltas.computeIfAbsent(new AllocCounts.JobVersion(a.jobId(), a.jobVersion()), k -> new int[AllocCounts.SLOTS]), a, sign);
     }
 
     private static <K> void freeze(TxMap<K, ImSet<String>> index, K key, MutSet<String> set) {
@@ -123,15 +150,27 @@ final class StateTx {
         return id == null ? Optional.empty() : Optional.ofNullable(nodes.get(id));
     }
 
+    AllocRecord alloc(String id) {
+        return allocs.get(id);
+    }
+
+    boolean hasAlloc(String id) {
+        return allocs.containsKey(id);
+    }
+
+    /** Adds or replaces an allocation. */
     void indexAlloc(AllocRecord a) {
-        boolean known = allocs.containsKey(a.id());
+        AllocRecord old = allocs.get(a.id());
         allocs.put(a.id(), a);
-        if (known) return;
+        count(old, -1);
+        count(a, 1);
+        if (old != null) return;
         openByNode.compute(a.nodeId(), (k, set) -> (set != null ? set : open(allocsByNode.get(k))).put(a.id()));
         openByJob.compute(a.jobId(), (k, set) -> (set != null ? set : open(allocsByJob.get(k))).put(a.id()));
     }
 
     void removeAlloc(AllocRecord a) {
+        count(allocs.get(a.id()), -1);
         allocs.remove(a.id());
         openByNode.compute(a.nodeId(), (k, set) -> (set != null ? set : open(allocsByNode.get(k))).without(a.id()));
         openByJob.compute(a.jobId(), (k, set) -> (set != null ? set : open(allocsByJob.get(k))).without(a.id()));

@@ -34,6 +34,7 @@ import io.muster.proto.raft.SetNodeDrain;
 import io.muster.proto.raft.SetNodeEligibility;
 import io.muster.proto.raft.StopJob;
 import io.muster.proto.raft.StoppedAlloc;
+import io.muster.server.state.ClusterSnapshot;
 import io.muster.server.state.ClusterState;
 import io.muster.server.state.CommandApplier;
 import io.muster.server.state.StateDigest;
@@ -116,6 +117,37 @@ class ApplyDeterminismPropertiesTest {
         assertEquals(resultsA, resultsB, "every command's result, whether applied before or after the snapshot");
         assertEquals(StateDigest.of(a), StateDigest.of(c));
         assertEquals(a.appliedIndex(), c.appliedIndex());
+        assertCountsMatchTheAllocations(a.snapshot());
+        assertCountsMatchTheAllocations(c.snapshot());
+    }
+
+    /** The kept per-job and per-version counts equal a count of the allocations themselves, after any command sequence. */
+    static void assertCountsMatchTheAllocations(ClusterSnapshot snap) {
+        java.util.Map<String, java.util.Map<String, Integer>> byJob = new java.util.HashMap<>();
+        java.util.Map<String, java.util.Map<String, Integer>> byVersion = new java.util.HashMap<>();
+        java.util.Map<String, Integer> liveByJob = new java.util.HashMap<>();
+        for (var al : snap.allocs()) {
+            byJob.computeIfAbsent(al.jobId(), k -> new java.util.TreeMap<>()).merge(al.status(), 1, Integer::sum);
+            byVersion.computeIfAbsent(al.jobId() + "@" + al.jobVersion(), k -> new java.util.TreeMap<>()).merge(al.status(), 1, Integer::sum);
+            if (al.desiredRun() && !al.terminal()) liveByJob.merge(al.jobId(), 1, Integer::sum);
+        }
+        java.util.Set<String> jobIds = new java.util.HashSet<>(byJob.keySet());
+        snap.jobs().forEach(j -> jobIds.add(j.id()));
+        for (String id : jobIds) {
+            assertEquals(byJob.getOrDefault(id, java.util.Map.of()), nonZero(snap.allocCounts(id).byStatus()), "counts of job " + id);
+            assertEquals(liveByJob.getOrDefault(id, 0), snap.allocCounts(id).live(), "live allocations of job " + id);
+        }
+        for (var e : byVersion.entrySet()) {
+            int at = e.getKey().lastIndexOf('@');
+            assertEquals(e.getValue(), nonZero(snap.allocCounts(e.getKey().substring(0, at), Long.parseLong(e.getKey().substring(at + 1))).byStatus()),
+                    "counts of job version " + e.getKey());
+        }
+    }
+
+    private static java.util.Map<String, Integer> nonZero(java.util.Map<String, Integer> m) {
+        java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+        m.forEach((k, v) -> { if (v != 0) out.put(k, v); });
+        return out;
     }
 
     static String outcome(CommandResult r) {
