@@ -8,10 +8,11 @@ import java.util.Map;
  * How many allocations of a job (or of one version of it) are in each client state, and how many are live (wanted
  * running and not yet terminal). Kept by the state as allocations change, as Nomad keeps its job summaries, so the
  * job list and a job's status never scan the job's allocations: at 100,000 allocations per job that scan cost the
- * leader a fifth of its CPU while the load test polled the list once a second.
+ * leader a fifth of its CPU while the load test polled the list once a second. {@code modifyIndex} is the last
+ * index that wrote one of these allocations (after a restore: the restore's index), for blocking queries.
  */
-public record AllocCounts(int pending, int running, int complete, int failed, int lost, int stopped, int live) {
-    public static final AllocCounts NONE = new AllocCounts(0, 0, 0, 0, 0, 0, 0);
+public record AllocCounts(int pending, int running, int complete, int failed, int lost, int stopped, int live, long modifyIndex) {
+    public static final AllocCounts NONE = new AllocCounts(0, 0, 0, 0, 0, 0, 0, 0);
     static final int SLOTS = 7;
 
     public int total() {
@@ -51,8 +52,8 @@ public record AllocCounts(int pending, int running, int complete, int failed, in
         };
     }
 
-    AllocCounts plus(int[] d) {
-        AllocCounts c = new AllocCounts(pending + d[0], running + d[1], complete + d[2], failed + d[3], lost + d[4], stopped + d[5], live + d[6]);
+    AllocCounts plus(int[] d, long index) {
+        AllocCounts c = new AllocCounts(pending + d[0], running + d[1], complete + d[2], failed + d[3], lost + d[4], stopped + d[5], live + d[6], index);
         if (c.pending < 0 || c.running < 0 || c.complete < 0 || c.failed < 0 || c.lost < 0 || c.stopped < 0 || c.live < 0)
             throw new IllegalStateException("allocation counts went negative: " + this + " plus a delta gave " + c);
         return c;

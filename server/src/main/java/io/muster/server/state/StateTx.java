@@ -80,17 +80,17 @@ final class StateTx {
         openByJob.forEach((job, set) -> freeze(allocsByJob, job, set));
         openByNode.clear();
         openByJob.clear();
-        fold(countsByJob, jobDeltas);
-        fold(countsByJobVersion, versionDeltas);
+        fold(countsByJob, jobDeltas, index);
+        fold(countsByJobVersion, versionDeltas, index);
         return new ClusterSnapshot(index, term, nextNodeId, liveNodes, identity, servers.commit(), aclTokens.commit(), joinTokens.commit(),
                 nodes.commit(), nodeByKey.commit(), jobs.commit(), allocs.commit(), allocsByNode.commit(), allocsByJob.commit(), kv.commit(),
                 countsByJob.commit(), countsByJobVersion.commit());
     }
 
-    private static <K> void fold(TxMap<K, AllocCounts> counts, Map<K, int[]> deltas) {
+    private static <K> void fold(TxMap<K, AllocCounts> counts, Map<K, int[]> deltas, long index) {
         deltas.forEach((k, d) -> {
             AllocCounts c = counts.get(k);
-            AllocCounts next = (c == null ? AllocCounts.NONE : c).plus(d);
+            AllocCounts next = (c == null ? AllocCounts.NONE : c).plus(d, index);
             if (next.total() == 0) counts.remove(k); // a job's last allocation collected: nothing left to count
             else counts.put(k, next);
         });
