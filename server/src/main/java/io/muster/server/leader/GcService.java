@@ -109,10 +109,6 @@ public final class GcService implements LeaderServices, StateListener, AutoClose
     private volatile long runs;
     private final java.util.concurrent.atomic.AtomicBoolean periodicInFlight = new java.util.concurrent.atomic.AtomicBoolean();
 
-    public GcService(ClusterState state, Proposer proposer, Clock clock, ServerConfig.Gc config) {
-        this(state, proposer::propose, clock, config);
-    }
-
     public GcService(ClusterState state, Submitter submitter, Clock clock, ServerConfig.Gc config) {
         this.state = state;
         this.submitter = submitter;
