@@ -1,6 +1,6 @@
 package io.muster.server.api;
 
-import io.muster.server.leader.GcService;
+import io.muster.server.leader.GarbageCollection;
 import io.muster.server.state.Snapshots;
 import io.muster.types.config.ServerConfig;
 import io.vertx.ext.web.Router;
@@ -15,9 +15,9 @@ import io.vertx.ext.web.RoutingContext;
 public final class GcApi implements Routes {
     private final ServerConfig config;
     private final Snapshots snapshots;
-    private final GcService gc;
+    private final GarbageCollection gc;
 
-    public GcApi(ServerConfig config, Snapshots snapshots, GcService gc) {
+    public GcApi(ServerConfig config, Snapshots snapshots, GarbageCollection gc) {
         this.config = config;
         this.snapshots = snapshots;
         this.gc = gc;

@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Runs are serialized: a run starts when the previous one has finished committing its entries.
  */
-public final class GcService implements LeaderServices, StateListener, AutoCloseable {
+public final class GcService implements LeaderServices, StateListener, AutoCloseable, GarbageCollection {
     private static final Logger LOG = LoggerFactory.getLogger(GcService.class);
     /** Ids per CollectGarbage entry; a job counts with its allocations, which go with it. */
     public static final int MAX_IDS_PER_ENTRY = 10_000;
