@@ -2,7 +2,9 @@ package io.muster.architecture;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaConstructorCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,6 +74,28 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("io.muster.server.api..")
                 .should().dependOnClassesThat().resideInAPackage("io.muster.server.grpc..")
                 .because("REST handlers read leases and task logs through Leases and TaskLogs, built by the composition root")
+                .check(classes);
+    }
+
+    @Test
+    void onlyTheCompositionRootBuildsLeaderServices() {
+        // The leader package's classes (the lease, scheduler, GC and divergence services, the status batcher, the
+        // bootstrapper and announcer) are built by MusterServer, or inside that package; the REST and worker layers get
+        // them, or a narrow interface of them (Leases, Heartbeats), through their constructors.
+        DescribedPredicate<JavaConstructorCall> leaderConstructor = DescribedPredicate.describe("a constructor of io.muster.server.leader..",
+                call -> call.getTargetOwner().getPackageName().startsWith("io.muster.server.leader"));
+        noClasses().that().resideOutsideOfPackages("io.muster.server", "io.muster.server.leader..")
+                .should().callConstructorWhere(leaderConstructor)
+                .because("io.muster.server.MusterServer is the composition root: leader services are built once and handed down")
+                .check(classes);
+    }
+
+    @Test
+    void theRestAndGrpcLayersSeeRaftOnlyThroughItsNarrowViews() {
+        noClasses().that().resideInAnyPackage("io.muster.server.api..", "io.muster.server.grpc..")
+                .should().dependOnClassesThat().haveFullyQualifiedName("io.muster.server.raft.RaftNode")
+                .orShould().dependOnClassesThat().resideInAPackage("org.apache.ratis..")
+                .because("they get RaftStatus, RaftAdmin, RaftLogView and the Proposer from the composition root")
                 .check(classes);
     }
 }

@@ -4,6 +4,7 @@ import io.muster.server.api.ApiServer;
 import io.muster.server.leader.ClusterBootstrapper;
 import io.muster.server.leader.ServerAnnouncer;
 import io.muster.server.raft.RaftNode;
+import io.muster.server.raft.RaftStatus;
 import io.muster.server.tls.ServerCredentials;
 import io.muster.server.state.ClusterState;
 import io.muster.types.config.ServerConfig;
@@ -43,7 +44,8 @@ public final class MusterServer implements AutoCloseable {
         return t;
     });
     private final RaftNode raft;
-    private final ServerContext ctx;
+    private final Proposer proposer;
+    private final ServerSecurity security;
     private final ApiServer api;
     private final ServerAnnouncer announcer;
     private final TokenService tokens;
@@ -59,23 +61,29 @@ public final class MusterServer implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private volatile boolean closed;
 
+    /**
+     * The composition root: builds the Raft node, the leader services and the layers, and hands each class the narrow
+     * dependencies it uses (the proposer, the state's snapshots, the Raft status/admin/log views, the lease interfaces).
+     * Only this class and the leader package build leader services (checked by ArchitectureTest).
+     */
     public MusterServer(ServerConfig config, Options options) throws Exception {
         this.config = config;
-        this.credentials = ServerCredentials.open(config, options.clock());
-        this.raft = new RaftNode(config, state, options.join(), credentials, options.raftInterceptor());
-        Proposer proposer = new Proposer(raft, options.clock());
-        ServerSecurity security = new ServerSecurity(config, state, options.clock(), credentials);
-        this.ctx = new ServerContext(config, state, raft, proposer, options.clock(), security);
+        Clock clock = options.clock();
+        this.credentials = ServerCredentials.open(config, clock);
+        this.raft = new RaftNode(config, state, options.join(), clock, credentials, options.raftInterceptor());
+        this.proposer = raft.proposer();
+        RaftStatus raftStatus = raft.status();
+        this.security = new ServerSecurity(config, state, clock, credentials);
         this.bootstrapper = new ClusterBootstrapper(state, proposer, credentials::pendingInit);
         closeables.add(bootstrapper);
-        this.api = new ApiServer(ctx);
+        this.api = new ApiServer(config, security, state, raftStatus, clock);
         this.announcer = new ServerAnnouncer(config, state, proposer);
-        this.tokens = new TokenService(ctx);
+        this.tokens = new TokenService(security, proposer, clock);
         // Leader services are built here and handed to the layers that feed or read them: the heartbeat leases (fed by
-        // the worker endpoint, read by the REST API through Leases) and the status batcher both use.
+        // the worker endpoint through Heartbeats, read by the REST API through Leases) and the status batcher they use.
         this.batcher = new io.muster.server.leader.StatusBatcher(proposer, 20);
         this.heartbeats = new io.muster.server.leader.HeartbeatService(state, proposer, config.heartbeat(), options.ticker(),
-                com.github.benmanes.caffeine.cache.Scheduler.systemScheduler(), leaseNotices, options.clock(),
+                com.github.benmanes.caffeine.cache.Scheduler.systemScheduler(), leaseNotices, clock,
                 java.util.random.RandomGenerator.getDefault(), batcher, () -> io.muster.server.grpc.WorkerGrpcServer.serverAddresses(state));
         raft.stateMachine().addLeaderServices(heartbeats);
         // Closed in reverse: the worker endpoint first, then the leases (dropping them hands removal notices to their
@@ -83,16 +91,15 @@ public final class MusterServer implements AutoCloseable {
         closeables.add(leaseNotices::shutdownNow);
         closeables.add(batcher);
         closeables.add(heartbeats::stopLeading);
-        this.grpc = new io.muster.server.grpc.WorkerGrpcServer(ctx, heartbeats, batcher);
+        this.grpc = new io.muster.server.grpc.WorkerGrpcServer(config, state, clock, proposer, raftStatus, security.workerCertLifetime(),
+                heartbeats);
         closeables.add(grpc);
-        this.scheduler = new io.muster.server.leader.SchedulerService(state, proposer, options.clock());
+        this.scheduler = new io.muster.server.leader.SchedulerService(state, proposer, clock);
         raft.stateMachine().addLeaderServices(scheduler);
         closeables.add(scheduler);
-        this.gc = new io.muster.server.leader.GcService(state, proposer, options.clock(), config.gc());
+        this.gc = new io.muster.server.leader.GcService(state, proposer::propose, clock, config.gc());
         raft.stateMachine().addLeaderServices(gc);
         closeables.add(gc);
-        api.add(new io.muster.server.api.NodeApi(ctx, tokens, heartbeats)).add(new io.muster.server.api.JobApi(ctx, grpc))
-                .add(new io.muster.server.api.GcApi(ctx, gc));
         // Divergence detection: digests at agreed indexes on every server, compared by the leader (docs/RELIABILITY.md).
         this.digests = new io.muster.server.digest.DigestRecorder(state, io.muster.server.digest.DigestRecorder.DEFAULT_INTERVAL);
         state.addListener(digests);
@@ -102,8 +109,7 @@ public final class MusterServer implements AutoCloseable {
             @Override
             public java.util.Collection<Integer> others() {
                 try {
-                    return raft.currentPeers().stream().map(p -> Integer.parseInt(p.getId().toString()))
-                            .filter(id -> id != config.serverId()).toList();
+                    return raftStatus.peerIds().stream().filter(id -> id != config.serverId()).toList();
                 } catch (RuntimeException e) {
                     return List.of(); // the group is not running
                 }
@@ -113,10 +119,16 @@ public final class MusterServer implements AutoCloseable {
             public java.util.concurrent.CompletableFuture<java.util.SortedMap<Long, io.muster.server.state.StateDigest>> digests(int serverId) {
                 return grpc.peerDigests(serverId);
             }
-        }, io.muster.server.leader.DivergenceChecker.DEFAULT_PERIOD, options.clock());
+        }, io.muster.server.leader.DivergenceChecker.DEFAULT_PERIOD, clock);
         raft.stateMachine().addLeaderServices(divergence);
         closeables.add(divergence);
-        api.statusFields(divergence::statusFields);
+        // The REST endpoint groups, in mount order after the ACL guard and health.
+        api.add(new io.muster.server.api.AclApi(config, state, proposer, clock))
+                .add(new io.muster.server.api.ClusterApi(config, api.vertx(), state, proposer, raftStatus, raft.admin(), raft.log(),
+                        divergence::statusFields))
+                .add(new io.muster.server.api.NodeApi(state, proposer, clock, tokens, heartbeats))
+                .add(new io.muster.server.api.JobApi(config, state, proposer, clock, grpc))
+                .add(new io.muster.server.api.GcApi(config, state, gc));
     }
 
     /** This server's state digests at agreed indexes (tests set a small interval). */
@@ -129,8 +141,13 @@ public final class MusterServer implements AutoCloseable {
         return divergence;
     }
 
-    public ServerContext context() {
-        return ctx;
+    /** Proposes commands through this server's Raft client, stamped with its clock. */
+    public Proposer proposer() {
+        return proposer;
+    }
+
+    public ServerSecurity security() {
+        return security;
     }
 
     public ClusterState state() {
@@ -151,7 +168,7 @@ public final class MusterServer implements AutoCloseable {
 
     /** Completes when the cluster identity exists and this server holds its certificate. */
     public java.util.concurrent.CompletableFuture<ServerSecurity.Material> ready() {
-        return ctx.security().ready();
+        return security.ready();
     }
 
     public io.muster.server.leader.SchedulerService scheduler() {
@@ -186,7 +203,7 @@ public final class MusterServer implements AutoCloseable {
         credentials.onRotation(api::reloadCertificate);
         bootstrapper.start(java.time.Duration.ofMillis(500));
         announcer.start();
-        ctx.security().ready().thenAccept(m -> {
+        security.ready().thenAccept(m -> {
             try {
                 grpc.start(m);
             } catch (Exception e) {

@@ -25,29 +25,33 @@ public final class TokenService {
         }
     }
 
-    private final ServerContext sc;
+    private final ServerSecurity security;
+    private final Proposer proposer;
+    private final java.time.Clock clock;
 
-    public TokenService(ServerContext sc) {
-        this.sc = sc;
+    public TokenService(ServerSecurity security, Proposer proposer, java.time.Clock clock) {
+        this.security = security;
+        this.proposer = proposer;
+        this.clock = clock;
     }
 
     public CompletableFuture<IssuedToken> create(Duration validFor, int maxUses, Map<String, String> labels, String description) {
         if (validFor.isNegative() || validFor.isZero() || validFor.compareTo(MAX_VALIDITY) > 0)
             return CompletableFuture.failedFuture(new IllegalArgumentException("valid_for: must be between 1 second and " + MAX_VALIDITY.toDays() + " days"));
         if (maxUses < 0) return CompletableFuture.failedFuture(new IllegalArgumentException("max_uses: must be >= 0 (0 = unlimited)"));
-        var material = sc.security().material();
+        var material = security.material();
         if (material.isEmpty()) return CompletableFuture.failedFuture(new IllegalStateException("the cluster identity is not initialized yet"));
         var m = material.get();
         TokenClaims claims;
         try {
-            claims = TokenClaims.create(m.clusterId(), sc.clock().instant(), validFor, labels, m.caPin());
+            claims = TokenClaims.create(m.clusterId(), clock.instant(), validFor, labels, m.caPin());
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("labels: " + e.getMessage()));
         }
         String token = BootstrapTokens.encode(claims, m.tokenKey());
-        return sc.proposer().propose(Command.newBuilder().setCreateJoinToken(CreateJoinToken.newBuilder()
+        return proposer.propose(Command.newBuilder().setCreateJoinToken(CreateJoinToken.newBuilder()
                 .setTokenId(claims.tokenId()).setExpiresUnixMs(claims.expiresAt().toEpochMilli()).setMaxUses(maxUses)
-                .putAllLabels(labels).setCreatedUnixMs(sc.clock().millis()).setDescription(description == null ? "" : description)))
+                .putAllLabels(labels).setCreatedUnixMs(clock.millis()).setDescription(description == null ? "" : description)))
                 .thenApply(r -> {
                     if (!r.getOk()) throw new CompletionException(new IllegalStateException(r.getError()));
                     return new IssuedToken(token, claims.tokenId(), claims.expiresAt(), maxUses);

@@ -6,12 +6,15 @@ import io.muster.proto.raft.AclBootstrap;
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.CreateAclToken;
 import io.muster.proto.raft.RevokeAclToken;
-import io.muster.server.ServerContext;
+import io.muster.server.Proposer;
 import io.muster.server.ServerSecurity;
 import io.muster.server.acl.AclPolicy;
 import io.muster.server.state.Records.AclTokenRecord;
+import io.muster.server.state.Snapshots;
+import io.muster.types.config.ServerConfig;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,12 +26,18 @@ import java.util.UUID;
  * in the replicated state, so any server checks them and none can reveal them. A secret is generated here
  * and shown once, in the answer that creates it.
  */
-final class AclApi implements Routes {
+public final class AclApi implements Routes {
     static final int MAX_DESCRIPTION = 256;
-    private final ServerContext sc;
+    private final ServerConfig config;
+    private final Snapshots snapshots;
+    private final Proposer proposer;
+    private final Clock clock;
 
-    AclApi(ServerContext sc) {
-        this.sc = sc;
+    public AclApi(ServerConfig config, Snapshots snapshots, Proposer proposer, Clock clock) {
+        this.config = config;
+        this.snapshots = snapshots;
+        this.proposer = proposer;
+        this.clock = clock;
     }
 
     @Override
@@ -40,20 +49,20 @@ final class AclApi implements Routes {
     }
 
     private boolean disabled(RoutingContext ctx) {
-        if (!sc.config().dev()) return false;
+        if (!config.dev()) return false;
         Http.error(ctx, 400, "ACL_DISABLED", "dev mode has no ACLs: every call is allowed");
         return true;
     }
 
     private void bootstrap(RoutingContext ctx) {
         if (disabled(ctx)) return;
-        if (sc.state().aclBootstrapped()) {
+        if (snapshots.snapshot().aclBootstrapped()) {
             Http.error(ctx, 409, "ACL_ALREADY_BOOTSTRAPPED", "ACLs were already bootstrapped for this cluster");
             return;
         }
         String secret = Secrets.newSecret();
         String accessor = UUID.randomUUID().toString();
-        sc.proposer().propose(Command.newBuilder().setAclBootstrap(AclBootstrap.newBuilder()
+        proposer.propose(Command.newBuilder().setAclBootstrap(AclBootstrap.newBuilder()
                 .setAccessorId(accessor).setSecretSha256(ServerSecurity.hashSecret(secret)))).whenComplete((r, e) -> {
             if (e != null) Http.failure(ctx, e);
             else if (!r.getOk()) Http.rejected(ctx, r);
@@ -77,11 +86,11 @@ final class AclApi implements Routes {
         if (description.length() > MAX_DESCRIPTION) throw new ApiException(400, "BAD_REQUEST", "description: at most " + MAX_DESCRIPTION + " characters");
         String secret = Secrets.newSecret();
         String accessor = UUID.randomUUID().toString();
-        long now = sc.clock().millis();
+        long now = clock.millis();
         // Applied here before answering: the new token then works at once on the server that issued it.
-        sc.proposer().proposeAndApply(Command.newBuilder().setCreateAclToken(CreateAclToken.newBuilder().setAccessorId(accessor)
+        proposer.proposeAndApply(Command.newBuilder().setCreateAclToken(CreateAclToken.newBuilder().setAccessorId(accessor)
                 .setSecretSha256(ServerSecurity.hashSecret(secret)).setPolicy(policy.wireName()).setDescription(description)
-                .setCreatedUnixMs(now)), sc.state()).whenComplete((r, e) -> {
+                .setCreatedUnixMs(now)), snapshots).whenComplete((r, e) -> {
             if (e != null) Http.failure(ctx, e);
             else if (!r.getOk()) Http.rejected(ctx, r);
             else {
@@ -94,13 +103,13 @@ final class AclApi implements Routes {
 
     private void list(RoutingContext ctx) {
         if (disabled(ctx)) return;
-        Http.ok(ctx, sc.state().aclTokens().stream().map(AclApi::view).toList());
+        Http.ok(ctx, snapshots.snapshot().aclTokens().stream().map(AclApi::view).toList());
     }
 
     private void revoke(RoutingContext ctx) {
         if (disabled(ctx)) return;
         String id = ctx.pathParam("accessor_id");
-        sc.proposer().proposeAndApply(Command.newBuilder().setRevokeAclToken(RevokeAclToken.newBuilder().setAccessorId(id)), sc.state())
+        proposer.proposeAndApply(Command.newBuilder().setRevokeAclToken(RevokeAclToken.newBuilder().setAccessorId(id)), snapshots)
                 .whenComplete((r, e) -> {
                     if (e != null) Http.failure(ctx, e);
                     else if (!r.getOk()) Http.rejected(ctx, r);

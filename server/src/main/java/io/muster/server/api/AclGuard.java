@@ -1,10 +1,11 @@
 package io.muster.server.api;
 
-import io.muster.server.ServerContext;
 import io.muster.server.ServerSecurity;
 import io.muster.server.acl.AclPolicy;
 import io.muster.server.acl.Permission;
 import io.muster.server.state.Records.AclTokenRecord;
+import io.muster.server.state.Snapshots;
+import io.muster.types.config.ServerConfig;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
@@ -18,16 +19,18 @@ final class AclGuard implements Handler<RoutingContext> {
     static final String HEADER = "x-muster-token";
     /** The caller's policy, for {@link #bodyChecks()}. */
     private static final String POLICY = "muster.acl.policy";
-    private final ServerContext sc;
+    private final ServerConfig config;
+    private final Snapshots snapshots;
 
-    AclGuard(ServerContext sc) {
-        this.sc = sc;
+    AclGuard(ServerConfig config, Snapshots snapshots) {
+        this.config = config;
+        this.snapshots = snapshots;
     }
 
     @Override
     public void handle(RoutingContext ctx) {
         String path = ctx.normalizedPath();
-        if (sc.config().dev() || !path.startsWith("/v1/")) {
+        if (config.dev() || !path.startsWith("/v1/")) {
             ctx.next();
             return;
         }
@@ -38,12 +41,12 @@ final class AclGuard implements Handler<RoutingContext> {
         }
         String token = token(ctx);
         if (token == null) {
-            Http.error(ctx, 401, "ACL_TOKEN_MISSING", sc.state().aclBootstrapped()
+            Http.error(ctx, 401, "ACL_TOKEN_MISSING", snapshots.snapshot().aclBootstrapped()
                     ? "this API needs an ACL token: set MUSTER_ACL_TOKEN (or pass --acl-token)"
                     : "ACLs are not bootstrapped yet: run 'muster acl bootstrap' once for this cluster");
             return;
         }
-        Optional<AclTokenRecord> caller = sc.state().aclTokenByHash(ServerSecurity.hashSecret(token));
+        Optional<AclTokenRecord> caller = snapshots.snapshot().aclTokenByHash(ServerSecurity.hashSecret(token));
         if (caller.isEmpty()) {
             Http.error(ctx, 403, "ACL_TOKEN_INVALID", "the ACL token is not valid for this cluster");
             return;

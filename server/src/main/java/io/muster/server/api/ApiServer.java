@@ -1,9 +1,11 @@
 package io.muster.server.api;
 
 import io.muster.pki.pem.Pem;
-import io.muster.server.ServerContext;
 import io.muster.server.ServerSecurity;
+import io.muster.server.raft.RaftStatus;
+import io.muster.server.state.Snapshots;
 import io.muster.types.config.HostPort;
+import io.muster.types.config.ServerConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -13,23 +15,39 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The REST API and dashboard on {@code api_addr}: HTTPS with the server's certificate, or HTTP in dev mode. */
+/**
+ * The REST API and dashboard on {@code api_addr}: HTTPS with the server's certificate, or HTTP in dev mode. Mounts
+ * the server-certificate endpoint, the ACL guard, health and the dashboard itself; the endpoint groups are built by
+ * the composition root and {@link #add added}.
+ */
 public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
-    private final ServerContext sc;
+    private final ServerConfig config;
+    private final ServerSecurity security;
+    private final Snapshots snapshots;
+    private final RaftStatus raft;
+    private final Clock clock;
     private final Vertx vertx;
     private final List<Routes> extra = new ArrayList<>();
     private HttpServer http;
     private volatile List<String> unclassified = List.of();
-    private volatile java.util.function.Supplier<Map<String, Object>> statusFields = Map::of;
 
-    public ApiServer(ServerContext sc) {
-        this.sc = sc;
+    /**
+     * @param snapshots the replicated ACL tokens and servers' API addresses
+     * @param raft      the leader that leader-only requests are proxied or redirected to
+     */
+    public ApiServer(ServerConfig config, ServerSecurity security, Snapshots snapshots, RaftStatus raft, Clock clock) {
+        this.config = config;
+        this.security = security;
+        this.snapshots = snapshots;
+        this.raft = raft;
+        this.clock = clock;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(8));
     }
 
@@ -42,25 +60,17 @@ public final class ApiServer implements AutoCloseable {
         return this;
     }
 
-    /** Fields added to {@code cluster status} (the divergence check's {@code alarms}); set before {@link #start}. */
-    public ApiServer statusFields(java.util.function.Supplier<Map<String, Object>> fields) {
-        this.statusFields = fields;
-        return this;
-    }
-
     public void start() throws Exception {
         Router router = Router.router(vertx);
         // Before the ACL guard: joining servers authenticate with a proof of the cluster secret, not an ACL token (the
         // route reads at most 64 KiB, never to disk).
-        new ServerCertificateApi(sc).mount(router);
-        router.route().handler(new AclGuard(sc));
+        new ServerCertificateApi(config, security.credentials()).mount(router);
+        router.route().handler(new AclGuard(config, snapshots));
         RequestBodies.mount(router); // after the guard: a refused caller's body is never read
         router.route().handler(AclGuard.bodyChecks()); // what a policy allows may depend on the body (join-token bounds)
-        router.get("/v1/health").handler(ctx -> Http.ok(ctx, Map.of("status", "ok", "server_id", sc.config().serverId(),
-                "leader_id", sc.raft().leaderId().map(Object::toString).orElse(""), "role", sc.raft().role())));
-        new AclApi(sc).mount(router);
-        LeaderRedirect leader = new LeaderRedirect(sc, vertx);
-        new ClusterApi(sc, vertx, leader, () -> statusFields.get()).mount(router);
+        router.get("/v1/health").handler(ctx -> Http.ok(ctx, Map.of("status", "ok", "server_id", config.serverId(),
+                "leader_id", raft.leaderId().map(Object::toString).orElse(""), "role", raft.role())));
+        LeaderRedirect leader = new LeaderRedirect(config, security, snapshots, raft, clock, vertx);
         for (Routes r : extra) r.mount(router, leader);
         new Dashboard().mount(router);
         router.route().last().handler(ctx -> Http.error(ctx, 404, "NOT_FOUND", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
@@ -69,19 +79,19 @@ public final class ApiServer implements AutoCloseable {
         // Such routes are management-only (default deny); AclPolicyTest fails on them so they get a permission.
         if (!unclassified.isEmpty()) LOG.error("API routes missing from the ACL access table (management only): {}", unclassified);
 
-        HostPort addr = sc.config().apiAddr();
+        HostPort addr = config.apiAddr();
         // No cleartext HTTP/2 upgrade: the JDK client's h2c upgrade of POSTs ended in EOFs under load; the API is
         // small request/response traffic that HTTP/1.1 keep-alive serves well.
         HttpServerOptions opts = new HttpServerOptions().setCompressionSupported(true).setHttp2ClearTextEnabled(false);
-        if (!sc.config().dev()) opts.setSsl(true).setKeyCertOptions(keyCert());
+        if (!config.dev()) opts.setSsl(true).setKeyCertOptions(keyCert());
         http = vertx.createHttpServer(opts).requestHandler(router).listen(addr.port(), addr.host())
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        LOG.info("API listening on {}://{}", sc.config().dev() ? "http" : "https", addr);
+        LOG.info("API listening on {}://{}", config.dev() ? "http" : "https", addr);
     }
 
     /** This server's current key and chain; the key stays in memory (Vert.x takes PEM values, not files). */
     private PemKeyCertOptions keyCert() {
-        var keys = sc.security().credentials().keyManager();
+        var keys = security.credentials().keyManager();
         return new PemKeyCertOptions()
                 .setKeyValue(Buffer.buffer(Pem.encodePrivateKey(keys.privateKey())))
                 .setCertValue(Buffer.buffer(Pem.encodeCertificates(keys.chain())));
@@ -90,7 +100,7 @@ public final class ApiServer implements AutoCloseable {
     /** After a certificate renewal: new connections get the new certificate, open ones keep theirs. */
     public void reloadCertificate() {
         HttpServer h = http;
-        if (h == null || sc.config().dev()) return;
+        if (h == null || config.dev()) return;
         h.updateSSLOptions(new io.vertx.core.net.ServerSSLOptions().setKeyCertOptions(keyCert()))
                 .onFailure(e -> LOG.warn("could not reload the API certificate: {}", e.getMessage()));
     }
@@ -101,7 +111,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public String url() {
-        return (sc.config().dev() ? "http" : "https") + "://" + sc.config().apiAddr();
+        return (config.dev() ? "http" : "https") + "://" + config.apiAddr();
     }
 
     @Override

@@ -4,10 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.KvPut;
-import io.muster.server.ServerContext;
-import io.muster.server.raft.RaftNode;
+import io.muster.server.Proposer;
+import io.muster.server.raft.RaftAdmin;
+import io.muster.server.raft.RaftLogView;
+import io.muster.server.raft.RaftStatus;
+import io.muster.server.state.Snapshots;
 import io.muster.types.config.HostPort;
 import io.muster.types.config.Peer;
+import io.muster.types.config.ServerConfig;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -19,21 +23,41 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Cluster status, leadership, membership, the Raft log, and the replicated test key-value map. */
-final class ClusterApi implements Routes {
-    private final ServerContext sc;
+public final class ClusterApi implements Routes {
+    private final ServerConfig config;
     private final Vertx vertx;
-    private final LeaderRedirect leader;
+    private final Snapshots snapshots;
+    private final Proposer proposer;
+    private final RaftStatus raft;
+    private final RaftAdmin admin;
+    private final RaftLogView raftLog;
     private final java.util.function.Supplier<Map<String, Object>> extra;
+    private LeaderRedirect leader;
 
-    ClusterApi(ServerContext sc, Vertx vertx, LeaderRedirect leader, java.util.function.Supplier<Map<String, Object>> extra) {
-        this.sc = sc;
+    /**
+     * @param vertx runs the blocking Raft admin calls off the event loop
+     * @param extra fields added to {@code cluster status} (the divergence check's alarms and counters)
+     */
+    public ClusterApi(ServerConfig config, Vertx vertx, Snapshots snapshots, Proposer proposer, RaftStatus raft, RaftAdmin admin,
+                      RaftLogView raftLog, java.util.function.Supplier<Map<String, Object>> extra) {
+        this.config = config;
         this.vertx = vertx;
-        this.leader = leader;
+        this.snapshots = snapshots;
+        this.proposer = proposer;
+        this.raft = raft;
+        this.admin = admin;
+        this.raftLog = raftLog;
         this.extra = extra;
     }
 
     @Override
     public void mount(Router r) {
+        throw new UnsupportedOperationException("mounted with the API's leader redirect");
+    }
+
+    @Override
+    public void mount(Router r, LeaderRedirect leaderRedirect) {
+        this.leader = leaderRedirect;
         r.get("/v1/cluster/status").handler(this::status);
         r.post("/v1/cluster/transfer-leader").handler(this::transfer);
         r.post("/v1/cluster/servers").handler(this::addServer);
@@ -46,29 +70,28 @@ final class ClusterApi implements Routes {
 
     private void status(RoutingContext ctx) {
         if (!"true".equals(ctx.queryParams().get("stale")) && leader.handledByLeader(ctx)) return;
-        Map<String, Object> body = statusBody(sc);
+        Map<String, Object> body = statusBody();
         // Added fields only: the divergence check's alarms (always present, empty when healthy) and its counters.
         body.put("alarms", List.of());
         body.putAll(extra.get());
         Http.ok(ctx, body);
     }
 
-    static Map<String, Object> statusBody(ServerContext sc) {
-        RaftNode raft = sc.raft();
+    private Map<String, Object> statusBody() {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("cluster_id", sc.state().identity().map(i -> i.clusterId()).orElse(null));
+        body.put("cluster_id", snapshots.snapshot().identity().map(i -> i.clusterId()).orElse(null));
         body.put("leader_id", raft.leaderId().orElse(null));
         body.put("term", raft.term());
         body.put("commit_index", raft.commitIndex());
-        body.put("applied_index", sc.state().appliedIndex());
+        body.put("applied_index", snapshots.appliedIndex());
         body.put("last_index", raft.lastLogIndex());
-        body.put("server_id", sc.config().serverId());
+        body.put("server_id", config.serverId());
         List<Map<String, Object>> members = new ArrayList<>();
-        for (RaftNode.MemberInfo m : raft.members()) {
+        for (RaftStatus.MemberInfo m : raft.members()) {
             Map<String, Object> mm = new LinkedHashMap<>();
             mm.put("id", m.id());
             mm.put("raft_addr", m.raftAddr());
-            mm.put("api_addr", LeaderRedirect.apiAddrOf(sc, m.id()).orElse(null));
+            mm.put("api_addr", leader.apiAddrOf(m.id()).orElse(null));
             mm.put("role", m.role());
             mm.put("healthy", m.healthy());
             if (m.matchIndex() >= 0) mm.put("commit_index", m.matchIndex());
@@ -83,7 +106,7 @@ final class ClusterApi implements Routes {
         if (leader.handledByLeader(ctx)) return;
         JsonNode b = Http.body(ctx);
         Optional<Integer> to = b.hasNonNull("to") ? Optional.of(b.get("to").asInt()) : Optional.empty();
-        vertx.<Integer>executeBlocking(() -> sc.raft().transferLeadership(to, 10_000), false).onComplete(ar -> {
+        vertx.<Integer>executeBlocking(() -> admin.transferLeadership(to, 10_000), false).onComplete(ar -> {
             if (ar.failed()) Http.failure(ctx, ar.cause());
             else Http.ok(ctx, Map.of("leader_id", ar.result()));
         });
@@ -97,11 +120,11 @@ final class ClusterApi implements Routes {
         HostPort api = address(b, "api_addr");
         Peer peer = new Peer(b.get("id").asInt(), raft, api);
         vertx.executeBlocking(() -> {
-            sc.raft().addServer(peer);
+            admin.addServer(peer);
             return null;
         }, false).onComplete(ar -> {
             if (ar.failed()) Http.failure(ctx, ar.cause());
-            else Http.ok(ctx, Map.of("added", peer.id(), "members", sc.raft().currentPeers().size()));
+            else Http.ok(ctx, Map.of("added", peer.id(), "members", this.raft.peerIds().size()));
         });
     }
 
@@ -117,28 +140,28 @@ final class ClusterApi implements Routes {
     private void removeServer(RoutingContext ctx) {
         int id = (int) Http.pathLong(ctx, "id");
         vertx.executeBlocking(() -> {
-            sc.raft().removeServer(id);
+            admin.removeServer(id);
             return null;
         }, false).onComplete(ar -> {
             if (ar.failed()) Http.failure(ctx, ar.cause());
-            else Http.ok(ctx, Map.of("removed", id, "members", sc.raft().currentPeers().size()));
+            else Http.ok(ctx, Map.of("removed", id, "members", raft.peerIds().size()));
         });
     }
 
     private void log(RoutingContext ctx) {
         long start = Http.longParam(ctx, "start_index", 0, 0, Long.MAX_VALUE);
         int limit = (int) Http.longParam(ctx, "limit", 50, 1, 1000);
-        vertx.executeBlocking(() -> sc.raft().logEntries(start, limit), false).onComplete(ar -> {
+        vertx.executeBlocking(() -> raftLog.entries(start, limit), false).onComplete(ar -> {
             if (ar.failed()) {
                 Http.failure(ctx, ar.cause());
                 return;
             }
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("commit_index", sc.raft().commitIndex());
-            body.put("last_index", sc.raft().lastLogIndex());
-            body.put("start_index", sc.raft().logStartIndex());
+            body.put("commit_index", raft.commitIndex());
+            body.put("last_index", raft.lastLogIndex());
+            body.put("start_index", raftLog.startIndex());
             List<Map<String, Object>> entries = new ArrayList<>();
-            for (RaftNode.LogEntryView e : ar.result()) {
+            for (RaftLogView.LogEntry e : ar.result()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("index", e.index());
                 m.put("term", e.term());
@@ -153,7 +176,7 @@ final class ClusterApi implements Routes {
     }
 
     private void snapshot(RoutingContext ctx) {
-        vertx.executeBlocking(() -> sc.raft().snapshot(), false).onComplete(ar -> {
+        vertx.executeBlocking(() -> admin.snapshot(), false).onComplete(ar -> {
             if (ar.failed()) Http.failure(ctx, ar.cause());
             else Http.ok(ctx, Map.of("snapshot_index", ar.result()));
         });
@@ -164,7 +187,7 @@ final class ClusterApi implements Routes {
         if (key.length() > 256) throw new ApiException(400, "BAD_REQUEST", "key: at most 256 characters");
         byte[] value = ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
         if (value.length > 64 * 1024) throw new ApiException(413, "TOO_LARGE", "value: at most 64 KiB");
-        sc.proposer().propose(Command.newBuilder().setKvPut(KvPut.newBuilder().setKey(key).setValue(ByteString.copyFrom(value))))
+        proposer.propose(Command.newBuilder().setKvPut(KvPut.newBuilder().setKey(key).setValue(ByteString.copyFrom(value))))
                 .whenComplete((r, e) -> {
                     if (e != null) Http.failure(ctx, e);
                     else if (!r.getOk()) Http.rejected(ctx, r);
@@ -174,7 +197,7 @@ final class ClusterApi implements Routes {
 
     private void kvGet(RoutingContext ctx) {
         String key = ctx.pathParam("key");
-        var e = sc.state().kv(key);
+        var e = snapshots.snapshot().kv(key);
         if (e.isEmpty()) {
             Http.error(ctx, 404, "NOT_FOUND", "no key " + key);
             return;

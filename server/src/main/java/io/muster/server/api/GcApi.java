@@ -1,7 +1,8 @@
 package io.muster.server.api;
 
-import io.muster.server.ServerContext;
-import io.muster.server.leader.GcService;
+import io.muster.server.leader.GarbageCollection;
+import io.muster.server.state.Snapshots;
+import io.muster.types.config.ServerConfig;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -12,11 +13,13 @@ import io.vertx.ext.web.RoutingContext;
  * down nodes and used-up join tokens, which an operator token cannot otherwise touch.
  */
 public final class GcApi implements Routes {
-    private final ServerContext sc;
-    private final GcService gc;
+    private final ServerConfig config;
+    private final Snapshots snapshots;
+    private final GarbageCollection gc;
 
-    public GcApi(ServerContext sc, GcService gc) {
-        this.sc = sc;
+    public GcApi(ServerConfig config, Snapshots snapshots, GarbageCollection gc) {
+        this.config = config;
+        this.snapshots = snapshots;
         this.gc = gc;
     }
 
@@ -26,7 +29,7 @@ public final class GcApi implements Routes {
     }
 
     private void collect(RoutingContext ctx) {
-        if (sc.state().identity().isEmpty() && !sc.config().dev())
+        if (snapshots.snapshot().identity().isEmpty() && !config.dev())
             throw new ApiException(503, "NOT_READY", "the cluster is not initialized yet");
         gc.collectNow().whenComplete((o, e) -> {
             if (e != null) Http.failure(ctx, e);

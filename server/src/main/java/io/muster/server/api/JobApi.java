@@ -6,7 +6,7 @@ import io.muster.proto.LogsRequest;
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.RegisterJob;
 import io.muster.proto.raft.StopJob;
-import io.muster.server.ServerContext;
+import io.muster.server.Proposer;
 import io.muster.server.leader.GcService;
 import io.muster.server.state.GcApplier;
 import io.muster.server.state.AllocCounts;
@@ -15,6 +15,8 @@ import io.muster.server.state.ClusterSnapshot;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.GroupFailureRecord;
 import io.muster.server.state.Records.JobRecord;
+import io.muster.server.state.Snapshots;
+import io.muster.types.config.ServerConfig;
 import io.muster.types.job.JobSpec;
 import io.muster.types.job.JobSpecException;
 import io.muster.types.job.JobSpecJson;
@@ -24,6 +26,7 @@ import io.muster.types.job.SpecFormat;
 import io.muster.types.job.TaskGroup;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -36,12 +39,18 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /** Jobs: submit (YAML/JSON spec or a one-shot command), status, list, stop, and task output. */
 public final class JobApi implements Routes {
-    private final ServerContext sc;
+    private final ServerConfig config;
+    private final Snapshots snapshots;
+    private final Proposer proposer;
+    private final Clock clock;
     private final io.muster.server.TaskLogs grpc;
     private final JobSpecParser parser = JobSpecParser.withIdGenerator(JobApi::newJobId);
 
-    public JobApi(ServerContext sc, io.muster.server.TaskLogs grpc) {
-        this.sc = sc;
+    public JobApi(ServerConfig config, Snapshots snapshots, Proposer proposer, Clock clock, io.muster.server.TaskLogs grpc) {
+        this.config = config;
+        this.snapshots = snapshots;
+        this.proposer = proposer;
+        this.clock = clock;
         this.grpc = grpc;
     }
 
@@ -95,12 +104,12 @@ public final class JobApi implements Routes {
     private void register(RoutingContext ctx, JobSpec submitted) {
         JobSpec spec = submitted.type() == io.muster.types.job.JobType.SYSBATCH ? pinToCurrentNodes(submitted) : submitted;
         byte[] json = JobSpecJson.toJson(spec);
-        sc.proposer().proposeAndApply(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId(spec.id())
-                .setSpecJson(ByteString.copyFrom(json)).setSubmittedUnixMs(sc.clock().millis()).setMaxPendingJobs(sc.config().maxPendingJobs())), sc.state())
+        proposer.proposeAndApply(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId(spec.id())
+                .setSpecJson(ByteString.copyFrom(json)).setSubmittedUnixMs(clock.millis()).setMaxPendingJobs(config.maxPendingJobs())), snapshots)
                 .whenComplete((r, e) -> {
                     if (e != null) Http.failure(ctx, e);
                     else if (!r.getOk()) Http.rejected(ctx, r);
-                    else sc.state().job(spec.id()).ifPresentOrElse(j -> Http.json(ctx, 201, jobView(j)),
+                    else snapshots.snapshot().job(spec.id()).ifPresentOrElse(j -> Http.json(ctx, 201, jobView(j)),
                             () -> Http.error(ctx, 500, "INTERNAL", "job " + spec.id() + " committed but not visible"));
                 });
     }
@@ -110,7 +119,7 @@ public final class JobApi implements Routes {
      * run it. Pinning the node set into the spec keeps that decision in the committed job itself.
      */
     private JobSpec pinToCurrentNodes(JobSpec spec) {
-        List<String> ids = sc.state().nodesSorted().stream().filter(n -> n.schedulable()).map(n -> Long.toString(n.id())).toList();
+        List<String> ids = snapshots.snapshot().nodesSorted().stream().filter(n -> n.schedulable()).map(n -> Long.toString(n.id())).toList();
         if (ids.isEmpty()) throw new ApiException(409, "NO_ELIGIBLE_NODES", "no eligible node is ready to run job " + spec.id());
         List<io.muster.types.job.Constraint> cs = new ArrayList<>(spec.constraints());
         cs.add(io.muster.types.job.Constraint.of("node.id", "in", String.join(",", ids)));
@@ -120,7 +129,7 @@ public final class JobApi implements Routes {
     private void list(RoutingContext ctx) {
         int offset = (int) Http.longParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
         int limit = (int) Http.longParam(ctx, "limit", 50, 1, 1000);
-        var snap = sc.state().snapshot(); // one index for the whole page: jobs and their allocations agree
+        var snap = snapshots.snapshot(); // one index for the whole page: jobs and their allocations agree
         List<JobRecord> all = snap.jobs().stream().sorted(Comparator.comparingLong(JobRecord::submittedAt).thenComparing(JobRecord::id)).toList();
         List<Map<String, Object>> jobs = new ArrayList<>();
         for (JobRecord j : all.subList(Math.min(offset, all.size()), Math.min(all.size(), offset + limit))) {
@@ -142,7 +151,7 @@ public final class JobApi implements Routes {
 
     private JobRecord job(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        return sc.state().job(id).orElseThrow(() -> new ApiException(404, "JOB_NOT_FOUND", "no job with id " + id));
+        return snapshots.snapshot().job(id).orElseThrow(() -> new ApiException(404, "JOB_NOT_FOUND", "no job with id " + id));
     }
 
     private void status(RoutingContext ctx) {
@@ -158,10 +167,10 @@ public final class JobApi implements Routes {
             purge(ctx, j);
             return;
         }
-        sc.proposer().proposeAndApply(Command.newBuilder().setStopJob(StopJob.newBuilder().setJobId(j.id())), sc.state()).whenComplete((r, e) -> {
+        proposer.proposeAndApply(Command.newBuilder().setStopJob(StopJob.newBuilder().setJobId(j.id())), snapshots).whenComplete((r, e) -> {
             if (e != null) Http.failure(ctx, e);
             else if (!r.getOk()) Http.rejected(ctx, r);
-            else Http.ok(ctx, jobView(sc.state().job(j.id()).orElse(j)));
+            else Http.ok(ctx, jobView(snapshots.snapshot().job(j.id()).orElse(j)));
         });
     }
 
@@ -170,7 +179,7 @@ public final class JobApi implements Routes {
      * now, thresholds ignored. Allocations still wanted get a Delete event, so their workers stop them (see GcApplier).
      */
     private void purge(RoutingContext ctx, JobRecord j) {
-        sc.proposer().proposeAndApply(GcService.purgeCommand(j.id(), sc.clock().millis()), sc.state()).whenComplete((r, e) -> {
+        proposer.proposeAndApply(GcService.purgeCommand(j.id(), clock.millis()), snapshots).whenComplete((r, e) -> {
             if (e != null) Http.failure(ctx, e);
             else if (!r.getOk()) Http.rejected(ctx, r);
             else {
@@ -191,7 +200,7 @@ public final class JobApi implements Routes {
 
     private void alloc(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        AllocRecord a = sc.state().alloc(id).orElseThrow(() -> new ApiException(404, "ALLOC_NOT_FOUND", "no allocation with id " + id));
+        AllocRecord a = snapshots.snapshot().alloc(id).orElseThrow(() -> new ApiException(404, "ALLOC_NOT_FOUND", "no allocation with id " + id));
         Http.ok(ctx, allocView(a));
     }
 
@@ -199,7 +208,7 @@ public final class JobApi implements Routes {
         JobRecord j = job(ctx);
         String only = ctx.queryParams().get("alloc");
         int maxBytes = (int) Http.longParam(ctx, "max_bytes", 64 * 1024, 1, 1024 * 1024);
-        List<AllocRecord> allocs = sc.state().allocsOfJob(j.id()).stream().filter(a -> only == null || a.id().equals(only) || a.id().startsWith(only))
+        List<AllocRecord> allocs = snapshots.snapshot().allocsOfJob(j.id()).stream().filter(a -> only == null || a.id().equals(only) || a.id().startsWith(only))
                 .sorted(Comparator.comparingLong(AllocRecord::createIndex)).toList();
         if (allocs.isEmpty()) throw new ApiException(404, "ALLOC_NOT_FOUND", only == null ? "job " + j.id() + " has no allocations yet" : "no allocation " + only + " in job " + j.id());
         List<CompletableFuture<Map<String, Object>>> parts = new ArrayList<>();
@@ -226,7 +235,7 @@ public final class JobApi implements Routes {
 
     /** The job as of the newest snapshot, with that snapshot's allocations (never a job from one index and allocations from another). */
     Map<String, Object> jobView(JobRecord asked) {
-        var snap = sc.state().snapshot();
+        var snap = snapshots.snapshot();
         JobRecord j = snap.job(asked.id()).orElse(asked);
         List<AllocRecord> allocs = snap.allocsOfJob(j.id()).stream().sorted(Comparator.comparingLong(AllocRecord::createIndex)).toList();
         Map<String, Object> m = new LinkedHashMap<>();

@@ -1,10 +1,13 @@
 package io.muster.server.api;
 
 import io.muster.pki.tls.ClusterServerTrustManager;
-import io.muster.server.ServerContext;
+import io.muster.server.ServerSecurity;
+import io.muster.server.raft.RaftStatus;
 import io.muster.server.state.Records.ServerRecord;
+import io.muster.server.state.Snapshots;
 import io.muster.types.config.HostPort;
 import io.muster.types.config.Peer;
+import io.muster.types.config.ServerConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -12,6 +15,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
 import java.util.Optional;
 
 /**
@@ -20,24 +24,32 @@ import java.util.Optional;
  */
 final class LeaderRedirect {
     static final String PROXIED = "x-muster-proxied";
-    private final ServerContext sc;
+    private final ServerConfig config;
+    private final ServerSecurity security;
+    private final Snapshots snapshots;
+    private final RaftStatus raft;
+    private final Clock clock;
     private final Vertx vertx;
     private volatile HttpClient client;
 
-    LeaderRedirect(ServerContext sc, Vertx vertx) {
-        this.sc = sc;
+    LeaderRedirect(ServerConfig config, ServerSecurity security, Snapshots snapshots, RaftStatus raft, Clock clock, Vertx vertx) {
+        this.config = config;
+        this.security = security;
+        this.snapshots = snapshots;
+        this.raft = raft;
+        this.clock = clock;
         this.vertx = vertx;
     }
 
     /** Returns true when the request was answered here (proxied, redirected, or an error: no leader). */
     boolean handledByLeader(RoutingContext ctx) {
-        if (sc.raft().isLeader()) return false;
-        Optional<Integer> leader = sc.raft().leaderId();
+        if (raft.isLeader()) return false;
+        Optional<Integer> leader = raft.leaderId();
         if (leader.isEmpty()) {
             Http.error(ctx, 503, "NO_LEADER", "the cluster has no leader right now (an election is running or a quorum of servers is unreachable)");
             return true;
         }
-        Optional<String> addr = apiAddrOf(sc, leader.get());
+        Optional<String> addr = apiAddrOf(leader.get());
         if (addr.isEmpty()) {
             Http.error(ctx, 503, "LEADER_UNKNOWN", "server " + leader.get() + " leads but its API address is not known here");
             return true;
@@ -50,7 +62,7 @@ final class LeaderRedirect {
             proxy(ctx, HostPort.parse(addr.get()), leader.get());
             return true;
         }
-        String scheme = sc.config().dev() ? "http" : "https";
+        String scheme = config.dev() ? "http" : "https";
         ctx.response().setStatusCode(307).putHeader("location", scheme + "://" + addr.get() + ctx.request().uri())
                 .putHeader("x-muster-leader", Integer.toString(leader.get())).end();
         return true;
@@ -77,11 +89,11 @@ final class LeaderRedirect {
         synchronized (this) {
             if (client == null) {
                 HttpClientOptions o = new HttpClientOptions().setConnectTimeout(5_000);
-                if (!sc.config().dev()) {
-                    var m = sc.security().material().orElseThrow(() -> new IllegalStateException("no cluster identity yet"));
+                if (!config.dev()) {
+                    var m = security.material().orElseThrow(() -> new IllegalStateException("no cluster identity yet"));
                     // The leader is identified by its muster://<cluster>/server/<id> SAN under the cluster CA, not by host name.
                     o.setSsl(true).setVerifyHost(false)
-                            .setTrustOptions(TrustOptions.wrap(new ClusterServerTrustManager(m.clusterCaCert(), m.clusterId(), sc.clock())));
+                            .setTrustOptions(TrustOptions.wrap(new ClusterServerTrustManager(m.clusterCaCert(), m.clusterId(), clock)));
                 }
                 client = vertx.createHttpClient(o);
             }
@@ -89,9 +101,10 @@ final class LeaderRedirect {
         }
     }
 
-    static Optional<String> apiAddrOf(ServerContext sc, int id) {
-        for (ServerRecord s : sc.state().servers()) if (s.id() == id && !s.apiAddr().isEmpty()) return Optional.of(s.apiAddr());
-        for (Peer p : sc.config().peers()) if (p.id() == id) return Optional.of(p.apiAddr().toString());
+    /** Server {@code id}'s API address: as it announced it, else from the config file's peers. */
+    Optional<String> apiAddrOf(int id) {
+        for (ServerRecord s : snapshots.snapshot().servers()) if (s.id() == id && !s.apiAddr().isEmpty()) return Optional.of(s.apiAddr());
+        for (Peer p : config.peers()) if (p.id() == id) return Optional.of(p.apiAddr().toString());
         return Optional.empty();
     }
 }

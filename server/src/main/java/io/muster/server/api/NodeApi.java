@@ -6,15 +6,17 @@ import io.muster.proto.raft.RevokeJoinToken;
 import io.muster.proto.raft.RevokeNode;
 import io.muster.proto.raft.SetNodeDrain;
 import io.muster.proto.raft.SetNodeEligibility;
-import io.muster.server.ServerContext;
+import io.muster.server.Proposer;
 import io.muster.server.TokenService;
 import io.muster.server.leader.HeartbeatService;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.NodeRecord;
 import io.muster.server.state.Records.ServerRecord;
+import io.muster.server.state.Snapshots;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,13 +26,17 @@ import java.util.Map;
 
 /** Bootstrap tokens and worker nodes. Node views come from the leader, which holds the heartbeat leases. */
 public final class NodeApi implements Routes {
-    private final ServerContext sc;
+    private final Snapshots snapshots;
+    private final Proposer proposer;
+    private final Clock clock;
     private final TokenService tokens;
     private final io.muster.server.leader.Leases leases;
     private LeaderRedirect leader;
 
-    public NodeApi(ServerContext sc, TokenService tokens, io.muster.server.leader.Leases leases) {
-        this.sc = sc;
+    public NodeApi(Snapshots snapshots, Proposer proposer, Clock clock, TokenService tokens, io.muster.server.leader.Leases leases) {
+        this.snapshots = snapshots;
+        this.proposer = proposer;
+        this.clock = clock;
         this.tokens = tokens;
         this.leases = leases;
     }
@@ -78,7 +84,7 @@ public final class NodeApi implements Routes {
     /** Every server's worker_grpc_addr, as the servers announced them. */
     private List<String> workerAddresses() {
         List<String> out = new ArrayList<>();
-        for (ServerRecord s : sc.state().servers()) if (!s.workerGrpcAddr().isEmpty()) out.add(s.workerGrpcAddr());
+        for (ServerRecord s : snapshots.snapshot().servers()) if (!s.workerGrpcAddr().isEmpty()) out.add(s.workerGrpcAddr());
         return out;
     }
 
@@ -95,7 +101,7 @@ public final class NodeApi implements Routes {
 
     private void listTokens(RoutingContext ctx) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (JoinTokenRecord t : sc.state().joinTokens()) {
+        for (JoinTokenRecord t : snapshots.snapshot().joinTokens()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("token_id", t.id());
             m.put("expires_at", Instant.ofEpochMilli(t.expiresAt()).toString());
@@ -103,7 +109,7 @@ public final class NodeApi implements Routes {
             m.put("uses", t.uses());
             m.put("labels", t.labels());
             m.put("revoked", t.revoked());
-            m.put("expired", sc.clock().millis() >= t.expiresAt());
+            m.put("expired", clock.millis() >= t.expiresAt());
             m.put("created_at", Instant.ofEpochMilli(t.createdAt()).toString());
             m.put("description", t.description());
             out.add(m);
@@ -113,7 +119,7 @@ public final class NodeApi implements Routes {
 
     private void revokeToken(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        sc.proposer().propose(Command.newBuilder().setRevokeJoinToken(RevokeJoinToken.newBuilder().setTokenId(id))).whenComplete((r, e) -> {
+        proposer.propose(Command.newBuilder().setRevokeJoinToken(RevokeJoinToken.newBuilder().setTokenId(id))).whenComplete((r, e) -> {
             if (e != null) Http.failure(ctx, e);
             else if (!r.getOk()) Http.rejected(ctx, r);
             else Http.ok(ctx, Map.of("token_id", id, "revoked", true));
@@ -137,7 +143,7 @@ public final class NodeApi implements Routes {
         m.put("drivers", n.drivers());
         m.put("cpu_mhz", n.cpuMhz());
         m.put("memory_mb", n.memoryMb());
-        m.put("allocs", sc.state().allocsOnNode(n.id()).stream().filter(a -> a.desiredRun() && !a.terminal()).count());
+        m.put("allocs", snapshots.snapshot().allocsOnNode(n.id()).stream().filter(a -> a.desiredRun() && !a.terminal()).count());
         m.put("registered_at", Instant.ofEpochMilli(n.registeredAt()).toString());
         m.put("state_changed_at", Instant.ofEpochMilli(n.stateChangedAt()).toString());
         m.put("cpu_cores", n.cpuCores());
@@ -150,17 +156,17 @@ public final class NodeApi implements Routes {
 
     private void list(RoutingContext ctx) {
         if (leader.handledByLeader(ctx)) return;
-        Http.ok(ctx, sc.state().nodesSorted().stream().map(this::view).toList());
+        Http.ok(ctx, snapshots.snapshot().nodesSorted().stream().map(this::view).toList());
     }
 
     private NodeRecord node(RoutingContext ctx) {
         long id = Http.pathLong(ctx, "id");
-        return sc.state().node(id).orElseThrow(() -> new ApiException(404, "NODE_NOT_FOUND", "no node with id " + id));
+        return snapshots.snapshot().node(id).orElseThrow(() -> new ApiException(404, "NODE_NOT_FOUND", "no node with id " + id));
     }
 
     private void status(RoutingContext ctx) {
         if (leader.handledByLeader(ctx)) return;
-        var snap = sc.state().snapshot(); // the node and its allocations as of one index
+        var snap = snapshots.snapshot(); // the node and its allocations as of one index
         long id = Http.pathLong(ctx, "id");
         NodeRecord n = snap.node(id).orElseThrow(() -> new ApiException(404, "NODE_NOT_FOUND", "no node with id " + id));
         Map<String, Object> m = view(n);
@@ -175,8 +181,8 @@ public final class NodeApi implements Routes {
         JsonNode b = Http.body(ctx);
         boolean enable = b.path("enable").asBoolean(true);
         long deadlineSecs = b.path("deadline_secs").asLong(0);
-        long deadline = deadlineSecs > 0 ? sc.clock().millis() + deadlineSecs * 1000 : 0;
-        sc.proposer().propose(Command.newBuilder().setSetNodeDrain(SetNodeDrain.newBuilder().setNodeId(n.id()).setEnabled(enable)
+        long deadline = deadlineSecs > 0 ? clock.millis() + deadlineSecs * 1000 : 0;
+        proposer.propose(Command.newBuilder().setSetNodeDrain(SetNodeDrain.newBuilder().setNodeId(n.id()).setEnabled(enable)
                 .setDeadlineUnixMs(deadline))).whenComplete((r, e) -> {
             if (e != null) Http.failure(ctx, e);
             else if (!r.getOk()) Http.rejected(ctx, r);
@@ -189,7 +195,7 @@ public final class NodeApi implements Routes {
         JsonNode b = Http.body(ctx);
         if (!b.has("eligible") || !b.get("eligible").isBoolean()) throw new ApiException(400, "BAD_REQUEST", "eligible: true or false is required");
         boolean eligible = b.get("eligible").asBoolean();
-        sc.proposer().propose(Command.newBuilder().setSetNodeEligibility(SetNodeEligibility.newBuilder().setNodeId(n.id()).setEligible(eligible)))
+        proposer.propose(Command.newBuilder().setSetNodeEligibility(SetNodeEligibility.newBuilder().setNodeId(n.id()).setEligible(eligible)))
                 .whenComplete((r, e) -> {
                     if (e != null) Http.failure(ctx, e);
                     else if (!r.getOk()) Http.rejected(ctx, r);
@@ -199,7 +205,7 @@ public final class NodeApi implements Routes {
 
     private void revoke(RoutingContext ctx) {
         NodeRecord n = node(ctx);
-        sc.proposer().propose(Command.newBuilder().setRevokeNode(RevokeNode.newBuilder().setNodeId(n.id()).setReason("revoked by operator")))
+        proposer.propose(Command.newBuilder().setRevokeNode(RevokeNode.newBuilder().setNodeId(n.id()).setReason("revoked by operator")))
                 .whenComplete((r, e) -> {
                     if (e != null) Http.failure(ctx, e);
                     else if (!r.getOk()) Http.rejected(ctx, r);

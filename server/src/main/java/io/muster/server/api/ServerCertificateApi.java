@@ -5,9 +5,9 @@ import io.muster.pki.CertificateAuthority;
 import io.muster.pki.CsrException;
 import io.muster.pki.Csrs;
 import io.muster.pki.pem.Pem;
-import io.muster.server.ServerContext;
 import io.muster.server.tls.ServerCredentials;
 import io.muster.server.tls.ServerJoin;
+import io.muster.types.config.ServerConfig;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -33,10 +33,12 @@ final class ServerCertificateApi {
     private static final int MAX_BODY = 64 * 1024;
     private static final int MAX_HOSTS = 16;
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:\\[\\]-]{1,253}");
-    private final ServerContext sc;
+    private final ServerConfig config;
+    private final ServerCredentials credentials;
 
-    ServerCertificateApi(ServerContext sc) {
-        this.sc = sc;
+    ServerCertificateApi(ServerConfig config, ServerCredentials credentials) {
+        this.config = config;
+        this.credentials = credentials;
     }
 
     void mount(Router r) {
@@ -44,7 +46,7 @@ final class ServerCertificateApi {
     }
 
     private void sign(RoutingContext ctx) {
-        ServerCredentials creds = sc.security().credentials();
+        ServerCredentials creds = credentials;
         JsonNode body = Http.body(ctx);
         JsonNode idNode = body.get("server_id");
         if (idNode == null || !idNode.canConvertToInt() || idNode.asInt() < 1) {
@@ -87,7 +89,7 @@ final class ServerCertificateApi {
         }
         Optional<CertificateAuthority> ca = creds.signingCa();
         if (ca.isEmpty()) {
-            boolean operator = sc.config().tls().operatorPki();
+            boolean operator = config.tls().operatorPki();
             Http.error(ctx, operator ? 409 : 503, operator ? "OPERATOR_PKI" : "NOT_READY", operator
                     ? "this cluster uses the operator's certificates (tls:): issue the server's certificate with your CA"
                     : "this server cannot sign yet: the cluster identity is not committed (ask the server 'muster server init' ran on)");

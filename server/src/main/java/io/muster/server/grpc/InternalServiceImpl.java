@@ -12,16 +12,23 @@ import io.muster.proto.StateDigestsReply;
 import io.muster.proto.StateDigestsRequest;
 import io.muster.proto.StatusAck;
 import io.muster.proto.StatusReport;
+import io.muster.server.leader.Heartbeats;
 import java.util.function.Supplier;
 
-/** Server-to-server calls (mTLS with server certificates): forwarded heartbeats, log fetches, state digests. */
+/**
+ * Server-to-server calls (mTLS with server certificates): forwarded heartbeats, log fetches, state digests. A
+ * forwarded heartbeat goes straight to this server's lease service; if this server no longer leads it is refused,
+ * never relayed a second time.
+ */
 final class InternalServiceImpl extends InternalServiceGrpc.InternalServiceImplBase {
-    private final WorkerServiceImpl workers;
+    private final int selfId;
+    private final Heartbeats heartbeats;
     private final ControlRegistry controls;
     private final Supplier<StateDigestsReply> digests;
 
-    InternalServiceImpl(WorkerServiceImpl workers, ControlRegistry controls, Supplier<StateDigestsReply> digests) {
-        this.workers = workers;
+    InternalServiceImpl(int selfId, Heartbeats heartbeats, ControlRegistry controls, Supplier<StateDigestsReply> digests) {
+        this.selfId = selfId;
+        this.heartbeats = heartbeats;
         this.controls = controls;
         this.digests = digests;
     }
@@ -45,7 +52,7 @@ final class InternalServiceImpl extends InternalServiceGrpc.InternalServiceImplB
             out.onError(e);
             return;
         }
-        workers.handleReport(req, out);
+        LeaseReports.answerRelayed(selfId, heartbeats, req, out);
     }
 
     @Override
@@ -66,7 +73,7 @@ final class InternalServiceImpl extends InternalServiceGrpc.InternalServiceImplB
         return new StreamObserver<>() {
             @Override
             public void onNext(RelayedStatus r) {
-                workers.handleReport(r.getReport(), new StreamObserver<>() {
+                LeaseReports.answerRelayed(selfId, heartbeats, r.getReport(), new StreamObserver<>() {
                     @Override
                     public void onNext(StatusAck ack) {
                         send(RelayedAck.newBuilder().setId(r.getId()).setAck(ack).build());

@@ -10,12 +10,16 @@ import io.muster.pki.Identity;
 import io.muster.pki.tls.WorkerClientTrustManager;
 import io.muster.proto.LogsReply;
 import io.muster.proto.LogsRequest;
-import io.muster.server.ServerContext;
+import io.muster.server.Proposer;
 import io.muster.server.ServerSecurity;
-import io.muster.server.leader.HeartbeatService;
-import io.muster.server.leader.StatusBatcher;
+import io.muster.server.leader.Heartbeats;
+import io.muster.server.raft.RaftStatus;
+import io.muster.server.state.ClusterState;
 import io.muster.server.state.Records.ServerRecord;
 import io.muster.types.config.HostPort;
+import io.muster.types.config.ServerConfig;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -35,7 +39,12 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
     private static final Logger LOG = LoggerFactory.getLogger(WorkerGrpcServer.class);
     public static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-    private final ServerContext sc;
+    private final ServerConfig config;
+    private final ClusterState state;
+    private final Clock clock;
+    private final Proposer proposer;
+    private final RaftStatus raft;
+    private final Duration workerCertLifetime;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "poll-timer");
         t.setDaemon(true);
@@ -53,8 +62,7 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
 
     /** Registration and renewal crypto; everything else the handlers do is non-blocking and runs on the network threads. */
     private final CryptoPool crypto = new CryptoPool(Math.max(2, Runtime.getRuntime().availableProcessors()), CRYPTO_QUEUE);
-    private final StatusBatcher batcher;
-    private final HeartbeatService heartbeats;
+    private final Heartbeats heartbeats;
     private final PollHub polls;
     private final ControlRegistry controls = new ControlRegistry();
     private final NodeCertificates certs;
@@ -66,17 +74,25 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
     private Server server;
 
     /**
-     * @param heartbeats the leader's lease service, built and registered as a leader service by the composition root;
-     *                   this endpoint feeds it the heartbeats it receives
-     * @param batcher    status changes on their way into Raft, shared with the lease service
+     * @param state              the replicated state: polls wait on its per-node events, revocations end open calls
+     * @param proposer           registrations and certificate renewals are committed through it
+     * @param raft               the leader heartbeats are relayed to; which servers may call the internal services
+     * @param workerCertLifetime how long a worker's certificate is valid
+     * @param heartbeats         the leader's lease service, built and registered as a leader service by the composition
+     *                           root; this endpoint feeds it the heartbeats it receives
      */
-    public WorkerGrpcServer(ServerContext sc, HeartbeatService heartbeats, StatusBatcher batcher) {
-        this.sc = sc;
-        this.batcher = batcher;
+    public WorkerGrpcServer(ServerConfig config, ClusterState state, Clock clock, Proposer proposer, RaftStatus raft,
+                            Duration workerCertLifetime, Heartbeats heartbeats) {
+        this.config = config;
+        this.state = state;
+        this.clock = clock;
+        this.proposer = proposer;
+        this.raft = raft;
+        this.workerCertLifetime = workerCertLifetime;
         this.heartbeats = heartbeats;
-        this.polls = new PollHub(sc.state(), timer, responders, () -> serverAddresses(sc.state()));
-        this.certs = new NodeCertificates(sc.state());
-        sc.state().addListener(new io.muster.server.state.StateListener() {
+        this.polls = new PollHub(state, timer, responders, () -> serverAddresses(state));
+        this.certs = new NodeCertificates(state);
+        state.addListener(new io.muster.server.state.StateListener() {
             @Override
             public void nodeRevoked(long nodeId) {
                 responders.execute(() -> controls.revoke(nodeId));
@@ -103,10 +119,6 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
         if (c != null) responders.execute(() -> c.recheck(nodeId));
     }
 
-    public HeartbeatService heartbeats() {
-        return heartbeats;
-    }
-
     public PollHub polls() {
         return polls;
     }
@@ -116,24 +128,25 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
     }
 
     /** Every server's worker_grpc_addr, as announced: handed to workers in poll answers and heartbeat acks. */
-    public static List<String> serverAddresses(io.muster.server.state.ClusterState state) {
+    public static List<String> serverAddresses(ClusterState state) {
         return state.servers().stream().map(ServerRecord::workerGrpcAddr).filter(a -> !a.isEmpty()).toList();
     }
 
     /** Starts once the cluster identity exists (the certificate comes from the cluster CA). */
     public void start(ServerSecurity.Material m) throws Exception {
-        this.forwarder = new LeaderForwarder(sc.state(), m, sc.clock());
+        this.forwarder = new LeaderForwarder(state, m, clock);
         // Per certificate, not per node: a revoked node's leaves, and any leaf whose serial is not on record for its node.
         WorkerClientTrustManager trust = new WorkerClientTrustManager(m.workerCa().certificate(), m.clusterCaCert(), m.clusterId(),
-                sc.clock(), (Identity id, java.math.BigInteger serial) -> id.kind() == Identity.Kind.NODE
+                clock, (Identity id, java.math.BigInteger serial) -> id.kind() == Identity.Kind.NODE
                         && certs.refusal(id.nodeId(), serial.toString(16)).isPresent());
         SslContext ssl = GrpcSslContexts.configure(io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder
                         .forServer(m.keys())) // read per handshake: a renewed certificate is served without a restart
                 .clientAuth(ClientAuth.OPTIONAL)
                 .trustManager(trust)
                 .build();
-        workers = new WorkerServiceImpl(sc, m, polls, controls, heartbeats, forwarder, () -> serverAddresses(sc.state()), crypto);
-        OpenCalls open = new OpenCalls(m.clusterId(), sc.clock(), certs, sc.raft()::isMember);
+        workers = new WorkerServiceImpl(config, state, clock, proposer, raft, workerCertLifetime, m, polls, controls, heartbeats, forwarder,
+                () -> serverAddresses(state), crypto);
+        OpenCalls open = new OpenCalls(m.clusterId(), clock, certs, raft::isMember);
         calls = open;
         timer.scheduleAtFixedRate(() -> {
             try {
@@ -143,7 +156,7 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
             }
         }, 1, 1, TimeUnit.SECONDS);
         AuthInterceptor auth = new AuthInterceptor(m.clusterId(), open);
-        HostPort bind = sc.config().workerGrpcAddr();
+        HostPort bind = config.workerGrpcAddr();
         server = NettyServerBuilder.forAddress(bind.toSocketAddress())
                 .sslContext(ssl)
                 // Handlers never block (crypto has its own pool; Raft and polls answer through futures): running them on
@@ -155,8 +168,8 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .addService(ServerInterceptors.intercept(workers, auth))
-                .addService(ServerInterceptors.intercept(new InternalServiceImpl(workers, controls,
-                        () -> DigestExchange.reply(sc.config().serverId(), sc.state().appliedIndex(), digests)), auth))
+                .addService(ServerInterceptors.intercept(new InternalServiceImpl(config.serverId(), heartbeats, controls,
+                        () -> DigestExchange.reply(config.serverId(), state.appliedIndex(), digests)), auth))
                 .build()
                 .start();
         LOG.info("worker gRPC listening on {} (TLS; mTLS for all but Register)", bind);
@@ -180,7 +193,7 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
         Optional<CompletableFuture<LogsReply>> local = controls.fetchLogs(req);
         if (local.isPresent()) return local.get();
         CompletableFuture<LogsReply> result = new CompletableFuture<>();
-        List<Integer> others = sc.state().servers().stream().map(ServerRecord::id).filter(id -> id != sc.config().serverId()).toList();
+        List<Integer> others = state.servers().stream().map(ServerRecord::id).filter(id -> id != config.serverId()).toList();
         askNext(req, others, 0, result);
         return result;
     }

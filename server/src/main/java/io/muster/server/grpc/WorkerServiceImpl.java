@@ -27,14 +27,17 @@ import io.muster.proto.raft.Command;
 import io.muster.proto.raft.RecordCertificate;
 import io.muster.proto.raft.RegisterNode;
 import io.muster.server.Failures;
-import io.muster.server.ServerContext;
+import io.muster.server.Proposer;
 import io.muster.server.ServerSecurity;
-import io.muster.server.leader.HeartbeatService;
+import io.muster.server.leader.Heartbeats;
+import io.muster.server.raft.RaftStatus;
+import io.muster.server.state.ClusterState;
 import io.muster.server.state.JoinRules;
-import io.muster.server.state.NodeStates;
 import io.muster.server.state.Records.JoinTokenRecord;
+import io.muster.types.config.ServerConfig;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -62,28 +65,39 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     /** A relayed heartbeat not answered by the leader within this fails, so the worker tries another server. */
     static final Duration RELAY_TIMEOUT = Duration.ofSeconds(10);
 
-    private final ServerContext sc;
+    private final ServerConfig config;
+    private final ClusterState state;
+    private final Clock clock;
+    private final Proposer proposer;
+    private final RaftStatus raft;
+    private final Duration workerCertLifetime;
     private final ServerSecurity.Material m;
     private final PollHub polls;
     private final ControlRegistry controls;
-    private final HeartbeatService heartbeats;
+    private final Heartbeats heartbeats;
     private final LeaderForwarder forwarder;
     private final Supplier<List<String>> servers;
     private final RegistrationBatcher registrations;
     private final StatusRelay relay;
     private final CryptoPool crypto;
 
-    WorkerServiceImpl(ServerContext sc, ServerSecurity.Material m, PollHub polls, ControlRegistry controls, HeartbeatService heartbeats,
+    WorkerServiceImpl(ServerConfig config, ClusterState state, Clock clock, Proposer proposer, RaftStatus raft, Duration workerCertLifetime,
+                      ServerSecurity.Material m, PollHub polls, ControlRegistry controls, Heartbeats heartbeats,
                       LeaderForwarder forwarder, Supplier<List<String>> servers, CryptoPool crypto) {
         this.crypto = crypto;
-        this.sc = sc;
+        this.config = config;
+        this.state = state;
+        this.clock = clock;
+        this.proposer = proposer;
+        this.raft = raft;
+        this.workerCertLifetime = workerCertLifetime;
         this.m = m;
         this.polls = polls;
         this.controls = controls;
         this.heartbeats = heartbeats;
         this.forwarder = forwarder;
         this.servers = servers;
-        this.registrations = new RegistrationBatcher(c -> sc.proposer().propose(c), REGISTRATIONS_PER_ENTRY, 2, MAX_QUEUED_REGISTRATIONS);
+        this.registrations = new RegistrationBatcher(proposer::propose, REGISTRATIONS_PER_ENTRY, 2, MAX_QUEUED_REGISTRATIONS);
         // Opened in a fork of the current context: the worker call that happens to open the stream ends long before
         // the stream should, and a stream started in that call's context would be cancelled with it.
         this.relay = new StatusRelay((id, acks) -> forwarder.streamStub(id).map(stub -> {
@@ -117,7 +131,7 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     private void registerNow(RegisterRequest req, StreamObserver<RegisterResponse> out) {
         TokenClaims claims;
         try {
-            claims = BootstrapTokens.verify(req.getToken(), m.tokenKey(), m.clusterId(), sc.clock().instant(), TOKEN_SKEW);
+            claims = BootstrapTokens.verify(req.getToken(), m.tokenKey(), m.clusterId(), clock.instant(), TOKEN_SKEW);
         } catch (TokenException e) {
             out.onError(Status.UNAUTHENTICATED.withDescription("bootstrap token rejected: " + e.getMessage()).asRuntimeException());
             return;
@@ -139,9 +153,9 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         // Refuse what this server's replicated token record already rules out, so that a used-up, expired or revoked
         // token costs no Raft entry per attempt. The apply re-checks the same rules deterministically (this copy may be
         // a little behind), and a retry of a registration that committed still goes through, as it does there.
-        JoinTokenRecord rec = sc.state().joinToken(claims.tokenId()).orElse(null);
-        if (rec != null && !JoinRules.isRetry(rec, sc.state().nodeByPublicKey(HexFormat.of().formatHex(keyHash)).orElse(null))) {
-            Optional<JoinRules.Refusal> refused = JoinRules.refusal(rec, sc.clock().millis());
+        JoinTokenRecord rec = state.joinToken(claims.tokenId()).orElse(null);
+        if (rec != null && !JoinRules.isRetry(rec, state.nodeByPublicKey(HexFormat.of().formatHex(keyHash)).orElse(null))) {
+            Optional<JoinRules.Refusal> refused = JoinRules.refusal(rec, clock.millis());
             if (refused.isPresent()) {
                 out.onError(refusal(refused.get().code(), refused.get().message()));
                 return;
@@ -149,7 +163,7 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         }
         CertificateIssuer.LeafPlan leaf;
         try {
-            leaf = CertificateIssuer.planWorkerLeaf(m.workerCa(), sc.clock().instant(), sc.security().workerCertLifetime());
+            leaf = CertificateIssuer.planWorkerLeaf(m.workerCa(), clock.instant(), workerCertLifetime);
         } catch (RuntimeException ex) {
             out.onError(Status.INTERNAL.withDescription("could not issue the certificate: " + ex.getMessage()).asRuntimeException());
             return;
@@ -157,7 +171,7 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         registrations.submit(RegisterNode.newBuilder()
                 .setTokenId(claims.tokenId()).setProfile(req.getProfile())
                 .setPublicKeySha256(ByteString.copyFrom(keyHash))
-                .setRegisteredUnixMs(sc.clock().millis())
+                .setRegisteredUnixMs(clock.millis())
                 .setCertSerialHex(leaf.serialHex()).setCertNotAfterUnixMs(leaf.notAfter().toEpochMilli()).build()).whenComplete((r, e) -> {
             if (e != null) {
                 out.onError(Failures.cause(e) instanceof java.util.concurrent.RejectedExecutionException rejected
@@ -171,11 +185,11 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
             try {
                 // Serial and validity were recorded with the registration itself.
                 X509Certificate cert = CertificateIssuer.issueWorkerLeaf(m.workerCa(), m.clusterId(), r.getNodeId(), key, leaf);
-                var policy = sc.config().heartbeat();
+                var policy = config.heartbeat();
                 out.onNext(RegisterResponse.newBuilder()
                         .setNodeId(r.getNodeId()).setClusterId(m.clusterId())
                         .setCertificatePem(Pem.encodeCertificate(cert)).setCaPem(m.caBundlePem())
-                        .setHeartbeatTtlSecs(policy.baseTtlSecs(sc.state().liveNodeCount())).setHeartbeatGraceSecs(policy.graceSecs())
+                        .setHeartbeatTtlSecs(policy.baseTtlSecs(state.liveNodeCount())).setHeartbeatGraceSecs(policy.graceSecs())
                         .addAllServers(servers.get()).build());
                 out.onCompleted();
                 LOG.info("registered node {} ({}, token {})", r.getNodeId(), req.getProfile().getHostname(), claims.tokenId());
@@ -224,17 +238,17 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         }
         X509Certificate cert;
         try {
-            var plan = CertificateIssuer.planWorkerLeaf(m.workerCa(), sc.clock().instant(), sc.security().workerCertLifetime());
+            var plan = CertificateIssuer.planWorkerLeaf(m.workerCa(), clock.instant(), workerCertLifetime);
             cert = CertificateIssuer.issueWorkerLeaf(m.workerCa(), m.clusterId(), nodeId, key, plan);
         } catch (RuntimeException ex) {
             out.onError(Status.INTERNAL.withDescription("could not issue the certificate: " + ex.getMessage()).asRuntimeException());
             return;
         }
-        sc.proposer().propose(Command.newBuilder().setRecordCertificate(RecordCertificate.newBuilder().setNodeId(nodeId)
+        proposer.propose(Command.newBuilder().setRecordCertificate(RecordCertificate.newBuilder().setNodeId(nodeId)
                         .setSerialHex(cert.getSerialNumber().toString(16)).setNotAfterUnixMs(cert.getNotAfter().getTime())))
                 .thenCompose(r -> {
                     if (!r.getOk()) throw new java.util.concurrent.CompletionException(new SecurityException(r.getError()));
-                    return sc.state().awaitApplied(r.getIndex());
+                    return state.awaitApplied(r.getIndex());
                 })
                 .whenComplete((v, e) -> {
                     if (e != null) {
@@ -253,16 +267,16 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     public void poll(PollRequest req, StreamObserver<PollResponse> out) {
         try {
             long nodeId = Caller.requireNode(req.getNodeId());
-            if (sc.state().node(nodeId).isPresent()) {
+            if (state.node(nodeId).isPresent()) {
                 polls.poll(nodeId, req.getLastRevision(), req.getMaxWaitSecs(), out);
                 return;
             }
-            if (nodeId < sc.state().nextNodeId()) {
+            if (nodeId < state.nextNodeId()) {
                 out.onError(Status.NOT_FOUND.withDescription("node " + nodeId + " is not registered in this cluster").asRuntimeException());
                 return;
             }
             // Registered through another server a moment ago: this one has not applied that entry yet.
-            sc.state().awaitNodeId(nodeId).orTimeout(NEW_NODE_WAIT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+            state.awaitNodeId(nodeId).orTimeout(NEW_NODE_WAIT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
                 if (e != null) {
                     out.onError(Status.FAILED_PRECONDITION.withDescription("this server has not applied the registration of node " + nodeId
                             + " yet; try another server").asRuntimeException());
@@ -286,20 +300,14 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         handleReport(req, out);
     }
 
-    /** On the leader: the lease and batcher; elsewhere: forwarded to the leader. */
+    /** On the leader: the lease and batcher; elsewhere: relayed to the leader (once: the leader never relays it on). */
     void handleReport(StatusReport req, StreamObserver<StatusAck> out) {
         if (heartbeats.leading()) {
-            heartbeats.report(req, Optional.empty()).whenComplete((ack, e) -> {
-                if (e != null) out.onError(reportError(e));
-                else {
-                    out.onNext(ack);
-                    out.onCompleted();
-                }
-            });
+            LeaseReports.answer(heartbeats, req, out);
             return;
         }
-        Optional<Integer> leader = sc.raft().leaderId();
-        if (leader.isEmpty() || leader.get() == sc.config().serverId()) {
+        Optional<Integer> leader = raft.leaderId();
+        if (leader.isEmpty() || leader.get() == config.serverId()) {
             out.onError(Status.UNAVAILABLE.withDescription("no leader right now; retry shortly").asRuntimeException());
             return;
         }
@@ -311,13 +319,6 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
         relay.close();
     }
 
-    private static StatusRuntimeException reportError(Throwable e) {
-        Throwable c = Failures.cause(e);
-        if (c instanceof SecurityException) return Status.PERMISSION_DENIED.withDescription(c.getMessage()).asRuntimeException();
-        if (c instanceof IllegalArgumentException) return Status.NOT_FOUND.withDescription(c.getMessage()).asRuntimeException();
-        return Status.UNAVAILABLE.withDescription("status not committed: " + c.getMessage()).asRuntimeException();
-    }
-
     private static StatusRuntimeException unavailable(Throwable e) {
         Throwable c = Failures.cause(e);
         return Status.UNAVAILABLE.withDescription(c.getMessage()).asRuntimeException();
@@ -326,9 +327,5 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     @Override
     public StreamObserver<ControlReply> control(StreamObserver<ControlRequest> out) {
         return controls.open(out);
-    }
-
-    static boolean isRevoked(ServerContext sc, long nodeId) {
-        return sc.state().node(nodeId).map(n -> NodeStates.REVOKED.equals(n.state())).orElse(false);
     }
 }

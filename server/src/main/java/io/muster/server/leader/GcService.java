@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Runs are serialized: a run starts when the previous one has finished committing its entries.
  */
-public final class GcService implements LeaderServices, StateListener, AutoCloseable {
+public final class GcService implements LeaderServices, StateListener, AutoCloseable, GarbageCollection {
     private static final Logger LOG = LoggerFactory.getLogger(GcService.class);
     /** Ids per CollectGarbage entry; a job counts with its allocations, which go with it. */
     public static final int MAX_IDS_PER_ENTRY = 10_000;
@@ -108,10 +108,6 @@ public final class GcService implements LeaderServices, StateListener, AutoClose
     private volatile boolean leading;
     private volatile long runs;
     private final java.util.concurrent.atomic.AtomicBoolean periodicInFlight = new java.util.concurrent.atomic.AtomicBoolean();
-
-    public GcService(ClusterState state, Proposer proposer, Clock clock, ServerConfig.Gc config) {
-        this(state, proposer::propose, clock, config);
-    }
 
     public GcService(ClusterState state, Submitter submitter, Clock clock, ServerConfig.Gc config) {
         this.state = state;

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * leader gives every live node {@code failover_heartbeat_ttl} first, so an election never marks a
  * healthy worker down. Time comes from an injected {@link Ticker}, so tests move it by hand.
  */
-public final class HeartbeatService implements LeaderServices, Leases {
+public final class HeartbeatService implements LeaderServices, Leases, Heartbeats {
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatService.class);
 
     /** When a lease ends, in ticker nanoseconds. */

@@ -261,7 +261,7 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        // No timeout: the proposer's retries are bounded (RaftNode's client policy), so this completes or fails,
+        // No timeout: the proposer's retries are bounded (the Raft client's policy, RaftSettings), so this completes or fails,
         // and until it does nothing is planned that could not see it.
         CompletableFuture<CommandResult> outcome = f;
         outcome.whenComplete((r, err) -> runner.execute(() -> committed(ev, r, err)));

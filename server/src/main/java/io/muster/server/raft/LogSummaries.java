@@ -7,18 +7,18 @@ import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 final class LogSummaries {
     private LogSummaries() {}
 
-    static RaftNode.LogEntryView describe(LogEntryProto e) {
+    static RaftLogView.LogEntry describe(LogEntryProto e) {
         if (e.hasConfigurationEntry()) {
             var peers = e.getConfigurationEntry().getPeersList().stream().map(p -> p.getId().toStringUtf8() + "@" + p.getAddress()).toList();
-            return new RaftNode.LogEntryView(e.getIndex(), e.getTerm(), "configuration", "members " + peers);
+            return new RaftLogView.LogEntry(e.getIndex(), e.getTerm(), "configuration", "members " + peers);
         }
-        if (e.hasMetadataEntry()) return new RaftNode.LogEntryView(e.getIndex(), e.getTerm(), "metadata", "commit index " + e.getMetadataEntry().getCommitIndex());
-        if (!e.hasStateMachineLogEntry()) return new RaftNode.LogEntryView(e.getIndex(), e.getTerm(), "noop", "leader no-op");
+        if (e.hasMetadataEntry()) return new RaftLogView.LogEntry(e.getIndex(), e.getTerm(), "metadata", "commit index " + e.getMetadataEntry().getCommitIndex());
+        if (!e.hasStateMachineLogEntry()) return new RaftLogView.LogEntry(e.getIndex(), e.getTerm(), "noop", "leader no-op");
         try {
             Command c = Command.parseFrom(e.getStateMachineLogEntry().getLogData().toByteArray());
-            return new RaftNode.LogEntryView(e.getIndex(), e.getTerm(), c.getKindCase().name().toLowerCase(), summary(c));
+            return new RaftLogView.LogEntry(e.getIndex(), e.getTerm(), c.getKindCase().name().toLowerCase(), summary(c));
         } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
-            return new RaftNode.LogEntryView(e.getIndex(), e.getTerm(), "unknown", "undecodable entry");
+            return new RaftLogView.LogEntry(e.getIndex(), e.getTerm(), "unknown", "undecodable entry");
         }
     }
 

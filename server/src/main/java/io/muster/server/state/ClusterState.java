@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * {@link #snapshot()} once; the convenience readers below each read the newest snapshot. Also here: what is derived
  * locally and not replicated (per-node event logs for long-polls, listeners, waiters for an applied index).
  */
-public final class ClusterState {
+public final class ClusterState implements Snapshots {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterState.class);
     private volatile ClusterSnapshot current = ClusterSnapshot.EMPTY;
     /** Revisions below this are not in the event logs (state came from a snapshot at this index). */

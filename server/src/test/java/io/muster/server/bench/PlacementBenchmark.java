@@ -32,11 +32,11 @@ class PlacementBenchmark {
             MusterServer leader = c.awaitLeader(Duration.ofSeconds(30));
             leader.ready().get(30, TimeUnit.SECONDS);
             int nodes = 1_000;
-            leader.context().proposer().propose(Command.newBuilder().setCreateJoinToken(CreateJoinToken.newBuilder()
+            leader.proposer().propose(Command.newBuilder().setCreateJoinToken(CreateJoinToken.newBuilder()
                     .setTokenId("bench1").setExpiresUnixMs(Long.MAX_VALUE).setMaxUses(0))).get(30, TimeUnit.SECONDS);
             CompletableFuture<?>[] regs = new CompletableFuture<?>[nodes];
             for (int i = 0; i < nodes; i++) {
-                regs[i] = leader.context().proposer().propose(Command.newBuilder().setRegisterNode(io.muster.proto.raft.RegisterNode.newBuilder()
+                regs[i] = leader.proposer().propose(Command.newBuilder().setRegisterNode(io.muster.proto.raft.RegisterNode.newBuilder()
                         .setTokenId("bench1").setPublicKeySha256(ByteString.copyFromUtf8("key-" + i)).setRegisteredUnixMs(1)
                         .setProfile(NodeProfile.newBuilder().setOs("linux").setArch("amd64").setCpuMhz(16_000).setMemoryMb(65_536)
                                 .addDrivers("exec").setHostname("n" + i))));
@@ -44,7 +44,7 @@ class PlacementBenchmark {
             CompletableFuture.allOf(regs).get(120, TimeUnit.SECONDS);
             NodeStateBatch.Builder ready = NodeStateBatch.newBuilder();
             leader.state().nodes().forEach(n -> ready.addChanges(NodeStateChange.newBuilder().setNodeId(n.id()).setState("ready").setAtUnixMs(1)));
-            leader.context().proposer().propose(Command.newBuilder().setNodeStateBatch(ready)).get(60, TimeUnit.SECONDS);
+            leader.proposer().propose(Command.newBuilder().setNodeStateBatch(ready)).get(60, TimeUnit.SECONDS);
             System.out.println();
             for (int count : new int[] {1_000, 10_000, 10_000}) {
                 String id = "bench-" + count + "-" + System.nanoTime();
@@ -53,7 +53,7 @@ class PlacementBenchmark {
                           "tasks": [{"name": "t", "driver": "exec", "command": "sleep", "args": ["1"], "resources": {"cpu": 10, "memory": 10}}]}]}
                         """.formatted(id, count));
                 long t0 = System.nanoTime();
-                leader.context().proposer().propose(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId(id)
+                leader.proposer().propose(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId(id)
                         .setSpecJson(ByteString.copyFrom(JobSpecJson.toJson(spec))).setSubmittedUnixMs(1))).get(30, TimeUnit.SECONDS);
                 Await.until("placed " + count, Duration.ofMinutes(5), () -> leader.state().allocsOfJob(id).size() == count);
                 double secs = (System.nanoTime() - t0) / 1e9;

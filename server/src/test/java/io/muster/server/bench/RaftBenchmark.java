@@ -58,7 +58,7 @@ class RaftBenchmark {
                 while (System.nanoTime() < end) {
                     long t0 = System.nanoTime();
                     try {
-                        leader.raft().submit(Command.newBuilder().setProposedUnixMs(1).setKvPut(KvPut.newBuilder().setKey("c" + id + "-" + (n++ % 100))
+                        leader.raft().proposer().submit(Command.newBuilder().setProposedUnixMs(1).setKvPut(KvPut.newBuilder().setKey("c" + id + "-" + (n++ % 100))
                                 .setValue(com.google.protobuf.ByteString.copyFromUtf8("value-value-value"))).build()).get(30, TimeUnit.SECONDS);
                         rec.recordValue((System.nanoTime() - t0) / 1000);
                         done.incrementAndGet();

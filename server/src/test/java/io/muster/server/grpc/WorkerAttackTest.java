@@ -83,7 +83,7 @@ class WorkerAttackTest {
     }
 
     private long lastIndex() {
-        return s.raft().lastLogIndex();
+        return s.raft().status().lastLogIndex();
     }
 
     // ---- join tokens and profiles: refused before they cost a Raft entry ----
@@ -106,7 +106,7 @@ class WorkerAttackTest {
             assertEquals(nodeId, first.nodeId);
 
             var revoked = token(0);
-            assertTrue(s.context().proposer().propose(Command.newBuilder().setRevokeJoinToken(RevokeJoinToken.newBuilder()
+            assertTrue(s.proposer().propose(Command.newBuilder().setRevokeJoinToken(RevokeJoinToken.newBuilder()
                     .setTokenId(revoked.tokenId()))).get(30, TimeUnit.SECONDS).getOk());
             long before2 = lastIndex();
             StatusRuntimeException r = assertThrows(StatusRuntimeException.class,
@@ -145,7 +145,7 @@ class WorkerAttackTest {
         var t = token(1);
         try (TestWorker w = new TestWorker()) {
             w.register(grpc, t.token(), TestWorker.profile("w", Map.of()));
-            var m = s.context().security().material().orElseThrow();
+            var m = s.security().material().orElseThrow();
             // Signed by the real worker CA for the real node id, but never recorded for it.
             var key = Keys.generateP256();
             X509Certificate forged = CertificateIssuer.issueWorkerLeaf(m.workerCa(), m.clusterId(), w.nodeId, key.getPublic(),

@@ -122,7 +122,7 @@ class WorkerProtocolTest {
                         .reportStatus(io.muster.proto.StatusReport.newBuilder().setNodeId(w.nodeId + 1000).build()));
                 assertEquals(Status.Code.PERMISSION_DENIED, other.getStatus().getCode());
                 // Drain produces an event the long-poll delivers at once.
-                var drained = leader.context().proposer().propose(io.muster.proto.raft.Command.newBuilder()
+                var drained = leader.proposer().propose(io.muster.proto.raft.Command.newBuilder()
                         .setSetNodeDrain(io.muster.proto.raft.SetNodeDrain.newBuilder().setNodeId(w.nodeId).setEnabled(true))).get(30, TimeUnit.SECONDS);
                 assertTrue(drained.getOk());
                 PollResponse ev = w.poll(stub, empty.getRevision(), 10);
@@ -140,7 +140,7 @@ class WorkerProtocolTest {
                                 .setCsrDer(com.google.protobuf.ByteString.copyFrom(io.muster.pki.Csrs.create(newKey, "w"))).build()));
                 assertEquals(Status.Code.PERMISSION_DENIED, renewOther.getStatus().getCode());
                 // Revocation: every server refuses the certificate.
-                leader.context().proposer().propose(io.muster.proto.raft.Command.newBuilder()
+                leader.proposer().propose(io.muster.proto.raft.Command.newBuilder()
                         .setRevokeNode(io.muster.proto.raft.RevokeNode.newBuilder().setNodeId(w.nodeId).setReason("test"))).get(30, TimeUnit.SECONDS);
                 for (MusterServer s : c.running()) {
                     Await.until("revoked on " + s.config().serverId(), T, () -> s.state().node(w.nodeId).map(n -> n.state().equals("revoked")).orElse(false));

@@ -133,7 +133,7 @@ class DivergenceClusterTest {
 
             // Leadership moves: the new leader compares too, and finds the same agreement.
             int next = followers(c, leader).getFirst();
-            assertEquals(next, leader.raft().transferLeadership(Optional.of(next), 10_000));
+            assertEquals(next, leader.raft().admin().transferLeadership(Optional.of(next), 10_000));
             MusterServer second = c.awaitLeader(T);
             assertEquals(next, second.config().serverId());
             long before = second.state().appliedIndex();
@@ -145,12 +145,12 @@ class DivergenceClusterTest {
             long lastBeforeKill = c.server(lagging).state().appliedIndex();
             c.kill(lagging);
             putMany(c, second, "c-", 600);
-            Await.until("log purged on the leader", T, () -> second.raft().logStartIndex() > lastBeforeKill + 1);
+            Await.until("log purged on the leader", T, () -> second.raft().log().startIndex() > lastBeforeKill + 1);
             MusterServer back = c.start(lagging);
             long target = second.state().appliedIndex();
             Await.until("the returning follower caught up", T, () -> back.state().appliedIndex() >= target);
-            assertTrue(back.raft().logStartIndex() > lastBeforeKill + 1, "it installed a snapshot instead of replaying the log");
-            long installed = back.raft().logStartIndex();
+            assertTrue(back.raft().log().startIndex() > lastBeforeKill + 1, "it installed a snapshot instead of replaying the log");
+            long installed = back.raft().log().startIndex();
             putMany(c, second, "d-", 3 * (int) INTERVAL);
             awaitCompared(second, List.of(lagging), installed);
 

@@ -74,7 +74,7 @@ class GcClusterTest {
             MusterServer leader = c.awaitLeader(T);
             leader.ready().get(30, TimeUnit.SECONDS);
             int follower = leader.config().serverId() % 3 + 1;
-            var p = leader.context().proposer();
+            var p = leader.proposer();
             p.propose(Command.newBuilder().setCreateJoinToken(CreateJoinToken.newBuilder().setTokenId("t").setExpiresUnixMs(Long.MAX_VALUE))).get(30, TimeUnit.SECONDS);
             p.propose(Command.newBuilder().setCreateJoinToken(CreateJoinToken.newBuilder().setTokenId("t2").setExpiresUnixMs(Long.MAX_VALUE))).get(30, TimeUnit.SECONDS);
             p.propose(Command.newBuilder().setRevokeJoinToken(RevokeJoinToken.newBuilder().setTokenId("t2"))).get(30, TimeUnit.SECONDS);
@@ -128,7 +128,7 @@ class GcClusterTest {
             assertEquals(1, g.get("nodes").asInt(), gc.body());
             assertEquals(1, g.get("tokens").asInt(), gc.body());
 
-            long index = leader.raft().commitIndex();
+            long index = leader.raft().status().commitIndex();
             for (MusterServer s : c.running()) Await.until("server " + s.config().serverId() + " applied " + index, T, () -> s.state().appliedIndex() >= index);
             String expected = fingerprint(leader.state());
             assertEquals("jobs=[] allocs=0 nodes=" + new TreeSet<>(leader.state().nodes().stream().map(NodeRecord::id).toList()) + " tokens=[t]", expected);
@@ -136,8 +136,8 @@ class GcClusterTest {
             for (MusterServer s : c.running()) assertEquals(expected, fingerprint(s.state()), "server " + s.config().serverId());
 
             // The log lists CollectGarbage entries by counts.
-            List<RaftNode.LogEntryView> log = leader.raft().logEntries(1, 1000);
-            List<String> summaries = log.stream().filter(e -> e.type().equals("collect_garbage")).map(RaftNode.LogEntryView::summary).toList();
+            List<io.muster.server.raft.RaftLogView.LogEntry> log = leader.raft().log().entries(1, 1000);
+            List<String> summaries = log.stream().filter(e -> e.type().equals("collect_garbage")).map(io.muster.server.raft.RaftLogView.LogEntry::summary).toList();
             assertTrue(summaries.stream().anyMatch(sm -> sm.startsWith("collect garbage (purge): 0 job(s), 0 allocation(s), 0 node(s), 0 token(s), purge 1 job(s)")), summaries.toString());
             assertTrue(summaries.stream().anyMatch(sm -> sm.startsWith("collect garbage (system gc): 2 job(s)") && sm.contains("1 node(s), 1 token(s)")), summaries.toString());
         }

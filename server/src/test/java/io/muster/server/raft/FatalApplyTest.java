@@ -22,13 +22,13 @@ class FatalApplyTest {
             s.raft().stateMachine().setApplyHook(cmd -> {
                 if (cmd.hasKvPut() && cmd.getKvPut().getKey().equals("boom")) throw new IllegalStateException("injected apply bug");
             });
-            var boom = s.raft().submit(Command.newBuilder().setKvPut(KvPut.newBuilder().setKey("boom").setValue(ByteString.copyFromUtf8("x"))).build());
+            var boom = s.raft().proposer().submit(Command.newBuilder().setKvPut(KvPut.newBuilder().setKey("boom").setValue(ByteString.copyFromUtf8("x"))).build());
             Throwable cause = s.raft().stateMachine().fatal().get(30, TimeUnit.SECONDS);
             assertTrue(cause.getMessage().contains("injected apply bug"), cause.toString());
             assertTrue(s.state().kv("boom").isEmpty(), "nothing of the failed command is visible");
             assertTrue(s.state().kv("before").isPresent());
             // Ratis shuts the Raft server down: this server leads and applies nothing more.
-            io.muster.server.testkit.Await.until("the Raft server is closed", Duration.ofSeconds(30), () -> !s.raft().isAlive());
+            io.muster.server.testkit.Await.until("the Raft server is closed", Duration.ofSeconds(30), () -> !s.raft().status().isAlive());
             boom.cancel(true);
             assertFalse(s.state().kv("boom").isPresent());
         }

@@ -45,7 +45,7 @@ class RaftClusterTest {
             // The old leader rejoins as a follower and catches up.
             MusterServer back = c.start(oldLeader);
             Await.until("old leader caught up", T, () -> back.state().kvSize() == 21);
-            assertFalse(back.raft().isLeader() && back.raft().term() <= newLeader.raft().term() && newLeader.raft().isLeader());
+            assertFalse(back.raft().status().isLeader() && back.raft().status().term() <= newLeader.raft().status().term() && newLeader.raft().status().isLeader());
             for (MusterServer s : c.running()) for (String k : acknowledged) assertTrue(s.state().kv(k).isPresent(), k + " on " + s.config().serverId());
         }
     }

@@ -39,11 +39,11 @@ class RaftOperationsTest {
             // The cluster identity is committed (by server 1, where `muster server init` ran) before a server goes away.
             for (MusterServer s : c.running()) s.ready().get(60, java.util.concurrent.TimeUnit.SECONDS);
             int down = c.running().stream().map(s -> s.config().serverId()).filter(id -> id != leader.config().serverId()).findFirst().orElseThrow();
-            long hadBeforeKill = c.server(down).raft().lastLogIndex();
+            long hadBeforeKill = c.server(down).raft().status().lastLogIndex();
             c.kill(down);
             for (int i = 0; i < 1500; i++) assertTrue(c.put(leader, "key-" + i, "value-" + i).getOk());
             // Snapshots were taken automatically and the log behind them purged.
-            Await.until("log purged on the leader", T, () -> leader.raft().logStartIndex() > 1);
+            Await.until("log purged on the leader", T, () -> leader.raft().log().startIndex() > 1);
             File[] snaps = leader.raft().storageDir().listFiles();
             assertTrue(snaps != null && snaps.length > 0);
             // The follower that was down while the log was purged catches up by snapshot install.
@@ -68,15 +68,15 @@ class RaftOperationsTest {
             MusterServer leader = c.awaitLeader(T);
             assertTrue(c.put(leader, "x", "1").getOk());
             int target = leader.config().serverId() % 3 + 1;
-            assertEquals(target, leader.raft().transferLeadership(Optional.of(target), 10_000));
+            assertEquals(target, leader.raft().admin().transferLeadership(Optional.of(target), 10_000));
             MusterServer named = c.awaitLeader(T);
             assertEquals(target, named.config().serverId());
-            int auto = named.raft().transferLeadership(Optional.empty(), 10_000);
+            int auto = named.raft().admin().transferLeadership(Optional.empty(), 10_000);
             assertNotEquals(target, auto);
             MusterServer third = c.awaitLeader(T);
             assertEquals(auto, third.config().serverId());
             assertTrue(c.put(third, "y", "2").getOk());
-            assertThrows(IllegalArgumentException.class, () -> third.raft().transferLeadership(Optional.of(42), 1000));
+            assertThrows(IllegalArgumentException.class, () -> third.raft().admin().transferLeadership(Optional.of(42), 1000));
         }
     }
 
@@ -87,12 +87,12 @@ class RaftOperationsTest {
             for (int i = 0; i < 10; i++) assertTrue(c.put(leader, "k" + i, "v").getOk());
             Peer fourth = TestCluster.newPeer(4);
             MusterServer joining = c.startJoining(fourth);
-            leader.raft().addServer(fourth);
+            leader.raft().admin().addServer(fourth);
             Await.until("4 members", T, () -> leader.raft().currentPeers().size() == 4);
             Await.until("new server caught up", T, () -> joining.state().kvSize() == 10);
-            assertThrows(IllegalArgumentException.class, () -> leader.raft().addServer(fourth));
+            assertThrows(IllegalArgumentException.class, () -> leader.raft().admin().addServer(fourth));
             int removed = leader.config().serverId() == 1 ? 2 : 1;
-            leader.raft().removeServer(removed);
+            leader.raft().admin().removeServer(removed);
             Await.until("3 members", T, () -> leader.raft().currentPeers().size() == 3);
             c.kill(removed);
             MusterServer l2 = c.awaitLeader(T);
@@ -111,12 +111,12 @@ class RaftOperationsTest {
             // The majority elects a new leader and commits.
             MusterServer fresh = Await.value("a new leader in the majority", T, () -> c.running().stream()
                     .filter(s -> s.config().serverId() != oldId)
-                    .filter(s -> s.raft().isLeader() && s.raft().isLeaderReady()).findFirst().orElse(null));
+                    .filter(s -> s.raft().status().isLeader() && s.raft().status().isLeaderReady()).findFirst().orElse(null));
             assertTrue(c.put(fresh, "majority", "2").getOk());
             // The isolated server cannot commit a write sent straight to it.
-            long oldCommit = old.raft().commitIndex();
+            long oldCommit = old.raft().status().commitIndex();
             RaftPeer only = old.raft().currentPeers().stream().filter(p -> p.getId().toString().equals(Integer.toString(oldId))).findFirst().orElseThrow();
-            RaftProperties p = RaftNode.properties(old.config(), old.config().dataDir().resolve("raft"));
+            RaftProperties p = RaftSettings.properties(old.config(), old.config().dataDir().resolve("raft"));
             try (RaftClient direct = RaftClient.newBuilder().setProperties(p).setRaftGroup(RaftGroup.valueOf(RaftNode.GROUP_ID, only))
                     .setClientRpc(new GrpcFactory(new org.apache.ratis.conf.Parameters()).newRaftClientRpc(ClientId.randomId(), p))
                     .setRetryPolicy(RetryPolicies.noRetry()).build()) {
@@ -130,7 +130,7 @@ class RaftOperationsTest {
                 }
                 assertTrue(!committed, "an isolated server must not commit");
             }
-            assertEquals(oldCommit, old.raft().commitIndex() < oldCommit ? old.raft().commitIndex() : oldCommit);
+            assertEquals(oldCommit, old.raft().status().commitIndex() < oldCommit ? old.raft().status().commitIndex() : oldCommit);
             assertTrue(old.state().kv("majority").isEmpty(), "the isolated server cannot see the majority's write yet");
             // Heal: one history everywhere.
             c.partitions.heal();

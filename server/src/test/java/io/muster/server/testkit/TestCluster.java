@@ -157,7 +157,7 @@ public final class TestCluster implements AutoCloseable {
     public Optional<MusterServer> leader() {
         for (MusterServer s : running()) {
             try {
-                if (s.raft().isLeader() && s.raft().isLeaderReady()) return Optional.of(s);
+                if (s.raft().status().isLeader() && s.raft().status().isLeaderReady()) return Optional.of(s);
             } catch (RuntimeException e) {
                 // not running yet
             }
@@ -170,7 +170,7 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public CommandResult put(MusterServer via, String key, String value) throws Exception {
-        return via.raft().submit(Command.newBuilder().setProposedUnixMs(System.currentTimeMillis())
+        return via.raft().proposer().submit(Command.newBuilder().setProposedUnixMs(System.currentTimeMillis())
                 .setKvPut(KvPut.newBuilder().setKey(key).setValue(com.google.protobuf.ByteString.copyFromUtf8(value))).build())
                 .get(30, TimeUnit.SECONDS);
     }

@@ -40,10 +40,10 @@ class KeysAtRestTest {
         try (TestCluster c = TestCluster.builder(3).secure().snapshotThreshold(64).build().startAll()) {
             MusterServer leader = c.awaitLeader(T);
             for (MusterServer s : c.running()) s.ready().get(60, TimeUnit.SECONDS);
-            ServerSecurity.Material m = leader.context().security().material().orElseThrow();
+            ServerSecurity.Material m = leader.security().material().orElseThrow();
             CertificateAuthority clusterCa = leader.credentials().signingCa().orElseThrow();
             for (int i = 0; i < 80; i++) assertTrue(c.put(leader, "k" + i, "v").getOk());
-            for (MusterServer s : c.running()) s.raft().snapshot();
+            for (MusterServer s : c.running()) s.raft().admin().snapshot();
 
             List<byte[]> secrets = new ArrayList<>();
             for (PrivateKey k : List.of(clusterCa.privateKey(), m.workerCa().privateKey())) {

@@ -68,7 +68,7 @@ class OperatorPkiTest {
         try {
             for (ServerConfig c : configs) servers.add(new MusterServer(c, new MusterServer.Options(false, Clock.systemUTC())).start());
             for (MusterServer s : servers) s.ready().get(60, TimeUnit.SECONDS);
-            MusterServer leader = Await.value("leader", T, () -> servers.stream().filter(s -> s.raft().isLeaderReady()).findFirst().orElse(null));
+            MusterServer leader = Await.value("leader", T, () -> servers.stream().filter(s -> s.raft().status().isLeaderReady()).findFirst().orElse(null));
             assertTrue(leader.credentials().signingCa().isEmpty(), "no server holds the operator's CA key");
             // Nobody can mint server certificates here: the endpoint says so.
             KeyPair k = Keys.generateP256();
@@ -91,7 +91,7 @@ class OperatorPkiTest {
             Files.setLastModifiedTime(root.resolve("server-2.pem"), FileTime.from(Instant.now().plusSeconds(5)));
             assertTrue(s2.credentials().renewIfDue());
             assertNotEquals(before, s2.credentials().keyManager().certificate().getSerialNumber());
-            var r = s2.raft().submit(Command.newBuilder().setKvPut(KvPut.newBuilder().setKey("after-reload")).build()).get(30, TimeUnit.SECONDS);
+            var r = s2.raft().proposer().submit(Command.newBuilder().setKvPut(KvPut.newBuilder().setKey("after-reload")).build()).get(30, TimeUnit.SECONDS);
             assertTrue(r.getOk());
         } finally {
             for (MusterServer s : servers) s.close();

@@ -71,7 +71,7 @@ class RaftTlsTest {
             for (MusterServer s : c.running()) s.ready().get(60, TimeUnit.SECONDS);
             String clusterId = c.secret.clusterId();
             CertificateAuthority clusterCa = leader.credentials().signingCa().orElseThrow();
-            CertificateAuthority workerCa = leader.context().security().material().orElseThrow().workerCa();
+            CertificateAuthority workerCa = leader.security().material().orElseThrow().workerCa();
             X509Certificate caCert = clusterCa.certificate();
 
             // The attackers' credentials: a worker's certificate, a "server 1" certificate of a foreign CA, and a real
@@ -87,7 +87,7 @@ class RaftTlsTest {
                     Clock.systemUTC().instant(), Duration.ofDays(1));
 
             for (MusterServer target : c.running()) {
-                long before = target.raft().lastLogIndex();
+                long before = target.raft().status().lastLogIndex();
                 HostPort raftAddr = target.config().raftAddr();
                 assertFalse(answersCleartextHttp2(raftAddr), "server " + target.config().serverId() + " answered cleartext HTTP/2");
                 attack(target, "cleartext", null);
@@ -98,10 +98,10 @@ class RaftTlsTest {
                 for (MusterServer s : c.running()) {
                     assertTrue(s.state().kv("attack").isEmpty(), "an attacker's write was applied on server " + s.config().serverId());
                     assertEquals(3, s.raft().currentPeers().size(), "membership changed");
-                    assertTrue(s.raft().members().stream().noneMatch(m -> m.id() == 9), "the attacker became a member");
+                    assertTrue(s.raft().status().members().stream().noneMatch(m -> m.id() == 9), "the attacker became a member");
                 }
                 // Servers keep writing their own entries meanwhile (announcements); none of the attackers' may be among them.
-                for (var e : target.raft().logEntries(before + 1, 1000)) {
+                for (var e : target.raft().log().entries(before + 1, 1000)) {
                     assertFalse(e.type().equals("kv_put") || e.type().equals("configuration"), "attacker's entry logged: " + e);
                 }
             }
@@ -156,10 +156,10 @@ class RaftTlsTest {
             try (RaftClient admin = client(leadPeer, new GrpcTlsConfig(lead.credentials().keyManager(), trustAll(), true))) {
                 assertTrue(admin.admin().setConfiguration(new ArrayList<>(lead.raft().currentPeers()), List.of(fourPeer)).isSuccess());
             }
-            Await.until("listener in cluster status", T, () -> lead.raft().members().stream().anyMatch(m -> m.id() == 4 && m.role().equals("listener")));
-            c.awaitLeader(T).raft().addServer(four);
+            Await.until("listener in cluster status", T, () -> lead.raft().status().members().stream().anyMatch(m -> m.id() == 4 && m.role().equals("listener")));
+            c.awaitLeader(T).raft().admin().addServer(four);
             Await.until("server 4 replicates", T, () -> joiner.state().kv("k").isPresent());
-            c.awaitLeader(T).raft().removeServer(4);
+            c.awaitLeader(T).raft().admin().removeServer(4);
             Await.until("server 4 removed", T, () -> c.awaitLeader(T).raft().currentPeers().size() == 3);
             c.kill(4);
 
@@ -180,7 +180,7 @@ class RaftTlsTest {
             w.beat(stub);
             String spec = "{\"id\":\"tls-job\",\"type\":\"batch\",\"groups\":[{\"name\":\"g\",\"count\":1,\"tasks\":[{\"name\":\"t\",\"driver\":\"exec\",\"command\":\"true\"}]}]}";
             var parsed = io.muster.types.job.JobSpecParser.withIdGenerator(() -> "x").parse(spec, io.muster.types.job.SpecFormat.JSON, "spec");
-            var r = leader.context().proposer().propose(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId("tls-job")
+            var r = leader.proposer().propose(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId("tls-job")
                     .setSpecJson(ByteString.copyFrom(io.muster.types.job.JobSpecJson.toJson(parsed))).setMaxPendingJobs(100))).get(30, TimeUnit.SECONDS);
             assertTrue(r.getOk(), r.getError());
             String allocId = Await.value("an allocation for the worker", T, () -> {
