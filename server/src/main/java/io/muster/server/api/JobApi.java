@@ -129,7 +129,22 @@ public final class JobApi implements Routes {
     private void list(RoutingContext ctx) {
         int offset = (int) Http.longParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
         int limit = (int) Http.longParam(ctx, "limit", 50, 1, 1000);
-        var snap = snapshots.snapshot(); // one index for the whole page: jobs and their allocations agree
+        BlockingQuery.answer(ctx, snapshots, JobApi::jobsIndex, (c, snap) -> list(c, snap, offset, limit));
+    }
+
+    /** The newest index that changed a job or one of its allocations (a job collected whole does not count). */
+    static long jobsIndex(ClusterSnapshot snap) {
+        long max = 0;
+        for (JobRecord j : snap.jobs()) max = Math.max(max, jobIndex(snap, j));
+        return max;
+    }
+
+    static long jobIndex(ClusterSnapshot snap, JobRecord j) {
+        return Math.max(j.modifyIndex(), snap.allocCounts(j.id()).modifyIndex());
+    }
+
+    /** One snapshot for the whole page: jobs and their allocations agree. */
+    private void list(RoutingContext ctx, ClusterSnapshot snap, int offset, int limit) {
         List<JobRecord> all = snap.jobs().stream().sorted(Comparator.comparingLong(JobRecord::submittedAt).thenComparing(JobRecord::id)).toList();
         List<Map<String, Object>> jobs = new ArrayList<>();
         for (JobRecord j : all.subList(Math.min(offset, all.size()), Math.min(all.size(), offset + limit))) {
@@ -155,7 +170,11 @@ public final class JobApi implements Routes {
     }
 
     private void status(RoutingContext ctx) {
-        Http.ok(ctx, jobView(job(ctx)));
+        String id = ctx.pathParam("id");
+        BlockingQuery.answer(ctx, snapshots, snap -> snap.job(id).map(j -> jobIndex(snap, j)).orElse(Long.MAX_VALUE), (c, snap) -> {
+            JobRecord j = snap.job(id).orElseThrow(() -> new ApiException(404, "JOB_NOT_FOUND", "no job with id " + id));
+            Http.ok(c, jobView(snap, j));
+        });
     }
 
     private void stop(RoutingContext ctx) {
@@ -236,7 +255,10 @@ public final class JobApi implements Routes {
     /** The job as of the newest snapshot, with that snapshot's allocations (never a job from one index and allocations from another). */
     Map<String, Object> jobView(JobRecord asked) {
         var snap = snapshots.snapshot();
-        JobRecord j = snap.job(asked.id()).orElse(asked);
+        return jobView(snap, snap.job(asked.id()).orElse(asked));
+    }
+
+    static Map<String, Object> jobView(ClusterSnapshot snap, JobRecord j) {
         List<AllocRecord> allocs = snap.allocsOfJob(j.id()).stream().sorted(Comparator.comparingLong(AllocRecord::createIndex)).toList();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", j.id());
