@@ -66,7 +66,11 @@ final class WorkerHarness implements AutoCloseable {
     }
 
     WorkerDaemon daemon(WorkerConfig config) {
-        WorkerDaemon d = new WorkerDaemon(config, options());
+        return daemon(config, options());
+    }
+
+    WorkerDaemon daemon(WorkerConfig config, WorkerOptions options) {
+        WorkerDaemon d = new WorkerDaemon(config, options);
         daemons.add(d);
         return d;
     }

@@ -20,6 +20,7 @@ public final class ManualTime implements Ticker {
         final Lock lock;
         final Condition condition;
         final long deadline;
+        final String thread = Thread.currentThread().getName();
 
         Waiter(Lock lock, Condition condition, long deadline) {
             this.lock = lock;
@@ -107,6 +108,26 @@ public final class ManualTime implements Ticker {
             if (left <= 0) {
                 throw new AssertionError("timed out after " + max + " waiting for wait number " + n + " to begin ("
                         + waitsBegun + " began)");
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+    }
+
+    /** Whether the thread named {@code threadName} is waiting on this ticker right now. */
+    public synchronized boolean isWaiting(String threadName) {
+        return waiters.stream().anyMatch(w -> w.thread.equals(threadName));
+    }
+
+    /**
+     * Blocks until the thread named {@code threadName} waits on this ticker. {@code max} (real time) only bounds a
+     * failing test.
+     */
+    public synchronized void awaitWaiting(String threadName, Duration max) throws InterruptedException {
+        long end = System.nanoTime() + max.toNanos();
+        while (!isWaiting(threadName)) {
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("timed out after " + max + " waiting for " + threadName + " to wait");
             }
             wait(Math.max(1, left / 1_000_000));
         }
