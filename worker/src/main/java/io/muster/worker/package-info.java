@@ -25,9 +25,12 @@
  * </ul>
  *
  * <p>Time: wall-clock time comes from the {@link java.time.Clock} and monotonic time and waits from the
- * {@link io.muster.worker.util.Ticker} in {@link io.muster.worker.WorkerOptions}; loops, runners and drivers do not
- * read {@code System.currentTimeMillis}, {@code System.nanoTime} or {@code Instant.now} nor call
- * {@code Thread.sleep} (the exceptions, which concern real processes and gRPC deadlines, say so where they are).
+ * {@link io.muster.worker.util.Ticker} in {@link io.muster.worker.WorkerOptions}; loops and runners do not read
+ * {@code System.currentTimeMillis}, {@code System.nanoTime} or {@code Instant.now} nor call {@code Thread.sleep}, and
+ * drivers take their clock from their {@code Config}. What still runs on real time says so where it is: gRPC call
+ * deadlines, the drivers' kill-grace, timeout and log-tail timers and the control stream's reopen timer (all on
+ * {@link java.util.concurrent.ScheduledExecutorService}s), the exec driver's bounded wait for a spawned process, and
+ * the suffix of a corrupt {@code state.json} set aside.
  *
  * <p>Threads: one platform thread runs the daemon's life; the poll loop, heartbeat loop, renewal loop, allocation
  * runners and their tasks run on virtual threads. Nothing in the worker ever logs the bootstrap token or key
