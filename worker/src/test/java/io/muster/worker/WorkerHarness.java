@@ -51,8 +51,8 @@ final class WorkerHarness implements AutoCloseable {
         return new WorkerConfig(dataDir, addresses, token, null, null, labels);
     }
 
-    WorkerDaemon.Options options() {
-        return WorkerDaemon.Options.defaults()
+    WorkerOptions options() {
+        return WorkerOptions.defaults()
                 .withClock(cluster.clock)
                 .withDrivers(root -> List.of(new ExecDriver(new ExecDriver.Config(root, OutputBuffer.DEFAULT_CAPACITY,
                         OutputBuffer.DEFAULT_MAX_LOG_FILE_BYTES, Duration.ofMillis(20)))))
@@ -66,7 +66,11 @@ final class WorkerHarness implements AutoCloseable {
     }
 
     WorkerDaemon daemon(WorkerConfig config) {
-        WorkerDaemon d = new WorkerDaemon(config, options());
+        return daemon(config, options());
+    }
+
+    WorkerDaemon daemon(WorkerConfig config, WorkerOptions options) {
+        WorkerDaemon d = new WorkerDaemon(config, options);
         daemons.add(d);
         return d;
     }

@@ -9,6 +9,7 @@ import io.muster.worker.driver.TaskRequest;
 import io.muster.worker.driver.TaskResult;
 import io.muster.worker.state.WorkerState.StatusRecord;
 import io.muster.worker.state.WorkerState.TaskRecord;
+import io.muster.worker.util.Waker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,10 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -79,7 +78,8 @@ public final class AllocRunner {
     private final RunnerContext ctx;
     private final Listener listener;
     private final List<Slot> slots = new ArrayList<>();
-    private final CountDownLatch stopLatch = new CountDownLatch(1);
+    /** Closed on stop or detach; restart delays and the deadline watch wait on it, in the context's ticker time. */
+    private final Waker stopped;
     private final AtomicReference<StopCause> stopCause = new AtomicReference<>();
     private volatile String stopMessage = "";
     private volatile boolean detached;
@@ -97,6 +97,7 @@ public final class AllocRunner {
         this.ctx = ctx;
         this.listener = listener;
         this.status = status;
+        this.stopped = new Waker(ctx.ticker());
         GroupSpec parsed = null;
         String error = null;
         try {
@@ -133,7 +134,7 @@ public final class AllocRunner {
     /** The worker is shutting down: stop supervising, leave the tasks running, report nothing more. */
     public void detach() {
         detached = true;
-        stopLatch.countDown();
+        stopped.close();
     }
 
     /** Completes when the runner has nothing left to do (terminal status reported, or detached). */
@@ -310,7 +311,10 @@ public final class AllocRunner {
                     listener.taskChanged(assignment.id(),
                             new TaskRecord(name, driver.name(), slot.key, handle.taskId(), slot.restarts));
                     noteRestart(name, result, restart.after(), slot.restarts);
-                    stopLatch.await(restart.after().toMillis(), TimeUnit.MILLISECONDS);
+                    stopped.await(restart.after());
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException("interrupted during the restart delay");
+                    }
                 }
             }
         }
@@ -320,7 +324,7 @@ public final class AllocRunner {
         try {
             return handle.result().get();
         } catch (ExecutionException e) {
-            Instant now = Instant.now();
+            Instant now = ctx.clock().instant();
             return new TaskResult(TaskResult.Outcome.LOST, TaskResult.UNKNOWN_EXIT_CODE,
                     "driver error: " + e.getCause(), now, now);
         }
@@ -367,13 +371,9 @@ public final class AllocRunner {
     }
 
     private void watchDeadline(long deadlineUnixMs) {
-        try {
-            long wait = deadlineUnixMs - ctx.clock().millis();
-            if (wait > 0 && stopLatch.await(wait, TimeUnit.MILLISECONDS)) {
-                return;
-            }
-        } catch (InterruptedException e) {
-            return;
+        long wait = deadlineUnixMs - ctx.clock().millis();
+        if (wait > 0 && stopped.await(Duration.ofMillis(wait))) {
+            return; // stopped, detached or interrupted before the deadline
         }
         log.info("alloc {}: job deadline {} reached, stopping its tasks", assignment.id(), Instant.ofEpochMilli(deadlineUnixMs));
         requestStop(StopCause.DEADLINE, "job deadline reached");
@@ -383,7 +383,7 @@ public final class AllocRunner {
         if (stopCause.compareAndSet(null, cause)) {
             stopMessage = message;
         }
-        stopLatch.countDown();
+        stopped.close();
         for (Slot slot : slots) {
             slot.lock.lock();
             try {

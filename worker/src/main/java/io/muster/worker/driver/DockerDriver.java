@@ -15,6 +15,7 @@ import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -83,18 +85,32 @@ public final class DockerDriver implements TaskDriver {
      * @param cpuMhzPerCore how many {@code cpu} units make one full core
      * @param removeExited remove containers once their result is collected
      * @param useInit run Docker's init (tini) as PID 1
+     * @param clock wall clock: start and end times of tasks, the recorded timeout deadline
      */
     public record Config(String dockerHost, int outputBufferBytes, long maxLogFileBytes, long pidsLimit,
-                         String tmpfsSize, int cpuMhzPerCore, boolean removeExited, boolean useInit) {
+                         String tmpfsSize, int cpuMhzPerCore, boolean removeExited, boolean useInit, Clock clock) {
         public Config {
+            Objects.requireNonNull(clock, "clock");
             if (outputBufferBytes <= 0 || maxLogFileBytes <= 0 || pidsLimit <= 0 || cpuMhzPerCore <= 0) {
                 throw new IllegalArgumentException("buffer, log file size, pids limit and MHz per core must be > 0");
             }
         }
 
+        /** With the system clock. */
+        public Config(String dockerHost, int outputBufferBytes, long maxLogFileBytes, long pidsLimit,
+                      String tmpfsSize, int cpuMhzPerCore, boolean removeExited, boolean useInit) {
+            this(dockerHost, outputBufferBytes, maxLogFileBytes, pidsLimit, tmpfsSize, cpuMhzPerCore, removeExited,
+                    useInit, Clock.systemUTC());
+        }
+
         public static Config defaults() {
             return new Config(null, OutputBuffer.DEFAULT_CAPACITY, OutputBuffer.DEFAULT_MAX_LOG_FILE_BYTES, 256,
                     "64m", 1000, true, true);
+        }
+
+        public Config withClock(Clock c) {
+            return new Config(dockerHost, outputBufferBytes, maxLogFileBytes, pidsLimit, tmpfsSize, cpuMhzPerCore,
+                    removeExited, useInit, c);
         }
     }
 
@@ -158,7 +174,7 @@ public final class DockerDriver implements TaskDriver {
         checkOpen();
         String allocId = request.allocId();
         synchronized (lockFor(allocId)) {
-            Instant attempted = Instant.now();
+            Instant attempted = config.clock().instant();
             DockerTaskHandle running = active.get(allocId);
             if (running != null && !running.isDone()) {
                 return running;
@@ -202,7 +218,7 @@ public final class DockerDriver implements TaskDriver {
                     return failed(request, "docker: cannot start container of image '" + request.image() + "': "
                             + rootMessage(e), attempted);
                 }
-                Instant startedAt = Instant.now();
+                Instant startedAt = config.clock().instant();
                 log.info("alloc {}: started container {} from {}", allocId, id, request.image());
                 DockerTaskHandle.Watch watch = new DockerTaskHandle.Watch(allocId, id, startedAt,
                         request.hasTimeout() ? startedAt.plus(request.timeout()).toEpochMilli() : 0,
@@ -245,7 +261,7 @@ public final class DockerDriver implements TaskDriver {
     private TaskHandle attach(Container c, String note) {
         Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
         String allocId = labels.get(LABEL_ALLOC_ID);
-        Instant startedAt = c.getCreated() != null ? Instant.ofEpochSecond(c.getCreated()) : Instant.now();
+        Instant startedAt = c.getCreated() != null ? Instant.ofEpochSecond(c.getCreated()) : config.clock().instant();
         Duration timeout = Duration.ZERO;
         try {
             timeout = Duration.parse(labels.getOrDefault(LABEL_TIMEOUT, "PT0S"));
@@ -265,7 +281,7 @@ public final class DockerDriver implements TaskDriver {
                 : new OutputBuffer(config.outputBufferBytes());
         String allocId = watch.allocId();
         DockerTaskHandle handle = new DockerTaskHandle(watch, client, scheduler, blocking, config.removeExited(), output,
-                () -> active.remove(allocId));
+                () -> active.remove(allocId), config.clock());
         active.put(allocId, handle);
         handle.begin();
         return handle;
@@ -285,7 +301,7 @@ public final class DockerDriver implements TaskDriver {
         if (r.hasTimeout()) {
             labels.put(LABEL_TIMEOUT, r.timeout().toString());
             // Provisional: the deadline counts from creation, a few ms before the start.
-            labels.put(LABEL_DEADLINE, Long.toString(Instant.now().plus(r.timeout()).toEpochMilli()));
+            labels.put(LABEL_DEADLINE, Long.toString(config.clock().instant().plus(r.timeout()).toEpochMilli()));
         }
         List<String> env = new ArrayList<>();
         env.add("MUSTER_ALLOC_ID=" + r.allocId());
@@ -376,7 +392,7 @@ public final class DockerDriver implements TaskDriver {
 
     private TaskHandle failed(TaskRequest request, String message, Instant attempted) {
         log.warn("alloc {}: {}", request.allocId(), message);
-        return new CompletedTaskHandle(request.allocId(), "", TaskResult.failedToStart(message, attempted),
+        return new CompletedTaskHandle(request.allocId(), "", TaskResult.failedToStart(message, attempted, config.clock().instant()),
                 new OutputBuffer(1024));
     }
 

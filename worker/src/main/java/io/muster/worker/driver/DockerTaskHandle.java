@@ -9,6 +9,7 @@ import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.WaitResponse;
 import java.io.Closeable;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -45,8 +46,8 @@ final class DockerTaskHandle extends WatchedTaskHandle {
     private volatile ResultCallback.Adapter<Frame> logs;
 
     DockerTaskHandle(Watch watch, DockerClient client, ScheduledExecutorService scheduler, ExecutorService blocking,
-                     boolean removeExited, OutputBuffer output, Runnable onFinished) {
-        super(scheduler, output);
+                     boolean removeExited, OutputBuffer output, Runnable onFinished, Clock clock) {
+        super(scheduler, output, clock);
         this.watch = watch;
         this.client = client;
         this.blocking = blocking;
@@ -192,7 +193,7 @@ final class DockerTaskHandle extends WatchedTaskHandle {
 
     private TaskResult buildResult(Integer status, Throwable waitError, InspectContainerResponse.ContainerState state) {
         boolean running = state != null && Boolean.TRUE.equals(state.getRunning());
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         if (status == null && (state == null || running)) {
             String why = waitError != null ? waitError.getMessage() : "wait stream ended without a status";
             return new TaskResult(TaskResult.Outcome.LOST, TaskResult.UNKNOWN_EXIT_CODE,

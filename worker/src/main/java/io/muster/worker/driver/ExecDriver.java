@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,19 +63,31 @@ public final class ExecDriver implements TaskDriver {
      * @param outputBufferBytes in-memory output kept per stream
      * @param maxLogFileBytes size at which stdout.log/stderr.log are rotated to *.log.1
      * @param logPollInterval how often the log files are tailed into the buffer
+     * @param clock wall clock: start and end times of tasks, the recorded timeout deadline
      */
-    public record Config(Path allocRoot, int outputBufferBytes, long maxLogFileBytes, Duration logPollInterval) {
+    public record Config(Path allocRoot, int outputBufferBytes, long maxLogFileBytes, Duration logPollInterval,
+                         Clock clock) {
         public Config {
             Objects.requireNonNull(allocRoot, "allocRoot");
+            Objects.requireNonNull(clock, "clock");
             allocRoot = allocRoot.toAbsolutePath().normalize();
             if (outputBufferBytes <= 0 || maxLogFileBytes <= 0 || logPollInterval.isNegative() || logPollInterval.isZero()) {
                 throw new IllegalArgumentException("buffer size, log file size and poll interval must be > 0");
             }
         }
 
+        /** With the system clock. */
+        public Config(Path allocRoot, int outputBufferBytes, long maxLogFileBytes, Duration logPollInterval) {
+            this(allocRoot, outputBufferBytes, maxLogFileBytes, logPollInterval, Clock.systemUTC());
+        }
+
         public static Config defaults(Path allocRoot) {
             return new Config(allocRoot, OutputBuffer.DEFAULT_CAPACITY, OutputBuffer.DEFAULT_MAX_LOG_FILE_BYTES,
                     Duration.ofMillis(100));
+        }
+
+        public Config withClock(Clock c) {
+            return new Config(allocRoot, outputBufferBytes, maxLogFileBytes, logPollInterval, c);
         }
     }
 
@@ -132,7 +145,7 @@ public final class ExecDriver implements TaskDriver {
     @Override
     public synchronized TaskHandle start(TaskRequest request) {
         checkOpen();
-        Instant attempted = Instant.now();
+        Instant attempted = config.clock().instant();
         String allocId = request.allocId();
         ExecTaskHandle running = active.get(allocId);
         if (running != null && !running.isDone()) {
@@ -181,7 +194,7 @@ public final class ExecDriver implements TaskDriver {
         } catch (IOException e) {
             return failed(request, "exec: cannot start '" + executable + "': " + e.getMessage(), attempted);
         }
-        Instant startedAt = Instant.now();
+        Instant startedAt = config.clock().instant();
         long pid = process.pid();
         boolean grouped = awaitOwnGroup(pid);
         if (!grouped) {
@@ -202,7 +215,7 @@ public final class ExecDriver implements TaskDriver {
                 new LogFileTailer(stdout, output.stdout(), config.maxLogFileBytes(), stdoutStart),
                 new LogFileTailer(stderr, output.stderr(), config.maxLogFileBytes(), stderrStart));
         ExecTaskHandle handle = new ExecTaskHandle(allocId, dir, record, process, process.toHandle(), output, tailers,
-                scheduler, killBinary, request.timeout(), () -> active.remove(allocId));
+                scheduler, killBinary, request.timeout(), () -> active.remove(allocId), config.clock());
         active.put(allocId, handle);
         handle.begin(config.logPollInterval());
         log.info("alloc {}: started {} as pid {}", allocId, executable, pid);
@@ -233,7 +246,7 @@ public final class ExecDriver implements TaskDriver {
             return Optional.empty();
         } catch (IOException | IllegalArgumentException e) {
             ExecTaskRecord.delete(dir);
-            return reportLost ? Optional.of(lost(allocId, "?", "exec: unreadable recovery record: " + e.getMessage(), Instant.now()))
+            return reportLost ? Optional.of(lost(allocId, "?", "exec: unreadable recovery record: " + e.getMessage(), config.clock().instant()))
                     : Optional.empty();
         }
         Optional<ProcessHandle> ph = ProcessHandle.of(record.pid());
@@ -253,7 +266,7 @@ public final class ExecDriver implements TaskDriver {
         Duration timeout = record.deadlineEpochMs() > 0
                 ? Duration.ofMillis(record.deadlineEpochMs() - record.startedAt().toEpochMilli()) : Duration.ZERO;
         ExecTaskHandle handle = new ExecTaskHandle(allocId, dir, record, null, ph.get(), output, tailers,
-                scheduler, killBinary, timeout, () -> active.remove(allocId));
+                scheduler, killBinary, timeout, () -> active.remove(allocId), config.clock());
         active.put(allocId, handle);
         handle.begin(config.logPollInterval());
         log.info("alloc {}: re-attached to running pid {}", allocId, record.pid());
@@ -322,7 +335,8 @@ public final class ExecDriver implements TaskDriver {
 
     /**
      * setsid calls setsid() and then exec()s the task, all within microseconds of the spawn; wait
-     * (bounded) until /proc shows it, so that we never signal a group that is not the task's.
+     * (bounded) until /proc shows it, so that we never signal a group that is not the task's. This
+     * bound is about a real process, so it stays on real time rather than the injected clock.
      */
     private static boolean awaitOwnGroup(long pid) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
@@ -343,13 +357,13 @@ public final class ExecDriver implements TaskDriver {
 
     private TaskHandle failed(TaskRequest request, String message, Instant attempted) {
         log.warn("alloc {}: {}", request.allocId(), message);
-        return new CompletedTaskHandle(request.allocId(), "", TaskResult.failedToStart(message, attempted),
+        return new CompletedTaskHandle(request.allocId(), "", TaskResult.failedToStart(message, attempted, config.clock().instant()),
                 new OutputBuffer(1024));
     }
 
-    private static TaskHandle lost(String allocId, String taskId, String message, Instant startedAt) {
+    private TaskHandle lost(String allocId, String taskId, String message, Instant startedAt) {
         return new CompletedTaskHandle(allocId, taskId,
-                new TaskResult(TaskResult.Outcome.LOST, TaskResult.UNKNOWN_EXIT_CODE, message, startedAt, Instant.now()),
+                new TaskResult(TaskResult.Outcome.LOST, TaskResult.UNKNOWN_EXIT_CODE, message, startedAt, config.clock().instant()),
                 new OutputBuffer(1024));
     }
 

@@ -1,6 +1,7 @@
 package io.muster.worker.driver;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -27,8 +28,8 @@ final class ExecTaskHandle extends WatchedTaskHandle {
 
     ExecTaskHandle(String allocId, Path allocDir, ExecTaskRecord record, Process process, ProcessHandle processHandle,
                    OutputBuffer output, List<LogFileTailer> tailers, ScheduledExecutorService scheduler,
-                   String killBinary, Duration timeout, Runnable onFinished) {
-        super(scheduler, output);
+                   String killBinary, Duration timeout, Runnable onFinished, Clock clock) {
+        super(scheduler, output, clock);
         this.allocId = allocId;
         this.allocDir = allocDir;
         this.record = record;
@@ -118,7 +119,7 @@ final class ExecTaskHandle extends WatchedTaskHandle {
         ExecTaskRecord.delete(allocDir);
         TaskResult.Outcome outcome = outcome();
         int exitCode = process != null ? process.exitValue() : TaskResult.UNKNOWN_EXIT_CODE;
-        result.complete(new TaskResult(outcome, exitCode, message(outcome, exitCode), record.startedAt(), Instant.now()));
+        result.complete(new TaskResult(outcome, exitCode, message(outcome, exitCode), record.startedAt(), clock.instant()));
         onFinished.run();
     }
 

@@ -40,8 +40,8 @@ public record TaskResult(Outcome outcome, int exitCode, String message, Instant 
         Objects.requireNonNull(finishedAt, "finishedAt");
     }
 
-    static TaskResult failedToStart(String message, Instant attemptedAt) {
-        return new TaskResult(Outcome.FAILED_TO_START, UNKNOWN_EXIT_CODE, message, attemptedAt, Instant.now());
+    static TaskResult failedToStart(String message, Instant attemptedAt, Instant finishedAt) {
+        return new TaskResult(Outcome.FAILED_TO_START, UNKNOWN_EXIT_CODE, message, attemptedAt, finishedAt);
     }
 
     /** Exited by itself with status 0. */

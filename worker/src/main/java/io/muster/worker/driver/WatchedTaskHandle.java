@@ -1,5 +1,6 @@
 package io.muster.worker.driver;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,12 +25,15 @@ abstract class WatchedTaskHandle implements TaskHandle {
     final List<ScheduledFuture<?>> timers = new CopyOnWriteArrayList<>();
     final ScheduledExecutorService scheduler;
     final OutputBuffer output;
+    /** Wall clock: the recorded deadline (epoch ms) and the timestamps of results. */
+    final Clock clock;
     private final AtomicReference<TaskResult.Outcome> endReason = new AtomicReference<>();
     volatile boolean detached;
 
-    WatchedTaskHandle(ScheduledExecutorService scheduler, OutputBuffer output) {
+    WatchedTaskHandle(ScheduledExecutorService scheduler, OutputBuffer output, Clock clock) {
         this.scheduler = scheduler;
         this.output = output;
+        this.clock = clock;
     }
 
     /** The task for people: "pid 4242", "container 0123456789ab". */
@@ -68,7 +72,7 @@ abstract class WatchedTaskHandle implements TaskHandle {
         if (deadlineEpochMs <= 0) {
             return;
         }
-        long delay = Math.max(0, deadlineEpochMs - System.currentTimeMillis());
+        long delay = Math.max(0, deadlineEpochMs - clock.millis());
         timers.add(scheduler.schedule(() -> {
             log.info("alloc {}: timeout of {} reached, stopping {}", allocId(), timeout, describe());
             requestStop(TaskResult.Outcome.TIMED_OUT, killGrace);
@@ -104,6 +108,6 @@ abstract class WatchedTaskHandle implements TaskHandle {
         releaseWatch();
         output.close();
         result.complete(new TaskResult(TaskResult.Outcome.DETACHED, TaskResult.UNKNOWN_EXIT_CODE,
-                "driver closed; " + describe() + " keeps running and can be recovered", startedAt(), Instant.now()));
+                "driver closed; " + describe() + " keeps running and can be recovered", startedAt(), clock.instant()));
     }
 }

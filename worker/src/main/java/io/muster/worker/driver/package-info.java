@@ -14,8 +14,16 @@
  * running the task twice.
  *
  * <p>Logs on disk, per allocation directory: {@code stdout.log} and {@code stderr.log}, each
- * rotated to {@code *.log.1} at 8 MiB by default, so a stream never takes more than about twice
- * that. In memory, each handle keeps the last 1 MiB per stream in an
+ * rotated to {@code *.log.1} at 8 MiB by default (by size, not time), so a stream never takes more
+ * than about twice that. In memory, each handle keeps the last 1 MiB per stream in an
  * {@link io.muster.worker.driver.OutputBuffer}, counting what it dropped.
+ *
+ * <p>Time: timestamps and recorded deadlines come from the {@link java.time.Clock} in each driver's
+ * {@code Config} (the system clock by default). Kill-grace and timeout timers still run on the
+ * drivers' {@link java.util.concurrent.ScheduledExecutorService}, i.e. on real time, as does the
+ * bounded wait for a spawned process to take its own process group.
+ *
+ * <p>May import only libraries (docker-java, Jackson, slf4j) and the JDK, nothing else of Muster: drivers
+ * know nothing of allocations bookkeeping, the network or the server ({@code io.muster.server..} is never imported).
  */
 package io.muster.worker.driver;

@@ -145,6 +145,8 @@ public final class ControlStream implements Session.Listener, AutoCloseable {
             requests = null;
             Duration wait = backoff.next();
             log.info("control stream to {} ended ({}); reopening in {} ms", lease.server(), reason, wait.toMillis());
+            // The daemon's timer (real time): the reopen is event-driven and not a loop's pacing; stepped tests
+            // of the control stream would need a Ticker-driven scheduler here.
             timer.schedule(() -> {
                 synchronized (ControlStream.this) {
                     if (gen == generation) {

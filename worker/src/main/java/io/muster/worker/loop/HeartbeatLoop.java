@@ -7,6 +7,7 @@ import io.muster.worker.alloc.Allocations;
 import io.muster.worker.rpc.Backoff;
 import io.muster.worker.rpc.RpcErrors;
 import io.muster.worker.rpc.Session;
+import io.muster.worker.util.Ticker;
 import io.muster.worker.util.Waker;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,25 +36,33 @@ public final class HeartbeatLoop implements Runnable {
     private final Allocations allocations;
     private final long nodeId;
     private final Clock clock;
+    private final Ticker ticker;
     private final ResourceSampler resources;
     private final Duration batchDelay;
     private final Duration callTimeout;
     private final Backoff retry;
     private final RandomGenerator random;
     private final Consumer<String> revoked;
-    private final Waker waker = new Waker();
-    /** When the oldest unreported change happened (nanoTime), 0 if none. */
+    private final Waker waker;
+    /** When the oldest unreported change happened (ticker time), 0 if none. */
     private final AtomicLong changedAt = new AtomicLong();
     private volatile int ttlSecs;
     private String nodeState = "";
 
-    public HeartbeatLoop(Session session, Allocations allocations, long nodeId, Clock clock, ResourceSampler resources,
+    /**
+     * @param clock wall clock, for the report's {@code sent_unix_ms}
+     * @param ticker paces the reports (TTL, batching, retries); tests step it by hand
+     */
+    public HeartbeatLoop(Session session, Allocations allocations, long nodeId, Clock clock, Ticker ticker,
+                         ResourceSampler resources,
                          int initialTtlSecs, Duration batchDelay, Duration callTimeout, Backoff retry, RandomGenerator random,
                          Consumer<String> revoked) {
         this.session = session;
         this.allocations = allocations;
         this.nodeId = nodeId;
         this.clock = clock;
+        this.ticker = ticker;
+        this.waker = new Waker(ticker);
         this.resources = resources;
         this.ttlSecs = initialTtlSecs > 0 ? initialTtlSecs : DEFAULT_TTL_SECS;
         this.batchDelay = batchDelay;
@@ -65,7 +74,7 @@ public final class HeartbeatLoop implements Runnable {
 
     /** Something changed that the servers should hear about soon. */
     public void nudge() {
-        changedAt.compareAndSet(0, System.nanoTime());
+        changedAt.compareAndSet(0, nonZero(ticker.nanoTime()));
         waker.wake();
     }
 
@@ -79,11 +88,11 @@ public final class HeartbeatLoop implements Runnable {
 
     @Override
     public void run() {
-        long nextDue = System.nanoTime(); // the first report goes out at once: "this node is up"
+        long nextDue = ticker.nanoTime(); // the first report goes out at once: "this node is up"
         long lastSent = 0;
         boolean failing = false;
         while (!waker.isClosed()) {
-            long now = System.nanoTime();
+            long now = ticker.nanoTime();
             long due = nextDue;
             long changed = changedAt.get();
             // While failing, the retry backoff sets the pace; changes ride along with the next retry.
@@ -119,7 +128,7 @@ public final class HeartbeatLoop implements Runnable {
                 if (report.more()) {
                     nudge(); // the rest of a large backlog goes in the next report
                 }
-                lastSent = System.nanoTime();
+                lastSent = ticker.nanoTime();
                 if (ack.getNextTtlSecs() > 0) {
                     ttlSecs = ack.getNextTtlSecs();
                 }
@@ -143,8 +152,13 @@ public final class HeartbeatLoop implements Runnable {
                 Duration wait = retry.next();
                 log.warn("heartbeat to {} failed ({}); retrying with {} in {} ms", lease.server(), reason,
                         session.currentServer(), wait.toMillis());
-                nextDue = System.nanoTime() + wait.toNanos();
+                nextDue = ticker.nanoTime() + wait.toNanos();
             }
         }
+    }
+
+    /** 0 means "no change pending", so a change at ticker time 0 is recorded as 1 ns later. */
+    private static long nonZero(long nanos) {
+        return nanos == 0 ? 1 : nanos;
     }
 }

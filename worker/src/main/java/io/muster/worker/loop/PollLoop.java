@@ -8,6 +8,7 @@ import io.muster.worker.alloc.Allocations;
 import io.muster.worker.rpc.Backoff;
 import io.muster.worker.rpc.RpcErrors;
 import io.muster.worker.rpc.Session;
+import io.muster.worker.util.Ticker;
 import io.muster.worker.util.Waker;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -33,17 +34,23 @@ public final class PollLoop implements Runnable {
     private final int maxWaitSecs;
     private final Backoff backoff;
     private final Waker waker;
+    private final Ticker ticker;
     private final Consumer<String> revoked;
 
-    /** @param revoked told (with the server's words) when a server says this node was revoked; the loop then ends */
+    /**
+     * @param waker paces the loop (backoff, empty-poll pacing) and ends it when closed
+     * @param ticker measures how long a poll took; the same time source as the waker's
+     * @param revoked told (with the server's words) when a server says this node was revoked; the loop then ends
+     */
     public PollLoop(Session session, Allocations allocations, long nodeId, int maxWaitSecs, Backoff backoff, Waker waker,
-                    Consumer<String> revoked) {
+                    Ticker ticker, Consumer<String> revoked) {
         this.session = session;
         this.allocations = allocations;
         this.nodeId = nodeId;
         this.maxWaitSecs = maxWaitSecs;
         this.backoff = backoff;
         this.waker = waker;
+        this.ticker = ticker;
         this.revoked = revoked;
     }
 
@@ -57,7 +64,7 @@ public final class PollLoop implements Runnable {
                 return;
             }
             long revision = allocations.lastRevision();
-            long started = System.nanoTime();
+            long started = ticker.nanoTime();
             try {
                 PollResponse response = lease.blocking()
                         .withDeadlineAfter(Duration.ofSeconds(maxWaitSecs).plus(DEADLINE_SLACK).toMillis(), TimeUnit.MILLISECONDS)
@@ -71,7 +78,7 @@ public final class PollLoop implements Runnable {
                 }
                 allocations.apply(response);
                 boolean empty = response.getEventsCount() == 0 && !response.getFullSnapshot();
-                Duration took = Duration.ofNanos(System.nanoTime() - started);
+                Duration took = Duration.ofNanos(ticker.nanoTime() - started);
                 if (empty && took.compareTo(MIN_EMPTY_POLL) < 0 && !waker.isClosed()) {
                     waker.await(MIN_EMPTY_POLL.minus(took));
                 }

@@ -51,6 +51,7 @@ public final class StateStore {
             }
             return Optional.of(state);
         } catch (IOException e) {
+            // Real time only to name the copy set aside uniquely; nothing is decided by it.
             Path aside = file.resolveSibling(FILE_NAME + ".corrupt-" + System.currentTimeMillis());
             Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
             log.error("{} is unreadable ({}); moved it to {} and starting from an empty state", file,

@@ -10,6 +10,7 @@ import io.muster.worker.fake.FakeServer;
 import io.muster.worker.rpc.Backoff;
 import io.muster.worker.rpc.ServerList;
 import io.muster.worker.rpc.TlsChannels;
+import io.muster.worker.util.Ticker;
 import io.muster.worker.util.Waker;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -38,7 +39,7 @@ class RegistrarTest {
             }
             ServerList servers = new ServerList(addresses, new SplittableRandom(seed));
             Registrar registrar = new Registrar(servers, new TlsChannels("test"), cluster.clock,
-                    new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), new SplittableRandom(1)), new Waker(),
+                    new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), new SplittableRandom(1)), new Waker(Ticker.SYSTEM),
                     Duration.ofSeconds(5));
 
             BootstrapToken token = BootstrapToken.parse(cluster.token(1), "test token");
