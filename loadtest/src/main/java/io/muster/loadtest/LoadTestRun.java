@@ -426,7 +426,7 @@ public final class LoadTestRun {
         Set<Long> spurious = new HashSet<>();
         Set<Long> lapsed = new HashSet<>();
         for (Node n : a.nodes()) {
-            long id = nodeId(n.id());
+            long id = n.id();
             SimWorker w = live.get(id);
             if (w == null || !"down".equals(n.state())) continue;
             if (w.leaseRunning(now)) {
