@@ -85,14 +85,6 @@ public final class MusterClient implements AutoCloseable {
         return new Builder();
     }
 
-    /** Address, token and CA from {@code MUSTER_ADDR}, {@code MUSTER_ACL_TOKEN}, {@code MUSTER_CACERT}. */
-    public static MusterClient fromEnvironment(Map<String, String> env) {
-        Builder b = builder().address(env.getOrDefault(ENV_ADDR, DEFAULT_ADDR)).token(env.get(ENV_TOKEN));
-        String ca = env.get(ENV_CACERT);
-        if (ca != null && !ca.isBlank()) b.caCert(Path.of(ca));
-        return b.build();
-    }
-
     public static final class Builder {
         private String address = DEFAULT_ADDR;
         private String token;
