@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -166,8 +168,8 @@ public final class MusterClient implements AutoCloseable {
      * whole answer: for the large answers (a job with 100,000 allocations). Non-2xx throws as {@link #call} does.
      */
     public <T> T read(String pathAndQuery, Class<T> type) {
-        HttpResponse<java.io.InputStream> r = exchangeFollowing("GET", pathAndQuery, null, null, HttpResponse.BodyHandlers.ofInputStream());
-        try (java.io.InputStream in = r.body()) {
+        HttpResponse<InputStream> r = exchangeFollowing("GET", pathAndQuery, null, null, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
             if (r.statusCode() < 200 || r.statusCode() > 299) {
                 throw error(new Response(r.statusCode(), r.headers().firstValue("content-type").orElse(""), in.readNBytes(64 * 1024),
                         r.request().uri()));
@@ -190,7 +192,7 @@ public final class MusterClient implements AutoCloseable {
             HttpResponse<B> r = exchange(rb.build(), handler);
             int sc = r.statusCode();
             if (sc != 307 && sc != 308) return r;
-            if (r.body() instanceof java.io.InputStream in) discard(in);
+            if (r.body() instanceof InputStream in) discard(in);
             // A follower points at the leader. 307/308 mean "same method, same body", which is what we resend.
             if (hops >= MAX_REDIRECTS)
                 throw new MusterApiException(0, MusterApiException.REDIRECT, "too many redirects (last to " + uri + "): no stable leader");
@@ -204,9 +206,9 @@ public final class MusterClient implements AutoCloseable {
         }
     }
 
-    private static void discard(java.io.InputStream in) {
+    private static void discard(InputStream in) {
         try (in) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
         } catch (IOException e) {
             // a redirect's body says nothing we need
         }
