@@ -1,5 +1,6 @@
 package io.muster.client;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
@@ -14,7 +15,8 @@ import java.util.function.Function;
  * records keep the raw node, so nothing here needs to be exhaustive.
  */
 final class J {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Reads unknown fields leniently: the server may add fields at any time. */
+    static final ObjectMapper MAPPER = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private J() {}
 

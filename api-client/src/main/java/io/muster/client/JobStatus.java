@@ -1,5 +1,7 @@
 package io.muster.client;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +13,7 @@ import java.util.Set;
  * Job status is one of pending, running, complete, failed, stopped.
  */
 public record JobStatus(String id, String type, long version, String status, List<Allocation> allocations, List<Failure> failures,
-                        JsonNode json) {
+                        @JsonIgnore JsonNode json) {
     private static final Set<String> TERMINAL_JOB = Set.of("complete", "failed", "stopped");
     private static final Set<String> SETTLED_ALLOC = Set.of("running", "complete", "failed", "lost", "stopped");
 
@@ -19,8 +21,8 @@ public record JobStatus(String id, String type, long version, String status, Lis
      * One allocation. {@code desired} is "run" or "stop" (null if the server did not say); {@code attempt} counts
      * reschedules of the same slot (group and index).
      */
-    public record Allocation(String id, String nodeId, String status, Integer exitCode, String group, Integer index, String message,
-                             String desired, int attempt) {
+    public record Allocation(String id, @JsonProperty("node_id") String nodeId, String status, @JsonProperty("exit_code") Integer exitCode,
+                             String group, Integer index, String message, String desired, int attempt) {
         static Allocation from(JsonNode n) {
             return new Allocation(J.str(n, "id"), J.str(n, "node_id"), J.str(n, "status"), J.intOrNull(n, "exit_code"), J.str(n, "group"),
                     J.intOrNull(n, "index"), J.str(n, "message"), J.str(n, "desired"), (int) J.lng(n, "attempt", 0));
@@ -32,10 +34,20 @@ public record JobStatus(String id, String type, long version, String status, Lis
     }
 
     /** Why some of a group's allocations could not be placed: {@code filtered} counts nodes per reason. */
-    public record Failure(String group, long unplaced, long nodesEvaluated, Map<String, Long> filtered) {
+    public record Failure(String group, long unplaced, @JsonProperty("nodes_evaluated") long nodesEvaluated, Map<String, Long> filtered) {
+        public Failure {
+            filtered = filtered == null ? Map.of() : Map.copyOf(filtered);
+        }
+
         static Failure from(JsonNode n) {
             return new Failure(J.str(n, "group"), J.lng(n, "unplaced", 0), J.lng(n, "nodes_evaluated", 0), Map.copyOf(J.longMap(n, "filtered")));
         }
+    }
+
+    /** Also the constructor Jackson reads the answer with ({@link MusterClient#jobStreamed}): lists are never null. */
+    public JobStatus {
+        allocations = allocations == null ? List.of() : List.copyOf(allocations);
+        failures = failures == null ? List.of() : List.copyOf(failures);
     }
 
     public static JobStatus from(JsonNode n) {

@@ -35,10 +35,6 @@ public final class MusterApiException extends RuntimeException {
         return code;
     }
 
-    public boolean isTransport() {
-        return status == 0;
-    }
-
     /** Worth retrying later: no quorum or leader right now, or the server could not be reached. */
     public boolean isTransient() {
         return status == 503 || status == 0 && !code.equals(TLS);

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -52,8 +54,18 @@ public final class MusterClient implements AutoCloseable {
     private final String token;
     private final Duration requestTimeout;
     private final HttpClient http;
+    private final boolean ownsHttp;
+
+    private MusterClient(URI base, String token, Duration requestTimeout, HttpClient http) {
+        this.base = base;
+        this.token = token;
+        this.requestTimeout = requestTimeout;
+        this.http = http;
+        this.ownsHttp = false;
+    }
 
     private MusterClient(Builder b) {
+        this.ownsHttp = true;
         this.base = normalizeAddress(b.address, b.caCert != null);
         this.token = b.token == null || b.token.isBlank() ? null : b.token.strip();
         this.requestTimeout = b.requestTimeout;
@@ -73,14 +85,6 @@ public final class MusterClient implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
-    }
-
-    /** Address, token and CA from {@code MUSTER_ADDR}, {@code MUSTER_ACL_TOKEN}, {@code MUSTER_CACERT}. */
-    public static MusterClient fromEnvironment(Map<String, String> env) {
-        Builder b = builder().address(env.getOrDefault(ENV_ADDR, DEFAULT_ADDR)).token(env.get(ENV_TOKEN));
-        String ca = env.get(ENV_CACERT);
-        if (ca != null && !ca.isBlank()) b.caCert(Path.of(ca));
-        return b.build();
     }
 
     public static final class Builder {
@@ -143,21 +147,52 @@ public final class MusterClient implements AutoCloseable {
         return base;
     }
 
+    /**
+     * The same client (address, token, trust, connections) with another per-request timeout: e.g. a short one for
+     * probes during a leader election. Closing the view does nothing; close the client it came from.
+     */
+    public MusterClient withRequestTimeout(Duration timeout) {
+        return new MusterClient(base, token, Objects.requireNonNull(timeout), http);
+    }
+
     // ---------------------------------------------------------------- transport
 
     /** One request with leader-redirect following; any status is returned, only transport failures throw. */
     public Response send(String method, String pathAndQuery, byte[] body, String contentType) {
+        HttpResponse<byte[]> r = exchangeFollowing(method, pathAndQuery, body, contentType, HttpResponse.BodyHandlers.ofByteArray());
+        return new Response(r.statusCode(), r.headers().firstValue("content-type").orElse(""), r.body(), r.request().uri());
+    }
+
+    /**
+     * A GET whose 2xx body is read straight into {@code type} as it streams in, with no tree and no byte copy of the
+     * whole answer: for the large answers (a job with 100,000 allocations). Non-2xx throws as {@link #call} does.
+     */
+    public <T> T read(String pathAndQuery, Class<T> type) {
+        HttpResponse<InputStream> r = exchangeFollowing("GET", pathAndQuery, null, null, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            if (r.statusCode() < 200 || r.statusCode() > 299) {
+                throw error(new Response(r.statusCode(), r.headers().firstValue("content-type").orElse(""), in.readNBytes(64 * 1024),
+                        r.request().uri()));
+            }
+            return J.MAPPER.readValue(in, type);
+        } catch (IOException e) {
+            throw new MusterApiException(r.statusCode(), MusterApiException.BAD_RESPONSE, "cannot read the answer of " + r.request().uri().getPath()
+                    + " from " + origin(r.request().uri()) + ": " + rootMessage(e), e);
+        }
+    }
+
+    private <B> HttpResponse<B> exchangeFollowing(String method, String pathAndQuery, byte[] body, String contentType,
+                                                  HttpResponse.BodyHandler<B> handler) {
         URI uri = base.resolve(pathAndQuery.startsWith("/") ? pathAndQuery.substring(1) : pathAndQuery);
         for (int hops = 0; ; hops++) {
             HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(requestTimeout).header("Accept", "application/json");
             if (token != null) rb.header(TOKEN_HEADER, token);
             if (body != null) rb.header("Content-Type", contentType == null ? "application/json" : contentType);
             rb.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-            HttpResponse<byte[]> r = exchange(rb.build());
+            HttpResponse<B> r = exchange(rb.build(), handler);
             int sc = r.statusCode();
-            if (sc != 307 && sc != 308) {
-                return new Response(sc, r.headers().firstValue("content-type").orElse(""), r.body(), uri);
-            }
+            if (sc != 307 && sc != 308) return r;
+            if (r.body() instanceof InputStream in) discard(in);
             // A follower points at the leader. 307/308 mean "same method, same body", which is what we resend.
             if (hops >= MAX_REDIRECTS)
                 throw new MusterApiException(0, MusterApiException.REDIRECT, "too many redirects (last to " + uri + "): no stable leader");
@@ -171,9 +206,17 @@ public final class MusterClient implements AutoCloseable {
         }
     }
 
-    private HttpResponse<byte[]> exchange(HttpRequest req) {
+    private static void discard(InputStream in) {
+        try (in) {
+            in.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            // a redirect's body says nothing we need
+        }
+    }
+
+    private <B> HttpResponse<B> exchange(HttpRequest req, HttpResponse.BodyHandler<B> handler) {
         try {
-            return http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(req, handler);
         } catch (HttpConnectTimeoutException e) {
             throw new MusterApiException(0, MusterApiException.TIMEOUT, "timed out connecting to the Muster API at " + origin(req.uri()), e);
         } catch (HttpTimeoutException e) {
@@ -324,6 +367,11 @@ public final class MusterClient implements AutoCloseable {
         return delete("/v1/acl/tokens/" + seg(accessorId));
     }
 
+    /** Writes {@code value} under {@code key} in the replicated key-value store: the smallest write through Raft. */
+    public JsonNode kvPut(String key, String value) {
+        return json(send("PUT", "/v1/kv/" + seg(key), value.getBytes(StandardCharsets.UTF_8), "application/octet-stream"));
+    }
+
     // ---------------------------------------------------------------- nodes and tokens
 
     public IssuedToken createNodeToken(long validForSecs, int maxUses, Map<String, String> labels, String description) {
@@ -393,6 +441,14 @@ public final class MusterClient implements AutoCloseable {
 
     public JobStatus job(String id) {
         return JobStatus.from(get("/v1/jobs/" + seg(id)));
+    }
+
+    /**
+     * Like {@link #job}, but read as it streams in and without the raw answer ({@link JobStatus#json()} is null):
+     * for jobs with very many allocations, whose JSON tree would cost many times the records.
+     */
+    public JobStatus jobStreamed(String id) {
+        return read("/v1/jobs/" + seg(id), JobStatus.class);
     }
 
     public JsonNode stopJob(String id) {
@@ -474,6 +530,6 @@ public final class MusterClient implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close();
+        if (ownsHttp) http.close();
     }
 }

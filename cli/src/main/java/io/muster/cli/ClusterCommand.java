@@ -22,10 +22,10 @@ final class ClusterCommand {
         ClusterStatus s = cli.client().clusterStatus(stale);
         if (cli.json()) return cli.printJson(s.json());
         String leader = s.leaderId() == null ? "none (election running or no quorum)" : s.leaderId().toString();
-        JsonNode alarms = s.json() == null ? null : s.json().get("alarms"); // absent from servers older than the divergence check
+        java.util.List<ClusterStatus.Alarm> alarms = s.alarms(); // null from servers older than the divergence check
         java.util.List<Object> details = new java.util.ArrayList<>(java.util.List.of("Cluster ID", s.clusterId(), "Leader", leader,
                 "Term", s.term(), "Commit index", s.commitIndex(), "Applied index", s.appliedIndex(), "Last index", s.lastIndex()));
-        if (alarms != null && alarms.isArray()) {
+        if (alarms != null) {
             details.add("Alarms");
             details.add(alarms.isEmpty() ? "none" : alarms.size() + " (see below)");
         }
@@ -34,16 +34,13 @@ final class ClusterCommand {
         Table t = new Table("ID", "ROLE", "HEALTHY", "RAFT ADDR", "API ADDR");
         for (ClusterStatus.Member m : s.members()) t.row(m.id(), m.role(), Fmt.yesNo(m.healthy()), m.raftAddr(), m.apiAddr());
         t.print(cli.out);
-        if (alarms != null && alarms.isArray() && !alarms.isEmpty()) {
+        if (alarms != null && !alarms.isEmpty()) {
             cli.out.println();
             Table a = new Table("ALARM", "INDEX", "SERVERS", "SUSPECT", "DIGESTS");
-            for (JsonNode al : alarms) {
-                java.util.List<String> servers = new java.util.ArrayList<>();
-                al.path("servers").forEach(n -> servers.add(n.asText()));
+            for (ClusterStatus.Alarm al : alarms) {
                 java.util.List<String> digests = new java.util.ArrayList<>();
-                al.path("digests").properties().forEach(e -> digests.add(e.getKey() + "=" + shortDigest(e.getValue().asText())));
-                a.row(al.path("type").asText(), al.path("index").asText(), String.join(",", servers),
-                        al.path("suspect").isNull() || al.path("suspect").isMissingNode() ? "unknown" : al.path("suspect").asText(),
+                al.digests().forEach((server, digest) -> digests.add(server + "=" + shortDigest(digest)));
+                a.row(al.type(), al.index(), String.join(",", al.servers()), al.suspect() == null ? "unknown" : al.suspect(),
                         String.join(" ", digests));
             }
             a.print(cli.out);

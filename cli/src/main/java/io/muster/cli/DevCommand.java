@@ -4,6 +4,7 @@ import io.muster.server.MusterServer;
 import io.muster.types.config.HostPort;
 import io.muster.types.config.ServerConfig;
 import io.muster.types.config.WorkerConfig;
+import io.muster.worker.WorkerDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +46,7 @@ final class DevCommand implements Callable<Integer> {
         Path dir = dataDir.toAbsolutePath().normalize();
         Files.createDirectories(dir);
         ServerConfig config = ServerConfig.dev(dir, apiPort, raftPort, grpcPort);
-        AtomicReference<WorkerLauncher.Running> worker = new AtomicReference<>();
+        AtomicReference<WorkerDaemon> worker = new AtomicReference<>();
         MusterServer server;
         try {
             server = new MusterServer(config, MusterServer.Options.defaults()).start();
@@ -89,13 +90,14 @@ final class DevCommand implements Callable<Integer> {
     }
 
     /** Waits for the cluster identity, then joins an embedded worker with a fresh single-use token. */
-    private String startWorker(MusterServer server, Path dir, AtomicReference<WorkerLauncher.Running> worker) throws Exception {
+    private String startWorker(MusterServer server, Path dir, AtomicReference<WorkerDaemon> worker) throws Exception {
         server.ready().get(2, TimeUnit.MINUTES);
         if (noWorker) return "none (--no-worker)";
-        if (!WorkerLauncher.available()) return "none: this build has no worker daemon";
         String token = server.tokens().create(Duration.ofHours(1), 1, Map.of(), "dev worker").get(1, TimeUnit.MINUTES).token();
-        worker.set(WorkerLauncher.start(new WorkerConfig(dir.resolve("worker"), List.of(new HostPort("127.0.0.1", grpcPort)), token, null,
-                dir.resolve("worker/identity"), Map.of())));
+        WorkerDaemon daemon = new WorkerDaemon(new WorkerConfig(dir.resolve("worker"), List.of(new HostPort("127.0.0.1", grpcPort)), token,
+                null, dir.resolve("worker/identity"), Map.of()), WorkerDaemon.Options.defaults());
+        worker.set(daemon);
+        daemon.start();
         return "embedded, state in " + dir.resolve("worker");
     }
 
@@ -105,9 +107,9 @@ final class DevCommand implements Callable<Integer> {
         return home != null && Path.of(home).toAbsolutePath().normalize().equals(Path.of("").toAbsolutePath()) ? "bin/muster" : "muster";
     }
 
-    private static void stop(WorkerLauncher.Running worker, MusterServer server) {
+    private static void stop(WorkerDaemon worker, MusterServer server) {
         try {
-            if (worker != null) worker.stop();
+            if (worker != null) worker.close();
         } catch (RuntimeException e) {
             System.err.println("Error: " + e.getMessage());
         } finally {

@@ -26,7 +26,7 @@ public final class Main {
     /** Runs one command line with the given environment and streams; returns the exit code. Tests call this. */
     public static int execute(Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
         MusterCommand root = new MusterCommand(env);
-        CommandLine cl = commandLine(root, err);
+        CommandLine cl = commandLine(root);
         cl.setOut(out);
         cl.setErr(err);
         try {
@@ -38,9 +38,9 @@ public final class Main {
         }
     }
 
-    static CommandLine commandLine(MusterCommand root, PrintWriter err) {
+    static CommandLine commandLine(MusterCommand root) {
         CommandLine cl = new CommandLine(root);
-        for (String problem : OptionalCommands.register(cl)) err.println("Warning: " + problem);
+        Subcommands.register(cl);
         // Settings last: picocli applies them to the subcommands registered at the time of the call.
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(Main::onError);

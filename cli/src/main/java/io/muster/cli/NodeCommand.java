@@ -74,7 +74,7 @@ final class NodeCommand {
                 "Last heartbeat", n.lastHeartbeat() == null ? null : Fmt.time(n.lastHeartbeat()) + " (" + Fmt.relative(n.lastHeartbeat(), now) + ")",
                 "Heartbeat TTL", n.ttlSecs() == null ? null : n.ttlSecs() + "s");
         cli.out.println();
-        if (n.allocations().isEmpty()) {
+        if (n.allocations() == null || n.allocations().isEmpty()) {
             cli.out.println("No allocations.");
         } else {
             Table t = new Table("ALLOC ID", "JOB", "GROUP", "STATUS", "EXIT");

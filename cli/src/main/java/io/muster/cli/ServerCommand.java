@@ -13,7 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code install}/{@code uninstall} subcommands are added by {@link OptionalCommands} when the install package is present. */
+/** {@code install}/{@code uninstall} subcommands are added by {@link Subcommands}. */
 @Command(name = "server", subcommands = ServerInitCommand.class, description = {"Run a Muster server from a config file until SIGINT/SIGTERM.",
         "A leader hands leadership over before it stops."})
 final class ServerCommand implements Callable<Integer> {

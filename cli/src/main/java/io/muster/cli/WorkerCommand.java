@@ -4,6 +4,7 @@ import io.muster.types.config.ConfigException;
 import io.muster.types.config.ConfigLoader;
 import io.muster.types.config.HostPort;
 import io.muster.types.config.WorkerConfig;
+import io.muster.worker.WorkerDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code install}/{@code uninstall} subcommands are added by {@link OptionalCommands} when the install package is present. */
+/** {@code install}/{@code uninstall} subcommands are added by {@link Subcommands}. */
 @Command(name = "worker", description = {"Run a worker daemon until SIGINT/SIGTERM, from a config file or flags;",
         "exits 1 if the worker stops by itself (registration refused, node revoked).",
         "Example: muster worker --server 10.0.0.1:3670 --token-file /etc/muster/token --labels zone=eu-1"})
@@ -52,19 +53,28 @@ final class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Cli cli = Cli.of(spec);
         WorkerConfig cfg = resolve(cli);
-        WorkerLauncher.Running worker;
+        WorkerDaemon worker;
         try {
-            worker = WorkerLauncher.start(cfg);
-        } catch (CliFailure e) {
-            throw e;
-        } catch (Exception e) {
+            worker = new WorkerDaemon(cfg, WorkerDaemon.Options.defaults());
+            worker.start();
+        } catch (RuntimeException e) {
             throw new CliFailure("the worker cannot start: " + Daemons.rootMessage(e), e);
         }
         cli.out.println("Muster worker running (servers " + cfg.servers() + ", identity " + cfg.identityDir() + "). Ctrl-C stops it.");
         cli.out.flush();
         // Until a signal stops it, or it stops by itself: a failure (refused, revoked) fails the command.
-        Daemons.runUntilSignalOrEnd(worker::stop, () -> WorkerLauncher.awaitTermination(worker));
+        Daemons.runUntilSignalOrEnd(worker::close, () -> awaitTermination(worker));
         return 0;
+    }
+
+    /** Blocks until the daemon has stopped; one that stopped because of an error (refused, revoked) fails the command. */
+    static void awaitTermination(WorkerDaemon worker) {
+        try {
+            worker.awaitTermination();
+        } catch (RuntimeException e) {
+            String reason = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
+            throw new CliFailure("the worker stopped: " + reason, e);
+        }
     }
 
     /** Flags alone, or the file with flags overriding it. Problems here are usage errors (exit 2) or config errors (exit 1). */

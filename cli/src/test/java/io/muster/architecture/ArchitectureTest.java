@@ -1,5 +1,6 @@
 package io.muster.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.base.DescribedPredicate;
@@ -22,7 +23,8 @@ class ArchitectureTest {
         classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("io.muster");
         // The rules below are only as good as what they see: every module's main classes (and no test class).
         for (String c : java.util.List.of("io.muster.server.state.CommandApplier", "io.muster.worker.WorkerDaemon", "io.muster.pki.Csrs",
-                "io.muster.types.config.ConfigLoader", "io.muster.loadtest.LoadTestRun", "io.muster.cli.Main")) {
+                "io.muster.types.config.ConfigLoader", "io.muster.types.yaml.SourceTree", "io.muster.client.MusterClient",
+                "io.muster.loadtest.LoadTestRun", "io.muster.scheduler.Scheduler", "io.muster.cli.Main")) {
             org.junit.jupiter.api.Assertions.assertTrue(classes.contain(c), "not imported: " + c);
         }
         org.junit.jupiter.api.Assertions.assertFalse(classes.contain("io.muster.architecture.ArchitectureTest"));
@@ -50,16 +52,52 @@ class ArchitectureTest {
     @Test
     void sharedTypesAndPkiKnowNoRuntime() {
         noClasses().that().resideInAnyPackage("io.muster.types..", "io.muster.pki..", "io.muster.scheduler..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "io.grpc..", "org.apache.ratis..", "io.muster.server..",
-                        "io.muster.worker..", "io.muster.cli..", "io.muster.loadtest..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "io.grpc..", "io.netty..", "org.apache.ratis..",
+                        "io.muster.server..", "io.muster.worker..", "io.muster.cli..", "io.muster.loadtest..", "io.muster.proto..",
+                        "io.muster.client..")
                 .because("they are libraries every runtime uses").check(classes);
+    }
+
+    @Test
+    void theLocatedYamlReaderNeedsOnlyJackson() {
+        classes().that().resideInAPackage("io.muster.types.yaml..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "com.fasterxml.jackson..", "io.muster.types.yaml..")
+                .because("config and job spec reading share it; it must not pull either in").check(classes);
+    }
+
+    @Test
+    void theApiClientStandsAlone() {
+        classes().that().resideInAPackage("io.muster.client..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "javax..", "com.fasterxml.jackson..", "io.muster.client..")
+                .because("any module or tool may depend on the API client, so it depends on no other Muster module and no runtime")
+                .check(classes);
     }
 
     @Test
     void theLoadTestSpeaksTheWireProtocolOnly() {
         noClasses().that().resideInAPackage("io.muster.loadtest..").and().resideOutsideOfPackage("io.muster.loadtest.local..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.muster.server..", "io.muster.worker..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.muster.server..", "io.muster.worker..", "io.vertx..", "org.apache.ratis..")
                 .because("it measures a real cluster from outside, as workers and operators reach it").check(classes);
+        // The local cluster launches real servers (it bootstraps them with the server's own code), but no worker.
+        noClasses().that().resideInAPackage("io.muster.loadtest.local..")
+                .should().dependOnClassesThat().resideInAPackage("io.muster.worker..")
+                .because("simulated workers are written from the protocol, not from the real worker").check(classes);
+    }
+
+    @Test
+    void theLoadTestCallsTheRestApiThroughTheOneClient() {
+        noClasses().that().resideInAPackage("io.muster.loadtest..")
+                .should().dependOnClassesThat().resideInAPackage("java.net.http..")
+                .because("REST calls and the answers' model live in io.muster.client.MusterClient and its records").check(classes);
+    }
+
+    @Test
+    void theCliBindsItsCommandsAndDaemonsDirectly() {
+        noClasses().that().resideInAPackage("io.muster.cli..")
+                .should().callMethod(Class.class, "forName", String.class)
+                .orShould().dependOnClassesThat().resideInAPackage("java.lang.reflect..")
+                .because("the cli depends on the server, worker and load test modules: a missing class is a build error, not a runtime fallback")
+                .check(classes);
     }
 
     @Test

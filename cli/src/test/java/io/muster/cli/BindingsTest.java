@@ -12,52 +12,28 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** Reflection bindings to code on other branches, and worker configuration from flags and files. */
+/** Subcommands registered from other packages, and worker configuration from flags and files. */
 class BindingsTest {
     @TempDir
     Path dir;
 
     @Test
-    void workerDaemonIsBoundByName() throws Exception {
-        FakeWorkerDaemon.EVENTS.clear();
-        WorkerConfig cfg = new WorkerConfig(dir, List.of(new HostPort("127.0.0.1", 3670)), "tok", null, dir.resolve("id"), Map.of());
-        WorkerLauncher.Running w = WorkerLauncher.start(FakeWorkerDaemon.class.getName(), cfg);
-        w.stop();
-        assertEquals(List.of("new true", "start", "shutdown"), FakeWorkerDaemon.EVENTS);
-        assertEquals(cfg, FakeWorkerDaemon.lastConfig);
-        CliFailure missing = assertThrows(CliFailure.class, () -> WorkerLauncher.start("io.muster.nope.Daemon", cfg));
-        assertTrue(missing.getMessage().contains("no worker daemon"));
-
-        FakeWorkerDaemon.failure = null;
-        WorkerLauncher.awaitTermination(w);
-        FakeWorkerDaemon.failure = "node 7 was revoked by the cluster";
-        CliFailure failed = assertThrows(CliFailure.class, () -> WorkerLauncher.awaitTermination(w));
-        assertEquals("the worker stopped: node 7 was revoked by the cluster", failed.getMessage());
-        FakeWorkerDaemon.failure = null;
-    }
-
-    @Test
-    void optionalSubcommandsAreAddedWhenPresentAndInheritGlobalOptions() {
+    void subcommandsFromOtherPackagesInheritTheGlobalOptions() {
         MusterCommand root = new MusterCommand(Map.of());
         CommandLine cl = new CommandLine(root);
-        List<String> problems = new ArrayList<>();
         CommandLine worker = cl.getSubcommands().get("worker");
-        assertTrue(OptionalCommandsAccess.add(worker, "install", FakeInstallCommand.class.getName(), problems));
-        assertFalse(OptionalCommandsAccess.add(worker, "uninstall", "io.muster.cli.install.Missing", problems));
-        assertTrue(problems.isEmpty(), problems::toString);
+        Subcommands.add(worker, "install", new FakeInstallCommand());
         StringWriter out = new StringWriter();
         cl.setOut(new PrintWriter(out));
         assertEquals(0, cl.execute("worker", "install", "--root", "/srv", "-o", "json"));
         assertEquals("installed into /srv\n", out.toString());
         assertEquals(GlobalOptions.Format.json, root.global.output);
-        assertNull(cl.getSubcommands().get("worker").getSubcommands().get("uninstall"));
     }
 
     private WorkerConfig resolve(String... args) {

@@ -136,10 +136,4 @@ class UsageTest {
         assertTrue(r.err().startsWith("Error: " + f), r::toString);
         assertTrue(r.err().contains("peerz") && r.err().contains("line"), r::toString);
     }
-
-    @Test
-    void loadtestSlotReportsWhenAbsent() {
-        Run r = muster("loadtest", "--workers", "10");
-        if (r.code() == 1) assertTrue(r.errLine().contains("not part of this build"), r::toString);
-    }
 }

@@ -1,7 +1,7 @@
 package io.muster.loadtest;
 
-import io.muster.loadtest.api.ApiClient;
-import io.muster.loadtest.api.ApiException;
+import io.muster.client.JobStatus;
+import io.muster.client.MusterClient;
 import io.muster.loadtest.sim.SimWorker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,8 +51,8 @@ final class AssignmentCheck {
         run.summary.merge("unexpected_assignments", r.unexpected(), (a, b) -> Math.max((Long) a, (Long) b));
     }
 
-    static Result run(LoadTestRun run, Duration settle) throws ApiException {
-        ApiClient api = run.requireApi("the assignment check");
+    static Result run(LoadTestRun run, Duration settle) {
+        MusterClient api = run.requireApi("the assignment check");
         long deadline = System.nanoTime() + settle.toNanos();
         Result r;
         int rounds = 0;
@@ -65,7 +65,7 @@ final class AssignmentCheck {
         return r;
     }
 
-    private static Result once(LoadTestRun run, ApiClient api, int round) throws ApiException {
+    private static Result once(LoadTestRun run, MusterClient api, int round) {
         Map<Long, SimWorker> live = new HashMap<>();
         Set<Long> departed = new HashSet<>();
         for (SimWorker w : run.fleet.workers()) {
@@ -77,10 +77,11 @@ final class AssignmentCheck {
         long onDeparted = 0;
         for (String job : run.jobIds) {
             run.checkAbort();
-            for (ApiClient.AllocView a : api.job(job).allocations()) {
-                if (!a.live()) continue;
-                if (live.containsKey(a.nodeId())) expectedOn.put(a.id(), a.nodeId());
-                else if (departed.contains(a.nodeId())) onDeparted++;
+            for (JobStatus.Allocation a : api.jobStreamed(job).allocations()) {
+                if (!live(a)) continue;
+                long nodeId = LoadTestRun.nodeId(a.nodeId());
+                if (live.containsKey(nodeId)) expectedOn.put(a.id(), nodeId);
+                else if (departed.contains(nodeId)) onDeparted++;
             }
         }
         Map<String, Long> heldBy = new HashMap<>();
@@ -114,6 +115,11 @@ final class AssignmentCheck {
             }
         }
         return new Result(expectedOn.size(), held, lost, misplaced, multi, unexpected, onDeparted, round, examples);
+    }
+
+    /** Meant to run and not yet ended: a worker should hold it. */
+    static boolean live(JobStatus.Allocation a) {
+        return "run".equals(a.desired()) && ("pending".equals(a.status()) || "running".equals(a.status()));
     }
 
     private static void example(List<String> examples, String s) {

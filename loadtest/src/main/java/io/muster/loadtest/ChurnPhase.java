@@ -1,6 +1,6 @@
 package io.muster.loadtest;
 
-import io.muster.loadtest.api.ApiException;
+import io.muster.client.MusterApiException;
 import io.muster.loadtest.sim.Metrics.Count;
 import io.muster.loadtest.sim.Metrics.Latency;
 import io.muster.loadtest.sim.SimWorker;
@@ -91,7 +91,7 @@ final class ChurnPhase implements Phase {
                 f.put("marked_down_lease_running", d.spurious().size());
                 f.put("marked_down_lease_lapsed", d.lapsed().size());
                 SpuriousDowns.add(run, d.spurious());
-            } catch (ApiException e) {
+            } catch (MusterApiException e) {
                 run.metrics.error("GET /v1/nodes", "HTTP_" + e.status(), e.getMessage());
             }
         }

@@ -1,8 +1,8 @@
 package io.muster.loadtest;
 
 import io.muster.loadtest.LoadTestSettings.FailoverMode;
-import io.muster.loadtest.api.ApiClient;
-import io.muster.loadtest.api.ApiException;
+import io.muster.client.MusterApiException;
+import io.muster.client.MusterClient;
 import io.muster.loadtest.local.LocalCluster;
 import io.muster.loadtest.sim.Metrics.Latency;
 import io.muster.loadtest.sim.SimWorker;
@@ -62,7 +62,7 @@ final class FailoverPhase implements Phase {
         f.put("mode", mode.name().toLowerCase());
         int oldLeader = leader().orElseThrow(() -> new RunAborted("failover: the cluster has no leader to replace"));
         f.put("old_leader", oldLeader);
-        ApiClient probeApi = mode == FailoverMode.KILL ? survivorApi(oldLeader) : run.requireApi("failover");
+        MusterClient probeApi = mode == FailoverMode.KILL ? survivorApi(oldLeader) : run.requireApi("failover");
         Set<Long> downBefore = new HashSet<>(run.downNow().spurious());
         downBefore.addAll(run.downNow().lapsed());
         f.put("down_before", downBefore.size());
@@ -80,13 +80,9 @@ final class FailoverPhase implements Phase {
                 // The call blocks until Ratis is done (priorities up, transfer, priorities back): watch the leader meanwhile.
                 long start = t0;
                 transfer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                    try {
-                        int to = probeApi.transferLeader();
-                        f.put("transfer_call_ms", Sampler.round((System.nanoTime() - start) / 1e6));
-                        return to;
-                    } catch (ApiException e) {
-                        throw new java.util.concurrent.CompletionException(e);
-                    }
+                    int to = probeApi.withRequestTimeout(Duration.ofSeconds(30)).transferLeader(null);
+                    f.put("transfer_call_ms", Sampler.round((System.nanoTime() - start) / 1e6));
+                    return to;
                 }, Thread.ofVirtual()::start);
             }
             long tLeader = 0;
@@ -146,35 +142,41 @@ final class FailoverPhase implements Phase {
         }
     }
 
-    private Optional<Integer> leader() throws ApiException {
+    private Optional<Integer> leader() {
         if (run.local != null) return run.local.leader();
-        return run.requireApi("failover").leaderId();
+        return leaderId(run.requireApi("failover"));
     }
 
-    private static Optional<Integer> leaderVia(ApiClient api) {
+    private static Optional<Integer> leaderVia(MusterClient api) {
         try {
-            return api.leaderId();
-        } catch (ApiException e) {
+            return leaderId(api);
+        } catch (MusterApiException e) {
             return Optional.empty();
         }
     }
 
-    private ApiClient survivorApi(int leader) {
+    /** The leader {@code api}'s server knows of (stale read: any server answers, even during an election). */
+    private static Optional<Integer> leaderId(MusterClient api) {
+        return Optional.ofNullable(api.withRequestTimeout(Duration.ofSeconds(5)).clusterStatus(true).leaderId());
+    }
+
+    private MusterClient survivorApi(int leader) {
         for (LocalCluster.Member m : run.local.members()) if (m.id() != leader && run.local.running(m.id())) return run.local.api(m.id());
         throw new RunAborted("failover: no other running server");
     }
 
     /** Back-to-back smallest writes, one in flight, through a server that stays up. */
-    private void probe(ApiClient api) {
+    private void probe(MusterClient client) {
+        MusterClient api = client.withRequestTimeout(Duration.ofSeconds(5));
         String key = "loadtest-probe-" + run.runId;
         while (!Thread.currentThread().isInterrupted()) {
             long s = System.nanoTime();
             boolean ok;
             try {
-                api.kvPut(key, Long.toString(s), Duration.ofSeconds(5));
+                api.kvPut(key, Long.toString(s));
                 ok = true;
                 run.metrics.record(Latency.WRITE_PROBE, System.nanoTime() - s);
-            } catch (ApiException e) {
+            } catch (MusterApiException e) {
                 ok = false;
                 run.metrics.error("PUT /v1/kv (probe)", "HTTP_" + e.status(), e.getMessage());
             }
@@ -240,7 +242,7 @@ final class FailoverPhase implements Phase {
             LoadTestRun.DownSample d = run.downNow();
             spurious.addAll(d.spurious());
             lapsed.addAll(d.lapsed());
-        } catch (ApiException e) {
+        } catch (MusterApiException e) {
             run.metrics.error("GET /v1/nodes", "HTTP_" + e.status(), e.getMessage());
         }
     }

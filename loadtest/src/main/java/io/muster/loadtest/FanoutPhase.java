@@ -1,7 +1,11 @@
 package io.muster.loadtest;
 
-import io.muster.loadtest.api.ApiClient;
-import io.muster.loadtest.api.ApiException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.muster.client.JobList;
+import io.muster.client.MusterApiException;
+import io.muster.client.MusterClient;
+import io.muster.client.SpecFormat;
 import io.muster.loadtest.sim.Metrics.Count;
 import io.muster.loadtest.sim.Metrics.Latency;
 import io.muster.loadtest.sim.SimWorker;
@@ -17,6 +21,7 @@ import java.util.Map;
  * second, from the job list) and commit-to-worker latency (job submit to the Set event at the worker).
  */
 final class FanoutPhase implements Phase {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final LoadTestRun run;
     private volatile long t0;
     private volatile long placed;
@@ -50,7 +55,7 @@ final class FanoutPhase implements Phase {
 
     @Override
     public void run(Map<String, Object> f) throws Exception {
-        ApiClient api = run.requireApi("fanout");
+        MusterClient api = run.requireApi("fanout");
         long total = run.settings.allocations();
         int size = run.settings.jobSize();
         boolean batch = run.settings.allocRuntime().toMillis() > 0;
@@ -70,7 +75,7 @@ final class FanoutPhase implements Phase {
         AssignmentCheck.summarize(run, r);
     }
 
-    private void measure(ApiClient api, Map<String, Object> f, long total, int size, boolean batch, List<String> mine) throws Exception {
+    private void measure(MusterClient api, Map<String, Object> f, long total, int size, boolean batch, List<String> mine) throws Exception {
         long submitStart = System.nanoTime();
         for (long done = 0, k = 0; done < total; k++) {
             run.checkAbort();
@@ -79,7 +84,7 @@ final class FanoutPhase implements Phase {
             long now = System.nanoTime();
             if (t0 == 0) t0 = now;
             run.fleet.jobSubmitted(id, now);
-            api.submitJob(spec(id, count, batch));
+            api.submitJob(spec(id, count, batch), SpecFormat.JSON);
             run.jobIds.add(id);
             mine.add(id);
             done += count;
@@ -99,11 +104,11 @@ final class FanoutPhase implements Phase {
         while (tPlaced == 0 || tReceived == 0 || (tRunning == 0 && !batch)) {
             run.sleep(1000);
             try {
-                Map<String, ApiClient.JobCounts> counts = new LinkedHashMap<>();
-                for (ApiClient.JobCounts c : api.newestJobs()) if (mine.contains(c.id())) counts.put(c.id(), c);
-                placed = counts.values().stream().mapToLong(ApiClient.JobCounts::total).sum();
-                running = counts.values().stream().mapToLong(c -> c.allocations().getOrDefault("running", 0)).sum();
-            } catch (ApiException e) {
+                Map<String, JobList.Summary> counts = new LinkedHashMap<>();
+                for (JobList.Summary c : newestJobs(api)) if (mine.contains(c.id())) counts.put(c.id(), c);
+                placed = counts.values().stream().mapToLong(c -> c.allocations().values().stream().mapToLong(Long::longValue).sum()).sum();
+                running = counts.values().stream().mapToLong(c -> c.count("running")).sum();
+            } catch (MusterApiException e) {
                 run.metrics.error("GET /v1/jobs", "HTTP_" + e.status(), e.getMessage());
             }
             // Stamped after the job list answered (it can take seconds while the leader schedules): an upper bound
@@ -143,6 +148,12 @@ final class FanoutPhase implements Phase {
         run.summary.put("all_received_secs", Sampler.round(deliverSecs));
     }
 
+    /** The last page of the job list (newest jobs), where this run's jobs are. */
+    private static List<JobList.Summary> newestJobs(MusterClient api) {
+        long total = api.jobs(null, 1).total();
+        return api.jobs((int) Math.max(0, total - 1000), 1000).jobs();
+    }
+
     private String spec(String id, int count, boolean batch) {
         Map<String, Object> task = new LinkedHashMap<>();
         task.put("name", "noop");
@@ -160,6 +171,10 @@ final class FanoutPhase implements Phase {
         if (run.claims.allowedLabels().isEmpty())
             job.put("constraints", List.of(Map.of("attribute", "label.loadtest", "operator", "=", "value", run.runId)));
         job.put("groups", List.of(group));
-        return ApiClient.json(job);
+        try {
+            return JSON.writeValueAsString(job);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -202,8 +202,8 @@ public final class LoadTestCommand implements Callable<Integer> {
         if (fm == LoadTestSettings.FailoverMode.KILL && !local) throw new IllegalArgumentException("--failover kill: only with --local (the tool kills only servers it started)");
         if (aclToken == null) aclToken = inherited("--acl-token");
         if (caCert == null && inherited("--ca-cert") != null) caCert = Path.of(inherited("--ca-cert"));
-        String acl = aclToken != null ? aclToken : env.get("MUSTER_ACL_TOKEN");
-        Path ca = caCert != null ? caCert : env.containsKey("MUSTER_CACERT") ? Path.of(env.get("MUSTER_CACERT")) : null;
+        String acl = aclToken != null ? aclToken : env.get(io.muster.client.MusterClient.ENV_TOKEN);
+        Path ca = caCert != null ? caCert : env.containsKey(io.muster.client.MusterClient.ENV_CACERT) ? Path.of(env.get(io.muster.client.MusterClient.ENV_CACERT)) : null;
         if (api != null && api.startsWith("https://") && ca == null) throw new IllegalArgumentException("--api is https: pass --ca-cert (the cluster CA, <data_dir>/ca.pem)");
         if (!Files.isDirectory(reportDir)) {
             try {

@@ -1,7 +1,11 @@
 package io.muster.loadtest;
 
-import io.muster.loadtest.api.ApiClient;
-import io.muster.loadtest.api.ApiException;
+import io.muster.client.ClusterStatus;
+import io.muster.client.IssuedToken;
+import io.muster.client.MusterApiException;
+import io.muster.client.MusterClient;
+import io.muster.client.Node;
+import io.muster.client.TokenInfo;
 import io.muster.loadtest.local.LocalCluster;
 import io.muster.loadtest.report.ConsoleReport;
 import io.muster.loadtest.report.HtmlReport;
@@ -64,7 +68,7 @@ public final class LoadTestRun {
     private volatile boolean phaseRunning;
 
     LocalCluster local;
-    private ApiClient api;
+    private MusterClient api;
     List<HostPort> servers = List.of();
     SimTransport transport;
     Fleet fleet;
@@ -207,17 +211,17 @@ public final class LoadTestRun {
             environment.put("cluster", "3 local server processes on loopback (dev mode: plain HTTP API without ACL), same machine as the simulator");
             notes.add("local mode: servers run in dev mode (plain HTTP API, no ACL) on loopback; worker gRPC is TLS/mTLS as in production");
         } else {
-            if (settings.api() != null) api = new ApiClient(settings.api(), settings.aclToken(), settings.caCert());
+            if (settings.api() != null) api = client(settings.api(), settings.aclToken(), settings.caCert());
             servers = settings.servers();
             environment.put("cluster", "external" + (settings.api() != null ? " (api " + settings.api() + ")" : ""));
         }
-        ApiClient a = api();
+        MusterClient a = api();
         if (a != null) {
             try {
-                var st = a.clusterStatus(true);
-                environment.put("cluster_id", st.path("cluster_id").asText(null));
-                environment.put("leader_at_start", st.hasNonNull("leader_id") ? st.get("leader_id").asInt() : null);
-            } catch (ApiException e) {
+                ClusterStatus st = a.withRequestTimeout(Duration.ofSeconds(5)).clusterStatus(true);
+                environment.put("cluster_id", st.clusterId());
+                environment.put("leader_at_start", st.leaderId());
+            } catch (MusterApiException e) {
                 throw new RunAborted(e.getMessage());
             }
         }
@@ -241,18 +245,18 @@ public final class LoadTestRun {
     }
 
     /** The token to register with: given (checked for uses when the API can tell), or created through the API. */
-    private String resolveToken(ApiClient a) {
+    private String resolveToken(MusterClient a) {
         int needed = settings.registrationsNeeded();
         String token = settings.token();
         if (token == null) {
             if (a == null) throw new RunAborted("no bootstrap token: pass --token/--token-file, or --api so the tool creates one");
             try {
                 long validFor = settings.maxRuntime().toSeconds() + 3600;
-                ApiClient.IssuedToken t = a.createToken(validFor, needed, Map.of());
+                IssuedToken t = a.createNodeToken(validFor, needed, Map.of(), "muster loadtest");
                 token = t.token();
                 notes.add("bootstrap token " + t.tokenId() + " created by the tool with " + needed + " uses");
-                if (servers.isEmpty()) servers = t.workerServers().stream().map(HostPort::parse).toList();
-            } catch (ApiException e) {
+                if (servers.isEmpty()) servers = t.servers().stream().map(HostPort::parse).toList();
+            } catch (MusterApiException e) {
                 throw new RunAborted("could not create a bootstrap token through the API: " + e.getMessage());
             }
         }
@@ -265,12 +269,13 @@ public final class LoadTestRun {
             throw new RunAborted("bootstrap token " + claims.tokenId() + " expired at " + claims.expiresAt());
         if (a != null && settings.token() != null) {
             try {
-                Optional<int[]> uses = a.tokenUses(claims.tokenId());
-                if (uses.isPresent() && uses.get()[0] > 0) {
-                    int left = uses.get()[0] - uses.get()[1];
-                    if (left < needed) throw new RunAborted(tooFewUses(claims.tokenId(), left, needed));
+                String id = claims.tokenId();
+                Optional<TokenInfo> info = a.nodeTokens().stream().filter(t -> id.equals(t.tokenId())).findFirst();
+                if (info.isPresent() && info.get().maxUses() > 0) {
+                    int left = info.get().maxUses() - info.get().uses();
+                    if (left < needed) throw new RunAborted(tooFewUses(id, left, needed));
                 }
-            } catch (ApiException e) {
+            } catch (MusterApiException e) {
                 notes.add("could not check the token's remaining uses: " + e.getMessage());
             }
         }
@@ -309,19 +314,20 @@ public final class LoadTestRun {
         progress.idle();
         if (fleet != null) fleet.stopAll();
         if (transport != null) transport.close();
-        ApiClient a = api();
+        MusterClient a = api();
         if (!jobIds.isEmpty() && local == null && a != null) {
             int stopped = 0;
             for (String id : jobIds) {
                 try {
                     a.stopJob(id);
                     stopped++;
-                } catch (ApiException e) {
+                } catch (MusterApiException e) {
                     notes.add("could not stop job " + id + ": " + e.getMessage());
                 }
             }
             notes.add("stopped the " + stopped + " job(s) this run submitted");
         }
+        if (api != null) api.close();
         sampler.tick();
         ticker.shutdownNow();
         environment.put("load_average_at_end", io.muster.loadtest.local.MachineStats.loadAverage());
@@ -390,7 +396,7 @@ public final class LoadTestRun {
     }
 
     /** An API of a running server (after a kill in local mode, a survivor's); null without an API. */
-    ApiClient api() {
+    MusterClient api() {
         if (local != null) {
             for (LocalCluster.Member m : local.members()) if (local.running(m.id())) return local.api(m.id());
             return null;
@@ -398,8 +404,8 @@ public final class LoadTestRun {
         return api;
     }
 
-    ApiClient requireApi(String phase) {
-        ApiClient a = api();
+    MusterClient requireApi(String phase) {
+        MusterClient a = api();
         if (a == null) throw new RunAborted(phase + " needs the REST API: pass --api (or --local)");
         return a;
     }
@@ -412,24 +418,43 @@ public final class LoadTestRun {
      * Live simulated workers the API shows as down, split into those whose own heartbeat lease (TTL + grace
      * from the last acknowledged heartbeat) was still running — wrongly marked down — and the rest.
      */
-    DownSample downNow() throws ApiException {
-        ApiClient a = requireApi("checking node states");
+    DownSample downNow() {
+        MusterClient a = requireApi("checking node states");
         Map<Long, SimWorker> live = new HashMap<>();
         for (SimWorker w : fleet.workers()) if (w.state() == SimWorker.State.READY) live.put(w.nodeId(), w);
         long now = System.nanoTime();
         Set<Long> spurious = new HashSet<>();
         Set<Long> lapsed = new HashSet<>();
-        for (ApiClient.NodeView n : a.nodes()) {
-            SimWorker w = live.get(n.id());
+        for (Node n : a.nodes()) {
+            long id = n.id();
+            SimWorker w = live.get(id);
             if (w == null || !"down".equals(n.state())) continue;
             if (w.leaseRunning(now)) {
-                spurious.add(n.id());
+                spurious.add(id);
                 if (downExamples.size() < 10) downExamples.add(w.leaseDescription(now) + ", yet shown down at " + Sampler.round(elapsedSecs()) + " s");
             } else {
-                lapsed.add(n.id());
+                lapsed.add(id);
             }
         }
         return new DownSample(spurious, lapsed);
+    }
+
+    /** A node id as the API writes it (a number, sent as text); -1 for anything else, which matches no worker. */
+    static long nodeId(String id) {
+        if (id == null) return -1;
+        try {
+            return Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** A REST client for the load test: answers with every node or a whole job can take a while. */
+    static MusterClient client(String address, String aclToken, Path caCert) {
+        if (caCert == null && address.strip().startsWith("https://"))
+            throw new RunAborted("the API " + address + " is https: pass --ca-cert with the cluster CA (<data_dir>/ca.pem of a server)");
+        return MusterClient.builder().address(address).token(aclToken).caCert(caCert).connectTimeout(Duration.ofSeconds(5))
+                .requestTimeout(Duration.ofSeconds(120)).build();
     }
 
     record DownSample(Set<Long> spurious, Set<Long> lapsed) {}

@@ -1,6 +1,6 @@
 package io.muster.loadtest;
 
-import io.muster.loadtest.api.ApiException;
+import io.muster.client.MusterApiException;
 import io.muster.loadtest.sim.Metrics.Count;
 import io.muster.loadtest.sim.Metrics.Latency;
 import io.muster.loadtest.sim.SimWorker;
@@ -92,7 +92,7 @@ final class SteadyPhase implements Phase {
             spurious.addAll(d.spurious());
             lapsed.addAll(d.lapsed());
             return true;
-        } catch (ApiException e) {
+        } catch (MusterApiException e) {
             run.metrics.error("GET /v1/nodes", "HTTP_" + e.status(), e.getMessage());
             return false;
         }

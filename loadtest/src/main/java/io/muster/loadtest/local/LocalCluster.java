@@ -1,8 +1,8 @@
 package io.muster.loadtest.local;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.muster.loadtest.api.ApiClient;
-import io.muster.loadtest.api.ApiException;
+import io.muster.client.ClusterStatus;
+import io.muster.client.MusterApiException;
+import io.muster.client.MusterClient;
 import io.muster.types.config.HostPort;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,7 +40,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Path root;
     private final List<Member> members = new ArrayList<>();
     private final Map<Integer, Process> processes = new HashMap<>();
-    private final Map<Integer, ApiClient> apis = new HashMap<>();
+    private final Map<Integer, MusterClient> apis = new HashMap<>();
     private final String heap;
     private final boolean keep;
     private final Consumer<String> log;
@@ -59,7 +59,7 @@ public final class LocalCluster implements AutoCloseable {
         for (Member m : members) {
             Files.createDirectories(m.dir());
             Files.writeString(m.dir().resolve("server.yaml"), config(m));
-            apis.put(m.id(), new ApiClient(m.apiUrl(), null, null));
+            apis.put(m.id(), MusterClient.builder().address(m.apiUrl()).connectTimeout(Duration.ofSeconds(5)).requestTimeout(Duration.ofSeconds(120)).build());
         }
         // The documented bootstrap: `muster server init` on server 1; the others read its cluster secret.
         if (members.size() > 1) {
@@ -130,7 +130,7 @@ public final class LocalCluster implements AutoCloseable {
         return members.get(id - 1);
     }
 
-    public ApiClient api(int id) {
+    public MusterClient api(int id) {
         return apis.get(id);
     }
 
@@ -189,8 +189,8 @@ public final class LocalCluster implements AutoCloseable {
             try {
                 boolean ok = true;
                 for (Member m : which) {
-                    JsonNode st = apis.get(m.id()).clusterStatus(true);
-                    if (!st.hasNonNull("leader_id") || !st.hasNonNull("cluster_id")) {
+                    ClusterStatus st = apis.get(m.id()).withRequestTimeout(Duration.ofSeconds(5)).clusterStatus(true);
+                    if (st.leaderId() == null || st.clusterId() == null) {
                         ok = false;
                         last = "server " + m.id() + " sees no leader yet";
                         break;
@@ -202,7 +202,7 @@ public final class LocalCluster implements AutoCloseable {
                     }
                 }
                 if (ok) return;
-            } catch (ApiException e) {
+            } catch (MusterApiException e) {
                 last = e.getMessage();
             }
             Thread.sleep(200);
@@ -225,12 +225,17 @@ public final class LocalCluster implements AutoCloseable {
         for (Member m : members) {
             if (!running(m.id())) continue;
             try {
-                apis.get(m.id()).leaderId().ifPresent(l -> votes.merge(l, 1, Integer::sum));
-            } catch (ApiException e) {
+                leaderId(apis.get(m.id())).ifPresent(l -> votes.merge(l, 1, Integer::sum));
+            } catch (MusterApiException e) {
                 // this one does not answer right now
             }
         }
         return votes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).filter(id -> running(id));
+    }
+
+    /** The leader {@code api}'s server knows of (stale read: any server answers, even during an election). */
+    private static Optional<Integer> leaderId(MusterClient api) {
+        return Optional.ofNullable(api.withRequestTimeout(Duration.ofSeconds(5)).clusterStatus(true).leaderId());
     }
 
     /** SIGKILL, as a crash. */
@@ -270,6 +275,7 @@ public final class LocalCluster implements AutoCloseable {
             closed = true;
             ps = new ArrayList<>(processes.values());
         }
+        apis.values().forEach(MusterClient::close);
         for (Process p : ps) p.destroy();
         for (Process p : ps) {
             try {

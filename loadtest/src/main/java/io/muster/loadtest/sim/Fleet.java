@@ -169,10 +169,6 @@ public final class Fleet implements AutoCloseable {
         return n;
     }
 
-    public int distinctReceived() {
-        return receivedBy.size();
-    }
-
     /** A short account of the live workers' poll loops and holdings, for error messages when deliveries stall. */
     public String diagnose() {
         long now = System.nanoTime();

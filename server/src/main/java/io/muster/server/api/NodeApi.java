@@ -1,6 +1,9 @@
 package io.muster.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.muster.client.IssuedToken;
+import io.muster.client.Node;
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.RevokeJoinToken;
 import io.muster.proto.raft.RevokeNode;
@@ -8,7 +11,6 @@ import io.muster.proto.raft.SetNodeDrain;
 import io.muster.proto.raft.SetNodeEligibility;
 import io.muster.server.Proposer;
 import io.muster.server.TokenService;
-import io.muster.server.leader.HeartbeatService;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.NodeRecord;
@@ -67,17 +69,10 @@ public final class NodeApi implements Routes {
                 Http.failure(ctx, e);
                 return;
             }
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("token", t.token());
-            body.put("token_id", t.tokenId());
-            body.put("expires_at", t.expiresAt().toString());
-            body.put("max_uses", t.maxUses());
             // The servers as data too, for provisioning tools that write a worker config rather than run a command.
             List<String> servers = workerAddresses();
-            body.put("servers", servers);
-            body.put("labels", labels);
-            body.put("join_command", joinCommand(t.token(), servers, labels));
-            Http.ok(ctx, body);
+            Http.ok(ctx, new IssuedToken(t.token(), t.tokenId(), t.expiresAt().toString(), t.maxUses(), servers, labels,
+                    joinCommand(t.token(), servers, labels), null));
         });
     }
 
@@ -126,32 +121,18 @@ public final class NodeApi implements Routes {
         });
     }
 
-    Map<String, Object> view(NodeRecord n) {
+    /** A node as the API shows it: the client's {@link Node} record, so both sides share one shape. */
+    Node view(NodeRecord n) {
         io.muster.server.leader.Leases hb = leases;
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", n.id());
-        m.put("state", n.state());
-        m.put("eligible", n.eligible());
-        m.put("labels", n.labels());
-        m.put("os", n.os());
-        m.put("arch", n.arch());
         var beat = hb.lastBeat(n.id());
-        m.put("last_heartbeat", beat.map(b -> Instant.ofEpochMilli(b.atMillis()).toString()).orElse(null));
-        m.put("ttl_secs", beat.map(HeartbeatService.Beat::ttlSecs).orElse(null));
-        m.put("drain", n.drain());
-        m.put("hostname", n.hostname());
-        m.put("drivers", n.drivers());
-        m.put("cpu_mhz", n.cpuMhz());
-        m.put("memory_mb", n.memoryMb());
-        m.put("allocs", snapshots.snapshot().allocsOnNode(n.id()).stream().filter(a -> a.desiredRun() && !a.terminal()).count());
-        m.put("registered_at", Instant.ofEpochMilli(n.registeredAt()).toString());
-        m.put("state_changed_at", Instant.ofEpochMilli(n.stateChangedAt()).toString());
-        m.put("cpu_cores", n.cpuCores());
-        m.put("version", n.version());
-        if (n.drainDeadline() > 0) m.put("drain_deadline", Instant.ofEpochMilli(n.drainDeadline()).toString());
-        if (!n.certSerial().isEmpty()) m.put("cert_not_after", Instant.ofEpochMilli(n.certNotAfter()).toString());
-        if (!n.revokedReason().isEmpty()) m.put("revoked_reason", n.revokedReason());
-        return m;
+        return new Node(n.id(), n.state(), n.eligible(), n.labels(), n.os(), n.arch(),
+                beat.map(b -> Instant.ofEpochMilli(b.atMillis()).toString()).orElse(null),
+                beat.map(b -> (long) b.ttlSecs()).orElse(null), n.drain(), n.hostname(), n.drivers(), n.cpuMhz(), n.memoryMb(),
+                (int) snapshots.snapshot().allocsOnNode(n.id()).stream().filter(a -> a.desiredRun() && !a.terminal()).count(),
+                Instant.ofEpochMilli(n.registeredAt()).toString(), Instant.ofEpochMilli(n.stateChangedAt()).toString(), n.cpuCores(),
+                n.version(), n.drainDeadline() > 0 ? Instant.ofEpochMilli(n.drainDeadline()).toString() : null,
+                !n.certSerial().isEmpty() ? Instant.ofEpochMilli(n.certNotAfter()).toString() : null,
+                !n.revokedReason().isEmpty() ? n.revokedReason() : null, null, null);
     }
 
     private void list(RoutingContext ctx) {
@@ -169,10 +150,10 @@ public final class NodeApi implements Routes {
         var snap = snapshots.snapshot(); // the node and its allocations as of one index
         long id = Http.pathLong(ctx, "id");
         NodeRecord n = snap.node(id).orElseThrow(() -> new ApiException(404, "NODE_NOT_FOUND", "no node with id " + id));
-        Map<String, Object> m = view(n);
+        ObjectNode m = Http.JSON.valueToTree(view(n));
         List<Map<String, Object>> allocs = new ArrayList<>();
         for (AllocRecord a : snap.allocsOnNode(n.id())) allocs.add(JobApi.allocView(a));
-        m.put("allocations", allocs);
+        m.set("allocations", Http.JSON.valueToTree(allocs)); // every allocation field, as the job answers show them
         Http.ok(ctx, m);
     }
 

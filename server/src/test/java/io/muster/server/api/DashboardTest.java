@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.muster.client.ClusterStatus;
+import io.muster.client.JobList;
+import io.muster.client.RaftLog;
 import io.muster.server.MusterServer;
 import io.muster.server.testkit.Await;
 import io.muster.server.testkit.Ports;
@@ -189,18 +192,25 @@ class DashboardTest {
         JsonNode st = json("/v1/cluster/status");
         for (String f : List.of("cluster_id", "leader_id", "term", "commit_index", "applied_index", "last_index", "server_id", "members", "alarms"))
             assertTrue(st.has(f), "cluster status lacks " + f);
-        assertTrue(st.get("alarms").isArray() && st.get("alarms").isEmpty(), "a healthy cluster has no alarms: " + st.get("alarms"));
+        // Read through the API client's records, the one model of these answers (the CLI and the load test read them too).
+        ClusterStatus status = ClusterStatus.from(st);
+        assertEquals(List.of(), status.alarms(), "a healthy cluster has no alarms: " + st.get("alarms"));
+        assertEquals(status.serverId(), status.leaderId(), "the dev server leads");
         assertTrue(get("/ui/views/overview.js").body().contains("state_divergence"), "the overview shows divergence alarms");
         JsonNode m = st.get("members").get(0);
         for (String f : List.of("id", "role", "healthy", "raft_addr", "api_addr")) assertTrue(m.has(f), "member lacks " + f);
+        assertTrue(status.members().getFirst().healthy() && status.members().getFirst().apiAddr() != null, status.members().toString());
         assertTrue(json("/v1/cluster/status?stale=true").has("members"));
         assertTrue(json("/v1/nodes").isArray());
         JsonNode jobs = json("/v1/jobs?offset=0&limit=1");
         assertTrue(jobs.has("jobs") && jobs.has("total") && jobs.has("next_offset"), jobs.toString());
+        assertEquals(0, JobList.from(jobs).total());
         JsonNode log = json("/v1/raft/log?start_index=0&limit=5");
         for (String f : List.of("commit_index", "last_index", "start_index", "entries")) assertTrue(log.has(f), "raft log lacks " + f);
         JsonNode e = log.get("entries").get(0);
         for (String f : List.of("index", "term", "type", "summary")) assertTrue(e.has(f), "log entry lacks " + f);
+        RaftLog.Entry first = RaftLog.from(log).entries().getFirst();
+        assertTrue(first.index() >= 0 && first.term() > 0 && first.type() != null && first.summary() != null, first.toString());
         JsonNode health = json("/v1/health");
         assertTrue(health.has("server_id") && health.has("role") && health.has("leader_id"));
 

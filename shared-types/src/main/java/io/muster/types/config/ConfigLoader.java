@@ -6,7 +6,11 @@ import io.muster.types.config.ClusterMode.SingleNode;
 import io.muster.types.config.ClusterMode.Static;
 import io.muster.types.config.ClusterMode.WorkerTierServer;
 import io.muster.types.config.ClusterMode.WorkerTierWorker;
-import io.muster.types.config.YamlTree.MapNode;
+import io.muster.types.yaml.SourceTree;
+import io.muster.types.yaml.SourceTree.Loc;
+import io.muster.types.yaml.SourceTree.Node;
+import io.muster.types.yaml.SourceTree.Obj;
+import io.muster.types.yaml.SourceTree.Scalar;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,11 +60,11 @@ public final class ConfigLoader {
     }
 
     /** {@code secret_file} and the operator-PKI {@code tls:} block (all three files or none). */
-    private static ServerTls tls(MapNode root, ConfigReader r) {
+    private static ServerTls tls(Obj root, ConfigReader r) {
         Path secret = r.string("", root, "secret_file").map(Path::of).orElse(null);
-        YamlTree t = root.entries().get("tls");
+        Node t = root.entries().get("tls");
         if (t == null) return new ServerTls(secret, null, null, null);
-        MapNode tm = r.map("tls", t).orElse(null);
+        Obj tm = r.map("tls", t).orElse(null);
         if (tm == null) return new ServerTls(secret, null, null, null);
         r.onlyKeys("tls", tm, TLS_KEYS);
         Path ca = r.string("tls", tm, "ca_file").map(Path::of).orElse(null);
@@ -73,11 +77,11 @@ public final class ConfigLoader {
     }
 
     /** The {@code gc:} block: integer seconds, each optional (defaults {@link ServerConfig.Gc#DEFAULTS}). */
-    private static ServerConfig.Gc gc(MapNode root, ConfigReader r) {
+    private static ServerConfig.Gc gc(Obj root, ConfigReader r) {
         ServerConfig.Gc d = ServerConfig.Gc.DEFAULTS;
-        YamlTree t = root.entries().get("gc");
-        if (t == null || t instanceof YamlTree.Scalar s && s.isNull()) return d;
-        MapNode g = r.map("gc", t).orElse(null);
+        Node t = root.entries().get("gc");
+        if (t == null || t instanceof Scalar s && s.isNull()) return d;
+        Obj g = r.map("gc", t).orElse(null);
         if (g == null) return d;
         r.onlyKeys("gc", g, GC_KEYS);
         long year = 366L * 86400;
@@ -91,8 +95,8 @@ public final class ConfigLoader {
 
     public static ServerConfig loadServer(String text, String source, Path dataDirOverride) throws ConfigException {
         ConfigReader r = new ConfigReader();
-        MapNode root = root(text, source, r);
-        MapNode cluster;
+        Obj root = root(text, source, r);
+        Obj cluster;
         String cpath;
         Path dataDir = dataDirOverride;
         HostPort topApi = null;
@@ -117,9 +121,9 @@ public final class ConfigLoader {
             certLifetime = r.integer("", root, "worker_cert_lifetime", 300, 366L * 86400).orElse(certLifetime);
             tls = tls(root, r);
             gc = gc(root, r);
-            YamlTree c = root.entries().get("cluster");
+            Node c = root.entries().get("cluster");
             if (c == null) {
-                cluster = new MapNode(Map.of("mode", new YamlTree.Scalar("single-node", true, false, 1, 1)), Map.of(), 1, 1);
+                cluster = Obj.of(Map.of("mode", Scalar.string("single-node", new Loc(1, 1))), new Loc(1, 1));
             } else {
                 cluster = r.map("cluster", c).orElse(null);
                 if (cluster == null) throw new ConfigException(source, r.problems);
@@ -167,8 +171,8 @@ public final class ConfigLoader {
 
     public static WorkerConfig loadWorker(String text, String source) throws ConfigException {
         ConfigReader r = new ConfigReader();
-        MapNode root = root(text, source, r);
-        MapNode cluster;
+        Obj root = root(text, source, r);
+        Obj cluster;
         String cpath;
         Path dataDir = null;
         if (root.entries().containsKey("mode")) {
@@ -177,7 +181,7 @@ public final class ConfigLoader {
         } else {
             r.onlyKeys("", root, WORKER_FILE_KEYS);
             dataDir = r.string("", root, "data_dir").map(Path::of).orElse(null);
-            YamlTree c = root.entries().get("cluster");
+            Node c = root.entries().get("cluster");
             if (c == null) {
                 r.problem("cluster", null, "is required (mode: worker-tier, role: worker, servers: [...])");
                 throw new ConfigException(source, r.problems);
@@ -202,25 +206,25 @@ public final class ConfigLoader {
         return cfg;
     }
 
-    private static MapNode root(String text, String source, ConfigReader r) throws ConfigException {
-        YamlTree tree;
+    private static Obj root(String text, String source, ConfigReader r) throws ConfigException {
+        Node tree;
         try {
-            tree = YamlTree.parse(text);
-        } catch (YamlTree.SyntaxException e) {
+            tree = SourceTree.parse(text);
+        } catch (SourceTree.SyntaxException e) {
             throw new ConfigException(source, List.of(e.getMessage()));
         }
-        if (!(tree instanceof MapNode m)) throw new ConfigException(source, List.of("the document must be a mapping (line " + tree.line() + ")"));
+        if (!(tree instanceof Obj m)) throw new ConfigException(source, List.of("the document must be a mapping (line " + tree.loc().line() + ")"));
         return m;
     }
 
-    private static ClusterMode clusterMode(String path, MapNode c, ConfigReader r, boolean forServer) {
+    private static ClusterMode clusterMode(String path, Obj c, ConfigReader r, boolean forServer) {
         String mpath = ConfigReader.join(path, "mode");
         Optional<String> mode = r.string(path, c, "mode");
         if (mode.isEmpty()) {
             r.problem(mpath, c, "is required: single-node | raft | static | worker-tier");
             return null;
         }
-        YamlTree modeNode = c.entries().get("mode");
+        Node modeNode = c.entries().get("mode");
         switch (mode.get()) {
             case "single-node" -> {
                 r.onlyKeys(path, c, Set.of("mode"));
@@ -272,7 +276,7 @@ public final class ConfigLoader {
                         return null;
                     }
                     List<String> servers = r.list(path, c, "servers", it -> {
-                        if (it.node() instanceof YamlTree.Scalar s && !s.isNull()) {
+                        if (it.node() instanceof Scalar s && !s.isNull()) {
                             try {
                                 HostPort.parse(s.text());
                                 return Optional.of(s.text());
@@ -303,7 +307,7 @@ public final class ConfigLoader {
         }
     }
 
-    private static HeartbeatPolicy heartbeat(String path, MapNode c, ConfigReader r) {
+    private static HeartbeatPolicy heartbeat(String path, Obj c, ConfigReader r) {
         long min = r.integer(path, c, "heartbeat_min_ttl", 1, 86400).orElse(10L);
         long max = r.integer(path, c, "heartbeat_max_ttl", 1, 86400).orElse(600L);
         long grace = r.integer(path, c, "heartbeat_grace", 0, 86400).orElse(10L);
@@ -317,11 +321,11 @@ public final class ConfigLoader {
         return new HeartbeatPolicy((int) min, (int) max, (int) grace, (int) rate, (int) failover);
     }
 
-    private static List<Peer> peers(String path, MapNode c, Integer selfId, ConfigReader r) {
+    private static List<Peer> peers(String path, Obj c, Integer selfId, ConfigReader r) {
         String ppath = ConfigReader.join(path, "peers");
         List<ConfigReader.Indexed> nodes = new ArrayList<>();
         List<Peer> peers = r.list(path, c, "peers", it -> {
-            Optional<MapNode> m = r.map(it.path(), it.node());
+            Optional<Obj> m = r.map(it.path(), it.node());
             if (m.isEmpty()) return Optional.empty();
             r.onlyKeys(it.path(), m.get(), PEER_KEYS);
             Optional<Long> id = r.integer(it.path(), m.get(), "id", 1, Integer.MAX_VALUE);
@@ -343,7 +347,7 @@ public final class ConfigLoader {
         Map<String, Integer> seenApi = new HashMap<>();
         for (int i = 0; i < peers.size(); i++) {
             Peer p = peers.get(i);
-            YamlTree at = nodes.get(i).node();
+            Node at = nodes.get(i).node();
             Integer prev = seenIds.putIfAbsent(p.id(), i);
             if (prev != null) r.problem(nodes.get(i).path() + ".id", at, "duplicate id " + p.id() + " (also " + nodes.get(prev).path() + ")");
             prev = seenRaft.putIfAbsent(p.raftAddr().toString(), i);

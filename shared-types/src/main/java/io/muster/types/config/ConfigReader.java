@@ -1,8 +1,13 @@
 package io.muster.types.config;
 
-import io.muster.types.config.YamlTree.MapNode;
-import io.muster.types.config.YamlTree.Scalar;
-import io.muster.types.config.YamlTree.Seq;
+import io.muster.types.yaml.SourceTree;
+import io.muster.types.yaml.SourceTree.Arr;
+import io.muster.types.yaml.SourceTree.Field;
+import io.muster.types.yaml.SourceTree.Kind;
+import io.muster.types.yaml.SourceTree.Node;
+import io.muster.types.yaml.SourceTree.Obj;
+import io.muster.types.yaml.SourceTree.Scalar;
+import io.muster.types.yaml.Suggestions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,43 +16,42 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
-/** Typed, strict access to a {@link YamlTree}; problems are collected with their path and line. */
+/** Typed, strict access to a {@link SourceTree}; problems are collected with their path and line. */
 final class ConfigReader {
     final List<String> problems = new ArrayList<>();
 
-    void problem(String path, YamlTree at, String message) {
+    void problem(String path, Node at, String message) {
         problems.add(path + ": " + message + (at != null ? " (" + at.where() + ")" : ""));
     }
 
     /** Reports every key of {@code map} not in {@code allowed}, naming the closest allowed key. */
-    void onlyKeys(String path, MapNode map, Set<String> allowed) {
-        for (var e : map.keyLines().entrySet()) {
-            if (!allowed.contains(e.getKey())) {
-                String hint = closest(e.getKey(), allowed).map(s -> " (did you mean '" + s + "'?)").orElse("");
-                problems.add(join(path, e.getKey()) + ": unknown field" + hint + " (line " + e.getValue()[0] + ", column " + e.getValue()[1] + ")");
+    void onlyKeys(String path, Obj map, Set<String> allowed) {
+        for (Field f : map.fields().values()) {
+            if (!allowed.contains(f.key())) {
+                problems.add(join(path, f.key()) + ": unknown field" + Suggestions.hint(f.key(), allowed) + " (" + f.keyLoc().where() + ")");
             }
         }
     }
 
-    Optional<MapNode> map(String path, YamlTree node) {
-        if (node instanceof MapNode m) return Optional.of(m);
+    Optional<Obj> map(String path, Node node) {
+        if (node instanceof Obj m) return Optional.of(m);
         problem(path, node, "must be a mapping");
         return Optional.empty();
     }
 
-    Optional<String> string(String path, MapNode parent, String key) {
-        YamlTree v = parent.entries().get(key);
+    Optional<String> string(String path, Obj parent, String key) {
+        Node v = parent.entries().get(key);
         if (v == null || (v instanceof Scalar s && s.isNull())) return Optional.empty();
         if (v instanceof Scalar s) return Optional.of(s.text());
         problem(join(path, key), v, "must be a string");
         return Optional.empty();
     }
 
-    Optional<Long> integer(String path, MapNode parent, String key, long min, long max) {
-        YamlTree v = parent.entries().get(key);
+    Optional<Long> integer(String path, Obj parent, String key, long min, long max) {
+        Node v = parent.entries().get(key);
         if (v == null || (v instanceof Scalar s && s.isNull())) return Optional.empty();
         String p = join(path, key);
-        if (v instanceof Scalar s && !s.stringToken()) {
+        if (v instanceof Scalar s && s.kind() != Kind.STRING) {
             try {
                 long n = Long.parseLong(s.text());
                 if (n < min || n > max) {
@@ -63,7 +67,7 @@ final class ConfigReader {
         return Optional.empty();
     }
 
-    Optional<HostPort> address(String path, MapNode parent, String key) {
+    Optional<HostPort> address(String path, Obj parent, String key) {
         String p = join(path, key);
         return string(path, parent, key).flatMap(s -> {
             try {
@@ -75,11 +79,11 @@ final class ConfigReader {
         });
     }
 
-    <T> List<T> list(String path, MapNode parent, String key, Function<Indexed, Optional<T>> item) {
-        YamlTree v = parent.entries().get(key);
+    <T> List<T> list(String path, Obj parent, String key, Function<Indexed, Optional<T>> item) {
+        Node v = parent.entries().get(key);
         List<T> out = new ArrayList<>();
         if (v == null || (v instanceof Scalar s && s.isNull())) return out;
-        if (!(v instanceof Seq seq)) {
+        if (!(v instanceof Arr seq)) {
             problem(join(path, key), v, "must be a list");
             return out;
         }
@@ -89,11 +93,11 @@ final class ConfigReader {
         return out;
     }
 
-    Map<String, String> stringMap(String path, MapNode parent, String key) {
-        YamlTree v = parent.entries().get(key);
+    Map<String, String> stringMap(String path, Obj parent, String key) {
+        Node v = parent.entries().get(key);
         Map<String, String> out = new LinkedHashMap<>();
         if (v == null || (v instanceof Scalar s && s.isNull())) return out;
-        if (!(v instanceof MapNode m)) {
+        if (!(v instanceof Obj m)) {
             problem(join(path, key), v, "must be a mapping of strings");
             return out;
         }
@@ -104,39 +108,9 @@ final class ConfigReader {
         return out;
     }
 
-    record Indexed(String path, YamlTree node) {}
+    record Indexed(String path, Node node) {}
 
     static String join(String path, String key) {
-        return path.isEmpty() ? key : path + "." + key;
-    }
-
-    static Optional<String> closest(String word, Set<String> candidates) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String c : candidates) {
-            int d = distance(word, c);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = c;
-            }
-        }
-        return bestDistance <= Math.max(2, word.length() / 3) ? Optional.ofNullable(best) : Optional.empty();
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        return SourceTree.join(path, key);
     }
 }

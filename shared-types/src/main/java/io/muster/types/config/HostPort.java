@@ -46,10 +46,6 @@ public record HostPort(String host, int port) {
         return new InetSocketAddress(host, port);
     }
 
-    public HostPort withPort(int newPort) {
-        return new HostPort(host, newPort);
-    }
-
     @Override
     public String toString() {
         return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;

@@ -35,10 +35,6 @@ public record JobSpec(
         return groups.stream().filter(g -> g.name().equals(name)).findFirst();
     }
 
-    public JobSpec withId(String newId) {
-        return new JobSpec(newId, type, priority, timeout, constraints, groups);
-    }
-
     public JobSpec withGroups(List<TaskGroup> newGroups) {
         return new JobSpec(id, type, priority, timeout, constraints, newGroups);
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.muster.types.yaml.SourceTree;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -129,7 +130,7 @@ public final class JobSpecParser {
                 return null;
             }
             SourceTree.Node root = SourceTree.read(p, "",
-                    (path, key, loc) -> errors.add(new SpecError(path, "duplicate key '" + key + "'",
+                    (path, key, loc, firstLoc) -> errors.add(new SpecError(path, "duplicate key '" + key + "'",
                             loc.line(), loc.column())));
             JsonToken extra = p.nextToken();
             if (extra != null) {
@@ -172,7 +173,7 @@ public final class JobSpecParser {
             if (s.chars().allMatch(Character::isDigit)) {
                 sb.append('[').append(s).append(']');
             } else {
-                String joined = SpecReader.join(sb.toString(), s);
+                String joined = SourceTree.join(sb.toString(), s);
                 sb.setLength(0);
                 sb.append(joined);
             }

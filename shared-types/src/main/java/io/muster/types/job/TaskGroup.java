@@ -57,10 +57,6 @@ public record TaskGroup(
         return new TaskGroup(name, newCount, placement, constraints, restart, reschedule, tasks);
     }
 
-    public TaskGroup withPlacement(PlacementStrategy p) {
-        return new TaskGroup(name, count, p, constraints, restart, reschedule, tasks);
-    }
-
     public TaskGroup withConstraints(List<Constraint> c) {
         return new TaskGroup(name, count, placement, c, restart, reschedule, tasks);
     }

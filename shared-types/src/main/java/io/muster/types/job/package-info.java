@@ -35,5 +35,13 @@
  * semantics in {@link io.muster.types.job.RestartPolicy} and {@link io.muster.types.job.ReschedulePolicy};
  * constraint attributes and operators in {@link io.muster.types.job.NodeAttribute} and
  * {@link io.muster.types.job.ConstraintOperator}.
+ *
+ * <p>Reading is split by section: {@code SpecReader} (the job's own keys), {@code GroupReader},
+ * {@code PolicyReader} (restart, reschedule), {@code TaskReader} (with env and resources) and
+ * {@code ConstraintReader}, all over {@code SpecValues}' typed value readers. The located tree and the
+ * "did you mean" suggester are {@link io.muster.types.yaml}'s, shared with the config reader.
+ *
+ * <p>May import: {@code io.muster.types.yaml} and Jackson (core and the YAML parser). Nothing of a runtime
+ * (Vert.x, gRPC, Ratis) and no other Muster module: servers, workers and tools all depend on this package.
  */
 package io.muster.types.job;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.muster.types.yaml.Suggestions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -33,9 +34,9 @@ class PoliciesTest {
 
     @Test
     void suggestionsCatchTyposButNotStrangers() {
-        assertEquals("command", Suggestions.closest("comand", SpecReader.TASK_KEYS));
-        assertEquals("resources", Suggestions.closest("resouces", SpecReader.TASK_KEYS));
-        assertEquals("max_delay", Suggestions.closest("max_dleay", SpecReader.RESTART_KEYS));
-        assertEquals(null, Suggestions.closest("banana", SpecReader.TASK_KEYS));
+        assertEquals("command", Suggestions.closest("comand", TaskReader.TASK_KEYS));
+        assertEquals("resources", Suggestions.closest("resouces", TaskReader.TASK_KEYS));
+        assertEquals("max_delay", Suggestions.closest("max_dleay", PolicyReader.RESTART_KEYS));
+        assertEquals(null, Suggestions.closest("banana", TaskReader.TASK_KEYS));
     }
 }

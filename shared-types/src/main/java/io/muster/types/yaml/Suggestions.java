@@ -1,15 +1,15 @@
-package io.muster.types.job;
+package io.muster.types.yaml;
 
 import java.util.Collection;
 import java.util.Locale;
 
-/** "Did you mean" hints for misspelled keys and values. */
-final class Suggestions {
+/** "Did you mean" hints for misspelled keys and values: the one suggester of config and job spec errors. */
+public final class Suggestions {
     private Suggestions() {
     }
 
     /** The closest candidate within a small edit distance, or {@code null}. */
-    static String closest(String word, Collection<String> candidates) {
+    public static String closest(String word, Collection<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         String lower = word.toLowerCase(Locale.ROOT);
@@ -26,13 +26,13 @@ final class Suggestions {
     }
 
     /** {@code " (did you mean 'x'?)"} or the empty string. */
-    static String hint(String word, Collection<String> candidates) {
+    public static String hint(String word, Collection<String> candidates) {
         String c = closest(word, candidates);
         return c == null ? "" : " (did you mean '" + c + "'?)";
     }
 
     /** Optimal string alignment distance (Levenshtein plus adjacent transpositions, the commonest typo). */
-    static int distance(String a, String b) {
+    public static int distance(String a, String b) {
         int[][] d = new int[a.length() + 1][b.length() + 1];
         for (int i = 0; i <= a.length(); i++) {
             d[i][0] = i;

@@ -1,0 +1,156 @@
+package io.muster.types.job;
+
+import static io.muster.types.job.JobSpecLimits.*;
+import static io.muster.types.yaml.SourceTree.join;
+
+import io.muster.types.yaml.SourceTree.Field;
+import io.muster.types.yaml.SourceTree.Node;
+import io.muster.types.yaml.SourceTree.Obj;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Reads one task of a group: driver, command and arguments or image, env, resources and the optional settings. */
+final class TaskReader extends SpecValues {
+    static final List<String> TASK_KEYS = List.of("name", "driver", "command", "args", "image", "env", "resources",
+            "timeout", "network", "workdir", "user");
+    static final List<String> RESOURCE_KEYS = List.of("cpu", "memory");
+
+    private static final Pattern ENV_KEY = Pattern.compile(ENV_KEY_SYNTAX);
+    private static final Pattern USER = Pattern.compile(USER_SYNTAX);
+    private static final Pattern IMAGE = Pattern.compile(IMAGE_SYNTAX);
+    private static final int MAX_PATH = 4096;
+
+    TaskReader(List<SpecError> errors) {
+        super(errors);
+    }
+
+    TaskSpec read(Node node, String path, Map<String, String> seenNames) {
+        Obj obj = object(node, path);
+        if (obj == null) {
+            return null;
+        }
+        int before = errors.size();
+        Fields f = new Fields(obj, path, TASK_KEYS);
+        String name = requiredName(f, "name");
+        unique(name, "task", f, seenNames);
+
+        Driver driver = null;
+        if (!f.has("driver")) {
+            f.missing("driver", "is required (" + String.join(" or ", keys(Driver.values(), Driver::key)) + ")");
+        } else {
+            driver = choice(f.get("driver"), f.path("driver"), Driver::fromKey, keys(Driver.values(), Driver::key));
+        }
+
+        String command = f.has("command") ? text(f.get("command"), f.path("command"), MAX_STRING, false) : null;
+        if (command != null && command.isBlank()) {
+            error(f.path("command"), f.get("command").loc(), "must not be blank");
+        }
+        if (driver == Driver.EXEC && !f.has("command")) {
+            f.missing("command", "is required for the exec driver");
+        }
+
+        List<String> args = List.of();
+        if (f.has("args")) {
+            List<Node> items = list(f.get("args"), f.path("args"), 0, MAX_ARGS, "argument");
+            if (items != null) {
+                List<String> out = new ArrayList<>();
+                for (int i = 0; i < items.size(); i++) {
+                    out.add(text(items.get(i), f.path("args") + "[" + i + "]", MAX_STRING, true));
+                }
+                args = out.contains(null) ? null : out;
+            }
+        }
+
+        String image = null;
+        if (f.has("image")) {
+            if (driver == Driver.EXEC) {
+                error(f.path("image"), f.get("image").loc(), "is only valid for the docker driver");
+            } else {
+                image = text(f.get("image"), f.path("image"), 255, false);
+                if (image != null && !IMAGE.matcher(image).matches()) {
+                    error(f.path("image"), f.get("image").loc(),
+                            "'" + image + "' is not a valid image reference (must match " + IMAGE_SYNTAX + ")");
+                }
+            }
+        } else if (driver == Driver.DOCKER) {
+            f.missing("image", "is required for the docker driver");
+        }
+
+        Map<String, String> env = f.has("env") ? env(f.get("env"), f.path("env")) : Map.of();
+        TaskResources resources = f.has("resources")
+                ? resources(f.get("resources"), f.path("resources")) : TaskResources.DEFAULT;
+        Duration timeout = f.has("timeout") ? duration(f.get("timeout"), f.path("timeout"), 1) : null;
+
+        boolean network = false;
+        if (f.has("network")) {
+            Boolean b = bool(f.get("network"), f.path("network"));
+            if (Boolean.TRUE.equals(b) && driver == Driver.EXEC) {
+                error(f.path("network"), f.get("network").loc(),
+                        "is only supported by the docker driver (exec tasks use the host network)");
+            }
+            network = Boolean.TRUE.equals(b);
+        }
+
+        String workdir = null;
+        if (f.has("workdir")) {
+            workdir = text(f.get("workdir"), f.path("workdir"), MAX_PATH, false);
+            if (workdir != null && !workdir.startsWith("/")) {
+                error(f.path("workdir"), f.get("workdir").loc(), "must be an absolute path (start with /)");
+            }
+        }
+        String user = null;
+        if (f.has("user")) {
+            user = text(f.get("user"), f.path("user"), 100, false);
+            if (user != null && !USER.matcher(user).matches()) {
+                error(f.path("user"), f.get("user").loc(),
+                        "'" + user + "' is not a user name, uid or uid:gid");
+            }
+        }
+        return errors.size() == before
+                ? new TaskSpec(name, driver, command, args, image, env, resources, timeout, network, workdir, user)
+                : null;
+    }
+
+    private Map<String, String> env(Node node, String path) {
+        Obj obj = object(node, path);
+        if (obj == null) {
+            return null;
+        }
+        if (obj.fields().size() > MAX_ENV) {
+            error(path, obj.loc(), "at most " + MAX_ENV + " variables are allowed");
+            return null;
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        boolean ok = true;
+        for (Field e : obj.fields().values()) {
+            String p = join(path, e.key());
+            if (!ENV_KEY.matcher(e.key()).matches()) {
+                error(p, e.keyLoc(), "'" + e.key() + "' is not a valid variable name (must match "
+                        + ENV_KEY_SYNTAX + ")");
+                ok = false;
+                continue;
+            }
+            String v = text(e.value(), p, MAX_STRING, true);
+            ok &= v != null;
+            env.put(e.key(), v);
+        }
+        return ok ? env : null;
+    }
+
+    private TaskResources resources(Node node, String path) {
+        Obj obj = object(node, path);
+        if (obj == null) {
+            return null;
+        }
+        Fields f = new Fields(obj, path, RESOURCE_KEYS);
+        Integer cpu = f.has("cpu") ? intIn(f.get("cpu"), f.path("cpu"), 1, MAX_CPU)
+                : Integer.valueOf(TaskResources.DEFAULT.cpu());
+        Integer mem = f.has("memory") ? intIn(f.get("memory"), f.path("memory"), 1, MAX_MEMORY_MB)
+                : Integer.valueOf(TaskResources.DEFAULT.memoryMb());
+        return cpu == null || mem == null ? null : new TaskResources(cpu, mem);
+    }
+}
