@@ -496,28 +496,39 @@ public final class MusterClient implements AutoCloseable {
         Instant outageSince = null;
         JobStatus last = null;
         String lastKey = null;
+        long index = 0;
         while (true) {
+            Duration left = deadline == null ? null : Duration.between(Instant.now(), deadline);
+            if (left != null && (left.isNegative() || left.isZero())) {
+                if (last == null) throw new MusterApiException(0, MusterApiException.TIMEOUT, "timed out before job " + id + " could be read");
+                return last;
+            }
+            boolean blocked = false;
             try {
-                JobStatus s = job(id);
+                // A blocking query once the server has told us an index: it answers when the job changes, no polling.
+                Duration wait = left == null || left.compareTo(MAX_BLOCK) > 0 ? MAX_BLOCK : left;
+                Watched<JobStatus> w = index > 0 ? watchJob(id, index, wait) : watchJob(id, 0, null);
+                blocked = index > 0 && w.index() > 0;
+                JobStatus s = w.value();
                 outageSince = null;
                 String key = s.status() + s.countsByStatus() + s.failures();
                 if (!key.equals(lastKey) && onChange != null) onChange.accept(s);
                 lastKey = key;
                 last = s;
                 if (s.isTerminal()) return s;
+                index = w.index();
             } catch (MusterApiException e) {
                 if (!e.isTransient()) throw e;
                 if (outageSince == null) outageSince = Instant.now();
                 else if (Duration.between(outageSince, Instant.now()).compareTo(Duration.ofMinutes(1)) > 0) throw e;
+                index = 0;
             }
+            if (blocked) continue;
+            // A server without blocking queries (no X-Muster-Index), or an outage: poll.
             Duration sleep = pollInterval;
             if (deadline != null) {
-                Duration left = Duration.between(Instant.now(), deadline);
-                if (left.isNegative() || left.isZero()) {
-                    if (last == null) throw new MusterApiException(0, MusterApiException.TIMEOUT, "timed out before job " + id + " could be read");
-                    return last;
-                }
-                if (left.compareTo(sleep) < 0) sleep = left;
+                Duration rest = Duration.between(Instant.now(), deadline);
+                if (rest.compareTo(sleep) < 0) sleep = rest.isNegative() ? Duration.ZERO : rest;
             }
             try {
                 Thread.sleep(sleep);
@@ -527,6 +538,34 @@ public final class MusterClient implements AutoCloseable {
             }
         }
     }
+
+    /** The longest single blocking query {@link #awaitJob} asks for (the server caps waits at 10 minutes). */
+    static final Duration MAX_BLOCK = Duration.ofMinutes(5);
+
+    /** A value read with a blocking query, and the index to pass to the next one (0: the server did not say). */
+    public record Watched<T>(T value, long index) {}
+
+    /**
+     * {@code GET /v1/jobs/{id}}; with {@code afterIndex > 0} a blocking query: the server answers once the job or one
+     * of its allocations changed past that index, or when {@code wait} runs out (then with the job as it is).
+     */
+    public Watched<JobStatus> watchJob(String id, long afterIndex, Duration wait) {
+        String path = "/v1/jobs/" + seg(id) + (afterIndex > 0 ? "?index=" + afterIndex + "&wait=" + Math.max(1, wait.toMillis()) + "ms" : "");
+        MusterClient via = afterIndex > 0 ? withRequestTimeout(wait.plus(requestTimeout)) : this;
+        HttpResponse<byte[]> r = via.exchangeFollowing("GET", path, null, null, HttpResponse.BodyHandlers.ofByteArray());
+        JobStatus s = JobStatus.from(json(new Response(r.statusCode(), r.headers().firstValue("content-type").orElse(""), r.body(), r.request().uri())));
+        long index = r.headers().firstValue(INDEX_HEADER).map(v -> {
+            try {
+                return Long.parseLong(v.strip());
+            } catch (NumberFormatException e) {
+                return 0L;
+            }
+        }).orElse(0L);
+        return new Watched<>(s, index);
+    }
+
+    /** The header every blocking-capable answer carries. */
+    public static final String INDEX_HEADER = "X-Muster-Index";
 
     @Override
     public void close() {
