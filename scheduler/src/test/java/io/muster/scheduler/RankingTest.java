@@ -98,7 +98,7 @@ class RankingTest {
     @Test
     void binPackFitnessMatchesNomadFormula() {
         InMemoryClusterView v = new InMemoryClusterView().putNode(withCapacity(node(1), 1000, 1000));
-        ClusterState s = new ClusterState(v);
+        NodeUsage s = new NodeUsage(v);
         assertEquals(1.0, s.fitness(0, new Resources(1000, 1000)), 1e-9);  // 20 - (1 + 1) = 18
         assertEquals(0.0, s.fitness(0, new Resources(0, 0)), 1e-9);         // 20 - (10 + 10) = 0
         double half = (20 - 2 * Math.sqrt(10)) / 18;
