@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.muster.server.MusterServer;
 import io.muster.server.testkit.Await;
 import io.muster.server.testkit.TestCluster;
+import io.muster.types.state.NodeStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -160,7 +161,7 @@ class InProcessLoadTest {
             var result = new java.util.concurrent.CompletableFuture<Cli>();
             Thread.ofVirtual().start(() -> result.complete(Cli.run("--workers", "20", "--server", "127.0.0.1:" + s.grpc().port(), "--token",
                     token.token(), "--scenario", "join,steady", "--duration", "120s", "--stall-timeout", "5s", "--report-dir", dir.toString())));
-            Await.until("20 workers ready", T, () -> s.state().nodes().stream().filter(n -> n.state().equals("ready")).count() == 20);
+            Await.until("20 workers ready", T, () -> s.state().nodes().stream().filter(n -> n.state() == NodeStatus.READY).count() == 20);
             Thread.sleep(1000);
             long t0 = System.nanoTime();
             one.close(); // the whole cluster dies during steady

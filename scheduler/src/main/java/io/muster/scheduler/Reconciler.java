@@ -3,6 +3,8 @@ package io.muster.scheduler;
 import io.muster.types.job.JobSpec;
 import io.muster.types.job.ReschedulePolicy;
 import io.muster.types.job.TaskGroup;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.NodeStatus;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -181,7 +183,7 @@ final class Reconciler {
             }
             int ord = usage.ordinal(e.getKey());
             NodeView node = ord < 0 ? null : usage.node(ord);
-            if (node == null || node.status().lost()) {
+            if (node == null || node.status().isLost()) {
                 live.forEach(a -> stop(a, StopReason.NODE_LOST));
             } else if (node.status() == NodeStatus.DRAINING) {
                 live.forEach(a -> stop(a, StopReason.NODE_DRAINING));
@@ -257,7 +259,7 @@ final class Reconciler {
 
     private Health health(AllocView a) {
         int ord = usage.ordinal(a.nodeId());
-        if (ord < 0 || usage.node(ord).status().lost()) {
+        if (ord < 0 || usage.node(ord).status().isLost()) {
             return Health.LOST;
         }
         return usage.node(ord).status() == NodeStatus.DRAINING ? Health.DRAINING : Health.OK;

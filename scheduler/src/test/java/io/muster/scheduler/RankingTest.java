@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.muster.types.job.JobSpec;
 import io.muster.types.job.JobType;
 import io.muster.types.job.PlacementStrategy;
+import io.muster.types.state.AllocStatus;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;

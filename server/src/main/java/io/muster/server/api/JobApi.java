@@ -9,7 +9,6 @@ import io.muster.proto.raft.StopJob;
 import io.muster.server.ServerContext;
 import io.muster.server.leader.GcService;
 import io.muster.server.state.GcApplier;
-import io.muster.server.state.AllocStates;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.GroupFailureRecord;
 import io.muster.server.state.Records.JobRecord;
@@ -20,6 +19,8 @@ import io.muster.types.job.JobSpecParser;
 import io.muster.types.job.OneShotJobs;
 import io.muster.types.job.SpecFormat;
 import io.muster.types.job.TaskGroup;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.JobStatus;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
@@ -126,11 +127,11 @@ public final class JobApi implements Routes {
             m.put("id", j.id());
             m.put("type", j.type());
             List<AllocRecord> allocsOfJob = snap.allocsOfJob(j.id());
-            m.put("status", status(j, allocsOfJob));
+            m.put("status", status(j, allocsOfJob).wire());
             m.put("version", j.version());
             Map<String, Integer> counts = new LinkedHashMap<>();
-            for (String s : List.of("pending", "running", "complete", "failed", "lost", "stopped")) counts.put(s, 0);
-            for (AllocRecord a : allocsOfJob) counts.merge(a.status(), 1, Integer::sum);
+            for (AllocStatus s : AllocStatus.values()) counts.put(s.wire(), 0);
+            for (AllocRecord a : allocsOfJob) counts.merge(a.status().wire(), 1, Integer::sum);
             m.put("allocations", counts);
             jobs.add(m);
         }
@@ -234,7 +235,7 @@ public final class JobApi implements Routes {
         m.put("id", j.id());
         m.put("type", j.type());
         m.put("version", j.version());
-        m.put("status", status(j, allocs));
+        m.put("status", status(j, allocs).wire());
         m.put("submitted_at", java.time.Instant.ofEpochMilli(j.submittedAt()).toString());
         if (j.nextEvalAt() > 0) m.put("next_eval_at", java.time.Instant.ofEpochMilli(j.nextEvalAt()).toString());
         m.put("allocations", allocs.stream().map(JobApi::allocView).toList());
@@ -255,9 +256,9 @@ public final class JobApi implements Routes {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", a.id());
         m.put("node_id", a.nodeId());
-        m.put("status", a.status());
+        m.put("status", a.status().wire());
         // Only a task that ended by itself has an exit code; lost or stopped ones never exited on their own.
-        m.put("exit_code", AllocStates.COMPLETE.equals(a.status()) || AllocStates.FAILED.equals(a.status()) ? a.exitCode() : null);
+        m.put("exit_code", a.status() == AllocStatus.COMPLETE || a.status() == AllocStatus.FAILED ? a.exitCode() : null);
         m.put("job_id", a.jobId());
         m.put("group", a.group());
         m.put("index", a.index());
@@ -271,23 +272,23 @@ public final class JobApi implements Routes {
     }
 
     /** pending | running | complete | failed | stopped, from the job's allocations (Nomad's job status, simplified). */
-    String status(JobRecord j, List<AllocRecord> allocs) {
-        if (j.stopped()) return "stopped";
+    JobStatus status(JobRecord j, List<AllocRecord> allocs) {
+        if (j.stopped()) return JobStatus.STOPPED;
         List<AllocRecord> current = allocs.stream().filter(a -> a.jobVersion() == j.version()).toList();
         boolean batch = j.type().equals("batch") || j.type().equals("sysbatch");
-        if (current.isEmpty()) return j.modifyIndex() == 0 || !j.failures().isEmpty() ? "pending" : (batch ? "complete" : "pending");
+        if (current.isEmpty()) return j.modifyIndex() == 0 || !j.failures().isEmpty() ? JobStatus.PENDING : (batch ? JobStatus.COMPLETE : JobStatus.PENDING);
         boolean anyLive = current.stream().anyMatch(a -> a.desiredRun() && !a.terminal());
-        boolean anyRunning = current.stream().anyMatch(a -> AllocStates.RUNNING.equals(a.status()));
+        boolean anyRunning = current.stream().anyMatch(a -> a.status() == AllocStatus.RUNNING);
         if (batch) {
-            if (anyLive || j.nextEvalAt() > 0 || !j.failures().isEmpty()) return anyRunning || anyLive && current.stream().anyMatch(a -> a.terminal()) ? "running" : "pending";
+            if (anyLive || j.nextEvalAt() > 0 || !j.failures().isEmpty()) return anyRunning || anyLive && current.stream().anyMatch(a -> a.terminal()) ? JobStatus.RUNNING : JobStatus.PENDING;
             // Every slot has a final allocation: complete only if each (job, group, index) ended complete.
-            Map<String, String> last = new LinkedHashMap<>();
-            for (AllocRecord a : current) last.merge(a.group() + "#" + a.index(), a.status(), (x, y) -> AllocStates.COMPLETE.equals(x) ? x : y);
-            return last.values().stream().allMatch(AllocStates.COMPLETE::equals) ? "complete" : "failed";
+            Map<String, AllocStatus> last = new LinkedHashMap<>();
+            for (AllocRecord a : current) last.merge(a.group() + "#" + a.index(), a.status(), (x, y) -> x == AllocStatus.COMPLETE ? x : y);
+            return last.values().stream().allMatch(s -> s == AllocStatus.COMPLETE) ? JobStatus.COMPLETE : JobStatus.FAILED;
         }
-        if (anyRunning) return "running";
-        boolean allFailed = current.stream().allMatch(a -> AllocStates.FAILED.equals(a.status()) || AllocStates.LOST.equals(a.status()));
-        return allFailed && j.nextEvalAt() == 0 && j.failures().isEmpty() ? "failed" : "pending";
+        if (anyRunning) return JobStatus.RUNNING;
+        boolean allFailed = current.stream().allMatch(a -> a.status() == AllocStatus.FAILED || a.status() == AllocStatus.LOST);
+        return allFailed && j.nextEvalAt() == 0 && j.failures().isEmpty() ? JobStatus.FAILED : JobStatus.PENDING;
     }
 
     static int desiredCount(JobSpec spec) {

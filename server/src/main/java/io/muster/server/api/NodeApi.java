@@ -13,6 +13,8 @@ import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.NodeRecord;
 import io.muster.server.state.Records.ServerRecord;
+import io.muster.types.state.DrainState;
+import io.muster.types.state.NodeStatus;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
@@ -124,7 +126,7 @@ public final class NodeApi implements Routes {
         io.muster.server.leader.Leases hb = leases;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", n.id());
-        m.put("state", n.state());
+        m.put("state", n.state().wire());
         m.put("eligible", n.eligible());
         m.put("labels", n.labels());
         m.put("os", n.os());
@@ -132,7 +134,7 @@ public final class NodeApi implements Routes {
         var beat = hb.lastBeat(n.id());
         m.put("last_heartbeat", beat.map(b -> Instant.ofEpochMilli(b.atMillis()).toString()).orElse(null));
         m.put("ttl_secs", beat.map(HeartbeatService.Beat::ttlSecs).orElse(null));
-        m.put("drain", n.drain());
+        m.put("drain", n.drain().wire());
         m.put("hostname", n.hostname());
         m.put("drivers", n.drivers());
         m.put("cpu_mhz", n.cpuMhz());
@@ -180,7 +182,7 @@ public final class NodeApi implements Routes {
                 .setDeadlineUnixMs(deadline))).whenComplete((r, e) -> {
             if (e != null) Http.failure(ctx, e);
             else if (!r.getOk()) Http.rejected(ctx, r);
-            else Http.ok(ctx, Map.of("id", n.id(), "drain", enable ? "draining" : "none"));
+            else Http.ok(ctx, Map.of("id", n.id(), "drain", (enable ? DrainState.DRAINING : DrainState.NONE).wire()));
         });
     }
 
@@ -203,7 +205,7 @@ public final class NodeApi implements Routes {
                 .whenComplete((r, e) -> {
                     if (e != null) Http.failure(ctx, e);
                     else if (!r.getOk()) Http.rejected(ctx, r);
-                    else Http.ok(ctx, Map.of("id", n.id(), "state", "revoked"));
+                    else Http.ok(ctx, Map.of("id", n.id(), "state", NodeStatus.REVOKED.wire()));
                 });
     }
 }

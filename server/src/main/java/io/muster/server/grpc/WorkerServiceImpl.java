@@ -31,8 +31,8 @@ import io.muster.server.ServerContext;
 import io.muster.server.ServerSecurity;
 import io.muster.server.leader.HeartbeatService;
 import io.muster.server.state.JoinRules;
-import io.muster.server.state.NodeStates;
 import io.muster.server.state.Records.JoinTokenRecord;
+import io.muster.types.state.NodeStatus;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -329,6 +329,6 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     }
 
     static boolean isRevoked(ServerContext sc, long nodeId) {
-        return sc.state().node(nodeId).map(n -> NodeStates.REVOKED.equals(n.state())).orElse(false);
+        return sc.state().node(nodeId).map(n -> n.state() == NodeStatus.REVOKED).orElse(false);
     }
 }

@@ -2,6 +2,7 @@ package io.muster.server.state;
 
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.NodeRecord;
+import io.muster.types.state.NodeStatus;
 import java.util.Optional;
 
 /**
@@ -20,7 +21,7 @@ public final class JoinRules {
      * it is the same registration and needs no further use of the token, so the rules below do not apply to it.
      */
     public static boolean isRetry(JoinTokenRecord token, NodeRecord sameKey) {
-        return sameKey != null && sameKey.tokenId().equals(token.id()) && !NodeStates.REVOKED.equals(sameKey.state());
+        return sameKey != null && sameKey.tokenId().equals(token.id()) && sameKey.state() != NodeStatus.REVOKED;
     }
 
     /** Why {@code token} cannot take one more use at {@code nowMs}, if it cannot. */

@@ -11,7 +11,6 @@ import io.muster.pki.CertificateIssuer;
 import io.muster.pki.Keys;
 import io.muster.pki.tls.RotatingKeyManager;
 import io.muster.proto.AllocState;
-import io.muster.proto.AllocStatus;
 import io.muster.proto.PollResponse;
 import io.muster.proto.StatusReport;
 import io.muster.proto.raft.Command;
@@ -24,6 +23,7 @@ import io.muster.server.testkit.TestCluster;
 import io.muster.server.testkit.TestWorker;
 import io.muster.types.config.HostPort;
 import io.muster.types.config.Peer;
+import io.muster.types.state.AllocStatus;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -187,9 +187,9 @@ class RaftTlsTest {
                 PollResponse p = w.poll(stub, 0, 2);
                 return p.getEventsList().stream().filter(e -> e.hasSet()).map(e -> e.getSet().getId()).findFirst().orElse(null);
             });
-            stub.reportStatus(StatusReport.newBuilder().setNodeId(w.nodeId).addAllocations(AllocStatus.newBuilder().setAllocId(allocId)
+            stub.reportStatus(StatusReport.newBuilder().setNodeId(w.nodeId).addAllocations(io.muster.proto.AllocStatus.newBuilder().setAllocId(allocId)
                     .setState(AllocState.ALLOC_COMPLETE).setExitCode(0)).build());
-            Await.until("job complete", T, () -> leader.state().allocsOfJob("tls-job").stream().allMatch(a -> a.status().equals("complete")));
+            Await.until("job complete", T, () -> leader.state().allocsOfJob("tls-job").stream().allMatch(a -> a.status() == AllocStatus.COMPLETE));
         }
     }
 
