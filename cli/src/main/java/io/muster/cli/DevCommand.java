@@ -93,7 +93,7 @@ final class DevCommand implements Callable<Integer> {
         server.ready().get(2, TimeUnit.MINUTES);
         if (noWorker) return "none (--no-worker)";
         if (!WorkerLauncher.available()) return "none: this build has no worker daemon";
-        String token = server.tokens().create(Duration.ofHours(1), 1, Map.of(), "dev worker").get(1, TimeUnit.MINUTES).token();
+        String token = server.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "dev worker").get(1, TimeUnit.MINUTES).token();
         worker.set(WorkerLauncher.start(new WorkerConfig(dir.resolve("worker"), List.of(new HostPort("127.0.0.1", grpcPort)), token, null,
                 dir.resolve("worker/identity"), Map.of())));
         return "embedded, state in " + dir.resolve("worker");

@@ -12,7 +12,7 @@ import io.muster.loadtest.sim.Fleet;
 import io.muster.loadtest.sim.Metrics;
 import io.muster.loadtest.sim.SimTransport;
 import io.muster.loadtest.sim.SimWorker;
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.pki.token.TokenClaims;
 import io.muster.pki.token.TokenException;
 import io.muster.types.config.HostPort;
@@ -245,24 +245,24 @@ public final class LoadTestRun {
         int needed = settings.registrationsNeeded();
         String token = settings.token();
         if (token == null) {
-            if (a == null) throw new RunAborted("no bootstrap token: pass --token/--token-file, or --api so the tool creates one");
+            if (a == null) throw new RunAborted("no join token: pass --token/--token-file, or --api so the tool creates one");
             try {
                 long validFor = settings.maxRuntime().toSeconds() + 3600;
                 ApiClient.IssuedToken t = a.createToken(validFor, needed, Map.of());
                 token = t.token();
-                notes.add("bootstrap token " + t.tokenId() + " created by the tool with " + needed + " uses");
+                notes.add("join token " + t.tokenId() + " created by the tool with " + needed + " uses");
                 if (servers.isEmpty()) servers = t.workerServers().stream().map(HostPort::parse).toList();
             } catch (ApiException e) {
-                throw new RunAborted("could not create a bootstrap token through the API: " + e.getMessage());
+                throw new RunAborted("could not create a join token through the API: " + e.getMessage());
             }
         }
         try {
-            claims = BootstrapTokens.decode(token);
+            claims = JoinTokens.decode(token);
         } catch (TokenException e) {
-            throw new RunAborted("the bootstrap token is not usable: " + e.getMessage());
+            throw new RunAborted("the join token is not usable: " + e.getMessage());
         }
         if (!claims.expiresAt().isAfter(Instant.now()))
-            throw new RunAborted("bootstrap token " + claims.tokenId() + " expired at " + claims.expiresAt());
+            throw new RunAborted("join token " + claims.tokenId() + " expired at " + claims.expiresAt());
         if (a != null && settings.token() != null) {
             try {
                 Optional<int[]> uses = a.tokenUses(claims.tokenId());
@@ -279,7 +279,7 @@ public final class LoadTestRun {
     }
 
     String tooFewUses(String tokenId, int left, int needed) {
-        return "bootstrap token " + tokenId + " has " + left + " uses left, but this run registers " + needed + " workers ("
+        return "join token " + tokenId + " has " + left + " uses left, but this run registers " + needed + " workers ("
                 + (settings.warmupWorkers() > 0 ? settings.warmupWorkers() + " warm-up + " : "") + settings.workers() + " + "
                 + settings.churnJoins() + " churn joins); create one with "
                 + "'muster node generate-worker-token --max-uses " + needed + "' or pass --api without --token so the tool creates its own";

@@ -46,7 +46,7 @@ public final class MusterServer implements AutoCloseable {
     private final ServerContext ctx;
     private final ApiServer api;
     private final ServerAnnouncer announcer;
-    private final TokenService tokens;
+    private final JoinTokenService joinTokens;
     private final io.muster.server.grpc.WorkerGrpcServer grpc;
     private final io.muster.server.leader.StatusBatcher batcher;
     private final io.muster.server.leader.HeartbeatService heartbeats;
@@ -70,7 +70,7 @@ public final class MusterServer implements AutoCloseable {
         closeables.add(bootstrapper);
         this.api = new ApiServer(ctx);
         this.announcer = new ServerAnnouncer(config, state, proposer);
-        this.tokens = new TokenService(ctx);
+        this.joinTokens = new JoinTokenService(ctx);
         // Leader services are built here and handed to the layers that feed or read them: the heartbeat leases (fed by
         // the worker endpoint, read by the REST API through Leases) and the status batcher both use.
         this.batcher = new io.muster.server.leader.StatusBatcher(proposer, 20);
@@ -91,7 +91,7 @@ public final class MusterServer implements AutoCloseable {
         this.gc = new io.muster.server.leader.GcService(state, proposer, options.clock(), config.gc());
         raft.stateMachine().addLeaderServices(gc);
         closeables.add(gc);
-        api.add(new io.muster.server.api.NodeApi(ctx, tokens, heartbeats)).add(new io.muster.server.api.JobApi(ctx, grpc))
+        api.add(new io.muster.server.api.NodeApi(ctx, joinTokens, heartbeats)).add(new io.muster.server.api.JobApi(ctx, grpc))
                 .add(new io.muster.server.api.GcApi(ctx, gc));
         // Divergence detection: digests at agreed indexes on every server, compared by the leader (docs/RELIABILITY.md).
         this.digests = new io.muster.server.digest.DigestRecorder(state, io.muster.server.digest.DigestRecorder.DEFAULT_INTERVAL);
@@ -145,8 +145,8 @@ public final class MusterServer implements AutoCloseable {
         return config;
     }
 
-    public TokenService tokens() {
-        return tokens;
+    public JoinTokenService joinTokens() {
+        return joinTokens;
     }
 
     /** Completes when the cluster identity exists and this server holds its certificate. */

@@ -8,7 +8,7 @@ import io.muster.worker.driver.DockerDriver;
 import io.muster.worker.driver.DriverAvailability;
 import io.muster.worker.driver.ExecDriver;
 import io.muster.worker.driver.TaskDriver;
-import io.muster.worker.identity.BootstrapToken;
+import io.muster.worker.identity.JoinToken;
 import io.muster.worker.identity.CertificateRotation;
 import io.muster.worker.identity.IdentityException;
 import io.muster.worker.identity.IdentityStore;
@@ -252,7 +252,7 @@ public final class WorkerDaemon implements AutoCloseable {
     /**
      * Checks what can be checked locally (identity files, token), then starts the worker in the background.
      *
-     * @throws WorkerException if the worker has neither a usable identity nor a usable bootstrap token
+     * @throws WorkerException if the worker has neither a usable identity nor a usable join token
      */
     public synchronized void start() {
         if (state != State.NEW) {
@@ -264,23 +264,23 @@ public final class WorkerDaemon implements AutoCloseable {
             throw new WorkerException(revocation.get() + ". " + rejoinAdvice());
         }
         Optional<WorkerIdentity> identity;
-        BootstrapToken token = null;
+        JoinToken token = null;
         try {
             identity = identityStore.load(options.clock().instant());
         } catch (IdentityException e) {
-            token = BootstrapToken.fromConfig(config).orElseThrow(() -> new WorkerException(e.getMessage()
-                    + "; no bootstrap token is configured to register again (set token or token_file)"));
-            log.warn("{}; registering again with bootstrap token {}", e.getMessage(), token.id());
+            token = JoinToken.fromConfig(config).orElseThrow(() -> new WorkerException(e.getMessage()
+                    + "; no join token is configured to register again (set token or token_file)"));
+            log.warn("{}; registering again with join token {}", e.getMessage(), token.id());
             identity = Optional.empty();
         }
         if (identity.isEmpty() && token == null) {
-            token = BootstrapToken.fromConfig(config).orElseThrow(() -> new WorkerException("this worker has no identity in "
-                    + identityStore.dir() + " and no bootstrap token to register with; set token or token_file in the"
+            token = JoinToken.fromConfig(config).orElseThrow(() -> new WorkerException("this worker has no identity in "
+                    + identityStore.dir() + " and no join token to register with; set token or token_file in the"
                     + " worker configuration"));
         }
         state = State.STARTING;
         WorkerIdentity existing = identity.orElse(null);
-        BootstrapToken joinToken = token;
+        JoinToken joinToken = token;
         main = Thread.ofPlatform().name("muster-worker").start(() -> run(existing, joinToken));
     }
 
@@ -339,7 +339,7 @@ public final class WorkerDaemon implements AutoCloseable {
 
     // ---- the daemon's life ----
 
-    private void run(WorkerIdentity existing, BootstrapToken token) {
+    private void run(WorkerIdentity existing, JoinToken token) {
         try {
             Files.createDirectories(allocRoot);
             drivers = options.drivers().create(allocRoot);
@@ -483,7 +483,7 @@ public final class WorkerDaemon implements AutoCloseable {
     }
 
     private String rejoinAdvice() {
-        return "To join again, delete " + identityStore.dir() + " and start the worker with a new bootstrap token";
+        return "To join again, delete " + identityStore.dir() + " and start the worker with a new join token";
     }
 
     /** A loop hit a problem the worker cannot recover from: record it and stop. */

@@ -7,7 +7,7 @@ import io.muster.proto.raft.RevokeNode;
 import io.muster.proto.raft.SetNodeDrain;
 import io.muster.proto.raft.SetNodeEligibility;
 import io.muster.server.ServerContext;
-import io.muster.server.TokenService;
+import io.muster.server.JoinTokenService;
 import io.muster.server.leader.HeartbeatService;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.JoinTokenRecord;
@@ -24,14 +24,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Bootstrap tokens and worker nodes. Node views come from the leader, which holds the heartbeat leases. */
+/** Join tokens and worker nodes. Node views come from the leader, which holds the heartbeat leases. */
 public final class NodeApi implements Routes {
     private final ServerContext sc;
-    private final TokenService tokens;
+    private final JoinTokenService tokens;
     private final io.muster.server.leader.Leases leases;
     private LeaderRedirect leader;
 
-    public NodeApi(ServerContext sc, TokenService tokens, io.muster.server.leader.Leases leases) {
+    public NodeApi(ServerContext sc, JoinTokenService tokens, io.muster.server.leader.Leases leases) {
         this.sc = sc;
         this.tokens = tokens;
         this.leases = leases;

@@ -36,7 +36,7 @@ final class NodeCommands {
     CommandResult registerNode(StateTx s, Command c, RegisterNode r) {
         String keyHash = HexFormat.of().formatHex(r.getPublicKeySha256().toByteArray());
         JoinTokenRecord t = s.joinTokens.get(r.getTokenId());
-        if (t == null) return fail("TOKEN_UNKNOWN", "bootstrap token " + r.getTokenId() + " is not known to this cluster");
+        if (t == null) return fail("TOKEN_UNKNOWN", "join token " + r.getTokenId() + " is not known to this cluster");
         // A retry of a registration that committed (the worker never saw the answer) is the same registration;
         // the proposer issues a new leaf for it, so that leaf is the one on record.
         NodeRecord known = s.nodeByPublicKey(keyHash).orElse(null);

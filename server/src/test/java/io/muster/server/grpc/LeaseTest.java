@@ -36,7 +36,7 @@ class LeaseTest {
             MusterServer s = c.awaitLeader(T);
             s.ready().get(30, TimeUnit.SECONDS);
             Await.until("grpc up", T, () -> s.grpc().port() > 0);
-            var tok = s.tokens().create(Duration.ofHours(1), 1, Map.of(), "t").get(30, TimeUnit.SECONDS);
+            var tok = s.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "t").get(30, TimeUnit.SECONDS);
             try (TestWorker w = new TestWorker()) {
                 w.register(grpc(s), tok.token(), TestWorker.profile("w", Map.of()));
                 var stub = w.connect(grpc(s));
@@ -63,7 +63,7 @@ class LeaseTest {
             MusterServer leader = c.awaitLeader(T);
             for (MusterServer s : c.running()) s.ready().get(30, TimeUnit.SECONDS);
             Await.until("grpc up", T, () -> c.running().stream().allMatch(s -> s.grpc().port() > 0));
-            var tok = leader.tokens().create(Duration.ofHours(1), 0, Map.of(), "t").get(30, TimeUnit.SECONDS);
+            var tok = leader.joinTokens().create(Duration.ofHours(1), 0, Map.of(), "t").get(30, TimeUnit.SECONDS);
             MusterServer follower = c.running().stream().filter(s -> s != leader).findFirst().orElseThrow();
             List<TestWorker> workers = new ArrayList<>();
             try {

@@ -10,7 +10,7 @@ import io.grpc.StatusRuntimeException;
 import io.muster.proto.PollResponse;
 import io.muster.proto.StatusAck;
 import io.muster.server.MusterServer;
-import io.muster.server.TokenService;
+import io.muster.server.JoinTokenService;
 import io.muster.server.testkit.Await;
 import io.muster.server.testkit.TestCluster;
 import io.muster.server.testkit.TestWorker;
@@ -32,8 +32,8 @@ class WorkerProtocolTest {
         return new HostPort("127.0.0.1", s.config().workerGrpcAddr().port());
     }
 
-    private static TokenService.IssuedToken token(MusterServer s, int uses, Map<String, String> labels) throws Exception {
-        return s.tokens().create(Duration.ofHours(1), uses, labels, "test").get(30, TimeUnit.SECONDS);
+    private static JoinTokenService.IssuedToken token(MusterServer s, int uses, Map<String, String> labels) throws Exception {
+        return s.joinTokens().create(Duration.ofHours(1), uses, labels, "test").get(30, TimeUnit.SECONDS);
     }
 
     @Test

@@ -172,7 +172,7 @@ class RaftTlsTest {
         MusterServer leader = c.awaitLeader(T);
         leader.ready().get(30, TimeUnit.SECONDS);
         Await.until("worker gRPC up", T, () -> leader.grpc().port() > 0);
-        var token = leader.tokens().create(Duration.ofHours(1), 1, Map.of(), "test").get(30, TimeUnit.SECONDS);
+        var token = leader.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "test").get(30, TimeUnit.SECONDS);
         HostPort grpc = new HostPort("127.0.0.1", leader.config().workerGrpcAddr().port());
         try (TestWorker w = new TestWorker()) {
             w.register(grpc, token.token(), TestWorker.profile("w", Map.of()));

@@ -35,7 +35,7 @@ class ExecJobsBenchmark {
             MusterServer s = c.awaitLeader(Duration.ofSeconds(30));
             s.ready().get(30, TimeUnit.SECONDS);
             Await.until("grpc", Duration.ofSeconds(30), () -> s.grpc().port() > 0);
-            String token = s.tokens().create(Duration.ofHours(1), 1, Map.of(), "bench").get(30, TimeUnit.SECONDS).token();
+            String token = s.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "bench").get(30, TimeUnit.SECONDS).token();
             WorkerDaemon w = new WorkerDaemon(new WorkerConfig(dir, List.of(new HostPort("127.0.0.1", s.config().workerGrpcAddr().port())), token, null,
                     dir.resolve("identity"), Map.of()), WorkerDaemon.Options.defaults());
             w.start();

@@ -106,7 +106,7 @@ class ClusterJobsE2ETest {
         MusterServer leader = cluster.awaitLeader(T);
         for (MusterServer s : cluster.running()) s.ready().get(30, TimeUnit.SECONDS);
         Await.until("gRPC up", T, () -> cluster.running().stream().allMatch(s -> s.grpc().port() > 0));
-        String token = leader.tokens().create(Duration.ofHours(1), 3, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token();
+        String token = leader.joinTokens().create(Duration.ofHours(1), 3, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token();
         for (int i = 1; i <= 3; i++) startWorker("w" + i, token);
         Await.until("3 ready workers", T, () -> cluster.leader().map(l -> l.state().nodes().stream().filter(n -> n.state() == NodeStatus.READY).count() == 3).orElse(false));
         // A restarted worker reuses its identity: the identity files exist with the right modes.
@@ -235,7 +235,7 @@ class ClusterJobsE2ETest {
         MusterServer leader = cluster.awaitLeader(T);
         leader.ready().get(30, TimeUnit.SECONDS);
         Await.until("gRPC up", T, () -> leader.grpc().port() > 0);
-        startWorker("d1", leader.tokens().create(Duration.ofHours(1), 1, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token());
+        startWorker("d1", leader.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token());
         Await.until("worker ready with docker", T, () -> leader.state().nodes().stream()
                 .anyMatch(n -> n.state() == NodeStatus.READY && n.drivers().contains("docker")));
         send("POST", "/v1/jobs", "application/yaml", """
@@ -267,7 +267,7 @@ class ClusterJobsE2ETest {
         MusterServer leader = cluster.awaitLeader(T);
         for (MusterServer s : cluster.running()) s.ready().get(30, TimeUnit.SECONDS);
         Await.until("gRPC up", T, () -> cluster.running().stream().allMatch(s -> s.grpc().port() > 0));
-        WorkerDaemon w = startWorker("f1", leader.tokens().create(Duration.ofHours(1), 1, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token());
+        WorkerDaemon w = startWorker("f1", leader.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token());
         Await.until("ready", T, () -> w.nodeId() > 0 && cluster.leader().flatMap(l -> l.state().node(w.nodeId())).map(n -> n.state() == NodeStatus.READY).orElse(false));
         String server = Await.value("connected", T, () -> w.status().currentServer());
         int port = HostPort.parse(server).port();
