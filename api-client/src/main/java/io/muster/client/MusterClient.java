@@ -372,9 +372,9 @@ public final class MusterClient implements AutoCloseable {
         return json(send("PUT", "/v1/kv/" + seg(key), value.getBytes(StandardCharsets.UTF_8), "application/octet-stream"));
     }
 
-    // ---------------------------------------------------------------- nodes and tokens
+    // ---------------------------------------------------------------- nodes and join tokens
 
-    public IssuedToken createNodeToken(long validForSecs, int maxUses, Map<String, String> labels, String description) {
+    public IssuedToken createJoinToken(long validForSecs, int maxUses, Map<String, String> labels, String description) {
         ObjectNode b = obj().put("valid_for_secs", validForSecs).put("max_uses", maxUses);
         ObjectNode l = b.putObject("labels");
         labels.forEach(l::put);
@@ -382,11 +382,11 @@ public final class MusterClient implements AutoCloseable {
         return IssuedToken.from(post("/v1/node/tokens", b));
     }
 
-    public List<TokenInfo> nodeTokens() {
-        return J.items(get("/v1/node/tokens"), TokenInfo::from);
+    public List<JoinTokenInfo> joinTokens() {
+        return J.items(get("/v1/node/tokens"), JoinTokenInfo::from);
     }
 
-    public JsonNode revokeNodeToken(String tokenId) {
+    public JsonNode revokeJoinToken(String tokenId) {
         return delete("/v1/node/tokens/" + seg(tokenId));
     }
 

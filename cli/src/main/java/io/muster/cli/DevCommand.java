@@ -93,7 +93,7 @@ final class DevCommand implements Callable<Integer> {
     private String startWorker(MusterServer server, Path dir, AtomicReference<WorkerDaemon> worker) throws Exception {
         server.ready().get(2, TimeUnit.MINUTES);
         if (noWorker) return "none (--no-worker)";
-        String token = server.tokens().create(Duration.ofHours(1), 1, Map.of(), "dev worker").get(1, TimeUnit.MINUTES).token();
+        String token = server.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "dev worker").get(1, TimeUnit.MINUTES).token();
         WorkerDaemon daemon = new WorkerDaemon(new WorkerConfig(dir.resolve("worker"), List.of(new HostPort("127.0.0.1", grpcPort)), token,
                 null, dir.resolve("worker/identity"), Map.of()), WorkerDaemon.Options.defaults());
         worker.set(daemon);

@@ -21,7 +21,7 @@ final class NodeCommand {
 
     @Command(name = "generate-worker-token",
             description = "Issue a join token for new workers. Prints the token alone, or the complete 'muster worker' command.")
-    int generateWorkerToken(
+    int generateJoinToken(
             @Option(names = "--valid-for", paramLabel = "SECS", defaultValue = "86400", description = "Lifetime in seconds (default ${DEFAULT-VALUE}).") long validFor,
             @Option(names = "--max-uses", paramLabel = "N", defaultValue = "1", description = "How many workers may join with it; 0 = unlimited (default ${DEFAULT-VALUE}).") int maxUses,
             @Option(names = "--labels", paramLabel = "k=v,...", converter = Labels.Converter.class,
@@ -31,7 +31,7 @@ final class NodeCommand {
         Cli cli = Cli.of(spec);
         if (validFor < 1) throw cli.usage("--valid-for: must be at least 1 second");
         if (maxUses < 0) throw cli.usage("--max-uses: must be >= 0 (0 = unlimited)");
-        IssuedToken t = cli.client().createNodeToken(validFor, maxUses, labels == null ? Map.of() : labels.map(), description);
+        IssuedToken t = cli.client().createJoinToken(validFor, maxUses, labels == null ? Map.of() : labels.map(), description);
         if (cli.json()) return cli.printJson(t.json());
         if (printJoin) {
             if (t.joinCommand() == null || t.joinCommand().isBlank()) throw new CliFailure("the server returned no join command for token " + t.tokenId());

@@ -2,7 +2,7 @@ package io.muster.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import io.muster.client.TokenInfo;
+import io.muster.client.JoinTokenInfo;
 import java.time.Instant;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -18,7 +18,7 @@ final class NodeTokensCommand {
     @Command(name = "list", description = "Every join token with its uses, expiry and state.")
     int list() {
         Cli cli = Cli.of(spec);
-        List<TokenInfo> tokens = cli.client().nodeTokens();
+        List<JoinTokenInfo> tokens = cli.client().joinTokens();
         if (cli.json()) {
             ArrayNode a = Cli.JSON.createArrayNode();
             tokens.forEach(t -> a.add(t.json()));
@@ -26,7 +26,7 @@ final class NodeTokensCommand {
         }
         Instant now = Instant.now();
         Table t = new Table("TOKEN ID", "STATE", "USES", "EXPIRES", "CREATED", "LABELS", "DESCRIPTION");
-        for (TokenInfo k : tokens) {
+        for (JoinTokenInfo k : tokens) {
             t.row(k.tokenId(), state(k, now), k.uses() + "/" + (k.maxUses() == 0 ? "unlimited" : k.maxUses()), Fmt.time(k.expiresAt()),
                     Fmt.time(k.createdAt()), Fmt.labels(k.labels()), k.description());
         }
@@ -35,7 +35,7 @@ final class NodeTokensCommand {
         return 0;
     }
 
-    static String state(TokenInfo k, Instant now) {
+    static String state(JoinTokenInfo k, Instant now) {
         if (k.revoked()) return "revoked";
         Instant exp = Fmt.instant(k.expiresAt());
         if (exp != null && !exp.isAfter(now)) return "expired";
@@ -46,7 +46,7 @@ final class NodeTokensCommand {
     @Command(name = "revoke", description = "Revoke a join token so no more workers can join with it.")
     int revoke(@Parameters(paramLabel = "TOKEN_ID", description = "The token id (from 'node tokens list').") String tokenId) {
         Cli cli = Cli.of(spec);
-        JsonNode r = cli.client().revokeNodeToken(tokenId);
+        JsonNode r = cli.client().revokeJoinToken(tokenId);
         if (cli.json()) return cli.printJson(r);
         cli.out.println("Token " + tokenId + " revoked.");
         return 0;

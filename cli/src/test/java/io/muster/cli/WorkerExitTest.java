@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.muster.pki.CertificateAuthorities;
 import io.muster.pki.SpkiPin;
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.pki.token.TokenClaims;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,13 +32,13 @@ class WorkerExitTest {
         var ca = CertificateAuthorities.createClusterCa("c1", now.minus(Duration.ofDays(1)));
         TokenClaims claims = TokenClaims.create("c1", now.minus(Duration.ofHours(2)), Duration.ofHours(1), Map.of(),
                 SpkiPin.of(ca.certificate()));
-        String token = BootstrapTokens.encode(claims, BootstrapTokens.newKey());
+        String token = JoinTokens.encode(claims, JoinTokens.newKey());
 
         Run r = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> Run.muster(Map.of(), "worker",
                 "--server", "127.0.0.1:1", "--token", token, "--data-dir", dir.toString()),
                 "the worker process must end when its daemon fails");
         assertEquals(1, r.code(), r.toString());
-        assertTrue(r.errLine().startsWith("Error: the worker stopped: bootstrap token " + claims.tokenId() + " expired at"),
+        assertTrue(r.errLine().startsWith("Error: the worker stopped: join token " + claims.tokenId() + " expired at"),
                 r.toString());
         assertFalse(r.err().contains(token), "the token must not be printed");
     }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.muster.pki.SpkiPin;
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.pki.token.TokenClaims;
 import io.muster.types.config.ConfigLoader;
 import java.io.File;
@@ -183,8 +183,8 @@ class ReleaseTarballTest {
 
     static String token() {
         Instant now = Instant.now();
-        return BootstrapTokens.encode(new TokenClaims(TokenClaims.CURRENT_VERSION, "release-test", BootstrapTokens.newTokenId(),
-                now, now.plus(Duration.ofHours(1)), Map.of(), SpkiPin.of(new byte[32])), BootstrapTokens.newKey());
+        return JoinTokens.encode(new TokenClaims(TokenClaims.CURRENT_VERSION, "release-test", JoinTokens.newTokenId(),
+                now, now.plus(Duration.ofHours(1)), Map.of(), SpkiPin.of(new byte[32])), JoinTokens.newKey());
     }
 
     /**

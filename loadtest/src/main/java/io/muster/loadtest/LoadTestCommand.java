@@ -43,10 +43,10 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--server", paramLabel = "ADDR", split = ",", description = "A server's worker gRPC address host:port (repeatable).")
     List<String> servers = new ArrayList<>();
 
-    @Option(names = "--token", paramLabel = "T", description = "Bootstrap token with enough uses (workers + churn joins). Prefer --token-file.")
+    @Option(names = "--token", paramLabel = "T", description = "Join token with enough uses (workers + churn joins). Prefer --token-file.")
     String token;
 
-    @Option(names = "--token-file", paramLabel = "F", description = "File holding the bootstrap token.")
+    @Option(names = "--token-file", paramLabel = "F", description = "File holding the join token.")
     Path tokenFile;
 
     @Option(names = "--api", paramLabel = "URL", description = "REST API of a server; without a token the tool creates its own. Needed by fanout and failover.")

@@ -5,7 +5,7 @@ import io.muster.client.IssuedToken;
 import io.muster.client.MusterApiException;
 import io.muster.client.MusterClient;
 import io.muster.client.Node;
-import io.muster.client.TokenInfo;
+import io.muster.client.JoinTokenInfo;
 import io.muster.loadtest.local.LocalCluster;
 import io.muster.loadtest.report.ConsoleReport;
 import io.muster.loadtest.report.HtmlReport;
@@ -16,7 +16,7 @@ import io.muster.loadtest.sim.Fleet;
 import io.muster.loadtest.sim.Metrics;
 import io.muster.loadtest.sim.SimTransport;
 import io.muster.loadtest.sim.SimWorker;
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.pki.token.TokenClaims;
 import io.muster.pki.token.TokenException;
 import io.muster.types.config.HostPort;
@@ -249,28 +249,28 @@ public final class LoadTestRun {
         int needed = settings.registrationsNeeded();
         String token = settings.token();
         if (token == null) {
-            if (a == null) throw new RunAborted("no bootstrap token: pass --token/--token-file, or --api so the tool creates one");
+            if (a == null) throw new RunAborted("no join token: pass --token/--token-file, or --api so the tool creates one");
             try {
                 long validFor = settings.maxRuntime().toSeconds() + 3600;
-                IssuedToken t = a.createNodeToken(validFor, needed, Map.of(), "muster loadtest");
+                IssuedToken t = a.createJoinToken(validFor, needed, Map.of(), "muster loadtest");
                 token = t.token();
-                notes.add("bootstrap token " + t.tokenId() + " created by the tool with " + needed + " uses");
+                notes.add("join token " + t.tokenId() + " created by the tool with " + needed + " uses");
                 if (servers.isEmpty()) servers = t.servers().stream().map(HostPort::parse).toList();
             } catch (MusterApiException e) {
-                throw new RunAborted("could not create a bootstrap token through the API: " + e.getMessage());
+                throw new RunAborted("could not create a join token through the API: " + e.getMessage());
             }
         }
         try {
-            claims = BootstrapTokens.decode(token);
+            claims = JoinTokens.decode(token);
         } catch (TokenException e) {
-            throw new RunAborted("the bootstrap token is not usable: " + e.getMessage());
+            throw new RunAborted("the join token is not usable: " + e.getMessage());
         }
         if (!claims.expiresAt().isAfter(Instant.now()))
-            throw new RunAborted("bootstrap token " + claims.tokenId() + " expired at " + claims.expiresAt());
+            throw new RunAborted("join token " + claims.tokenId() + " expired at " + claims.expiresAt());
         if (a != null && settings.token() != null) {
             try {
                 String id = claims.tokenId();
-                Optional<TokenInfo> info = a.nodeTokens().stream().filter(t -> id.equals(t.tokenId())).findFirst();
+                Optional<JoinTokenInfo> info = a.joinTokens().stream().filter(t -> id.equals(t.tokenId())).findFirst();
                 if (info.isPresent() && info.get().maxUses() > 0) {
                     int left = info.get().maxUses() - info.get().uses();
                     if (left < needed) throw new RunAborted(tooFewUses(id, left, needed));
@@ -284,7 +284,7 @@ public final class LoadTestRun {
     }
 
     String tooFewUses(String tokenId, int left, int needed) {
-        return "bootstrap token " + tokenId + " has " + left + " uses left, but this run registers " + needed + " workers ("
+        return "join token " + tokenId + " has " + left + " uses left, but this run registers " + needed + " workers ("
                 + (settings.warmupWorkers() > 0 ? settings.warmupWorkers() + " warm-up + " : "") + settings.workers() + " + "
                 + settings.churnJoins() + " churn joins); create one with "
                 + "'muster node generate-worker-token --max-uses " + needed + "' or pass --api without --token so the tool creates its own";

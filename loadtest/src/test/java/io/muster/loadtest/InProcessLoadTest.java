@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.muster.server.MusterServer;
 import io.muster.server.testkit.Await;
 import io.muster.server.testkit.TestCluster;
+import io.muster.types.state.NodeStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,7 +108,7 @@ class InProcessLoadTest {
 
     @Test
     void tooFewTokenUsesIsAClearErrorWithAPartialReport(@TempDir Path dir) throws Exception {
-        var token = leader().tokens().create(Duration.ofHours(1), 5, Map.of(), "test").get(30, TimeUnit.SECONDS);
+        var token = leader().joinTokens().create(Duration.ofHours(1), 5, Map.of(), "test").get(30, TimeUnit.SECONDS);
         Cli r = Cli.run("--workers", "20", "--api", api(), "--server", servers, "--token", token.token(), "--scenario", "join",
                 "--report-dir", dir.toString());
         assertEquals(1, r.code(), r.err());
@@ -123,7 +124,7 @@ class InProcessLoadTest {
 
     @Test
     void tokenRunningOutWithoutApiStopsTheJoin(@TempDir Path dir) throws Exception {
-        var token = leader().tokens().create(Duration.ofHours(1), 5, Map.of(), "test").get(30, TimeUnit.SECONDS);
+        var token = leader().joinTokens().create(Duration.ofHours(1), 5, Map.of(), "test").get(30, TimeUnit.SECONDS);
         Cli r = Cli.run("--workers", "20", "--server", servers, "--token", token.token(), "--scenario", "join,steady", "--join-concurrency", "4",
                 "--report-dir", dir.toString());
         assertEquals(1, r.code(), r.err());
@@ -138,7 +139,7 @@ class InProcessLoadTest {
 
     @Test
     void unreachableServersEndTheRunAtOnce(@TempDir Path dir) throws Exception {
-        var token = leader().tokens().create(Duration.ofHours(1), 5, Map.of(), "test").get(30, TimeUnit.SECONDS);
+        var token = leader().joinTokens().create(Duration.ofHours(1), 5, Map.of(), "test").get(30, TimeUnit.SECONDS);
         int dead = io.muster.server.testkit.Ports.free();
         long t0 = System.nanoTime();
         Cli r = Cli.run("--workers", "5", "--server", "127.0.0.1:" + dead, "--token", token.token(), "--scenario", "join", "--report-dir", dir.toString());
@@ -156,11 +157,11 @@ class InProcessLoadTest {
             MusterServer s = one.awaitLeader(T);
             s.ready().get(60, TimeUnit.SECONDS);
             Await.until("worker gRPC up", T, () -> s.grpc().port() > 0);
-            var token = s.tokens().create(Duration.ofHours(1), 20, Map.of(), "test").get(30, TimeUnit.SECONDS);
+            var token = s.joinTokens().create(Duration.ofHours(1), 20, Map.of(), "test").get(30, TimeUnit.SECONDS);
             var result = new java.util.concurrent.CompletableFuture<Cli>();
             Thread.ofVirtual().start(() -> result.complete(Cli.run("--workers", "20", "--server", "127.0.0.1:" + s.grpc().port(), "--token",
                     token.token(), "--scenario", "join,steady", "--duration", "120s", "--stall-timeout", "5s", "--report-dir", dir.toString())));
-            Await.until("20 workers ready", T, () -> s.state().nodes().stream().filter(n -> n.state().equals("ready")).count() == 20);
+            Await.until("20 workers ready", T, () -> s.state().nodes().stream().filter(n -> n.state() == NodeStatus.READY).count() == 20);
             Thread.sleep(1000);
             long t0 = System.nanoTime();
             one.close(); // the whole cluster dies during steady

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 public record Identity(String clusterId, Kind kind, String id) {
     public static final String SCHEME_PREFIX = "muster://";
 
-    /** URI-safe and short, so it fits a URI authority, a CN and a bootstrap token. */
+    /** URI-safe and short, so it fits a URI authority, a CN and a join token. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final int SAN_URI = 6;
 

@@ -1,5 +1,6 @@
 package io.muster.scheduler;
 
+import io.muster.types.state.AllocStatus;
 import java.util.Objects;
 
 /**
@@ -33,7 +34,7 @@ public record AllocView(
 
     /** Wanted and not finished: it runs (or is about to) and reserves its resources. */
     public boolean live() {
-        return desiredRun && !status.terminal();
+        return desiredRun && !status.isTerminal();
     }
 
     public AllocView withStatus(AllocStatus s, long finishedAt) {

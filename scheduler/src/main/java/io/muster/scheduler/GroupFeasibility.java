@@ -11,12 +11,12 @@ final class GroupFeasibility {
     private static final int UNKNOWN = -2;
     static final int PASS = -1;
 
-    private final ClusterState state;
+    private final NodeUsage usage;
     private final List<NodeCheck> checks;
     private final int[] firstFailure;
 
-    GroupFeasibility(ClusterState state, List<NodeCheck> jobChecks, TaskGroup group) {
-        this.state = state;
+    GroupFeasibility(NodeUsage usage, List<NodeCheck> jobChecks, TaskGroup group) {
+        this.usage = usage;
         List<NodeCheck> chain = new ArrayList<>();
         chain.add(new NodeCheck.Ready());
         chain.addAll(jobChecks);
@@ -27,7 +27,7 @@ final class GroupFeasibility {
             chain.add(new NodeCheck.DriverCheck(d));
         }
         this.checks = List.copyOf(chain);
-        this.firstFailure = new int[state.size()];
+        this.firstFailure = new int[usage.size()];
         Arrays.fill(firstFailure, UNKNOWN);
     }
 
@@ -40,7 +40,7 @@ final class GroupFeasibility {
         int f = firstFailure[ord];
         if (f == UNKNOWN) {
             f = PASS;
-            NodeView node = state.node(ord);
+            NodeView node = usage.node(ord);
             for (int i = 0; i < checks.size(); i++) {
                 if (!checks.get(i).test(node)) {
                     f = i;
@@ -65,7 +65,7 @@ final class GroupFeasibility {
         if (f > 0) {
             return false;
         }
-        NodeView node = state.node(ord);
+        NodeView node = usage.node(ord);
         for (int i = 1; i < checks.size(); i++) {
             if (!checks.get(i).test(node)) {
                 return false;
@@ -76,9 +76,9 @@ final class GroupFeasibility {
 
     /** Ordinals of feasible nodes, ascending (by node id). */
     int[] feasibleNodes() {
-        int[] out = new int[state.size()];
+        int[] out = new int[usage.size()];
         int n = 0;
-        for (int ord = 0; ord < state.size(); ord++) {
+        for (int ord = 0; ord < usage.size(); ord++) {
             if (feasible(ord)) {
                 out[n++] = ord;
             }

@@ -1,5 +1,6 @@
 package io.muster.scheduler;
 
+import io.muster.types.state.AllocStatus;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -74,7 +75,7 @@ public final class InMemoryClusterView implements ClusterView {
             AllocView a = allocs.get(stop.allocId());
             if (a != null) {
                 AllocView stopped = a.withDesiredRun(false);
-                if (stop.reason() == StopReason.NODE_LOST && !a.status().terminal()) {
+                if (stop.reason() == StopReason.NODE_LOST && !a.status().isTerminal()) {
                     stopped = stopped.withStatus(AllocStatus.LOST, nowMillis);
                 }
                 putAlloc(stopped);

@@ -10,35 +10,35 @@ final class Metrics {
     }
 
     /** Every node, classified by its first failed static check, else by the resource it lacks. */
-    static AllocMetric allNodes(ClusterState state, GroupFeasibility feas, Resources ask) {
+    static AllocMetric allNodes(NodeUsage usage, GroupFeasibility feas, Resources ask) {
         Counter c = new Counter(feas.checks());
-        for (int ord = 0; ord < state.size(); ord++) {
+        for (int ord = 0; ord < usage.size(); ord++) {
             int f = feas.firstFailure(ord);
             if (f != GroupFeasibility.PASS) {
                 c.filtered(f);
-            } else if (!state.fits(ord, ask)) {
-                c.exhausted(state.cpuShort(ord, ask));
+            } else if (!usage.fits(ord, ask)) {
+                c.exhausted(usage.cpuShort(ord, ask));
             }
         }
-        return c.metric(state.size());
+        return c.metric(usage.size());
     }
 
     /**
      * For per-node groups: nodes filtered by static checks are not targets (no failure), but are counted for
      * context; exhausted are exactly the target nodes that had no room.
      */
-    static AllocMetric perNode(ClusterState state, GroupFeasibility feas, Resources ask, List<Integer> unplacedOrds) {
+    static AllocMetric perNode(NodeUsage usage, GroupFeasibility feas, Resources ask, List<Integer> unplacedOrds) {
         Counter c = new Counter(feas.checks());
-        for (int ord = 0; ord < state.size(); ord++) {
+        for (int ord = 0; ord < usage.size(); ord++) {
             int f = feas.firstFailure(ord);
             if (f != GroupFeasibility.PASS) {
                 c.filtered(f);
             }
         }
         for (int ord : unplacedOrds) {
-            c.exhausted(state.cpuShort(ord, ask));
+            c.exhausted(usage.cpuShort(ord, ask));
         }
-        return c.metric(state.size());
+        return c.metric(usage.size());
     }
 
     private static final class Counter {

@@ -1,5 +1,6 @@
 package io.muster.scheduler;
 
+import io.muster.types.state.NodeStatus;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;

@@ -1,7 +1,7 @@
 package io.muster.scheduler;
 
 /**
- * Bin-packing: score up to {@code limit} fitting candidates with {@link ClusterState#fitness} and take the best.
+ * Bin-packing: score up to {@code limit} fitting candidates with {@link NodeUsage#fitness} and take the best.
  *
  * <p>Candidates are the group's feasible nodes in a seeded random order, visited round-robin across placements
  * (like Nomad's shuffled source iterator, so concurrent jobs do not all start on the same node). The node that won
@@ -9,15 +9,15 @@ package io.muster.scheduler;
  * many empty nodes; with it, pack fills a node before opening another, at O(limit) cost per placement.
  */
 final class PackSelector implements NodeSelector {
-    private final ClusterState state;
+    private final NodeUsage usage;
     private final int[] candidates;
     private final int limit;
     private int size;
     private int cursor;
     private int last = -1;
 
-    PackSelector(ClusterState state, int[] shuffledFeasible, int limit) {
-        this.state = state;
+    PackSelector(NodeUsage usage, int[] shuffledFeasible, int limit) {
+        this.usage = usage;
         this.candidates = shuffledFeasible;
         this.size = shuffledFeasible.length;
         this.limit = limit;
@@ -27,7 +27,7 @@ final class PackSelector implements NodeSelector {
     public int select(Resources ask, int avoid) {
         int best = -1;
         double bestScore = Double.NEGATIVE_INFINITY;
-        if (last >= 0 && state.fits(last, ask)) {
+        if (last >= 0 && usage.fits(last, ask)) {
             best = last;
             bestScore = score(last, ask, avoid);
         }
@@ -37,7 +37,7 @@ final class PackSelector implements NodeSelector {
                 cursor = 0;
             }
             int ord = candidates[cursor];
-            if (!state.fits(ord, ask)) {
+            if (!usage.fits(ord, ask)) {
                 candidates[cursor] = candidates[--size]; // full for this group's ask, for the rest of the pass
                 continue;
             }
@@ -53,7 +53,7 @@ final class PackSelector implements NodeSelector {
     }
 
     private double score(int ord, Resources ask, int avoid) {
-        return state.fitness(ord, ask) - (ord == avoid ? RESCHEDULE_PENALTY : 0.0);
+        return usage.fitness(ord, ask) - (ord == avoid ? RESCHEDULE_PENALTY : 0.0);
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.muster.scheduler;
 import io.muster.types.job.JobSpec;
 import io.muster.types.job.ReschedulePolicy;
 import io.muster.types.job.TaskGroup;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.NodeStatus;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -36,7 +38,7 @@ import java.util.TreeMap;
  */
 final class Reconciler {
     private final JobSpec job;
-    private final ClusterState state;
+    private final NodeUsage usage;
     private final long now;
     private final List<Stop> stops = new ArrayList<>();
     private long nextEvaluation = Long.MAX_VALUE;
@@ -45,9 +47,9 @@ final class Reconciler {
     record GroupWork(TaskGroup group, GroupFeasibility feasibility, List<PlacementRequest> requests, int[] existing) {
     }
 
-    Reconciler(JobSpec job, ClusterState state, long nowMillis) {
+    Reconciler(JobSpec job, NodeUsage usage, long nowMillis) {
         this.job = job;
-        this.state = state;
+        this.usage = usage;
         this.now = nowMillis;
     }
 
@@ -75,7 +77,7 @@ final class Reconciler {
         }
         List<GroupWork> work = new ArrayList<>();
         for (TaskGroup g : job.groups()) {
-            GroupFeasibility feas = new GroupFeasibility(state, jobChecks, g);
+            GroupFeasibility feas = new GroupFeasibility(usage, jobChecks, g);
             List<AllocView> mine = byGroup.getOrDefault(g.name(), List.of());
             work.add(job.type().perNode() ? perNode(g, feas, mine) : slots(g, feas, mine));
         }
@@ -95,7 +97,7 @@ final class Reconciler {
 
     private GroupWork slots(TaskGroup g, GroupFeasibility feas, List<AllocView> sorted) {
         int count = g.count();
-        int[] existing = new int[state.size()];
+        int[] existing = new int[usage.size()];
         List<PlacementRequest> requests = new ArrayList<>();
         int next = 0; // lowest slot below count not yet handled
         int p = 0;
@@ -141,7 +143,7 @@ final class Reconciler {
         if (keep != null) {
             switch (health(keep)) {
                 case OK -> {
-                    int ord = state.ordinal(keep.nodeId());
+                    int ord = usage.ordinal(keep.nodeId());
                     existing[ord]++;
                 }
                 case LOST -> {
@@ -173,15 +175,15 @@ final class Reconciler {
             byNode.computeIfAbsent(a.nodeId(), k -> new ArrayList<>()).add(a);
             nextIndex = Math.max(nextIndex, a.index() + 1);
         }
-        boolean[] covered = new boolean[state.size()];
+        boolean[] covered = new boolean[usage.size()];
         for (Map.Entry<Long, List<AllocView>> e : byNode.entrySet()) {
             List<AllocView> live = e.getValue().stream().filter(AllocView::live).toList();
             if (live.isEmpty()) {
                 continue;
             }
-            int ord = state.ordinal(e.getKey());
-            NodeView node = ord < 0 ? null : state.node(ord);
-            if (node == null || node.status().lost()) {
+            int ord = usage.ordinal(e.getKey());
+            NodeView node = ord < 0 ? null : usage.node(ord);
+            if (node == null || node.status().isLost()) {
                 live.forEach(a -> stop(a, StopReason.NODE_LOST));
             } else if (node.status() == NodeStatus.DRAINING) {
                 live.forEach(a -> stop(a, StopReason.NODE_DRAINING));
@@ -198,7 +200,7 @@ final class Reconciler {
             if (covered[ord]) {
                 continue;
             }
-            List<AllocView> here = byNode.get(state.node(ord).id());
+            List<AllocView> here = byNode.get(usage.node(ord).id());
             if (here == null) {
                 requests.add(new PlacementRequest(nextIndex++, null, 0, -1, ord, null));
                 continue;
@@ -256,15 +258,15 @@ final class Reconciler {
     private enum Health { OK, LOST, DRAINING }
 
     private Health health(AllocView a) {
-        int ord = state.ordinal(a.nodeId());
-        if (ord < 0 || state.node(ord).status().lost()) {
+        int ord = usage.ordinal(a.nodeId());
+        if (ord < 0 || usage.node(ord).status().isLost()) {
             return Health.LOST;
         }
-        return state.node(ord).status() == NodeStatus.DRAINING ? Health.DRAINING : Health.OK;
+        return usage.node(ord).status() == NodeStatus.DRAINING ? Health.DRAINING : Health.OK;
     }
 
     private void stop(AllocView a, StopReason reason) {
         stops.add(new Stop(a.id(), reason));
-        state.release(a);
+        usage.release(a);
     }
 }

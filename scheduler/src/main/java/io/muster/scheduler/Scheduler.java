@@ -39,12 +39,12 @@ public final class Scheduler {
         Objects.requireNonNull(job, "job");
         Objects.requireNonNull(view, "view");
         Objects.requireNonNull(ctx, "ctx");
-        ClusterState state = new ClusterState(view);
+        NodeUsage usage = new NodeUsage(view);
         List<NodeCheck> jobChecks = job.constraints().stream()
                 .map(NodeCheck.ConstraintCheck::compile)
                 .map(NodeCheck.class::cast)
                 .toList();
-        Reconciler reconciler = new Reconciler(job, state, ctx.nowMillis());
+        Reconciler reconciler = new Reconciler(job, usage, ctx.nowMillis());
         List<Reconciler.GroupWork> work = reconciler.reconcile(view.allocsOfJob(job.id()), jobChecks);
 
         List<Placement> placements = new ArrayList<>();
@@ -52,7 +52,7 @@ public final class Scheduler {
         List<PlacementFailure> failures = new ArrayList<>();
         for (Reconciler.GroupWork w : work) {
             if (!w.requests().isEmpty()) {
-                new GroupPlacer(job, state, ctx, w, placements, stops, failures).run();
+                new GroupPlacer(job, usage, ctx, w, placements, stops, failures).run();
             }
         }
         long next = reconciler.nextEvaluation();
@@ -74,7 +74,7 @@ public final class Scheduler {
     /** Places one group's requests. */
     private static final class GroupPlacer {
         private final JobSpec job;
-        private final ClusterState state;
+        private final NodeUsage usage;
         private final SchedulerContext ctx;
         private final Reconciler.GroupWork work;
         private final TaskGroup group;
@@ -83,10 +83,10 @@ public final class Scheduler {
         private final List<Stop> stops;
         private final List<PlacementFailure> failures;
 
-        GroupPlacer(JobSpec job, ClusterState state, SchedulerContext ctx, Reconciler.GroupWork work,
+        GroupPlacer(JobSpec job, NodeUsage usage, SchedulerContext ctx, Reconciler.GroupWork work,
                     List<Placement> placements, List<Stop> stops, List<PlacementFailure> failures) {
             this.job = job;
-            this.state = state;
+            this.usage = usage;
             this.ctx = ctx;
             this.work = work;
             this.group = work.group();
@@ -107,7 +107,7 @@ public final class Scheduler {
         private void runPinned() {
             List<Integer> unplaced = new ArrayList<>();
             for (PlacementRequest r : work.requests()) {
-                if (state.fits(r.pinnedOrd(), ask)) {
+                if (usage.fits(r.pinnedOrd(), ask)) {
                     place(r, r.pinnedOrd());
                 } else {
                     unplaced.add(r.pinnedOrd());
@@ -115,7 +115,7 @@ public final class Scheduler {
             }
             if (!unplaced.isEmpty()) {
                 failures.add(new PlacementFailure(group.name(), unplaced.size(),
-                        Metrics.perNode(state, work.feasibility(), ask, unplaced)));
+                        Metrics.perNode(usage, work.feasibility(), ask, unplaced)));
             }
         }
 
@@ -133,27 +133,27 @@ public final class Scheduler {
             }
             if (unplaced > 0) {
                 failures.add(new PlacementFailure(group.name(), unplaced,
-                        Metrics.allNodes(state, work.feasibility(), ask)));
+                        Metrics.allNodes(usage, work.feasibility(), ask)));
             }
         }
 
         private NodeSelector selector() {
             int[] candidates = work.feasibility().feasibleNodes();
             shuffle(candidates, ctx.random());
-            int limit = NodeSelector.candidateLimit(job.type() == JobType.BATCH, state.size());
+            int limit = NodeSelector.candidateLimit(job.type() == JobType.BATCH, usage.size());
             return group.placement() == PlacementStrategy.SPREAD
-                    ? new SpreadSelector(state, candidates, work.existing(), limit)
-                    : new PackSelector(state, candidates, limit);
+                    ? new SpreadSelector(usage, candidates, work.existing(), limit)
+                    : new PackSelector(usage, candidates, limit);
         }
 
         private int avoid(PlacementRequest r) {
-            return r.avoidNode() < 0 ? -1 : state.ordinal(r.avoidNode());
+            return r.avoidNode() < 0 ? -1 : usage.ordinal(r.avoidNode());
         }
 
         private void place(PlacementRequest r, int ord) {
-            state.reserve(ord, ask);
+            usage.reserve(ord, ask);
             placements.add(new Placement(ctx.allocIds().get(), job.id(), group.name(), r.index(),
-                    state.node(ord).id(), ask, r.rescheduleAttempt(),
+                    usage.node(ord).id(), ask, r.rescheduleAttempt(),
                     r.previous() == null ? null : r.previous().id()));
             if (r.stopOnSuccess() != null) {
                 stops.add(r.stopOnSuccess());

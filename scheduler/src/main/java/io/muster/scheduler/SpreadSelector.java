@@ -14,7 +14,7 @@ import java.util.List;
  * placement still costs O(limit).
  */
 final class SpreadSelector implements NodeSelector {
-    private final ClusterState state;
+    private final NodeUsage usage;
     private final int limit;
     private final List<Bucket> buckets = new ArrayList<>();
     private final int[] level;     // bucket of each ordinal, -1 if not a candidate
@@ -25,11 +25,11 @@ final class SpreadSelector implements NodeSelector {
      * @param shuffledFeasible feasible node ordinals in seeded random order
      * @param existing         allocations of the group already on each ordinal (indexed by ordinal)
      */
-    SpreadSelector(ClusterState state, int[] shuffledFeasible, int[] existing, int limit) {
-        this.state = state;
+    SpreadSelector(NodeUsage usage, int[] shuffledFeasible, int[] existing, int limit) {
+        this.usage = usage;
         this.limit = limit;
-        this.level = new int[state.size()];
-        this.position = new int[state.size()];
+        this.level = new int[usage.size()];
+        this.position = new int[usage.size()];
         Arrays.fill(level, -1);
         for (int ord : shuffledFeasible) {
             add(ord, existing[ord]);
@@ -48,11 +48,11 @@ final class SpreadSelector implements NodeSelector {
                     b.cursor = 0;
                 }
                 int ord = b.items[b.cursor];
-                if (!state.fits(ord, ask)) {
+                if (!usage.fits(ord, ask)) {
                     remove(ord);
                     continue;
                 }
-                double s = state.fitness(ord, ask) - (ord == avoid ? RESCHEDULE_PENALTY : 0.0);
+                double s = usage.fitness(ord, ask) - (ord == avoid ? RESCHEDULE_PENALTY : 0.0);
                 if (s > bestScore) {
                     best = ord;
                     bestScore = s;

@@ -10,6 +10,8 @@ import io.muster.types.job.RestartPolicy;
 import io.muster.types.job.TaskGroup;
 import io.muster.types.job.TaskResources;
 import io.muster.types.job.TaskSpec;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.NodeStatus;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -104,7 +106,7 @@ final class Fixtures {
     }
 
     static AllocView alloc(String id, String job, String group, int index, long node, Resources r, AllocStatus s) {
-        return new AllocView(id, job, group, index, node, r, s, true, 0, s.terminal() ? NOW : 0L);
+        return new AllocView(id, job, group, index, node, r, s, true, 0, s.isTerminal() ? NOW : 0L);
     }
 
     /** Placements per node id. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.muster.types.job.JobSpec;
 import io.muster.types.job.JobType;
 import io.muster.types.job.PlacementStrategy;
+import io.muster.types.state.AllocStatus;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -98,7 +99,7 @@ class RankingTest {
     @Test
     void binPackFitnessMatchesNomadFormula() {
         InMemoryClusterView v = new InMemoryClusterView().putNode(withCapacity(node(1), 1000, 1000));
-        ClusterState s = new ClusterState(v);
+        NodeUsage s = new NodeUsage(v);
         assertEquals(1.0, s.fitness(0, new Resources(1000, 1000)), 1e-9);  // 20 - (1 + 1) = 18
         assertEquals(0.0, s.fitness(0, new Resources(0, 0)), 1e-9);         // 20 - (10 + 10) = 0
         double half = (20 - 2 * Math.sqrt(10)) / 18;

@@ -10,6 +10,8 @@ import io.muster.types.job.JobType;
 import io.muster.types.job.PlacementStrategy;
 import io.muster.types.job.ReschedulePolicy;
 import io.muster.types.job.TaskGroup;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.NodeStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;

@@ -3,6 +3,7 @@ package io.muster.scheduler;
 import io.muster.types.job.JobSpec;
 import io.muster.types.job.JobType;
 import io.muster.types.job.PlacementStrategy;
+import io.muster.types.state.NodeStatus;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;

@@ -8,6 +8,8 @@ import io.muster.types.job.Constraint;
 import io.muster.types.job.JobSpec;
 import io.muster.types.job.JobType;
 import io.muster.types.job.PlacementStrategy;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.NodeStatus;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -109,7 +111,7 @@ class SimulationTest {
             }
         }
         for (AllocView a : List.copyOf(v.allocs())) {
-            if (!a.desiredRun() && !a.status().terminal()) {
+            if (!a.desiredRun() && !a.status().isTerminal()) {
                 v.putAlloc(a.withStatus(AllocStatus.COMPLETE, now)); // the worker acknowledged the stop
             } else if (a.live()) {
                 int roll = rnd.nextInt(30);

@@ -9,6 +9,8 @@ import io.muster.types.job.JobSpec;
 import io.muster.types.job.JobType;
 import io.muster.types.job.OneShotJobs;
 import io.muster.types.job.PlacementStrategy;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.NodeStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;

@@ -48,7 +48,7 @@ public final class MusterServer implements AutoCloseable {
     private final ServerSecurity security;
     private final ApiServer api;
     private final ServerAnnouncer announcer;
-    private final TokenService tokens;
+    private final JoinTokenService joinTokens;
     private final io.muster.server.grpc.WorkerGrpcServer grpc;
     private final io.muster.server.leader.StatusBatcher batcher;
     private final io.muster.server.leader.HeartbeatService heartbeats;
@@ -78,7 +78,7 @@ public final class MusterServer implements AutoCloseable {
         closeables.add(bootstrapper);
         this.api = new ApiServer(config, security, state, raftStatus, clock);
         this.announcer = new ServerAnnouncer(config, state, proposer);
-        this.tokens = new TokenService(security, proposer, clock);
+        this.joinTokens = new JoinTokenService(security, proposer, clock);
         // Leader services are built here and handed to the layers that feed or read them: the heartbeat leases (fed by
         // the worker endpoint through Heartbeats, read by the REST API through Leases) and the status batcher they use.
         this.batcher = new io.muster.server.leader.StatusBatcher(proposer, 20);
@@ -126,7 +126,7 @@ public final class MusterServer implements AutoCloseable {
         api.add(new io.muster.server.api.AclApi(config, state, proposer, clock))
                 .add(new io.muster.server.api.ClusterApi(config, api.vertx(), state, proposer, raftStatus, raft.admin(), raft.log(),
                         divergence::statusFields))
-                .add(new io.muster.server.api.NodeApi(state, proposer, clock, tokens, heartbeats))
+                .add(new io.muster.server.api.NodeApi(state, proposer, clock, joinTokens, heartbeats))
                 .add(new io.muster.server.api.JobApi(config, state, proposer, clock, grpc))
                 .add(new io.muster.server.api.GcApi(config, state, gc));
     }
@@ -162,8 +162,8 @@ public final class MusterServer implements AutoCloseable {
         return config;
     }
 
-    public TokenService tokens() {
-        return tokens;
+    public JoinTokenService joinTokens() {
+        return joinTokens;
     }
 
     /** Completes when the cluster identity exists and this server holds its certificate. */

@@ -2,7 +2,7 @@ package io.muster.worker;
 
 import io.muster.proto.NodeProfile;
 import io.muster.types.config.WorkerConfig;
-import io.muster.worker.identity.BootstrapToken;
+import io.muster.worker.identity.JoinToken;
 import io.muster.worker.identity.IdentityException;
 import io.muster.worker.identity.IdentityStore;
 import io.muster.worker.identity.Registrar;
@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Who this node is: at start-up it checks what can be checked locally (a recorded revocation, the identity files,
- * the bootstrap token), and when there is no usable identity it registers with the token and saves the identity it
+ * the join token), and when there is no usable identity it registers with the token and saves the identity it
  * gets. It exists to keep "becoming a node" apart from "running as one": after {@link #join}, the daemon either has
  * an identity or stops.
  */
@@ -34,7 +34,7 @@ final class NodeBootstrap {
     private final WorkerOptions options;
     private final IdentityStore store;
     private WorkerIdentity existing;
-    private BootstrapToken token;
+    private JoinToken token;
 
     NodeBootstrap(WorkerConfig config, WorkerOptions options, IdentityStore store) {
         this.config = config;
@@ -43,7 +43,7 @@ final class NodeBootstrap {
     }
 
     /**
-     * Finds a usable identity, or failing that a bootstrap token to register with.
+     * Finds a usable identity, or failing that a join token to register with.
      *
      * @throws WorkerException if the node was revoked, or has neither a usable identity nor a usable token
      */
@@ -56,14 +56,14 @@ final class NodeBootstrap {
         try {
             existing = store.load(options.clock().instant()).orElse(null);
         } catch (IdentityException e) {
-            token = BootstrapToken.fromConfig(config).orElseThrow(() -> new WorkerException(e.getMessage()
-                    + "; no bootstrap token is configured to register again (set token or token_file)"));
-            log.warn("{}; registering again with bootstrap token {}", e.getMessage(), token.id());
+            token = JoinToken.fromConfig(config).orElseThrow(() -> new WorkerException(e.getMessage()
+                    + "; no join token is configured to register again (set token or token_file)"));
+            log.warn("{}; registering again with join token {}", e.getMessage(), token.id());
             return;
         }
         if (existing == null) {
-            token = BootstrapToken.fromConfig(config).orElseThrow(() -> new WorkerException("this worker has no identity in "
-                    + store.dir() + " and no bootstrap token to register with; set token or token_file in the"
+            token = JoinToken.fromConfig(config).orElseThrow(() -> new WorkerException("this worker has no identity in "
+                    + store.dir() + " and no join token to register with; set token or token_file in the"
                     + " worker configuration"));
         }
     }
@@ -112,6 +112,6 @@ final class NodeBootstrap {
     }
 
     String rejoinAdvice() {
-        return "To join again, delete " + store.dir() + " and start the worker with a new bootstrap token";
+        return "To join again, delete " + store.dir() + " and start the worker with a new join token";
     }
 }

@@ -126,7 +126,7 @@ public final class WorkerDaemon implements AutoCloseable {
     /**
      * Checks what can be checked locally (identity files, token), then starts the worker in the background.
      *
-     * @throws WorkerException if the worker has neither a usable identity nor a usable bootstrap token
+     * @throws WorkerException if the worker has neither a usable identity nor a usable join token
      */
     public synchronized void start() {
         if (state != State.NEW) {

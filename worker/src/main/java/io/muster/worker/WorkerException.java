@@ -2,7 +2,7 @@ package io.muster.worker;
 
 /**
  * The worker cannot go on, for a reason an operator has to fix (refused registration, unusable identity files,
- * missing token...). The message names the problem and never contains the bootstrap token or key material.
+ * missing token...). The message names the problem and never contains the join token or key material.
  */
 public class WorkerException extends RuntimeException {
     public WorkerException(String message) {

@@ -6,7 +6,7 @@
  * The rest is organised by job:
  *
  * <ul>
- *   <li>{@code identity}: the bootstrap token, registration ({@code Register} with a locally generated key and CSR,
+ *   <li>{@code identity}: the join token, registration ({@code Register} with a locally generated key and CSR,
  *       trusting the server only through the token's CA pin), the identity files ({@code cert.pem}, {@code key.pem}
  *       0600, {@code ca.pem}, replaced crash-safely) and certificate renewal at 70-90% of the leaf's life.</li>
  *   <li>{@code rpc}: the server list (advertised servers first, configured ones as a last resort), jittered
@@ -33,7 +33,7 @@
  * the suffix of a corrupt {@code state.json} set aside.
  *
  * <p>Threads: one platform thread runs the daemon's life; the poll loop, heartbeat loop, renewal loop, allocation
- * runners and their tasks run on virtual threads. Nothing in the worker ever logs the bootstrap token or key
+ * runners and their tasks run on virtual threads. Nothing in the worker ever logs the join token or key
  * material.
  *
  * <p>May not import: {@code io.muster.server..} (workers speak to servers over the wire protocol only, checked by

@@ -216,7 +216,7 @@ class AllocationTest {
         h.cluster.revoke(node);
         WorkerException e = org.junit.jupiter.api.Assertions.assertThrows(WorkerException.class, worker::awaitTermination);
         assertTrue(e.getMessage().startsWith("node " + node + " was revoked by the cluster"), e.getMessage());
-        assertTrue(e.getMessage().contains("start the worker with a new bootstrap token"), e.getMessage());
+        assertTrue(e.getMessage().contains("start the worker with a new join token"), e.getMessage());
         assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "the revoked node's task must be stopped");
         assertEquals(1, h.cluster.registrations.size());
     }

@@ -15,7 +15,7 @@ import io.muster.pki.CertificateAuthorities;
 import io.muster.pki.Identity;
 import io.muster.pki.SpkiPin;
 import io.muster.pki.pem.Pem;
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.pki.token.TokenClaims;
 import io.muster.proto.NodeProfile;
 import io.muster.worker.fake.FakeCluster;
@@ -114,7 +114,7 @@ class RegistrationTest {
         h.cluster.clock.advance(Duration.ofDays(4)); // the 3-day certificate is now expired
         WorkerDaemon noToken = h.daemon(h.config(null));
         WorkerException e = assertThrows(WorkerException.class, noToken::start);
-        assertTrue(e.getMessage().contains("expired at") && e.getMessage().contains("no bootstrap token"), e.getMessage());
+        assertTrue(e.getMessage().contains("expired at") && e.getMessage().contains("no join token"), e.getMessage());
 
         WorkerDaemon second = h.startRunning(h.cluster.token(1));
         assertTrue(second.nodeId() != oldNode, "registered as a new node");
@@ -130,7 +130,7 @@ class RegistrationTest {
         WorkerDaemon d = h.daemon(h.config(token));
         d.start();
         WorkerException e = assertThrows(WorkerException.class, d::awaitTermination);
-        assertTrue(e.getMessage().startsWith("registration refused: bootstrap token " + tokenId + " has no uses left"),
+        assertTrue(e.getMessage().startsWith("registration refused: join token " + tokenId + " has no uses left"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("PERMISSION_DENIED"), e.getMessage());
         assertFalse(e.getMessage().contains(token));
@@ -174,11 +174,11 @@ class RegistrationTest {
     void aForgedTokenIsRefused() {
         TokenClaims claims = TokenClaims.create(FakeCluster.CLUSTER_ID, h.cluster.clock.instant(), Duration.ofHours(1),
                 Map.of(), SpkiPin.of(h.cluster.clusterCa.certificate()));
-        String forged = BootstrapTokens.encode(claims, BootstrapTokens.newKey());
+        String forged = JoinTokens.encode(claims, JoinTokens.newKey());
         WorkerDaemon d = h.daemon(h.config(forged));
         d.start();
         WorkerException e = assertThrows(WorkerException.class, d::awaitTermination);
-        assertTrue(e.getMessage().startsWith("registration refused: bootstrap token rejected: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("registration refused: join token rejected: "), e.getMessage());
         assertFalse(e.getMessage().contains(forged));
         assertNoTokenInLogs(forged);
     }
@@ -188,7 +188,7 @@ class RegistrationTest {
         var otherCa = CertificateAuthorities.createClusterCa(FakeCluster.CLUSTER_ID, h.cluster.clock.instant());
         TokenClaims claims = TokenClaims.create(FakeCluster.CLUSTER_ID, h.cluster.clock.instant(), Duration.ofHours(1),
                 Map.of(), SpkiPin.of(otherCa.certificate()));
-        String token = BootstrapTokens.encode(claims, h.cluster.tokenKey);
+        String token = JoinTokens.encode(claims, h.cluster.tokenKey);
         WorkerDaemon d = h.daemon(h.config(token));
         d.start();
         WorkerException e = assertThrows(WorkerException.class, d::awaitTermination);
@@ -224,7 +224,7 @@ class RegistrationTest {
         WorkerDaemon d = h.daemon(new io.muster.types.config.WorkerConfig(dataDir, h.config(null).servers(), null, file,
                 null, Map.of()));
         WorkerException e = assertThrows(WorkerException.class, d::start);
-        assertTrue(e.getMessage().startsWith("token file " + file + " is not a usable bootstrap token"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("token file " + file + " is not a usable join token"), e.getMessage());
         assertFalse(e.getMessage().contains("not-a-real-token"), e.getMessage());
     }
 
@@ -232,14 +232,14 @@ class RegistrationTest {
         for (ILoggingEvent event : logs.list) {
             String text = event.getFormattedMessage()
                     + (event.getThrowableProxy() != null ? ThrowableProxyUtil.asString(event.getThrowableProxy()) : "");
-            assertFalse(text.contains(token), "the bootstrap token leaked into the log: " + event.getFormattedMessage());
+            assertFalse(text.contains(token), "the join token leaked into the log: " + event.getFormattedMessage());
         }
         assertNotNull(logs.list);
     }
 
     private static String decodeId(String token) {
         try {
-            return BootstrapTokens.decode(token).tokenId();
+            return JoinTokens.decode(token).tokenId();
         } catch (Exception e) {
             throw new AssertionError(e);
         }

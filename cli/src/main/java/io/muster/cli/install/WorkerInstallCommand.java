@@ -1,6 +1,6 @@
 package io.muster.cli.install;
 
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.pki.token.TokenClaims;
 import io.muster.pki.token.TokenException;
 import io.muster.types.config.ConfigException;
@@ -19,11 +19,11 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code muster worker install}: turns this machine into a worker managed by systemd. Writes
- * {@code /etc/muster/worker.yaml}, copies the bootstrap token to {@code /etc/muster/worker.token} (0600), writes
+ * {@code /etc/muster/worker.yaml}, copies the join token to {@code /etc/muster/worker.token} (0600), writes
  * {@code muster-worker.service} and starts it. Safe to re-run; never touches an existing worker identity.
  */
 @Command(name = "install", sortOptions = false,
-        description = {"Install this machine as a Muster worker: /etc/muster/worker.yaml, the bootstrap token "
+        description = {"Install this machine as a Muster worker: /etc/muster/worker.yaml, the join token "
                 + "(/etc/muster/worker.token, mode 0600) and the systemd unit muster-worker.service, then start it when systemd runs.",
                 "Re-running it is safe: identical files are left alone, and an existing worker identity is never replaced."})
 public final class WorkerInstallCommand extends InstallCommandBase {
@@ -37,7 +37,7 @@ public final class WorkerInstallCommand extends InstallCommandBase {
     List<String> servers;
 
     @Option(names = "--token-file", required = true, paramLabel = "FILE",
-            description = "File holding the bootstrap token (from `muster node generate-worker-token`). Copied, never printed.")
+            description = "File holding the join token (from `muster node generate-worker-token`). Copied, never printed.")
     String tokenFile;
 
     @Option(names = "--labels", split = ",", paramLabel = "K=V", description = "Node labels, e.g. --labels role=web,zone=eu-1.")
@@ -106,7 +106,7 @@ public final class WorkerInstallCommand extends InstallCommandBase {
             if (!Files.exists(file)) throw new InstallException("--token-file " + file + " does not exist");
             if (!Files.isRegularFile(file)) throw new InstallException("--token-file " + file + " is not a regular file");
             if (Files.size(file) > MAX_TOKEN_FILE_BYTES) {
-                throw new InstallException("--token-file " + file + " is " + Files.size(file) + " bytes; a bootstrap token is one short line");
+                throw new InstallException("--token-file " + file + " is " + Files.size(file) + " bytes; a join token is one short line");
             }
             token = Files.readString(file, StandardCharsets.US_ASCII).strip();
         } catch (IOException e) {
@@ -116,18 +116,18 @@ public final class WorkerInstallCommand extends InstallCommandBase {
         if (token.lines().count() > 1) throw new InstallException("--token-file " + file + " must hold the token alone on one line");
         TokenClaims claims;
         try {
-            claims = BootstrapTokens.decode(token);
+            claims = JoinTokens.decode(token);
         } catch (TokenException | RuntimeException e) {
-            throw new InstallException("--token-file " + file + " does not hold a Muster bootstrap token: " + e.getMessage());
+            throw new InstallException("--token-file " + file + " does not hold a Muster join token: " + e.getMessage());
         }
         if (!hasIdentity) {
             if (!clock.instant().isBefore(claims.expiresAt())) {
-                throw new InstallException("the bootstrap token in " + file + " (id " + claims.tokenId() + ") expired at " + claims.expiresAt()
+                throw new InstallException("the join token in " + file + " (id " + claims.tokenId() + ") expired at " + claims.expiresAt()
                         + "; create a new one with `muster node generate-worker-token`");
             }
             Optional<String> refused = claims.disallowedLabel(labelMap);
             if (refused.isPresent()) {
-                throw new InstallException("the bootstrap token in " + file + " (id " + claims.tokenId() + ") does not allow the label "
+                throw new InstallException("the join token in " + file + " (id " + claims.tokenId() + ") does not allow the label "
                         + refused.get() + "; it allows only " + claims.allowedLabels());
             }
         }

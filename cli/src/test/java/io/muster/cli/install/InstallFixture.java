@@ -3,7 +3,7 @@ package io.muster.cli.install;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.muster.pki.SpkiPin;
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.pki.token.TokenClaims;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -38,9 +38,9 @@ final class InstallFixture {
 
     static String token(Duration validFor, Map<String, String> allowedLabels) {
         Instant now = Instant.now();
-        TokenClaims claims = new TokenClaims(TokenClaims.CURRENT_VERSION, "test-cluster", BootstrapTokens.newTokenId(),
+        TokenClaims claims = new TokenClaims(TokenClaims.CURRENT_VERSION, "test-cluster", JoinTokens.newTokenId(),
                 now.minus(Duration.ofHours(2)), now.minus(Duration.ofHours(2)).plus(validFor), allowedLabels, SpkiPin.of(new byte[32]));
-        return BootstrapTokens.encode(claims, BootstrapTokens.newKey());
+        return JoinTokens.encode(claims, JoinTokens.newKey());
     }
 
     static String validToken() {

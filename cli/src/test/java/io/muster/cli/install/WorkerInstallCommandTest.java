@@ -246,7 +246,7 @@ class WorkerInstallCommandTest {
         Files.writeString(twoLines, token + "\n" + token + "\n");
         Path expired = InstallFixture.tokenFile(tmp.resolve("exp"), InstallFixture.token(Duration.ofHours(1), Map.of()));
         Path restricted = InstallFixture.tokenFile(tmp.resolve("lab"), InstallFixture.token(Duration.ofHours(24), Map.of("role", "db")));
-        Map<Path, String> cases = Map.of(missing, "does not exist", garbage, "does not hold a Muster bootstrap token",
+        Map<Path, String> cases = Map.of(missing, "does not exist", garbage, "does not hold a Muster join token",
                 twoLines, "alone on one line", expired, "expired at", restricted, "does not allow the label role=web",
                 tmp, "not a regular file");
         for (var c : cases.entrySet()) {

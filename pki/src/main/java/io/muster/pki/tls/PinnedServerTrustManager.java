@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A worker's first contact with a server, when all it has is the cluster CA's SPKI pin from its bootstrap token.
+ * A worker's first contact with a server, when all it has is the cluster CA's SPKI pin from its join token.
  *
  * <p>The server must send its chain including the cluster CA. Accepted if some CA certificate in the chain (after the
  * leaf) has an SPKI whose SHA-256 equals the pin (constant-time comparison), is properly self-signed, and the leaf

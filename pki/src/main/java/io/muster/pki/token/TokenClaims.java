@@ -14,7 +14,7 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * What a bootstrap token says. None of it is secret (anyone holding the token can {@link BootstrapTokens#decode read}
+ * What a join token says. None of it is secret (anyone holding the token can {@link JoinTokens#decode read}
  * it); the secret is the MAC that makes it unforgeable.
  *
  * <p>Label semantics: an empty {@code allowedLabels} lets the joining worker declare any labels. A non-empty map
@@ -72,7 +72,7 @@ public record TokenClaims(int version, String clusterId, String tokenId, Instant
     /** Claims for a new token with a random id, valid from {@code now} for {@code ttl}. */
     public static TokenClaims create(String clusterId, Instant now, Duration ttl, Map<String, String> allowedLabels,
                                      SpkiPin caPin) {
-        return new TokenClaims(CURRENT_VERSION, clusterId, BootstrapTokens.newTokenId(), now, now.plus(ttl),
+        return new TokenClaims(CURRENT_VERSION, clusterId, JoinTokens.newTokenId(), now, now.plus(ttl),
                 allowedLabels, caPin);
     }
 

@@ -3,7 +3,7 @@ package io.muster.pki.token;
 import java.util.Objects;
 
 /**
- * A bootstrap token was refused. Messages describe the problem but never contain the token text or the key:
+ * A join token was refused. Messages describe the problem but never contain the token text or the key:
  * tokens are bearer secrets and these messages end up in logs.
  */
 public final class TokenException extends Exception {

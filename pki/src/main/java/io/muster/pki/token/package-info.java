@@ -1,5 +1,5 @@
 /**
- * Worker join tokens: {@link io.muster.pki.token.BootstrapTokens} encodes and checks the one-line
+ * Worker join tokens: {@link io.muster.pki.token.JoinTokens} encodes and checks the one-line
  * {@code mst1.<payload>.<mac>} token whose claims ({@link io.muster.pki.token.TokenClaims}: cluster, expiry, CA pin,
  * allowed labels) are readable by anyone and unforgeable without the cluster's token key.
  *

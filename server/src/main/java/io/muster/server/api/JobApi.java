@@ -10,7 +10,6 @@ import io.muster.server.Proposer;
 import io.muster.server.leader.GcService;
 import io.muster.server.state.GcApplier;
 import io.muster.server.state.AllocCounts;
-import io.muster.server.state.AllocStates;
 import io.muster.server.state.ClusterSnapshot;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.GroupFailureRecord;
@@ -24,6 +23,8 @@ import io.muster.types.job.JobSpecParser;
 import io.muster.types.job.OneShotJobs;
 import io.muster.types.job.SpecFormat;
 import io.muster.types.job.TaskGroup;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.JobStatus;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
@@ -151,7 +152,7 @@ public final class JobApi implements Routes {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", j.id());
             m.put("type", j.type());
-            m.put("status", status(snap, j));
+            m.put("status", status(snap, j).wire());
             m.put("version", j.version());
             Map<String, Integer> counts = snap.allocCounts(j.id()).byStatus();
             m.put("allocations", counts);
@@ -264,7 +265,7 @@ public final class JobApi implements Routes {
         m.put("id", j.id());
         m.put("type", j.type());
         m.put("version", j.version());
-        m.put("status", status(snap, j));
+        m.put("status", status(snap, j).wire());
         m.put("submitted_at", java.time.Instant.ofEpochMilli(j.submittedAt()).toString());
         if (j.nextEvalAt() > 0) m.put("next_eval_at", java.time.Instant.ofEpochMilli(j.nextEvalAt()).toString());
         m.put("allocations", allocs.stream().map(JobApi::allocView).toList());
@@ -285,9 +286,9 @@ public final class JobApi implements Routes {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", a.id());
         m.put("node_id", a.nodeId());
-        m.put("status", a.status());
+        m.put("status", a.status().wire());
         // Only a task that ended by itself has an exit code; lost or stopped ones never exited on their own.
-        m.put("exit_code", AllocStates.COMPLETE.equals(a.status()) || AllocStates.FAILED.equals(a.status()) ? a.exitCode() : null);
+        m.put("exit_code", a.status() == AllocStatus.COMPLETE || a.status() == AllocStatus.FAILED ? a.exitCode() : null);
         m.put("job_id", a.jobId());
         m.put("group", a.group());
         m.put("index", a.index());
@@ -304,25 +305,25 @@ public final class JobApi implements Routes {
      * pending | running | complete | failed | stopped, from the counts of the job version's allocations (Nomad's job
      * status, simplified). Only a finished batch job with an allocation that did not complete looks at its allocations.
      */
-    static String status(ClusterSnapshot snap, JobRecord j) {
-        if (j.stopped()) return "stopped";
+    static JobStatus status(ClusterSnapshot snap, JobRecord j) {
+        if (j.stopped()) return JobStatus.STOPPED;
         AllocCounts current = snap.allocCounts(j.id(), j.version());
         boolean batch = j.type().equals("batch") || j.type().equals("sysbatch");
-        if (current.total() == 0) return j.modifyIndex() == 0 || !j.failures().isEmpty() ? "pending" : (batch ? "complete" : "pending");
+        if (current.total() == 0) return j.modifyIndex() == 0 || !j.failures().isEmpty() ? JobStatus.PENDING : (batch ? JobStatus.COMPLETE : JobStatus.PENDING);
         boolean anyLive = current.live() > 0;
         boolean anyRunning = current.running() > 0;
         if (batch) {
-            if (anyLive || j.nextEvalAt() > 0 || !j.failures().isEmpty()) return anyRunning || anyLive && current.terminal() > 0 ? "running" : "pending";
-            if (current.complete() == current.total()) return "complete";
+            if (anyLive || j.nextEvalAt() > 0 || !j.failures().isEmpty()) return anyRunning || anyLive && current.terminal() > 0 ? JobStatus.RUNNING : JobStatus.PENDING;
+            if (current.complete() == current.total()) return JobStatus.COMPLETE;
             // Every slot has a final allocation: complete only if each (job, group, index) ended complete at least once.
-            Map<String, String> last = new LinkedHashMap<>();
+            Map<String, AllocStatus> last = new LinkedHashMap<>();
             for (AllocRecord a : snap.allocsOfJob(j.id()))
-                if (a.jobVersion() == j.version()) last.merge(a.group() + "#" + a.index(), a.status(), (x, y) -> AllocStates.COMPLETE.equals(x) ? x : y);
-            return last.values().stream().allMatch(AllocStates.COMPLETE::equals) ? "complete" : "failed";
+                if (a.jobVersion() == j.version()) last.merge(a.group() + "#" + a.index(), a.status(), (x, y) -> x == AllocStatus.COMPLETE ? x : y);
+            return last.values().stream().allMatch(s -> s == AllocStatus.COMPLETE) ? JobStatus.COMPLETE : JobStatus.FAILED;
         }
-        if (anyRunning) return "running";
+        if (anyRunning) return JobStatus.RUNNING;
         boolean allFailed = current.failed() + current.lost() == current.total();
-        return allFailed && j.nextEvalAt() == 0 && j.failures().isEmpty() ? "failed" : "pending";
+        return allFailed && j.nextEvalAt() == 0 && j.failures().isEmpty() ? JobStatus.FAILED : JobStatus.PENDING;
     }
 
     static int desiredCount(JobSpec spec) {

@@ -10,12 +10,14 @@ import io.muster.proto.raft.RevokeNode;
 import io.muster.proto.raft.SetNodeDrain;
 import io.muster.proto.raft.SetNodeEligibility;
 import io.muster.server.Proposer;
-import io.muster.server.TokenService;
+import io.muster.server.JoinTokenService;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.NodeRecord;
 import io.muster.server.state.Records.ServerRecord;
 import io.muster.server.state.Snapshots;
+import io.muster.types.state.DrainState;
+import io.muster.types.state.NodeStatus;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
@@ -26,16 +28,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Bootstrap tokens and worker nodes. Node views come from the leader, which holds the heartbeat leases. */
+/** Join tokens and worker nodes. Node views come from the leader, which holds the heartbeat leases. */
 public final class NodeApi implements Routes {
     private final Snapshots snapshots;
     private final Proposer proposer;
     private final Clock clock;
-    private final TokenService tokens;
+    private final JoinTokenService tokens;
     private final io.muster.server.leader.Leases leases;
     private LeaderRedirect leader;
 
-    public NodeApi(Snapshots snapshots, Proposer proposer, Clock clock, TokenService tokens, io.muster.server.leader.Leases leases) {
+    public NodeApi(Snapshots snapshots, Proposer proposer, Clock clock, JoinTokenService tokens, io.muster.server.leader.Leases leases) {
         this.snapshots = snapshots;
         this.proposer = proposer;
         this.clock = clock;
@@ -125,9 +127,9 @@ public final class NodeApi implements Routes {
     Node view(NodeRecord n) {
         io.muster.server.leader.Leases hb = leases;
         var beat = hb.lastBeat(n.id());
-        return new Node(n.id(), n.state(), n.eligible(), n.labels(), n.os(), n.arch(),
+        return new Node(n.id(), n.state().wire(), n.eligible(), n.labels(), n.os(), n.arch(),
                 beat.map(b -> Instant.ofEpochMilli(b.atMillis()).toString()).orElse(null),
-                beat.map(b -> (long) b.ttlSecs()).orElse(null), n.drain(), n.hostname(), n.drivers(), n.cpuMhz(), n.memoryMb(),
+                beat.map(b -> (long) b.ttlSecs()).orElse(null), n.drain().wire(), n.hostname(), n.drivers(), n.cpuMhz(), n.memoryMb(),
                 (int) snapshots.snapshot().allocsOnNode(n.id()).stream().filter(a -> a.desiredRun() && !a.terminal()).count(),
                 Instant.ofEpochMilli(n.registeredAt()).toString(), Instant.ofEpochMilli(n.stateChangedAt()).toString(), n.cpuCores(),
                 n.version(), n.drainDeadline() > 0 ? Instant.ofEpochMilli(n.drainDeadline()).toString() : null,
@@ -167,7 +169,7 @@ public final class NodeApi implements Routes {
                 .setDeadlineUnixMs(deadline))).whenComplete((r, e) -> {
             if (e != null) Http.failure(ctx, e);
             else if (!r.getOk()) Http.rejected(ctx, r);
-            else Http.ok(ctx, Map.of("id", n.id(), "drain", enable ? "draining" : "none"));
+            else Http.ok(ctx, Map.of("id", n.id(), "drain", (enable ? DrainState.DRAINING : DrainState.NONE).wire()));
         });
     }
 
@@ -190,7 +192,7 @@ public final class NodeApi implements Routes {
                 .whenComplete((r, e) -> {
                     if (e != null) Http.failure(ctx, e);
                     else if (!r.getOk()) Http.rejected(ctx, r);
-                    else Http.ok(ctx, Map.of("id", n.id(), "state", "revoked"));
+                    else Http.ok(ctx, Map.of("id", n.id(), "state", NodeStatus.REVOKED.wire()));
                 });
     }
 }

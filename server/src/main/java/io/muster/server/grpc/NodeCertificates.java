@@ -2,8 +2,8 @@ package io.muster.server.grpc;
 
 import io.grpc.Status;
 import io.muster.server.state.ClusterState;
-import io.muster.server.state.NodeStates;
 import io.muster.server.state.Records.NodeRecord;
+import io.muster.types.state.NodeStatus;
 import java.util.Optional;
 
 /**
@@ -30,7 +30,7 @@ final class NodeCertificates {
             return Optional.of(Status.UNAUTHENTICATED.withDescription("node " + nodeId + " is not registered in this cluster"));
         }
         // Worded as the workers expect ("revoked" with PERMISSION_DENIED): they stop for good on it.
-        if (NodeStates.REVOKED.equals(n.state())) return Optional.of(Status.PERMISSION_DENIED.withDescription("node " + nodeId + " is revoked"));
+        if (n.state() == NodeStatus.REVOKED) return Optional.of(Status.PERMISSION_DENIED.withDescription("node " + nodeId + " is revoked"));
         if (!n.acceptsSerial(serialHex)) {
             // UNAUTHENTICATED, not "revoked": a worker holding a superseded leaf should use its newer one, not stop.
             return Optional.of(Status.UNAUTHENTICATED.withDescription("certificate serial " + serialHex + " is not on record for node "

@@ -12,6 +12,7 @@ import io.muster.server.state.NodeEventLog.Event;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.NodeRecord;
 import io.muster.server.state.StateListener;
+import io.muster.types.state.DrainState;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -122,7 +123,7 @@ public final class PollHub implements StateListener {
                     r.addEvents(AssignmentEvent.newBuilder().setRevision(a.createIndex()).setSet(allocations.of(a)));
             }
             NodeRecord n = snap.node(w.nodeId).orElse(null);
-            if (n != null && "draining".equals(n.drain()))
+            if (n != null && n.drain() == DrainState.DRAINING)
                 r.addEvents(AssignmentEvent.newBuilder().setRevision(revision).setDrain(DrainEvent.newBuilder().setEnabled(true).setDeadlineUnixMs(n.drainDeadline())));
         } else {
             for (Event e : events) {

@@ -9,7 +9,7 @@ import io.muster.pki.CsrException;
 import io.muster.pki.Csrs;
 import io.muster.pki.Secrets;
 import io.muster.pki.pem.Pem;
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.pki.token.TokenClaims;
 import io.muster.pki.token.TokenException;
 import io.muster.proto.ControlReply;
@@ -35,6 +35,7 @@ import io.muster.server.state.ClusterState;
 import io.muster.server.state.JoinRules;
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.types.config.ServerConfig;
+import io.muster.types.state.NodeStatus;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -131,14 +132,14 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     private void registerNow(RegisterRequest req, StreamObserver<RegisterResponse> out) {
         TokenClaims claims;
         try {
-            claims = BootstrapTokens.verify(req.getToken(), m.tokenKey(), m.clusterId(), clock.instant(), TOKEN_SKEW);
+            claims = JoinTokens.verify(req.getToken(), m.tokenKey(), m.clusterId(), clock.instant(), TOKEN_SKEW);
         } catch (TokenException e) {
-            out.onError(Status.UNAUTHENTICATED.withDescription("bootstrap token rejected: " + e.getMessage()).asRuntimeException());
+            out.onError(Status.UNAUTHENTICATED.withDescription("join token rejected: " + e.getMessage()).asRuntimeException());
             return;
         }
         Optional<String> badLabel = claims.disallowedLabel(req.getProfile().getLabelsMap());
         if (badLabel.isPresent()) {
-            out.onError(Status.PERMISSION_DENIED.withDescription("label " + badLabel.get() + " is not allowed by bootstrap token "
+            out.onError(Status.PERMISSION_DENIED.withDescription("label " + badLabel.get() + " is not allowed by join token "
                     + claims.tokenId() + " (allowed: " + claims.allowedLabels() + ")").asRuntimeException());
             return;
         }

@@ -15,9 +15,11 @@ import io.muster.proto.raft.SetNodeDrain;
 import io.muster.server.Proposer;
 import io.muster.server.raft.LeaderServices;
 import io.muster.server.state.ClusterState;
-import io.muster.server.state.NodeStates;
+import io.muster.server.state.ProtoStates;
 import io.muster.server.state.Records.NodeRecord;
 import io.muster.types.HeartbeatPolicy;
+import io.muster.types.state.DrainState;
+import io.muster.types.state.NodeStatus;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +102,7 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
         long now = ticker.read();
         int armed = 0;
         for (NodeRecord n : state.nodes()) {
-            if (NodeStates.DOWN.equals(n.state()) || NodeStates.REVOKED.equals(n.state())) continue;
+            if (n.state().isLost()) continue;
             leases.put(n.id(), new Lease(now + failover));
             armed++;
         }
@@ -124,33 +126,33 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
         long nodeId = r.getNodeId();
         NodeRecord node = state.node(nodeId).orElse(null);
         if (node == null) return CompletableFuture.failedFuture(new IllegalArgumentException("node " + nodeId + " is not registered"));
-        if (NodeStates.REVOKED.equals(node.state())) return CompletableFuture.failedFuture(new SecurityException("node " + nodeId + " is revoked"));
+        if (node.state() == NodeStatus.REVOKED) return CompletableFuture.failedFuture(new SecurityException("node " + nodeId + " is revoked"));
         int ttl = policy.staggeredTtlSecs(state.liveNodeCount(), random);
         leases.put(nodeId, new Lease(ticker.read() + TimeUnit.SECONDS.toNanos(policy.expirySecs(ttl))));
         lastBeat.put(nodeId, new Beat(clock.millis(), ttl));
         CompletableFuture<Void> committed = batcher.allocStatuses(nodeId, r.getAllocationsList());
-        if (NodeStates.INITIALIZING.equals(node.state()) || NodeStates.DOWN.equals(node.state()) || profileChange.isPresent()) {
-            NodeStateChange.Builder ch = NodeStateChange.newBuilder().setNodeId(nodeId).setState(NodeStates.READY).setAtUnixMs(clock.millis());
+        if (node.state() == NodeStatus.INITIALIZING || node.state() == NodeStatus.DOWN || profileChange.isPresent()) {
+            NodeStateChange.Builder ch = NodeStateChange.newBuilder().setNodeId(nodeId).setState(ProtoStates.nodeState(NodeStatus.READY)).setAtUnixMs(clock.millis());
             profileChange.ifPresent(ch::setProfile);
             CompletableFuture<Void> stateDone = batcher.nodeState(ch.build());
             committed = CompletableFuture.allOf(committed, stateDone);
         }
-        if (r.getDrainComplete() && "draining".equals(node.drain())) {
+        if (r.getDrainComplete() && node.drain() == DrainState.DRAINING) {
             // After this report's statuses are committed, so the drain never completes ahead of them.
             committed = committed.thenCompose(v -> proposer.propose(Command.newBuilder()
                     .setSetNodeDrain(SetNodeDrain.newBuilder().setNodeId(nodeId).setComplete(true)))).thenApply(res -> null);
         }
-        String stateName = node.state();
+        NodeStatus stateBefore = node.state();
         return committed.thenApply(v -> StatusAck.newBuilder().setNextTtlSecs(ttl).setGraceSecs(policy.graceSecs())
-                .setNodeState(state.node(nodeId).map(NodeRecord::state).orElse(stateName)).addAllServers(servers.get()).build());
+                .setNodeState(ProtoStates.nodeState(state.node(nodeId).map(NodeRecord::state).orElse(stateBefore))).addAllServers(servers.get()).build());
     }
 
     private void expired(long nodeId) {
         if (!leading) return;
         NodeRecord n = state.node(nodeId).orElse(null);
-        if (n == null || NodeStates.DOWN.equals(n.state()) || NodeStates.REVOKED.equals(n.state())) return;
+        if (n == null || n.state().isLost()) return;
         LOG.info("node {} missed its heartbeat TTL + grace: marking it down", nodeId);
-        batcher.nodeState(NodeStateChange.newBuilder().setNodeId(nodeId).setState(NodeStates.DOWN).setAtUnixMs(clock.millis()).build());
+        batcher.nodeState(NodeStateChange.newBuilder().setNodeId(nodeId).setState(ProtoStates.nodeState(NodeStatus.DOWN)).setAtUnixMs(clock.millis()).build());
     }
 
     @Override

@@ -14,15 +14,14 @@ import io.muster.scheduler.SchedulerContext;
 import io.muster.scheduler.Stop;
 import io.muster.server.Proposer;
 import io.muster.server.raft.LeaderServices;
-import io.muster.server.state.AllocStates;
 import io.muster.server.state.ClusterState;
-import io.muster.server.state.NodeStates;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.JobRecord;
 import io.muster.server.state.Records.NodeRecord;
 import io.muster.server.state.StateListener;
 import io.muster.types.job.JobSpec;
 import io.muster.types.job.JobSpecJson;
+import io.muster.types.state.NodeStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -341,11 +340,11 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
     @Override
     public void nodeChanged(NodeRecord before, NodeRecord after) {
         if (!leading || after == null) return;
-        boolean schedulingChanged = before == null || !before.state().equals(after.state()) || before.eligible() != after.eligible()
-                || !before.drain().equals(after.drain());
+        boolean schedulingChanged = before == null || before.state() != after.state() || before.eligible() != after.eligible()
+                || before.drain() != after.drain();
         if (!schedulingChanged) return;
         for (AllocRecord a : state.allocsOnNode(after.id())) enqueue(a.jobId());
-        if (NodeStates.READY.equals(after.state()) && after.schedulable()) {
+        if (after.state() == NodeStatus.READY && after.schedulable()) {
             // New capacity: system jobs cover it, and jobs waiting for room may now fit.
             for (JobRecord j : state.jobs()) {
                 if (!j.stopped() && (j.type().equals("system") || j.type().equals("sysbatch") || !j.failures().isEmpty())) enqueue(j.id());
@@ -356,7 +355,7 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
     @Override
     public void allocChanged(AllocRecord before, AllocRecord after) {
         if (!leading || after == null || before == null) return;
-        if (!before.status().equals(after.status()) && AllocStates.isTerminal(after.status())) enqueue(after.jobId());
+        if (before.status() != after.status() && after.status().isTerminal()) enqueue(after.jobId());
     }
 
     @Override

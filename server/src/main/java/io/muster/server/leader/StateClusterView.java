@@ -1,15 +1,14 @@
 package io.muster.server.leader;
 
-import io.muster.scheduler.AllocStatus;
 import io.muster.scheduler.AllocView;
 import io.muster.scheduler.ClusterView;
-import io.muster.scheduler.NodeStatus;
 import io.muster.scheduler.NodeView;
 import io.muster.scheduler.Resources;
 import io.muster.server.state.ClusterSnapshot;
 import io.muster.server.state.ClusterState;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.NodeRecord;
+import io.muster.types.state.DrainState;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -32,27 +31,12 @@ final class StateClusterView implements ClusterView {
     }
 
     static NodeView node(NodeRecord n) {
-        NodeStatus status = switch (n.state()) {
-            case "ready" -> NodeStatus.READY;
-            case "draining" -> NodeStatus.DRAINING;
-            case "down" -> NodeStatus.DOWN;
-            case "revoked" -> NodeStatus.REVOKED;
-            default -> NodeStatus.INITIALIZING;
-        };
-        return new NodeView(n.id(), status, n.eligible() && "none".equals(n.drain()), n.os(), n.arch(), n.labels(),
+        return new NodeView(n.id(), n.state(), n.eligible() && n.drain() == DrainState.NONE, n.os(), n.arch(), n.labels(),
                 new HashSet<>(n.drivers()), new Resources((int) Math.min(Integer.MAX_VALUE, n.cpuMhz()), (int) Math.min(Integer.MAX_VALUE, n.memoryMb())));
     }
 
     static AllocView alloc(AllocRecord a) {
-        AllocStatus s = switch (a.status()) {
-            case "running" -> AllocStatus.RUNNING;
-            case "complete" -> AllocStatus.COMPLETE;
-            case "failed" -> AllocStatus.FAILED;
-            case "lost" -> AllocStatus.LOST;
-            case "stopped" -> AllocStatus.STOPPED;
-            default -> AllocStatus.PENDING;
-        };
-        return new AllocView(a.id(), a.jobId(), a.group(), a.index(), a.nodeId(), new Resources(a.cpu(), a.memoryMb()), s, a.desiredRun(),
+        return new AllocView(a.id(), a.jobId(), a.group(), a.index(), a.nodeId(), new Resources(a.cpu(), a.memoryMb()), a.status(), a.desiredRun(),
                 a.attempt(), a.finishedAt());
     }
 

@@ -42,8 +42,8 @@ final class LogSummaries {
             // Accessor and policy only: never the secret's hash, nor the free-text description.
             case CREATE_ACL_TOKEN -> "ACL token " + c.getCreateAclToken().getAccessorId() + " policy " + c.getCreateAclToken().getPolicy();
             case REVOKE_ACL_TOKEN -> "revoke ACL token " + c.getRevokeAclToken().getAccessorId();
-            case CREATE_JOIN_TOKEN -> "bootstrap token " + c.getCreateJoinToken().getTokenId() + " max uses " + c.getCreateJoinToken().getMaxUses();
-            case REVOKE_JOIN_TOKEN -> "revoke bootstrap token " + c.getRevokeJoinToken().getTokenId();
+            case CREATE_JOIN_TOKEN -> "join token " + c.getCreateJoinToken().getTokenId() + " max uses " + c.getCreateJoinToken().getMaxUses();
+            case REVOKE_JOIN_TOKEN -> "revoke join token " + c.getRevokeJoinToken().getTokenId();
             case REGISTER_NODE -> "register node (token " + c.getRegisterNode().getTokenId() + ", " + c.getRegisterNode().getProfile().getHostname() + ")";
             case REGISTER_NODE_BATCH -> c.getRegisterNodeBatch().getNodesCount() + " node registration(s)";
             case REVOKE_NODE -> "revoke node " + c.getRevokeNode().getNodeId();

@@ -1,6 +1,7 @@
 package io.muster.server.state;
 
 import io.muster.server.state.Records.AllocRecord;
+import io.muster.types.state.AllocStatus;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,12 +27,12 @@ public record AllocCounts(int pending, int running, int complete, int failed, in
     /** Counts by client state, in lifecycle order, every state present (the job list's {@code allocations} object). */
     public Map<String, Integer> byStatus() {
         Map<String, Integer> m = new LinkedHashMap<>();
-        m.put(AllocStates.PENDING, pending);
-        m.put(AllocStates.RUNNING, running);
-        m.put(AllocStates.COMPLETE, complete);
-        m.put(AllocStates.FAILED, failed);
-        m.put(AllocStates.LOST, lost);
-        m.put(AllocStates.STOPPED, stopped);
+        m.put(AllocStatus.PENDING.wire(), pending);
+        m.put(AllocStatus.RUNNING.wire(), running);
+        m.put(AllocStatus.COMPLETE.wire(), complete);
+        m.put(AllocStatus.FAILED.wire(), failed);
+        m.put(AllocStatus.LOST.wire(), lost);
+        m.put(AllocStatus.STOPPED.wire(), stopped);
         return m;
     }
 
@@ -41,14 +42,14 @@ public record AllocCounts(int pending, int running, int complete, int failed, in
         if (a.desiredRun() && !a.terminal()) delta[6] += sign;
     }
 
-    private static int slot(String status) {
+    private static int slot(AllocStatus status) {
         return switch (status) {
-            case AllocStates.RUNNING -> 1;
-            case AllocStates.COMPLETE -> 2;
-            case AllocStates.FAILED -> 3;
-            case AllocStates.LOST -> 4;
-            case AllocStates.STOPPED -> 5;
-            default -> 0;
+            case PENDING -> 0;
+            case RUNNING -> 1;
+            case COMPLETE -> 2;
+            case FAILED -> 3;
+            case LOST -> 4;
+            case STOPPED -> 5;
         };
     }
 

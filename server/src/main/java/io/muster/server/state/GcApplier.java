@@ -9,6 +9,8 @@ import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.JobRecord;
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.NodeRecord;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.NodeStatus;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -236,7 +238,7 @@ public final class GcApplier {
             JobRecord j = s.job(a.jobId());
             if (j == null || j.stopped()) return true;
             // A live batch job's slot is done for good once one of its allocations completed: keep that one.
-            if (runsToCompletion(j) && AllocStates.COMPLETE.equals(a.status())) return false;
+            if (runsToCompletion(j) && a.status() == AllocStatus.COMPLETE) return false;
             // A per-node slot whose node is gone or down: the reconciler places nothing there while it is, and
             // starts afresh if it comes back.
             if (perNode(j) && lost(s.node(a.nodeId()))) return true;
@@ -262,7 +264,7 @@ public final class GcApplier {
 
         /** Down since {@code afterMs} before {@code now}, and every allocation on it collected with it. Never revoked. */
         public boolean node(NodeRecord n, long now, long afterMs, Set<String> collectedAllocs) {
-            if (!NodeStates.DOWN.equals(n.state()) || now - n.stateChangedAt() < afterMs) return false;
+            if (n.state() != NodeStatus.DOWN || now - n.stateChangedAt() < afterMs) return false;
             for (AllocRecord a : s.allocsOnNode(n.id())) if (!collectedAllocs.contains(a.id())) return false;
             return true;
         }
@@ -291,7 +293,7 @@ public final class GcApplier {
     }
 
     private static boolean lost(NodeRecord n) {
-        return n == null || NodeStates.DOWN.equals(n.state()) || NodeStates.REVOKED.equals(n.state());
+        return n == null || n.state().isLost();
     }
 
     /** Batch and sysbatch jobs run to completion: a complete allocation ends its slot (or node) for good. */

@@ -3,7 +3,6 @@ package io.muster.server.state;
 import static io.muster.server.state.CommandApplier.fail;
 import static io.muster.server.state.CommandApplier.ok;
 
-import io.muster.proto.AllocStatus;
 import io.muster.proto.raft.AllocStatusUpdate;
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.CommandResult;
@@ -16,6 +15,7 @@ import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.GroupFailureRecord;
 import io.muster.server.state.Records.JobRecord;
 import io.muster.server.state.Records.NodeRecord;
+import io.muster.types.state.AllocStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -59,7 +59,7 @@ final class JobCommands {
         if (!a.desiredRun()) return;
         AllocRecord after = a.withDesiredStop(reason, index);
         // Never started anywhere: nothing will report it stopped, so it is stopped now.
-        if (AllocStates.PENDING.equals(a.status())) after = after.withClientStatus(AllocStates.STOPPED, 0, reason, 0, 0, index);
+        if (a.status() == AllocStatus.PENDING) after = after.withClientStatus(AllocStatus.STOPPED, 0, reason, 0, 0, index);
         s.indexAlloc(after);
         s.event(a.nodeId(), new Event(index, Kind.DELETE, a.id(), false, 0));
         s.notifyAlloc(a, after);
@@ -89,7 +89,7 @@ final class JobCommands {
                     continue;
                 }
                 AllocRecord a = new AllocRecord(pa.getAllocId(), pa.getJobId(), j.version(), pa.getGroup(), pa.getIndex(), pa.getNodeId(),
-                        pa.getCpu(), pa.getMemoryMb(), true, "", AllocStates.PENDING, 0, "", 0, 0, pa.getAttempt(),
+                        pa.getCpu(), pa.getMemoryMb(), true, "", AllocStatus.PENDING, 0, "", 0, 0, pa.getAttempt(),
                         pa.getPreviousAllocId(), index, index);
                 s.indexAlloc(a);
                 s.event(pa.getNodeId(), new Event(index, Kind.SET, a.id(), false, 0));
@@ -136,12 +136,12 @@ final class JobCommands {
     CommandResult allocStatuses(StateTx s, Command c, long index) {
         int applied = 0;
         for (AllocStatusUpdate u : c.getAllocStatusBatch().getUpdatesList()) {
-            AllocStatus st = u.getStatus();
+            var st = u.getStatus();
             AllocRecord a = s.alloc(st.getAllocId());
             if (a == null || a.nodeId() != u.getNodeId()) continue; // a worker speaks only for its own allocations
-            String status = AllocStates.of(st.getState());
-            if (a.terminal() && !AllocStates.LOST.equals(a.status())) continue; // terminal is final
-            if (a.terminal() && !AllocStates.isTerminal(status)) continue;
+            AllocStatus status = ProtoStates.allocStatus(st.getState());
+            if (a.terminal() && a.status() != AllocStatus.LOST) continue; // terminal is final
+            if (a.terminal() && !status.isTerminal()) continue;
             AllocRecord after = a.withClientStatus(status, st.getExitCode(), st.getMessage(), st.getStartedUnixMs(), st.getFinishedUnixMs(), index);
             if (after.equals(a)) continue;
             s.indexAlloc(after);
@@ -156,7 +156,7 @@ final class JobCommands {
         for (AllocRecord a : s.allocsOnNode(nodeId)) {
             if (a.terminal() && !a.desiredRun()) continue;
             AllocRecord after = a.withDesiredStop(reason, index);
-            if (!a.terminal()) after = after.withClientStatus(AllocStates.LOST, a.exitCode(), reason, a.startedAt(), 0, index);
+            if (!a.terminal()) after = after.withClientStatus(AllocStatus.LOST, a.exitCode(), reason, a.startedAt(), 0, index);
             s.indexAlloc(after);
             if (a.desiredRun()) s.event(nodeId, new Event(index, Kind.DELETE, a.id(), false, 0));
             s.notifyAlloc(a, after);

@@ -21,7 +21,7 @@ final class JoinTokenCommands {
     CommandResult revokeJoinToken(StateTx s, Command c) {
         String id = c.getRevokeJoinToken().getTokenId();
         JoinTokenRecord t = s.joinTokens.get(id);
-        if (t == null) return fail("TOKEN_NOT_FOUND", "no bootstrap token with id " + id);
+        if (t == null) return fail("TOKEN_NOT_FOUND", "no join token with id " + id);
         s.joinTokens.put(id, new JoinTokenRecord(t.id(), t.expiresAt(), t.maxUses(), t.uses(), t.labels(), t.createdAt(), true, t.description()));
         return ok();
     }

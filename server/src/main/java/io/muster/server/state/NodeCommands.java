@@ -13,6 +13,8 @@ import io.muster.server.state.NodeEventLog.Kind;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.NodeRecord;
+import io.muster.types.state.DrainState;
+import io.muster.types.state.NodeStatus;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.TreeMap;
@@ -34,7 +36,7 @@ final class NodeCommands {
     CommandResult registerNode(StateTx s, Command c, RegisterNode r) {
         String keyHash = HexFormat.of().formatHex(r.getPublicKeySha256().toByteArray());
         JoinTokenRecord t = s.joinTokens.get(r.getTokenId());
-        if (t == null) return fail("TOKEN_UNKNOWN", "bootstrap token " + r.getTokenId() + " is not known to this cluster");
+        if (t == null) return fail("TOKEN_UNKNOWN", "join token " + r.getTokenId() + " is not known to this cluster");
         // A retry of a registration that committed (the worker never saw the answer) is the same registration;
         // the proposer issues a new leaf for it, so that leaf is the one on record.
         NodeRecord known = s.nodeByPublicKey(keyHash).orElse(null);
@@ -47,9 +49,9 @@ final class NodeCommands {
         long id = s.nextNodeId++;
         s.joinTokens.put(t.id(), new JoinTokenRecord(t.id(), t.expiresAt(), t.maxUses(), t.uses() + 1, t.labels(), t.createdAt(), t.revoked(), t.description()));
         NodeProfile p = r.getProfile();
-        NodeRecord n = new NodeRecord(id, NodeStates.INITIALIZING, true, p.getOs(), p.getArch(), new TreeMap<>(p.getLabelsMap()),
+        NodeRecord n = new NodeRecord(id, NodeStatus.INITIALIZING, true, p.getOs(), p.getArch(), new TreeMap<>(p.getLabelsMap()),
                 p.getCpuCores(), p.getCpuMhz(), p.getMemoryMb(), List.copyOf(p.getDriversList()), p.getHostname(), p.getVersion(),
-                t.id(), keyHash, r.getRegisteredUnixMs(), r.getRegisteredUnixMs(), "none", 0, "", r.getCertSerialHex(), r.getCertNotAfterUnixMs(), "");
+                t.id(), keyHash, r.getRegisteredUnixMs(), r.getRegisteredUnixMs(), DrainState.NONE, 0, "", r.getCertSerialHex(), r.getCertNotAfterUnixMs(), "");
         s.putNode(n);
         s.notifyNode(null, n);
         return ok().toBuilder().setNodeId(id).build();
@@ -59,7 +61,7 @@ final class NodeCommands {
         var r = c.getRevokeNode();
         NodeRecord n = s.nodes.get(r.getNodeId());
         if (n == null) return fail("NODE_NOT_FOUND", "no node with id " + r.getNodeId());
-        if (NodeStates.REVOKED.equals(n.state())) return ok();
+        if (n.state() == NodeStatus.REVOKED) return ok();
         NodeRecord after = n.withRevoked(r.getReason(), c.getProposedUnixMs());
         s.putNode(after);
         jobs.loseAllocs(s, n.id(), "node revoked", index);
@@ -72,7 +74,7 @@ final class NodeCommands {
         var r = c.getRecordCertificate();
         NodeRecord n = s.nodes.get(r.getNodeId());
         if (n == null) return fail("NODE_NOT_FOUND", "no node with id " + r.getNodeId());
-        if (NodeStates.REVOKED.equals(n.state())) return fail("NODE_REVOKED", "node " + n.id() + " is revoked");
+        if (n.state() == NodeStatus.REVOKED) return fail("NODE_REVOKED", "node " + n.id() + " is revoked");
         s.putNode(n.withCert(r.getSerialHex(), r.getNotAfterUnixMs()));
         return ok();
     }
@@ -80,20 +82,21 @@ final class NodeCommands {
     CommandResult nodeStates(StateTx s, Command c, long index) {
         for (NodeStateChange ch : c.getNodeStateBatch().getChangesList()) {
             NodeRecord n = s.nodes.get(ch.getNodeId());
-            if (n == null || NodeStates.REVOKED.equals(n.state())) continue;
+            if (n == null || n.state() == NodeStatus.REVOKED) continue;
             NodeRecord after = n;
             if (ch.hasProfile()) {
                 NodeProfile p = ch.getProfile();
                 after = after.withProfile(p.getOs(), p.getArch(), new TreeMap<>(p.getLabelsMap()), p.getCpuCores(), p.getCpuMhz(),
                         p.getMemoryMb(), List.copyOf(p.getDriversList()), p.getHostname(), p.getVersion());
             }
-            String target = ch.getState();
+            // Empty: only the profile changed. (A name this server does not know changes nothing either.)
+            NodeStatus target = ProtoStates.nodeStatus(ch.getState()).orElse(null);
             // A node that comes back while a drain is still in force is draining, not ready.
-            if (NodeStates.READY.equals(target) && "draining".equals(after.drain())) target = NodeStates.DRAINING;
-            if (!target.isEmpty() && !target.equals(after.state())) after = after.withState(target, ch.getAtUnixMs());
+            if (target == NodeStatus.READY && after.drain() == DrainState.DRAINING) target = NodeStatus.DRAINING;
+            if (target != null && target != after.state()) after = after.withState(target, ch.getAtUnixMs());
             if (after.equals(n)) continue;
             s.putNode(after);
-            if (NodeStates.DOWN.equals(after.state()) && !NodeStates.DOWN.equals(n.state())) jobs.loseAllocs(s, n.id(), "node down", index);
+            if (after.state() == NodeStatus.DOWN && n.state() != NodeStatus.DOWN) jobs.loseAllocs(s, n.id(), "node down", index);
             s.notifyNode(n, after);
         }
         return ok();
@@ -103,23 +106,23 @@ final class NodeCommands {
         var d = c.getSetNodeDrain();
         NodeRecord n = s.nodes.get(d.getNodeId());
         if (n == null) return fail("NODE_NOT_FOUND", "no node with id " + d.getNodeId());
-        if (NodeStates.REVOKED.equals(n.state())) return fail("NODE_REVOKED", "node " + n.id() + " is revoked");
+        if (n.state() == NodeStatus.REVOKED) return fail("NODE_REVOKED", "node " + n.id() + " is revoked");
         NodeRecord after;
         if (d.getComplete()) {
-            if (!"draining".equals(n.drain())) return ok();
+            if (n.drain() != DrainState.DRAINING) return ok();
             // Drained means nothing of ours is left there, whatever the worker believes.
             if (s.allocsOnNode(n.id()).stream().anyMatch(AllocRecord::holdsResources))
                 return fail("NODE_STILL_RUNNING", "node " + n.id() + " still runs allocations; the drain completes when they have stopped");
-            after = n.withDrain("complete", 0).withEligible(false);
-            if (NodeStates.DRAINING.equals(n.state())) after = after.withState(NodeStates.READY, c.getProposedUnixMs());
+            after = n.withDrain(DrainState.COMPLETE, 0).withEligible(false);
+            if (n.state() == NodeStatus.DRAINING) after = after.withState(NodeStatus.READY, c.getProposedUnixMs());
         } else if (d.getEnabled()) {
-            after = n.withDrain("draining", d.getDeadlineUnixMs()).withEligible(false);
-            if (NodeStates.READY.equals(n.state()) || NodeStates.INITIALIZING.equals(n.state()))
-                after = after.withState(NodeStates.DRAINING, c.getProposedUnixMs());
+            after = n.withDrain(DrainState.DRAINING, d.getDeadlineUnixMs()).withEligible(false);
+            if (n.state() == NodeStatus.READY || n.state() == NodeStatus.INITIALIZING)
+                after = after.withState(NodeStatus.DRAINING, c.getProposedUnixMs());
             s.event(n.id(), new Event(index, Kind.DRAIN, "", true, d.getDeadlineUnixMs()));
         } else {
-            after = n.withDrain("none", 0).withEligible(true);
-            if (NodeStates.DRAINING.equals(n.state())) after = after.withState(NodeStates.READY, c.getProposedUnixMs());
+            after = n.withDrain(DrainState.NONE, 0).withEligible(true);
+            if (n.state() == NodeStatus.DRAINING) after = after.withState(NodeStatus.READY, c.getProposedUnixMs());
             s.event(n.id(), new Event(index, Kind.DRAIN, "", false, 0));
         }
         s.putNode(after);
@@ -131,8 +134,8 @@ final class NodeCommands {
         var e = c.getSetNodeEligibility();
         NodeRecord n = s.nodes.get(e.getNodeId());
         if (n == null) return fail("NODE_NOT_FOUND", "no node with id " + e.getNodeId());
-        if (NodeStates.REVOKED.equals(n.state())) return fail("NODE_REVOKED", "node " + n.id() + " is revoked");
-        if (e.getEligible() && "draining".equals(n.drain()))
+        if (n.state() == NodeStatus.REVOKED) return fail("NODE_REVOKED", "node " + n.id() + " is revoked");
+        if (e.getEligible() && n.drain() == DrainState.DRAINING)
             return fail("NODE_DRAINING", "node " + n.id() + " is draining; cancel the drain first");
         NodeRecord after = n.withEligible(e.getEligible());
         s.putNode(after);

@@ -1,6 +1,9 @@
 package io.muster.server.state;
 
 import io.muster.server.acl.AclPolicy;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.DrainState;
+import io.muster.types.state.NodeStatus;
 import java.util.List;
 import java.util.Map;
 
@@ -49,18 +52,19 @@ public final class Records {
      * A worker node. {@code certSerial} is the serial of its current leaf and {@code previousCertSerial} the one it
      * replaced (the worker may still be swapping channels); no other serial is accepted for the node.
      */
-    public record NodeRecord(long id, String state, boolean eligible, String os, String arch, Map<String, String> labels,
+    public record NodeRecord(long id, NodeStatus state, boolean eligible, String os, String arch, Map<String, String> labels,
                              int cpuCores, long cpuMhz, long memoryMb, List<String> drivers, String hostname, String version,
                              String tokenId, String publicKeySha256, long registeredAt, long stateChangedAt,
-                             String drain, long drainDeadline, String revokedReason, String certSerial, long certNotAfter,
+                             DrainState drain, long drainDeadline, String revokedReason, String certSerial, long certNotAfter,
                              String previousCertSerial) {
 
         public NodeRecord {
             // Snapshots written before previous serials were kept have no such field.
             if (previousCertSerial == null) previousCertSerial = "";
+            if (drain == null) drain = DrainState.NONE;
         }
 
-        public NodeRecord withState(String newState, long at) {
+        public NodeRecord withState(NodeStatus newState, long at) {
             return new NodeRecord(id, newState, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
                     tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, revokedReason, certSerial, certNotAfter, previousCertSerial);
         }
@@ -71,14 +75,14 @@ public final class Records {
                     previousCertSerial);
         }
 
-        public NodeRecord withDrain(String d, long deadline) {
+        public NodeRecord withDrain(DrainState d, long deadline) {
             return new NodeRecord(id, state, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
                     tokenId, publicKeySha256, registeredAt, stateChangedAt, d, deadline, revokedReason, certSerial, certNotAfter,
                     previousCertSerial);
         }
 
         public NodeRecord withRevoked(String reason, long at) {
-            return new NodeRecord(id, NodeStates.REVOKED, false, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
+            return new NodeRecord(id, NodeStatus.REVOKED, false, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
                     tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, reason, certSerial, certNotAfter, previousCertSerial);
         }
 
@@ -103,7 +107,7 @@ public final class Records {
         }
 
         public boolean schedulable() {
-            return NodeStates.READY.equals(state) && eligible && "none".equals(drain);
+            return state == NodeStatus.READY && eligible && drain == DrainState.NONE;
         }
     }
 
@@ -122,17 +126,17 @@ public final class Records {
     }
 
     public record AllocRecord(String id, String jobId, long jobVersion, String group, int index, long nodeId, int cpu,
-                              int memoryMb, boolean desiredRun, String desiredReason, String status, int exitCode,
+                              int memoryMb, boolean desiredRun, String desiredReason, AllocStatus status, int exitCode,
                               String message, long startedAt, long finishedAt, int attempt, String previousAllocId,
                               long createIndex, long modifyIndex) {
 
         public boolean terminal() {
-            return AllocStates.isTerminal(status);
+            return status.isTerminal();
         }
 
         /** Holds resources on its node: wanted running, or still running while being stopped. */
         public boolean holdsResources() {
-            return (desiredRun && !terminal()) || AllocStates.RUNNING.equals(status);
+            return (desiredRun && !terminal()) || status == AllocStatus.RUNNING;
         }
 
         public AllocRecord withDesiredStop(String reason, long idx) {
@@ -140,7 +144,7 @@ public final class Records {
                     message, startedAt, finishedAt, attempt, previousAllocId, createIndex, idx);
         }
 
-        public AllocRecord withClientStatus(String s, int exit, String msg, long started, long finished, long idx) {
+        public AllocRecord withClientStatus(AllocStatus s, int exit, String msg, long started, long finished, long idx) {
             return new AllocRecord(id, jobId, jobVersion, group, index, nodeId, cpu, memoryMb, desiredRun, desiredReason, s, exit,
                     msg, started, finished, attempt, previousAllocId, createIndex, idx);
         }

@@ -174,10 +174,10 @@ public final class StateDigest {
         List<NodeRecord> nodes = sorted(s.nodes(), Comparator.comparingLong(NodeRecord::id));
         c.str("nodes").i32(nodes.size());
         for (NodeRecord n : nodes) {
-            c.i64(n.id()).str(n.state()).bool(n.eligible()).str(n.os()).str(n.arch()).strMap(n.labels())
+            c.i64(n.id()).str(n.state().wire()).bool(n.eligible()).str(n.os()).str(n.arch()).strMap(n.labels())
                     .i32(n.cpuCores()).i64(n.cpuMhz()).i64(n.memoryMb()).strList(n.drivers()).str(n.hostname()).str(n.version())
                     .str(n.tokenId()).str(n.publicKeySha256()).i64(n.registeredAt()).i64(n.stateChangedAt())
-                    .str(n.drain()).i64(n.drainDeadline()).str(n.revokedReason()).str(n.certSerial()).i64(n.certNotAfter())
+                    .str(n.drain().wire()).i64(n.drainDeadline()).str(n.revokedReason()).str(n.certSerial()).i64(n.certNotAfter())
                     .str(n.previousCertSerial());
         }
 
@@ -203,7 +203,7 @@ public final class StateDigest {
         c.str("allocs").i32(allocs.size());
         for (AllocRecord a : allocs) {
             c.str(a.id()).str(a.jobId()).i64(a.jobVersion()).str(a.group()).i32(a.index()).i64(a.nodeId()).i32(a.cpu())
-                    .i32(a.memoryMb()).bool(a.desiredRun()).str(a.desiredReason()).str(a.status()).i32(a.exitCode())
+                    .i32(a.memoryMb()).bool(a.desiredRun()).str(a.desiredReason()).str(a.status().wire()).i32(a.exitCode())
                     .str(a.message()).i64(a.startedAt()).i64(a.finishedAt()).i32(a.attempt()).str(a.previousAllocId())
                     .i64(a.createIndex()).i64(a.modifyIndex());
         }

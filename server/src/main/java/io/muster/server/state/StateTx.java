@@ -9,6 +9,7 @@ import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.KvEntry;
 import io.muster.server.state.Records.NodeRecord;
 import io.muster.server.state.Records.ServerRecord;
+import io.muster.types.state.NodeStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -134,7 +135,7 @@ final class StateTx {
     }
 
     private static boolean live(NodeRecord n) {
-        return n != null && !NodeStates.DOWN.equals(n.state()) && !NodeStates.REVOKED.equals(n.state());
+        return n != null && !n.state().isLost();
     }
 
     /** Every node write goes through here, so the key index and the live count stay exact. */

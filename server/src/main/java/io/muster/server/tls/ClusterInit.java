@@ -10,7 +10,7 @@ import io.muster.pki.pem.AtomicFiles;
 import io.muster.pki.pem.Pem;
 import io.muster.pki.secret.ClusterSecret;
 import io.muster.pki.secret.Sealer;
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.proto.raft.CaKeys;
 import io.muster.proto.raft.InitCluster;
 import io.muster.types.config.ServerConfig;
@@ -67,7 +67,7 @@ public final class ClusterInit {
             ClusterSecret secret = ClusterSecret.generate(clusterId, SpkiPin.of(clusterCaCert));
             CaKeys.Builder keys = CaKeys.newBuilder()
                     .setWorkerCaKeyPkcs8(ByteString.copyFrom(workerCa.privateKey().getEncoded()))
-                    .setTokenHmacKey(ByteString.copyFrom(BootstrapTokens.newKey()));
+                    .setTokenHmacKey(ByteString.copyFrom(JoinTokens.newKey()));
             if (clusterCaKey != null) keys.setClusterCaKeyPkcs8(ByteString.copyFrom(clusterCaKey.getEncoded()));
             InitCluster init = InitCluster.newBuilder()
                     .setClusterId(clusterId)

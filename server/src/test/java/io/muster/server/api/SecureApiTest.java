@@ -93,7 +93,7 @@ class SecureApiTest {
             assertEquals(307, r.statusCode());
             assertEquals(leaderUrl + "/v1/cluster/transfer-leader", r.headers().firstValue("location").orElseThrow());
 
-            // Writes through a follower are forwarded (no redirect needed): a bootstrap token. Servers announce their worker
+            // Writes through a follower are forwarded (no redirect needed): a join token. Servers announce their worker
             // addresses through Raft after they start: wait for all three, which the answer lists.
             Await.until("every server announced", Duration.ofSeconds(30), () -> c.server(fid).state().servers().size() == 3);
             r = call(http, "POST", c.apiUrl(fid) + "/v1/node/tokens", secret, "{\"max_uses\": 3, \"labels\": {\"zone\": \"a\"}}");

@@ -15,6 +15,9 @@ import io.muster.server.state.Records.NodeRecord;
 import io.muster.server.state.Records.ServerRecord;
 import io.muster.server.state.StateDigest;
 import io.muster.server.state.StateImage;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.DrainState;
+import io.muster.types.state.NodeStatus;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -37,9 +40,9 @@ class DigestBenchmark {
         List<NodeRecord> nodes = new ArrayList<>();
         for (int i = 1; i <= NODES; i++) {
             Map<String, String> labels = new TreeMap<>(Map.of("rack", "r" + i % 40, "zone", "z" + i % 3, "team", "infra"));
-            nodes.add(new NodeRecord(i, "ready", true, "linux", "amd64", labels, 16, 48_000, 65_536, List.of("exec", "docker"),
+            nodes.add(new NodeRecord(i, NodeStatus.READY, true, "linux", "amd64", labels, 16, 48_000, 65_536, List.of("exec", "docker"),
                     "worker-" + i + ".example.internal", "0.1.0", "tok-1", String.format("%064x", i), 1_700_000_000_000L + i,
-                    1_700_000_100_000L + i, "none", 0, "", String.format("%032x", i * 31L), 1_700_259_200_000L, String.format("%032x", i * 17L)));
+                    1_700_000_100_000L + i, DrainState.NONE, 0, "", String.format("%032x", i * 31L), 1_700_259_200_000L, String.format("%032x", i * 17L)));
         }
         String spec = "{\"id\":\"job-%d\",\"type\":\"service\",\"groups\":[{\"name\":\"web\",\"count\":100,\"tasks\":[{\"name\":\"app\","
                 + "\"driver\":\"docker\",\"config\":{\"image\":\"registry.example/app:1.2.3\"},\"resources\":{\"cpu\":250,\"memory\":256}}]}]}";
@@ -50,7 +53,7 @@ class DigestBenchmark {
         List<AllocRecord> allocs = new ArrayList<>();
         for (int a = 0; a < ALLOCS; a++)
             allocs.add(new AllocRecord(String.format("%08x-%04x-4%03x-8%03x-%012x", a, a % 65_536, a % 4_096, a % 4_096, (long) a * 7919),
-                    "job-" + a % JOBS, 3, "web", a / JOBS, 1 + a % NODES, 250, 256, true, "", "running", 0, "", 1_700_000_200_000L + a,
+                    "job-" + a % JOBS, 3, "web", a / JOBS, 1 + a % NODES, 250, 256, true, "", AllocStatus.RUNNING, 0, "", 1_700_000_200_000L + a,
                     0, 0, "", 10_000 + a, 20_000 + a));
         List<KvEntry> kv = new ArrayList<>();
         for (int k = 0; k < KV; k++) kv.add(new KvEntry("key-" + k, new byte[64], k));

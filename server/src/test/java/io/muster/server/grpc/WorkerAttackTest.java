@@ -19,7 +19,7 @@ import io.muster.proto.WorkerServiceGrpc;
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.RevokeJoinToken;
 import io.muster.server.MusterServer;
-import io.muster.server.TokenService;
+import io.muster.server.JoinTokenService;
 import io.muster.server.testkit.Await;
 import io.muster.server.testkit.ShiftedClock;
 import io.muster.server.testkit.TestCluster;
@@ -78,8 +78,8 @@ class WorkerAttackTest {
         clock.reset();
     }
 
-    private TokenService.IssuedToken token(int uses) throws Exception {
-        return s.tokens().create(Duration.ofHours(1), uses, Map.of(), "attack test").get(30, TimeUnit.SECONDS);
+    private JoinTokenService.IssuedToken token(int uses) throws Exception {
+        return s.joinTokens().create(Duration.ofHours(1), uses, Map.of(), "attack test").get(30, TimeUnit.SECONDS);
     }
 
     private long lastIndex() {

@@ -10,12 +10,12 @@ import io.grpc.StatusRuntimeException;
 import io.muster.proto.PollResponse;
 import io.muster.proto.StatusAck;
 import io.muster.server.MusterServer;
-import io.muster.server.TokenService;
-import io.muster.server.state.NodeStates;
+import io.muster.server.JoinTokenService;
 import io.muster.server.testkit.Await;
 import io.muster.server.testkit.TestCluster;
 import io.muster.server.testkit.TestWorker;
 import io.muster.types.config.HostPort;
+import io.muster.types.state.NodeStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +32,8 @@ class WorkerProtocolTest {
         return new HostPort("127.0.0.1", s.config().workerGrpcAddr().port());
     }
 
-    private static TokenService.IssuedToken token(MusterServer s, int uses, Map<String, String> labels) throws Exception {
-        return s.tokens().create(Duration.ofHours(1), uses, labels, "test").get(30, TimeUnit.SECONDS);
+    private static JoinTokenService.IssuedToken token(MusterServer s, int uses, Map<String, String> labels) throws Exception {
+        return s.joinTokens().create(Duration.ofHours(1), uses, labels, "test").get(30, TimeUnit.SECONDS);
     }
 
     @Test
@@ -95,7 +95,7 @@ class WorkerProtocolTest {
                 // Heartbeat through a follower reaches the leader; the node becomes ready.
                 StatusAck ack = w.beat(stub);
                 assertTrue(ack.getNextTtlSecs() >= 10 && ack.getNextTtlSecs() < 20, "TTL with stagger: " + ack.getNextTtlSecs());
-                Await.until("node ready", T, () -> leader.state().node(w.nodeId).map(n -> NodeStates.READY.equals(n.state())).orElse(false));
+                Await.until("node ready", T, () -> leader.state().node(w.nodeId).map(n -> n.state() == NodeStatus.READY).orElse(false));
                 // Many heartbeats at once share the follower's relay stream; the end of the call that opened it
                 // must not end the stream (a relay opened in that call's gRPC context was cancelled with it).
                 try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
@@ -143,7 +143,7 @@ class WorkerProtocolTest {
                 leader.proposer().propose(io.muster.proto.raft.Command.newBuilder()
                         .setRevokeNode(io.muster.proto.raft.RevokeNode.newBuilder().setNodeId(w.nodeId).setReason("test"))).get(30, TimeUnit.SECONDS);
                 for (MusterServer s : c.running()) {
-                    Await.until("revoked on " + s.config().serverId(), T, () -> s.state().node(w.nodeId).map(n -> n.state().equals("revoked")).orElse(false));
+                    Await.until("revoked on " + s.config().serverId(), T, () -> s.state().node(w.nodeId).map(n -> n.state() == NodeStatus.REVOKED).orElse(false));
                     var st = w.connect(grpc(s));
                     assertThrows(StatusRuntimeException.class, () -> w.beat(st));
                 }

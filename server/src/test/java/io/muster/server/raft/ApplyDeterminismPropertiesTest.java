@@ -127,8 +127,8 @@ class ApplyDeterminismPropertiesTest {
         java.util.Map<String, java.util.Map<String, Integer>> byVersion = new java.util.HashMap<>();
         java.util.Map<String, Integer> liveByJob = new java.util.HashMap<>();
         for (var al : snap.allocs()) {
-            byJob.computeIfAbsent(al.jobId(), k -> new java.util.TreeMap<>()).merge(al.status(), 1, Integer::sum);
-            byVersion.computeIfAbsent(al.jobId() + "@" + al.jobVersion(), k -> new java.util.TreeMap<>()).merge(al.status(), 1, Integer::sum);
+            byJob.computeIfAbsent(al.jobId(), k -> new java.util.TreeMap<>()).merge(al.status().wire(), 1, Integer::sum);
+            byVersion.computeIfAbsent(al.jobId() + "@" + al.jobVersion(), k -> new java.util.TreeMap<>()).merge(al.status().wire(), 1, Integer::sum);
             if (al.desiredRun() && !al.terminal()) liveByJob.merge(al.jobId(), 1, Integer::sum);
         }
         java.util.Set<String> jobIds = new java.util.HashSet<>(byJob.keySet());

@@ -14,6 +14,7 @@ import io.muster.proto.raft.PlannedAlloc;
 import io.muster.proto.raft.StoppedAlloc;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.testkit.AppliedState;
+import io.muster.types.state.AllocStatus;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -90,7 +91,7 @@ class ApplyPlanSlotTest {
         // Slot 2's node is lost: its allocation is lost and no longer wanted, so it is replaced elsewhere.
         s.apply(Command.newBuilder().setNodeStateBatch(NodeStateBatch.newBuilder()
                 .addChanges(NodeStateChange.newBuilder().setNodeId(nodes.get(2)).setState("down").setAtUnixMs(2))));
-        assertEquals(AllocStates.LOST, s.state.alloc("a2").orElseThrow().status());
+        assertEquals(AllocStatus.LOST, s.state.alloc("a2").orElseThrow().status());
         assertEquals("1", plan("web", v, List.of(place("r2", "web", 2, nodes.get(0), 0, "a2")), List.of()).getValue());
 
         assertEquals(Set.of("r0", "r1", "r2"), liveIds("web"));

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.muster.pki.Secrets;
 import io.muster.proto.AllocState;
-import io.muster.proto.AllocStatus;
 import io.muster.proto.NodeProfile;
 import io.muster.proto.raft.AclBootstrap;
 import io.muster.proto.raft.AllocStatusBatch;
@@ -36,6 +35,9 @@ import io.muster.proto.raft.SetNodeDrain;
 import io.muster.proto.raft.SetNodeEligibility;
 import io.muster.proto.raft.StopJob;
 import io.muster.server.acl.AclPolicy;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.DrainState;
+import io.muster.types.state.NodeStatus;
 import java.util.EnumSet;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -155,7 +157,7 @@ class CommandKindsTest {
 
     static Command.Builder status(long node, String alloc, AllocState st) {
         return Command.newBuilder().setAllocStatusBatch(AllocStatusBatch.newBuilder().addUpdates(AllocStatusUpdate.newBuilder().setNodeId(node)
-                .setStatus(AllocStatus.newBuilder().setAllocId(alloc).setState(st).setStartedUnixMs(NOW))));
+                .setStatus(io.muster.proto.AllocStatus.newBuilder().setAllocId(alloc).setState(st).setStartedUnixMs(NOW))));
     }
 
     /** A join token, nodes 1 and 2 ready, job "web" (version 1) with one allocation on each node. */
@@ -296,8 +298,8 @@ class CommandKindsTest {
         cluster();
         refused("NODE_NOT_FOUND", Command.newBuilder().setRevokeNode(RevokeNode.newBuilder().setNodeId(99).setReason("x")));
         accepted(Command.newBuilder().setRevokeNode(RevokeNode.newBuilder().setNodeId(1).setReason("stolen")));
-        assertEquals(NodeStates.REVOKED, s.node(1).orElseThrow().state());
-        assertEquals(AllocStates.LOST, s.alloc("a1").orElseThrow().status());
+        assertEquals(NodeStatus.REVOKED, s.node(1).orElseThrow().state());
+        assertEquals(AllocStatus.LOST, s.alloc("a1").orElseThrow().status());
         // Revoking it again is accepted and changes nothing.
         ignored(Command.newBuilder().setRevokeNode(RevokeNode.newBuilder().setNodeId(1).setReason("again")));
     }
@@ -318,13 +320,17 @@ class CommandKindsTest {
         cluster();
         accepted(Command.newBuilder().setNodeStateBatch(NodeStateBatch.newBuilder().addChanges(NodeStateChange.newBuilder().setNodeId(1)
                 .setState("down").setAtUnixMs(NOW + 1))));
-        assertEquals(NodeStates.DOWN, s.node(1).orElseThrow().state());
+        assertEquals(NodeStatus.DOWN, s.node(1).orElseThrow().state());
         // Never refused: changes for unknown or revoked nodes, or to the state a node is in, are skipped.
         apply(Command.newBuilder().setRevokeNode(RevokeNode.newBuilder().setNodeId(2)));
         ignored(Command.newBuilder().setNodeStateBatch(NodeStateBatch.newBuilder()
                 .addChanges(NodeStateChange.newBuilder().setNodeId(99).setState("ready"))
                 .addChanges(NodeStateChange.newBuilder().setNodeId(2).setState("ready"))
                 .addChanges(NodeStateChange.newBuilder().setNodeId(1).setState("down").setAtUnixMs(NOW + 2))));
+        // A state name this server does not know changes nothing (applying a committed entry never throws).
+        ignored(Command.newBuilder().setNodeStateBatch(NodeStateBatch.newBuilder()
+                .addChanges(NodeStateChange.newBuilder().setNodeId(1).setState("sleeping").setAtUnixMs(NOW + 3))));
+        assertEquals(NodeStatus.DOWN, s.node(1).orElseThrow().state());
     }
 
     @Test
@@ -332,7 +338,7 @@ class CommandKindsTest {
         cluster();
         refused("NODE_NOT_FOUND", Command.newBuilder().setSetNodeDrain(SetNodeDrain.newBuilder().setNodeId(99).setEnabled(true)));
         accepted(Command.newBuilder().setSetNodeDrain(SetNodeDrain.newBuilder().setNodeId(1).setEnabled(true).setDeadlineUnixMs(NOW + 60_000)));
-        assertEquals("draining", s.node(1).orElseThrow().drain());
+        assertEquals(DrainState.DRAINING, s.node(1).orElseThrow().drain());
         apply(status(1, "a1", AllocState.ALLOC_RUNNING));
         refused("NODE_STILL_RUNNING", Command.newBuilder().setSetNodeDrain(SetNodeDrain.newBuilder().setNodeId(1).setComplete(true)));
         apply(Command.newBuilder().setRevokeNode(RevokeNode.newBuilder().setNodeId(2)));
@@ -384,7 +390,7 @@ class CommandKindsTest {
     void allocStatusBatch() {
         cluster();
         assertEquals("1", accepted(status(1, "a1", AllocState.ALLOC_RUNNING)).getValue());
-        assertEquals(AllocStates.RUNNING, s.alloc("a1").orElseThrow().status());
+        assertEquals(AllocStatus.RUNNING, s.alloc("a1").orElseThrow().status());
         // Never refused: updates for unknown allocations or from another node than the allocation's are skipped.
         assertEquals("0", ignored(status(2, "a1", AllocState.ALLOC_FAILED)).getValue());
         assertEquals("0", ignored(status(1, "nope", AllocState.ALLOC_FAILED)).getValue());

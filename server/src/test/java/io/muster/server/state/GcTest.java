@@ -28,6 +28,7 @@ import io.muster.server.state.NodeEventLog.Kind;
 import io.muster.server.testkit.AppliedState;
 import io.muster.server.testkit.ManualClock;
 import io.muster.types.config.ServerConfig;
+import io.muster.types.state.NodeStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,9 +80,9 @@ class GcTest {
         assertTrue(s.apply(Command.newBuilder().setStopJob(StopJob.newBuilder().setJobId(job))).getOk());
     }
 
-    void nodeState(long node, String state) {
+    void nodeState(long node, NodeStatus state) {
         s.apply(Command.newBuilder().setNodeStateBatch(NodeStateBatch.newBuilder()
-                .addChanges(NodeStateChange.newBuilder().setNodeId(node).setState(state).setAtUnixMs(clock.millis()))));
+                .addChanges(NodeStateChange.newBuilder().setNodeId(node).setState(state.wire()).setAtUnixMs(clock.millis()))));
     }
 
     void at(Duration sinceT0) {
@@ -242,7 +243,7 @@ class GcTest {
     void aDownNodeGoesAfterNodeAfterAndReadyDrainingOrRevokedOnesNever() throws Exception {
         long down = nodes.get(2);
         String key = s.state.node(down).orElseThrow().publicKeySha256();
-        nodeState(down, NodeStates.DOWN);
+        nodeState(down, NodeStatus.DOWN);
         s.apply(Command.newBuilder().setSetNodeDrain(SetNodeDrain.newBuilder().setNodeId(nodes.get(1)).setEnabled(true)));
         s.apply(Command.newBuilder().setRevokeNode(RevokeNode.newBuilder().setNodeId(nodes.get(0)).setReason("test")));
         long live = s.state.liveNodeCount();
@@ -260,8 +261,8 @@ class GcTest {
 
         at(Duration.ofDays(365));
         assertEquals(0, collectNow().nodes());
-        assertEquals(NodeStates.DRAINING, s.state.node(nodes.get(1)).orElseThrow().state());
-        assertEquals(NodeStates.REVOKED, s.state.node(nodes.get(0)).orElseThrow().state(), "a revoked node stays revoked");
+        assertEquals(NodeStatus.DRAINING, s.state.node(nodes.get(1)).orElseThrow().state());
+        assertEquals(NodeStatus.REVOKED, s.state.node(nodes.get(0)).orElseThrow().state(), "a revoked node stays revoked");
     }
 
     @Test
@@ -274,7 +275,7 @@ class GcTest {
         long w = s.registerJob("sys", "system", 0, 10, 10);
         plan("sys", w, place("sys-0", "sys", 0, down), place("sys-1", "sys", 1, nodes.get(1)));
         s.report("sys-0", AllocState.ALLOC_RUNNING, 0);
-        nodeState(down, NodeStates.DOWN); // both allocations on it are lost
+        nodeState(down, NodeStatus.DOWN); // both allocations on it are lost
         plan("web", v, place("a-repl", "web", 0, nodes.get(1), 0, "z-lost"));
 
         at(Duration.ofHours(1));
@@ -291,7 +292,7 @@ class GcTest {
         long v = s.registerJob("old", "service", 1, 10, 10);
         plan("old", v, place("o0", "old", 0, down));
         stop("old"); // pending: stopped at once
-        nodeState(down, NodeStates.DOWN);
+        nodeState(down, NodeStatus.DOWN);
         at(Duration.ofDays(2));
         Outcome o = collectNow();
         assertEquals(1, o.entries());
@@ -336,7 +337,7 @@ class GcTest {
         plan("web", w, place("a0", "web", 0, nodes.get(0)));
         s.report("a0", AllocState.ALLOC_FAILED, T0);
         plan("web", w, place("r0", "web", 0, nodes.get(1), 1, "a0"));
-        nodeState(nodes.get(2), NodeStates.DOWN);
+        nodeState(nodes.get(2), NodeStatus.DOWN);
         s.apply(Command.newBuilder().setRevokeJoinToken(RevokeJoinToken.newBuilder().setTokenId("t")));
         Outcome o = collectNow();
         assertEquals(new Outcome(1, 2, 1, 1, 0, 1), o);
@@ -376,7 +377,7 @@ class GcTest {
         plan("web", w, place("a0", "web", 0, nodes.get(1)));
         s.report("a0", AllocState.ALLOC_FAILED, T0);
         plan("web", w, place("r0", "web", 0, nodes.get(1), 1, "a0"));
-        nodeState(nodes.get(2), NodeStates.DOWN);
+        nodeState(nodes.get(2), NodeStatus.DOWN);
         s.apply(Command.newBuilder().setCreateJoinToken(CreateJoinToken.newBuilder().setTokenId("exp").setExpiresUnixMs(T0)));
         long decidedAt = s.state.appliedIndex();
         Command stale = Command.newBuilder().setProposedUnixMs(T0).setCollectGarbage(CollectGarbage.newBuilder().setNowUnixMs(T0)
@@ -385,7 +386,7 @@ class GcTest {
         // Everything listed was collectable when decided; then, before the entry commits:
         s.registerJob("old", "service", 1, 20, 10);               // re-registered
         stop("web");                                                // a0 modified (no longer wanted) after the cutoff
-        nodeState(nodes.get(2), NodeStates.READY);                  // the node came back
+        nodeState(nodes.get(2), NodeStatus.READY);                  // the node came back
         int allocs = s.state.allocCount();
         CommandResult r = s.apply(stale);
         assertTrue(r.getOk());
@@ -396,7 +397,7 @@ class GcTest {
 
     @Test
     void theApplierUsesTheEntrysTimeNotTheClock() {
-        nodeState(nodes.get(2), NodeStates.DOWN); // at T0
+        nodeState(nodes.get(2), NodeStatus.DOWN); // at T0
         Command early = Command.newBuilder().setCollectGarbage(CollectGarbage.newBuilder().setNowUnixMs(T0 + 1000).setNodeAfterMs(60_000)
                 .addNodeIds(nodes.get(2))).build();
         at(Duration.ofDays(10)); // the wall clock says "long ago"; the entry says one second

@@ -14,6 +14,7 @@ import io.muster.proto.raft.NodeStateChange;
 import io.muster.proto.raft.RegisterNode;
 import io.muster.proto.raft.RegisterNodeBatch;
 import io.muster.proto.raft.RevokeNode;
+import io.muster.types.state.NodeStatus;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -122,11 +123,11 @@ class RegistrationApplyTest {
         batch(reg("t", 1, "s1"), reg("t", 2, "s2"), reg("t", 3, "s3"));
         assertEquals(3, state.liveNodeCount(), "initializing nodes count");
         apply(Command.newBuilder().setNodeStateBatch(NodeStateBatch.newBuilder()
-                .addChanges(NodeStateChange.newBuilder().setNodeId(1).setState(NodeStates.READY).setAtUnixMs(NOW))
-                .addChanges(NodeStateChange.newBuilder().setNodeId(2).setState(NodeStates.DOWN).setAtUnixMs(NOW))));
+                .addChanges(NodeStateChange.newBuilder().setNodeId(1).setState(NodeStatus.READY.wire()).setAtUnixMs(NOW))
+                .addChanges(NodeStateChange.newBuilder().setNodeId(2).setState(NodeStatus.DOWN.wire()).setAtUnixMs(NOW))));
         assertEquals(2, state.liveNodeCount());
         apply(Command.newBuilder().setNodeStateBatch(NodeStateBatch.newBuilder()
-                .addChanges(NodeStateChange.newBuilder().setNodeId(2).setState(NodeStates.READY).setAtUnixMs(NOW))));
+                .addChanges(NodeStateChange.newBuilder().setNodeId(2).setState(NodeStatus.READY.wire()).setAtUnixMs(NOW))));
         assertEquals(3, state.liveNodeCount(), "down and back");
         apply(Command.newBuilder().setRevokeNode(RevokeNode.newBuilder().setNodeId(3).setReason("x")));
         assertEquals(2, state.liveNodeCount());
@@ -151,6 +152,6 @@ class RegistrationApplyTest {
     }
 
     static long expectedLive(ClusterState s) {
-        return s.nodes().stream().filter(n -> !NodeStates.DOWN.equals(n.state()) && !NodeStates.REVOKED.equals(n.state())).count();
+        return s.nodes().stream().filter(n -> !n.state().isLost()).count();
     }
 }

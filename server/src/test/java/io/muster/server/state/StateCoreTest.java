@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.muster.proto.AllocState;
-import io.muster.proto.AllocStatus;
 import io.muster.proto.raft.AllocStatusBatch;
 import io.muster.proto.raft.AllocStatusUpdate;
 import io.muster.proto.raft.ApplyPlan;
@@ -17,6 +16,8 @@ import io.muster.proto.raft.PlannedAlloc;
 import io.muster.proto.raft.SetNodeDrain;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.testkit.AppliedState;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.NodeStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -78,7 +79,7 @@ class StateCoreTest {
                 if (ofJob.size() % 200 != 0 || onNodes != ofJob.size() || snap.allocCount() != ofJob.size())
                     broken.set("torn read at index " + snap.index() + ": " + ofJob.size() + " by job, " + onNodes + " by node, "
                             + snap.allocCount() + " in all");
-                long running = ofJob.stream().filter(a -> a.status().equals("running")).count();
+                long running = ofJob.stream().filter(a -> a.status() == AllocStatus.RUNNING).count();
                 if (running % 200 != 0) broken.set("half a status batch visible: " + running + " running");
             }
         });
@@ -93,7 +94,7 @@ class StateCoreTest {
                     plan.addPlace(PlannedAlloc.newBuilder().setAllocId("a" + index).setJobId("big").setGroup("g").setIndex(index).setNodeId(node)
                             .setCpu(1).setMemoryMb(1));
                     statuses.addUpdates(AllocStatusUpdate.newBuilder().setNodeId(node)
-                            .setStatus(AllocStatus.newBuilder().setAllocId("a" + index).setState(AllocState.ALLOC_RUNNING)));
+                            .setStatus(io.muster.proto.AllocStatus.newBuilder().setAllocId("a" + index).setState(AllocState.ALLOC_RUNNING)));
                 }
                 assertTrue(s.apply(Command.newBuilder().setApplyPlan(plan)).getOk());
                 assertEquals("200", s.apply(Command.newBuilder().setAllocStatusBatch(statuses)).getValue());
@@ -114,8 +115,8 @@ class StateCoreTest {
         // abandons it, as this test does after writing to several maps.
         StateTx tx = new StateTx(before);
         tx.kv.put("x", new Records.KvEntry("x", new byte[0], 99));
-        tx.putNode(s.state.node(nodes.get(0)).orElseThrow().withState(NodeStates.DOWN, 1));
-        tx.indexAlloc(new AllocRecord("z", "j", 1, "g", 0, nodes.get(1), 1, 1, true, "", "pending", 0, "", 0, 0, 0, "", 99, 99));
+        tx.putNode(s.state.node(nodes.get(0)).orElseThrow().withState(NodeStatus.DOWN, 1));
+        tx.indexAlloc(new AllocRecord("z", "j", 1, "g", 0, nodes.get(1), 1, 1, true, "", AllocStatus.PENDING, 0, "", 0, 0, 0, "", 99, 99));
         assertEquals("x", tx.kv.get("x").key(), "the command reads its own writes");
         assertEquals(1, tx.allocsOnNode(nodes.get(1)).size());
         assertSame(before, s.state.snapshot(), "nothing is published before commit");

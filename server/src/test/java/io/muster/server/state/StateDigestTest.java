@@ -14,6 +14,9 @@ import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.KvEntry;
 import io.muster.server.state.Records.NodeRecord;
 import io.muster.server.state.Records.ServerRecord;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.DrainState;
+import io.muster.types.state.NodeStatus;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
@@ -37,16 +40,16 @@ class StateDigestTest {
         List<JoinTokenRecord> join = List.of(new JoinTokenRecord("t1", 100, 3, 1, Map.of("a", "1", "b", "2"), 12, false, "desc"),
                 new JoinTokenRecord("t0", 200, 0, 0, Map.of(), 13, true, ""));
         List<NodeRecord> nodes = List.of(
-                new NodeRecord(2, "ready", true, "linux", "amd64", Map.of("k", "v", "z", "w"), 4, 16_000, 8_192, List.of("exec", "docker"),
-                        "h2", "0.1", "t1", "abcd", 13, 14, "none", 0, "", "s2", 15, "s1"),
-                new NodeRecord(1, "down", false, "linux", "arm64", Map.of(), 2, 8_000, 4_096, List.of("exec"),
-                        "h1", "0.1", "t1", "ef01", 13, 16, "draining", 99, "", "s9", 15, ""));
+                new NodeRecord(2, NodeStatus.READY, true, "linux", "amd64", Map.of("k", "v", "z", "w"), 4, 16_000, 8_192, List.of("exec", "docker"),
+                        "h2", "0.1", "t1", "abcd", 13, 14, DrainState.NONE, 0, "", "s2", 15, "s1"),
+                new NodeRecord(1, NodeStatus.DOWN, false, "linux", "arm64", Map.of(), 2, 8_000, 4_096, List.of("exec"),
+                        "h1", "0.1", "t1", "ef01", 13, 16, DrainState.DRAINING, 99, "", "s9", 15, ""));
         List<JobRecord> jobs = List.of(new JobRecord("j1", "service", "{\"id\":\"j1\"}", 2, 16, false,
                 List.of(new GroupFailureRecord("g", 1, 3, Map.of("cpu", 2, "memory", 1))), 17, 18),
                 new JobRecord("j0", "batch", "{}", 1, 15, true, List.of(), 0, 9));
         List<AllocRecord> allocs = List.of(
-                new AllocRecord("x1", "j1", 2, "g", 0, 1, 10, 20, true, "", "running", 0, "", 30, 0, 0, "", 19, 20),
-                new AllocRecord("x0", "j1", 1, "g", 0, 2, 10, 20, false, "job updated", "complete", 3, "done", 5, 6, 1, "x-1", 7, 8));
+                new AllocRecord("x1", "j1", 2, "g", 0, 1, 10, 20, true, "", AllocStatus.RUNNING, 0, "", 30, 0, 0, "", 19, 20),
+                new AllocRecord("x0", "j1", 1, "g", 0, 2, 10, 20, false, "job updated", AllocStatus.COMPLETE, 3, "done", 5, 6, 1, "x-1", 7, 8));
         List<KvEntry> kv = List.of(new KvEntry("k", new byte[] {9}, 21), new KvEntry("a", new byte[0], 22));
         return new StateImage(StateImage.FORMAT, 3, 100, 5, id, servers, acl, join, nodes, jobs, allocs, kv);
     }
@@ -216,6 +219,10 @@ class StateDigestTest {
                 List c = new ArrayList(l);
                 c.add(l.isEmpty() ? "added" : l.getFirst());
                 yield c;
+            }
+            case Enum<?> e -> { // a state: the next one
+                Object[] all = e.getDeclaringClass().getEnumConstants();
+                yield all[(e.ordinal() + 1) % all.length];
             }
             default -> throw new IllegalArgumentException("no mutation for " + v.getClass());
         };

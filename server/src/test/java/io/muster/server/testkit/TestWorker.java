@@ -10,7 +10,7 @@ import io.muster.pki.Keys;
 import io.muster.pki.pem.Pem;
 import io.muster.pki.tls.ClusterServerTrustManager;
 import io.muster.pki.tls.PinnedServerTrustManager;
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.pki.token.TokenClaims;
 import io.muster.proto.NodeProfile;
 import io.muster.proto.PollRequest;
@@ -43,7 +43,7 @@ public final class TestWorker implements AutoCloseable {
     }
 
     public RegisterResponse register(HostPort server, String token, NodeProfile profile) throws Exception {
-        TokenClaims claims = BootstrapTokens.decode(token);
+        TokenClaims claims = JoinTokens.decode(token);
         SslContext ssl = GrpcSslContexts.forClient().trustManager(new PinnedServerTrustManager(claims.caPin(), claims.clusterId(), Clock.systemUTC())).build();
         ManagedChannel ch = NettyChannelBuilder.forAddress(server.host(), server.port()).sslContext(ssl).build();
         try {

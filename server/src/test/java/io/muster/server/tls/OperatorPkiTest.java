@@ -78,7 +78,7 @@ class OperatorPkiTest {
 
             // Workers pin the operator's CA through their join token, and register.
             Await.until("worker endpoint", T, () -> leader.grpc().port() > 0);
-            var token = leader.tokens().create(Duration.ofHours(1), 1, Map.of(), "t").get(30, TimeUnit.SECONDS);
+            var token = leader.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "t").get(30, TimeUnit.SECONDS);
             try (TestWorker w = new TestWorker()) {
                 w.register(new HostPort("127.0.0.1", leader.config().workerGrpcAddr().port()), token.token(), TestWorker.profile("w", Map.of()));
                 assertTrue(w.nodeId > 0);

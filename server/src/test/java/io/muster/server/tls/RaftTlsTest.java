@@ -11,7 +11,6 @@ import io.muster.pki.CertificateIssuer;
 import io.muster.pki.Keys;
 import io.muster.pki.tls.RotatingKeyManager;
 import io.muster.proto.AllocState;
-import io.muster.proto.AllocStatus;
 import io.muster.proto.PollResponse;
 import io.muster.proto.StatusReport;
 import io.muster.proto.raft.Command;
@@ -24,6 +23,7 @@ import io.muster.server.testkit.TestCluster;
 import io.muster.server.testkit.TestWorker;
 import io.muster.types.config.HostPort;
 import io.muster.types.config.Peer;
+import io.muster.types.state.AllocStatus;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -172,7 +172,7 @@ class RaftTlsTest {
         MusterServer leader = c.awaitLeader(T);
         leader.ready().get(30, TimeUnit.SECONDS);
         Await.until("worker gRPC up", T, () -> leader.grpc().port() > 0);
-        var token = leader.tokens().create(Duration.ofHours(1), 1, Map.of(), "test").get(30, TimeUnit.SECONDS);
+        var token = leader.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "test").get(30, TimeUnit.SECONDS);
         HostPort grpc = new HostPort("127.0.0.1", leader.config().workerGrpcAddr().port());
         try (TestWorker w = new TestWorker()) {
             w.register(grpc, token.token(), TestWorker.profile("w", Map.of()));
@@ -187,9 +187,9 @@ class RaftTlsTest {
                 PollResponse p = w.poll(stub, 0, 2);
                 return p.getEventsList().stream().filter(e -> e.hasSet()).map(e -> e.getSet().getId()).findFirst().orElse(null);
             });
-            stub.reportStatus(StatusReport.newBuilder().setNodeId(w.nodeId).addAllocations(AllocStatus.newBuilder().setAllocId(allocId)
+            stub.reportStatus(StatusReport.newBuilder().setNodeId(w.nodeId).addAllocations(io.muster.proto.AllocStatus.newBuilder().setAllocId(allocId)
                     .setState(AllocState.ALLOC_COMPLETE).setExitCode(0)).build());
-            Await.until("job complete", T, () -> leader.state().allocsOfJob("tls-job").stream().allMatch(a -> a.status().equals("complete")));
+            Await.until("job complete", T, () -> leader.state().allocsOfJob("tls-job").stream().allMatch(a -> a.status() == AllocStatus.COMPLETE));
         }
     }
 

@@ -45,7 +45,7 @@ class ConfigLoaderTest {
     /**
      * Pinned on purpose (docs/SECURITY.md, "Listening addresses"): the worker port listens on every interface by
      * default because workers on other machines must reach it, and it is mTLS for everything but Register (which
-     * needs a signed bootstrap token); the operator API and Raft stay on loopback until configured otherwise, and
+     * needs a signed join token); the operator API and Raft stay on loopback until configured otherwise, and
      * `muster dev` keeps everything on loopback.
      */
     @Test

@@ -34,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Joins the cluster with a bootstrap token: generates the worker's key locally (it never leaves the machine), sends
+ * Joins the cluster with a join token: generates the worker's key locally (it never leaves the machine), sends
  * a CSR and the node profile to a server it trusts only through the token's CA pin, and checks what comes back.
  *
  * <p>Transient failures (server down, not the leader, timeouts) move to the next server with backoff, indefinitely;
@@ -78,7 +78,7 @@ public final class Registrar {
      * @return empty if {@link Waker#close()} stopped it first
      * @throws WorkerException if the token cannot work or a server refused it
      */
-    public Optional<Result> register(BootstrapToken token, NodeProfile profile) {
+    public Optional<Result> register(JoinToken token, NodeProfile profile) {
         checkLocally(token, profile);
         KeyPair key = Keys.generateP256();
         byte[] csr = Csrs.create(key, "muster-worker " + profile.getHostname());
@@ -95,7 +95,7 @@ public final class Registrar {
                     token.claims().clusterId(), clock);
             ManagedChannel channel = channels.firstContact(server, trust);
             try {
-                log.info("registering with {} using bootstrap token {}", server, token.id());
+                log.info("registering with {} using join token {}", server, token.id());
                 RegisterResponse response = WorkerServiceGrpc.newBlockingStub(channel)
                         .withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
                         .register(request);
@@ -119,7 +119,7 @@ public final class Registrar {
                     lastTrustFailure = reason;
                     if (consecutiveTrustFailures >= TRUST_FAILURE_ROUNDS * servers.size()) {
                         throw new WorkerException("cannot register: no server proved it belongs to the cluster pinned by"
-                                + " bootstrap token " + token.id() + " (" + token.claims().caPin() + "); last error from "
+                                + " join token " + token.id() + " (" + token.claims().caPin() + "); last error from "
                                 + server + ": " + lastTrustFailure + ". Check that the token was made by this cluster"
                                 + " and that the configured servers are its servers");
                     }
@@ -139,24 +139,24 @@ public final class Registrar {
     }
 
     /** Problems the worker can see without asking a server, reported before any key is generated. */
-    private void checkLocally(BootstrapToken token, NodeProfile profile) {
+    private void checkLocally(JoinToken token, NodeProfile profile) {
         Instant now = clock.instant();
         if (!now.isBefore(token.claims().expiresAt())) {
-            throw new WorkerException("bootstrap token " + token.id() + " expired at " + token.claims().expiresAt()
+            throw new WorkerException("join token " + token.id() + " expired at " + token.claims().expiresAt()
                     + "; ask an operator for a new one");
         }
         token.claims().disallowedLabel(profile.getLabelsMap()).ifPresent(label -> {
-            throw new WorkerException("bootstrap token " + token.id() + " does not allow the label " + label
+            throw new WorkerException("join token " + token.id() + " does not allow the label " + label
                     + " (it allows only " + token.claims().allowedLabels() + "); change the worker's labels or use another token");
         });
     }
 
-    private WorkerIdentity accept(RegisterResponse response, KeyPair key, BootstrapToken token,
+    private WorkerIdentity accept(RegisterResponse response, KeyPair key, JoinToken token,
                                   X509Certificate pinnedCa, HostPort server) {
         String expectedCluster = token.claims().clusterId();
         if (!response.getClusterId().isEmpty() && !response.getClusterId().equals(expectedCluster)) {
             throw new WorkerException("server " + server + " registered this worker in cluster '" + response.getClusterId()
-                    + "' but the bootstrap token is for cluster '" + expectedCluster + "'");
+                    + "' but the join token is for cluster '" + expectedCluster + "'");
         }
         try {
             List<X509Certificate> chain = Pem.decodeCertificates(response.getCertificatePem());

@@ -1,5 +1,5 @@
 /**
- * Who this node is: the bootstrap token, registration (a locally generated key and CSR, trusting the server only
+ * Who this node is: the join token, registration (a locally generated key and CSR, trusting the server only
  * through the token's CA pin), the identity files ({@code cert.pem}, {@code key.pem} 0600, {@code ca.pem}, replaced
  * crash-safely, and a revocation marker) and certificate renewal at 70-90% of the leaf's life, timed on the
  * injected {@link java.time.Clock} and paused on a {@link io.muster.worker.util.Waker}.

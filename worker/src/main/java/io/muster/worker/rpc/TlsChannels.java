@@ -32,7 +32,7 @@ public final class TlsChannels {
 
     /**
      * First contact, before the worker has a certificate: TLS without a client certificate, and the server is
-     * trusted only if its chain carries the cluster CA pinned by the bootstrap token.
+     * trusted only if its chain carries the cluster CA pinned by the join token.
      */
     public ManagedChannel firstContact(HostPort server, PinnedServerTrustManager trust) {
         return build(server, TlsChannelCredentials.newBuilder().trustManager(trust).build());

@@ -5,6 +5,8 @@ import io.muster.server.testkit.Await;
 import io.muster.server.testkit.TestCluster;
 import io.muster.types.config.HostPort;
 import io.muster.types.config.WorkerConfig;
+import io.muster.types.state.AllocStatus;
+import io.muster.types.state.NodeStatus;
 import io.muster.worker.WorkerDaemon;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,12 +35,12 @@ class ExecJobsBenchmark {
             MusterServer s = c.awaitLeader(Duration.ofSeconds(30));
             s.ready().get(30, TimeUnit.SECONDS);
             Await.until("grpc", Duration.ofSeconds(30), () -> s.grpc().port() > 0);
-            String token = s.tokens().create(Duration.ofHours(1), 1, Map.of(), "bench").get(30, TimeUnit.SECONDS).token();
+            String token = s.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "bench").get(30, TimeUnit.SECONDS).token();
             WorkerDaemon w = new WorkerDaemon(new WorkerConfig(dir, List.of(new HostPort("127.0.0.1", s.config().workerGrpcAddr().port())), token, null,
                     dir.resolve("identity"), Map.of()), WorkerDaemon.Options.defaults());
             w.start();
             try {
-                Await.until("ready", Duration.ofSeconds(30), () -> s.state().nodes().stream().anyMatch(n -> n.state().equals("ready")));
+                Await.until("ready", Duration.ofSeconds(30), () -> s.state().nodes().stream().anyMatch(n -> n.state() == NodeStatus.READY));
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 long t0 = System.nanoTime();
                 for (int i = 0; i < jobs; i++) {
@@ -50,7 +52,7 @@ class ExecJobsBenchmark {
                 }
                 long submitted = System.nanoTime();
                 Await.until("all complete", Duration.ofMinutes(10), () -> s.state().jobs().stream()
-                        .allMatch(j -> s.state().allocsOfJob(j.id()).stream().anyMatch(a -> a.status().equals("complete"))));
+                        .allMatch(j -> s.state().allocsOfJob(j.id()).stream().anyMatch(a -> a.status() == AllocStatus.COMPLETE)));
                 long done = System.nanoTime();
                 System.out.printf("%n%,d exec jobs on one worker: submitted in %.1f s, all finished %.1f s after the first submit (%.0f jobs/s)%n",
                         jobs, (submitted - t0) / 1e9, (done - t0) / 1e9, jobs / ((done - t0) / 1e9));

@@ -11,6 +11,8 @@ import io.muster.server.testkit.TestCluster;
 import io.muster.types.HeartbeatPolicy;
 import io.muster.types.config.HostPort;
 import io.muster.types.config.WorkerConfig;
+import io.muster.types.state.DrainState;
+import io.muster.types.state.NodeStatus;
 import io.muster.worker.WorkerDaemon;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -104,9 +106,9 @@ class ClusterJobsE2ETest {
         MusterServer leader = cluster.awaitLeader(T);
         for (MusterServer s : cluster.running()) s.ready().get(30, TimeUnit.SECONDS);
         Await.until("gRPC up", T, () -> cluster.running().stream().allMatch(s -> s.grpc().port() > 0));
-        String token = leader.tokens().create(Duration.ofHours(1), 3, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token();
+        String token = leader.joinTokens().create(Duration.ofHours(1), 3, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token();
         for (int i = 1; i <= 3; i++) startWorker("w" + i, token);
-        Await.until("3 ready workers", T, () -> cluster.leader().map(l -> l.state().nodes().stream().filter(n -> n.state().equals("ready")).count() == 3).orElse(false));
+        Await.until("3 ready workers", T, () -> cluster.leader().map(l -> l.state().nodes().stream().filter(n -> n.state() == NodeStatus.READY).count() == 3).orElse(false));
         // A restarted worker reuses its identity: the identity files exist with the right modes.
         Path key = tmp.resolve("w1/identity/key.pem");
         assertTrue(Files.exists(key) && Files.getPosixFilePermissions(key).toString().equals("[OWNER_READ, OWNER_WRITE]"), "key.pem is 0600");
@@ -183,7 +185,7 @@ class ClusterJobsE2ETest {
         WorkerDaemon victim = workers.get(0);
         long victimNode = victim.nodeId();
         victim.close();
-        Await.until("victim down", T, () -> cluster.leader().flatMap(l -> l.state().node(victimNode)).map(n -> n.state().equals("down")).orElse(false));
+        Await.until("victim down", T, () -> cluster.leader().flatMap(l -> l.state().node(victimNode)).map(n -> n.state() == NodeStatus.DOWN).orElse(false));
         Await.until("replacement running", T, () -> {
             try {
                 long running = 0;
@@ -198,7 +200,7 @@ class ClusterJobsE2ETest {
         // Drain a surviving worker: its allocations move, then the drain completes.
         long drained = workers.get(1).nodeId();
         send("POST", "/v1/nodes/" + drained + "/drain", "application/json", "{\"enable\": true}");
-        Await.until("drain complete", T, () -> cluster.leader().flatMap(l -> l.state().node(drained)).map(n -> n.drain().equals("complete")).orElse(false));
+        Await.until("drain complete", T, () -> cluster.leader().flatMap(l -> l.state().node(drained)).map(n -> n.drain() == DrainState.COMPLETE).orElse(false));
         JsonNode after = job("web");
         for (JsonNode a : after.get("allocations"))
             if (a.get("status").asText().equals("running")) assertTrue(a.get("node_id").asLong() != drained, "nothing runs on the drained node: " + after);
@@ -233,9 +235,9 @@ class ClusterJobsE2ETest {
         MusterServer leader = cluster.awaitLeader(T);
         leader.ready().get(30, TimeUnit.SECONDS);
         Await.until("gRPC up", T, () -> leader.grpc().port() > 0);
-        startWorker("d1", leader.tokens().create(Duration.ofHours(1), 1, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token());
+        startWorker("d1", leader.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token());
         Await.until("worker ready with docker", T, () -> leader.state().nodes().stream()
-                .anyMatch(n -> n.state().equals("ready") && n.drivers().contains("docker")));
+                .anyMatch(n -> n.state() == NodeStatus.READY && n.drivers().contains("docker")));
         send("POST", "/v1/jobs", "application/yaml", """
                 id: boxed
                 type: batch
@@ -265,8 +267,8 @@ class ClusterJobsE2ETest {
         MusterServer leader = cluster.awaitLeader(T);
         for (MusterServer s : cluster.running()) s.ready().get(30, TimeUnit.SECONDS);
         Await.until("gRPC up", T, () -> cluster.running().stream().allMatch(s -> s.grpc().port() > 0));
-        WorkerDaemon w = startWorker("f1", leader.tokens().create(Duration.ofHours(1), 1, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token());
-        Await.until("ready", T, () -> w.nodeId() > 0 && cluster.leader().flatMap(l -> l.state().node(w.nodeId())).map(n -> n.state().equals("ready")).orElse(false));
+        WorkerDaemon w = startWorker("f1", leader.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "e2e").get(30, TimeUnit.SECONDS).token());
+        Await.until("ready", T, () -> w.nodeId() > 0 && cluster.leader().flatMap(l -> l.state().node(w.nodeId())).map(n -> n.state() == NodeStatus.READY).orElse(false));
         String server = Await.value("connected", T, () -> w.status().currentServer());
         int port = HostPort.parse(server).port();
         int victim = cluster.running().stream().filter(s -> s.config().workerGrpcAddr().port() == port).findFirst().orElseThrow().config().serverId();
@@ -288,6 +290,6 @@ class ClusterJobsE2ETest {
                 """);
         assertEquals("complete", awaitStatus("after-failover", "complete", "failed").get("status").asText());
         assertEquals(node, w.nodeId(), "same identity");
-        assertEquals("ready", cluster.leader().orElseThrow().state().node(node).orElseThrow().state(), "never marked down");
+        assertEquals(NodeStatus.READY, cluster.leader().orElseThrow().state().node(node).orElseThrow().state(), "never marked down");
     }
 }

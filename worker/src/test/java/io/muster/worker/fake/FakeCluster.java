@@ -4,7 +4,7 @@ import io.muster.pki.CertificateAuthorities;
 import io.muster.pki.CertificateAuthority;
 import io.muster.pki.CertificateIssuer;
 import io.muster.pki.SpkiPin;
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.pki.token.TokenClaims;
 import io.muster.proto.AllocStatus;
 import io.muster.proto.Allocation;
@@ -43,7 +43,7 @@ public final class FakeCluster {
     public final MutableClock clock = new MutableClock();
     public final CertificateAuthority clusterCa;
     public final CertificateAuthority workerCa;
-    public final byte[] tokenKey = BootstrapTokens.newKey();
+    public final byte[] tokenKey = JoinTokens.newKey();
 
     // registration
     private final AtomicLong nextNodeId = new AtomicLong(100);
@@ -89,7 +89,7 @@ public final class FakeCluster {
         TokenClaims claims = TokenClaims.create(CLUSTER_ID, clock.instant(), Duration.ofHours(1), allowedLabels,
                 SpkiPin.of(clusterCa.certificate()));
         usesLeft.put(claims.tokenId(), maxUses);
-        return BootstrapTokens.encode(claims, tokenKey);
+        return JoinTokens.encode(claims, tokenKey);
     }
 
     /** Takes one use of the token; false if it has none left. */

@@ -21,7 +21,7 @@ import io.muster.pki.Identity;
 import io.muster.pki.Keys;
 import io.muster.pki.pem.Pem;
 import io.muster.pki.tls.WorkerClientTrustManager;
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.pki.token.TokenClaims;
 import io.muster.pki.token.TokenException;
 import io.muster.proto.ControlReply;
@@ -164,10 +164,10 @@ public final class FakeServer implements AutoCloseable {
             }
             TokenClaims claims;
             try {
-                claims = BootstrapTokens.verify(request.getToken(), cluster.tokenKey, FakeCluster.CLUSTER_ID,
+                claims = JoinTokens.verify(request.getToken(), cluster.tokenKey, FakeCluster.CLUSTER_ID,
                         cluster.clock.instant(), Duration.ofMinutes(1));
             } catch (TokenException e) {
-                out.onError(Status.UNAUTHENTICATED.withDescription("bootstrap token rejected: " + e.getMessage()).asRuntimeException());
+                out.onError(Status.UNAUTHENTICATED.withDescription("join token rejected: " + e.getMessage()).asRuntimeException());
                 return;
             }
             PublicKey key;
@@ -182,7 +182,7 @@ public final class FakeServer implements AutoCloseable {
             String retryKey = claims.tokenId() + "/" + java.util.HexFormat.of().formatHex(key.getEncoded());
             Long known = registeredKeys.get(retryKey);
             if (known == null && !cluster.useToken(claims.tokenId())) {
-                out.onError(Status.PERMISSION_DENIED.withDescription("bootstrap token " + claims.tokenId()
+                out.onError(Status.PERMISSION_DENIED.withDescription("join token " + claims.tokenId()
                         + " has no uses left").asRuntimeException());
                 return;
             }

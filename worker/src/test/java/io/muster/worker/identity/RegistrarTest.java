@@ -42,7 +42,7 @@ class RegistrarTest {
                     new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), new SplittableRandom(1)), new Waker(Ticker.SYSTEM),
                     Duration.ofSeconds(5));
 
-            BootstrapToken token = BootstrapToken.parse(cluster.token(1), "test token");
+            JoinToken token = JoinToken.parse(cluster.token(1), "test token");
             Registrar.Result result = registrar.register(token, NodeProfile.newBuilder().setHostname("h").build())
                     .orElseThrow();
 

@@ -12,7 +12,7 @@ import java.util.Map;
  * time a node is looked at, and then updated incrementally as the plan stops and places allocations. That keeps a
  * pass at O(nodes + allocations looked at) instead of O(nodes × allocations) per placement.
  */
-final class ClusterState {
+final class NodeUsage {
     private final ClusterView view;
     private final NodeView[] nodes;
     private final Map<Long, Integer> ordinals;
@@ -20,7 +20,7 @@ final class ClusterState {
     private final long[] usedMemory;
     private final boolean[] loaded;
 
-    ClusterState(ClusterView view) {
+    NodeUsage(ClusterView view) {
         this.view = view;
         List<NodeView> list = new ArrayList<>(view.nodes());
         list.sort(Comparator.comparingLong(NodeView::id));

@@ -21,7 +21,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Bootstrap tokens: one copy-pasteable line {@code mst1.<payload>.<mac>} (base64url, no padding) that lets a worker
+ * Join tokens: one copy-pasteable line {@code mst1.<payload>.<mac>} (base64url, no padding) that lets a worker
  * join a cluster. The payload is a compact binary encoding of {@link TokenClaims}; the MAC is HMAC-SHA256 under the
  * cluster's 32-byte token key over the ASCII text {@code mst1.<payload>}, so the version prefix is authenticated too.
  * A typical token is about 140 characters.
@@ -33,7 +33,7 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Nothing here puts the token text or the key into an exception message.
  */
-public final class BootstrapTokens {
+public final class JoinTokens {
     public static final String PREFIX = "mst";
     public static final int KEY_BYTES = 32;
     public static final int MAC_BYTES = 32;
@@ -44,7 +44,7 @@ public final class BootstrapTokens {
     private static final String TOKEN_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private BootstrapTokens() {}
+    private JoinTokens() {}
 
     /** A new 32-byte cluster token key. */
     public static byte[] newKey() {
@@ -95,20 +95,20 @@ public final class BootstrapTokens {
         // Before the MAC on purpose: a token pasted into the wrong cluster is the common mistake, and the cluster
         // id is public anyway (decode reads it), so naming the real problem leaks nothing.
         if (!claims.clusterId().equals(expectedClusterId)) {
-            throw new TokenException(Reason.WRONG_CLUSTER, "bootstrap token " + claims.tokenId()
+            throw new TokenException(Reason.WRONG_CLUSTER, "join token " + claims.tokenId()
                     + " was issued for cluster '" + claims.clusterId() + "', not '" + expectedClusterId + "'");
         }
         if (!Secrets.constantTimeEquals(mac(key, parsed.signingInput()), parsed.mac())) {
-            throw new TokenException(Reason.BAD_SIGNATURE, "bootstrap token " + claims.tokenId()
+            throw new TokenException(Reason.BAD_SIGNATURE, "join token " + claims.tokenId()
                     + " has an invalid signature: it was altered or signed with another cluster key");
         }
         if (claims.issuedAt().isAfter(now.plus(allowedSkew))) {
-            throw new TokenException(Reason.ISSUED_IN_FUTURE, "bootstrap token " + claims.tokenId() + " is issued at "
+            throw new TokenException(Reason.ISSUED_IN_FUTURE, "join token " + claims.tokenId() + " is issued at "
                     + claims.issuedAt() + ", later than now (" + now + ") plus the allowed clock skew of "
                     + allowedSkew + "; check the clocks");
         }
         if (!now.isBefore(claims.expiresAt().plus(allowedSkew))) {
-            throw new TokenException(Reason.EXPIRED, "bootstrap token " + claims.tokenId() + " expired at "
+            throw new TokenException(Reason.EXPIRED, "join token " + claims.tokenId() + " expired at "
                     + claims.expiresAt() + " (now " + now + "); create a new token");
         }
         return claims;
@@ -118,7 +118,7 @@ public final class BootstrapTokens {
 
     private static Parsed parse(String token) throws TokenException {
         if (token == null || token.isBlank()) {
-            throw new TokenException(Reason.MALFORMED, "bootstrap token is empty");
+            throw new TokenException(Reason.MALFORMED, "join token is empty");
         }
         // Tolerate the surrounding whitespace a copy-paste picks up; inner whitespace is still malformed.
         String text = token.strip();
@@ -128,37 +128,37 @@ public final class BootstrapTokens {
         int firstDot = text.indexOf('.');
         String versionText = firstDot < 0 ? text.substring(PREFIX.length()) : text.substring(PREFIX.length(), firstDot);
         if (firstDot < 0 && (versionText.isEmpty() || VERSION.matcher(versionText).matches())) {
-            throw new TokenException(Reason.TRUNCATED, "bootstrap token ends right after its prefix (was it cut off when copying?)");
+            throw new TokenException(Reason.TRUNCATED, "join token ends right after its prefix (was it cut off when copying?)");
         }
         if (!VERSION.matcher(versionText).matches()) {
             throw notAToken();
         }
         int version = Integer.parseInt(versionText);
         if (version != TokenClaims.CURRENT_VERSION) {
-            throw new TokenException(Reason.UNSUPPORTED_VERSION, "bootstrap token has format version " + version
+            throw new TokenException(Reason.UNSUPPORTED_VERSION, "join token has format version " + version
                     + "; this build understands version " + TokenClaims.CURRENT_VERSION);
         }
         int secondDot = text.indexOf('.', firstDot + 1);
         if (secondDot < 0) {
-            throw new TokenException(Reason.TRUNCATED, "bootstrap token has no signature part (was it cut off when copying?)");
+            throw new TokenException(Reason.TRUNCATED, "join token has no signature part (was it cut off when copying?)");
         }
         if (text.indexOf('.', secondDot + 1) >= 0) {
-            throw new TokenException(Reason.MALFORMED, "bootstrap token has too many '.'-separated parts");
+            throw new TokenException(Reason.MALFORMED, "join token has too many '.'-separated parts");
         }
         byte[] payload = base64(text.substring(firstDot + 1, secondDot), "payload");
         byte[] mac = base64(text.substring(secondDot + 1), "signature");
         if (mac.length < MAC_BYTES) {
-            throw new TokenException(Reason.TRUNCATED, "bootstrap token signature is " + mac.length + " bytes instead of "
+            throw new TokenException(Reason.TRUNCATED, "join token signature is " + mac.length + " bytes instead of "
                     + MAC_BYTES + " (was the token cut off when copying?)");
         }
         if (mac.length > MAC_BYTES) {
-            throw new TokenException(Reason.MALFORMED, "bootstrap token signature is " + mac.length + " bytes instead of " + MAC_BYTES);
+            throw new TokenException(Reason.MALFORMED, "join token signature is " + mac.length + " bytes instead of " + MAC_BYTES);
         }
         return new Parsed(claims(version, payload), text.substring(0, secondDot), mac);
     }
 
     private static TokenException notAToken() {
-        return new TokenException(Reason.MALFORMED, "not a Muster bootstrap token (a token starts with " + PREFIX
+        return new TokenException(Reason.MALFORMED, "not a Muster join token (a token starts with " + PREFIX
                 + TokenClaims.CURRENT_VERSION + ".)");
     }
 
@@ -168,16 +168,16 @@ public final class BootstrapTokens {
             char c = part.charAt(i);
             boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
             if (!ok) {
-                throw new TokenException(Reason.MALFORMED, "bootstrap token " + what + " contains a character outside base64url");
+                throw new TokenException(Reason.MALFORMED, "join token " + what + " contains a character outside base64url");
             }
         }
         if (part.length() % 4 == 1) {
-            throw new TokenException(Reason.TRUNCATED, "bootstrap token " + what + " has an impossible length (was it cut off?)");
+            throw new TokenException(Reason.TRUNCATED, "join token " + what + " has an impossible length (was it cut off?)");
         }
         byte[] bytes = Base64.getUrlDecoder().decode(part);
         // Java's decoder ignores non-zero unused bits; without this check two spellings would carry the same bytes.
         if (!ENCODER.encodeToString(bytes).equals(part)) {
-            throw new TokenException(Reason.MALFORMED, "bootstrap token " + what + " is not canonical base64url");
+            throw new TokenException(Reason.MALFORMED, "join token " + what + " is not canonical base64url");
         }
         return bytes;
     }
@@ -219,21 +219,21 @@ public final class BootstrapTokens {
                 String key = readShortString(in);
                 String value = readShortString(in);
                 if (previousKey != null && previousKey.compareTo(key) >= 0) {
-                    throw new TokenException(Reason.MALFORMED, "bootstrap token labels are not in canonical order");
+                    throw new TokenException(Reason.MALFORMED, "join token labels are not in canonical order");
                 }
                 previousKey = key;
                 labels.put(key, value);
             }
             if (in.hasRemaining()) {
-                throw new TokenException(Reason.MALFORMED, "bootstrap token payload has " + in.remaining() + " unexpected trailing bytes");
+                throw new TokenException(Reason.MALFORMED, "join token payload has " + in.remaining() + " unexpected trailing bytes");
             }
             return new TokenClaims(version, clusterId, tokenId, Instant.ofEpochSecond(issuedAt),
                     Instant.ofEpochSecond(expiresAt), labels, SpkiPin.of(pin));
         } catch (BufferUnderflowException e) {
-            throw new TokenException(Reason.TRUNCATED, "bootstrap token payload is truncated");
+            throw new TokenException(Reason.TRUNCATED, "join token payload is truncated");
         } catch (IllegalArgumentException | DateTimeException e) {
             // TokenClaims' messages name the rule, never the value.
-            throw new TokenException(Reason.MALFORMED, "bootstrap token payload is invalid: " + e.getMessage());
+            throw new TokenException(Reason.MALFORMED, "join token payload is invalid: " + e.getMessage());
         }
     }
 
@@ -260,7 +260,7 @@ public final class BootstrapTokens {
 
     private static void requireKey(byte[] key) {
         if (key == null || key.length != KEY_BYTES) {
-            throw new IllegalArgumentException("bootstrap token key must be exactly " + KEY_BYTES + " bytes, got "
+            throw new IllegalArgumentException("join token key must be exactly " + KEY_BYTES + " bytes, got "
                     + (key == null ? "none" : key.length + " bytes"));
         }
     }

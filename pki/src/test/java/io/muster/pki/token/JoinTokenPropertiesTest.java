@@ -19,28 +19,28 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.StringLength;
 
 /** Property tests (jqwik). Fixed seeds keep the suite deterministic; change a seed locally to explore further. */
-class BootstrapTokenPropertiesTest {
-    private static final byte[] KEY = BootstrapTokensTest.KEY;
+class JoinTokenPropertiesTest {
+    private static final byte[] KEY = JoinTokensTest.KEY;
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.= +/\n";
 
     @Property(seed = "20300101")
     void encodeDecodeRoundTrips(@ForAll("claims") TokenClaims claims) throws Exception {
-        String token = BootstrapTokens.encode(claims, KEY);
-        assertEquals(claims, BootstrapTokens.decode(token));
-        assertEquals(claims, BootstrapTokens.verify(token, KEY, claims.clusterId(), claims.issuedAt(), Duration.ZERO));
+        String token = JoinTokens.encode(claims, KEY);
+        assertEquals(claims, JoinTokens.decode(token));
+        assertEquals(claims, JoinTokens.verify(token, KEY, claims.clusterId(), claims.issuedAt(), Duration.ZERO));
     }
 
     @Property(seed = "42")
     void anySingleCharacterChangeFailsVerification(@ForAll("claims") TokenClaims claims,
                                                    @ForAll @IntRange(min = 0, max = 10_000) int position,
                                                    @ForAll("replacements") char replacement) {
-        String token = BootstrapTokens.encode(claims, KEY);
+        String token = JoinTokens.encode(claims, KEY);
         int index = position % token.length();
         char original = token.charAt(index);
         char changed = replacement == original ? (char) (original ^ 1) : replacement;
         String tampered = token.substring(0, index) + changed + token.substring(index + 1);
         TokenException e = assertThrows(TokenException.class,
-                () -> BootstrapTokens.verify(tampered, KEY, claims.clusterId(), claims.issuedAt(), Duration.ZERO),
+                () -> JoinTokens.verify(tampered, KEY, claims.clusterId(), claims.issuedAt(), Duration.ZERO),
                 () -> "changing index " + index + " still verified");
         assertEquals(false, e.getMessage().contains(tampered));
     }
@@ -60,7 +60,7 @@ class BootstrapTokenPropertiesTest {
 
     private static void decodeSafely(String text) {
         try {
-            BootstrapTokens.decode(text);
+            JoinTokens.decode(text);
         } catch (TokenException expected) {
             // The only acceptable failure.
         }

@@ -1,6 +1,6 @@
 package io.muster.worker.identity;
 
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.pki.token.TokenClaims;
 import io.muster.pki.token.TokenException;
 import io.muster.types.config.WorkerConfig;
@@ -13,16 +13,16 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The bootstrap token and its (unauthenticated) claims. The token is a bearer secret: {@link #toString()} shows only
+ * The join token and its (unauthenticated) claims. The token is a bearer secret: {@link #toString()} shows only
  * its id, and {@link #scrub} removes it from any text that might reach a log.
  */
-public final class BootstrapToken {
+public final class JoinToken {
     private static final long MAX_TOKEN_FILE_BYTES = 64 * 1024;
 
     private final String secret;
     private final TokenClaims claims;
 
-    private BootstrapToken(String secret, TokenClaims claims) {
+    private JoinToken(String secret, TokenClaims claims) {
         this.secret = secret;
         this.claims = claims;
     }
@@ -32,7 +32,7 @@ public final class BootstrapToken {
      *
      * @throws WorkerException if the file cannot be read or the token is not a valid Muster token
      */
-    public static Optional<BootstrapToken> fromConfig(WorkerConfig config) {
+    public static Optional<JoinToken> fromConfig(WorkerConfig config) {
         String text = config.token();
         String source = "the configured token";
         if ((text == null || text.isBlank()) && config.tokenFile() != null) {
@@ -45,19 +45,19 @@ public final class BootstrapToken {
         return Optional.of(parse(text.strip(), source));
     }
 
-    public static BootstrapToken parse(String token, String source) {
+    public static JoinToken parse(String token, String source) {
         try {
-            return new BootstrapToken(token, BootstrapTokens.decode(token));
+            return new JoinToken(token, JoinTokens.decode(token));
         } catch (TokenException e) {
             // TokenException messages never contain the token text.
-            throw new WorkerException(source + " is not a usable bootstrap token: " + e.getMessage());
+            throw new WorkerException(source + " is not a usable join token: " + e.getMessage());
         }
     }
 
     private static String readFile(Path file) {
         try {
             if (Files.size(file) > MAX_TOKEN_FILE_BYTES) {
-                throw new WorkerException("token file " + file + " is too large to hold a bootstrap token");
+                throw new WorkerException("token file " + file + " is too large to hold a join token");
             }
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
@@ -82,11 +82,11 @@ public final class BootstrapToken {
 
     /** {@code text} with every occurrence of the token replaced, for messages that quote what a server said. */
     public String scrub(String text) {
-        return text == null ? null : text.replace(secret, "<bootstrap token " + id() + ">");
+        return text == null ? null : text.replace(secret, "<join token " + id() + ">");
     }
 
     @Override
     public String toString() {
-        return "BootstrapToken[" + id() + ", cluster " + claims.clusterId() + ", expires " + claims.expiresAt() + "]";
+        return "JoinToken[" + id() + ", cluster " + claims.clusterId() + ", expires " + claims.expiresAt() + "]";
     }
 }

@@ -15,36 +15,36 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-class BootstrapTokensTest {
+class JoinTokensTest {
     static final Instant ISSUED = Instant.parse("2030-01-01T00:00:00Z");
     static final Duration SKEW = Duration.ofMinutes(5);
     static final byte[] KEY = HexFormat.of().parseHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
     static final SpkiPin PIN = SpkiPin.of(HexFormat.of().parseHex("a1".repeat(32)));
     static final TokenClaims CLAIMS = new TokenClaims(1, "prod-eu", "abc123", ISSUED, ISSUED.plus(Duration.ofHours(24)),
             Map.of("zone", "eu-1", "tier", "batch"), PIN);
-    static final String TOKEN = BootstrapTokens.encode(CLAIMS, KEY);
+    static final String TOKEN = JoinTokens.encode(CLAIMS, KEY);
 
     @Test
     void encodesACompactSingleLineToken() {
         assertTrue(TOKEN.startsWith("mst1."), TOKEN);
         assertTrue(TOKEN.matches("mst1\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{43}"), TOKEN);
         assertTrue(TOKEN.length() < 200, "token is " + TOKEN.length() + " characters");
-        String plain = BootstrapTokens.encode(new TokenClaims(1, "prod-eu", "abc123", ISSUED, ISSUED.plusSeconds(3600),
+        String plain = JoinTokens.encode(new TokenClaims(1, "prod-eu", "abc123", ISSUED, ISSUED.plusSeconds(3600),
                 Map.of(), PIN), KEY);
         assertTrue(plain.length() < 150, "label-free token is " + plain.length() + " characters");
     }
 
     @Test
     void verifiesAndDecodes() throws Exception {
-        assertEquals(CLAIMS, BootstrapTokens.verify(TOKEN, KEY, "prod-eu", ISSUED.plusSeconds(10), SKEW));
-        assertEquals(CLAIMS, BootstrapTokens.decode(TOKEN));
+        assertEquals(CLAIMS, JoinTokens.verify(TOKEN, KEY, "prod-eu", ISSUED.plusSeconds(10), SKEW));
+        assertEquals(CLAIMS, JoinTokens.decode(TOKEN));
         // Surrounding whitespace from a copy-paste is tolerated.
-        assertEquals(CLAIMS, BootstrapTokens.verify("  " + TOKEN + "\n", KEY, "prod-eu", ISSUED, SKEW));
+        assertEquals(CLAIMS, JoinTokens.verify("  " + TOKEN + "\n", KEY, "prod-eu", ISSUED, SKEW));
     }
 
     @Test
     void decodeNeedsNoKeyAndExposesPinAndCluster() throws Exception {
-        TokenClaims claims = BootstrapTokens.decode(TOKEN);
+        TokenClaims claims = JoinTokens.decode(TOKEN);
         assertEquals("prod-eu", claims.clusterId());
         assertEquals(PIN, claims.caPin());
         assertEquals("abc123", claims.tokenId());
@@ -53,11 +53,11 @@ class BootstrapTokensTest {
 
     @Test
     void rejectsEmptyAndGarbage() {
-        assertReason(Reason.MALFORMED, "bootstrap token is empty", "");
-        assertReason(Reason.MALFORMED, "bootstrap token is empty", "   ");
-        assertReason(Reason.MALFORMED, "bootstrap token is empty", null);
-        assertReason(Reason.MALFORMED, "not a Muster bootstrap token", "hello world");
-        assertReason(Reason.MALFORMED, "not a Muster bootstrap token", "mstx.abc.def");
+        assertReason(Reason.MALFORMED, "join token is empty", "");
+        assertReason(Reason.MALFORMED, "join token is empty", "   ");
+        assertReason(Reason.MALFORMED, "join token is empty", null);
+        assertReason(Reason.MALFORMED, "not a Muster join token", "hello world");
+        assertReason(Reason.MALFORMED, "not a Muster join token", "mstx.abc.def");
         assertReason(Reason.MALFORMED, "outside base64url", "mst1.a b.c");
         assertReason(Reason.MALFORMED, "too many '.'-separated parts", TOKEN + ".x");
         assertReason(Reason.MALFORMED, "outside base64url", TOKEN.replace("mst1.", "mst1.=="));
@@ -86,10 +86,10 @@ class BootstrapTokensTest {
         // Re-encode a payload with one claim changed but the original MAC: structurally perfect, signature wrong.
         TokenClaims widened = new TokenClaims(1, "prod-eu", "abc123", ISSUED, ISSUED.plus(Duration.ofDays(3650)),
                 Map.of(), PIN);
-        String forged = BootstrapTokens.encode(widened, new byte[32]);
+        String forged = JoinTokens.encode(widened, new byte[32]);
         String withOriginalMac = forged.substring(0, forged.lastIndexOf('.')) + TOKEN.substring(TOKEN.lastIndexOf('.'));
         assertVerifyReason(Reason.BAD_SIGNATURE, "invalid signature", withOriginalMac, KEY);
-        assertEquals(widened, BootstrapTokens.decode(withOriginalMac), "decode alone does not authenticate");
+        assertEquals(widened, JoinTokens.decode(withOriginalMac), "decode alone does not authenticate");
     }
 
     @Test
@@ -103,19 +103,19 @@ class BootstrapTokensTest {
     void rejectsExpiredTokens() throws Exception {
         Instant expiry = CLAIMS.expiresAt();
         // Within the skew it still passes; at expiry + skew it is expired.
-        BootstrapTokens.verify(TOKEN, KEY, "prod-eu", expiry.plus(SKEW).minusSeconds(1), SKEW);
+        JoinTokens.verify(TOKEN, KEY, "prod-eu", expiry.plus(SKEW).minusSeconds(1), SKEW);
         var e = assertThrows(TokenException.class,
-                () -> BootstrapTokens.verify(TOKEN, KEY, "prod-eu", expiry.plus(SKEW), SKEW));
+                () -> JoinTokens.verify(TOKEN, KEY, "prod-eu", expiry.plus(SKEW), SKEW));
         assertEquals(Reason.EXPIRED, e.reason());
-        assertEquals("bootstrap token abc123 expired at 2030-01-02T00:00:00Z (now 2030-01-02T00:05:00Z); create a new token",
+        assertEquals("join token abc123 expired at 2030-01-02T00:00:00Z (now 2030-01-02T00:05:00Z); create a new token",
                 e.getMessage());
     }
 
     @Test
     void rejectsTokensIssuedInTheFutureBeyondTheSkew() throws Exception {
-        BootstrapTokens.verify(TOKEN, KEY, "prod-eu", ISSUED.minus(SKEW), SKEW);
+        JoinTokens.verify(TOKEN, KEY, "prod-eu", ISSUED.minus(SKEW), SKEW);
         var e = assertThrows(TokenException.class,
-                () -> BootstrapTokens.verify(TOKEN, KEY, "prod-eu", ISSUED.minus(SKEW).minusSeconds(1), SKEW));
+                () -> JoinTokens.verify(TOKEN, KEY, "prod-eu", ISSUED.minus(SKEW).minusSeconds(1), SKEW));
         assertEquals(Reason.ISSUED_IN_FUTURE, e.reason());
         assertTrue(e.getMessage().contains("later than now (2029-12-31T23:54:59Z) plus the allowed clock skew of PT5M"),
                 e.getMessage());
@@ -123,9 +123,9 @@ class BootstrapTokensTest {
 
     @Test
     void rejectsTokensForAnotherCluster() {
-        var e = assertThrows(TokenException.class, () -> BootstrapTokens.verify(TOKEN, KEY, "prod-us", ISSUED, SKEW));
+        var e = assertThrows(TokenException.class, () -> JoinTokens.verify(TOKEN, KEY, "prod-us", ISSUED, SKEW));
         assertEquals(Reason.WRONG_CLUSTER, e.reason());
-        assertEquals("bootstrap token abc123 was issued for cluster 'prod-eu', not 'prod-us'", e.getMessage());
+        assertEquals("join token abc123 was issued for cluster 'prod-eu', not 'prod-us'", e.getMessage());
     }
 
     @Test
@@ -140,7 +140,7 @@ class BootstrapTokensTest {
                 for (String cluster : new String[] {"prod-eu", "prod-us"}) {
                     for (Instant now : new Instant[] {ISSUED, ISSUED.plus(Duration.ofDays(9)), ISSUED.minus(Duration.ofDays(9))}) {
                         try {
-                            BootstrapTokens.verify(token, key, cluster, now, SKEW);
+                            JoinTokens.verify(token, key, cluster, now, SKEW);
                         } catch (TokenException e) {
                             String message = e.getMessage();
                             assertFalse(message.contains(mac.substring(0, 8)), message);
@@ -157,9 +157,9 @@ class BootstrapTokensTest {
 
     @Test
     void refusesBadKeysAndClaimsAsCallerErrors() {
-        assertThrows(IllegalArgumentException.class, () -> BootstrapTokens.encode(CLAIMS, new byte[16]));
-        assertThrows(IllegalArgumentException.class, () -> BootstrapTokens.verify(TOKEN, new byte[31], "prod-eu", ISSUED, SKEW));
-        assertThrows(IllegalArgumentException.class, () -> BootstrapTokens.verify(TOKEN, KEY, "prod-eu", ISSUED, Duration.ofSeconds(-1)));
+        assertThrows(IllegalArgumentException.class, () -> JoinTokens.encode(CLAIMS, new byte[16]));
+        assertThrows(IllegalArgumentException.class, () -> JoinTokens.verify(TOKEN, new byte[31], "prod-eu", ISSUED, SKEW));
+        assertThrows(IllegalArgumentException.class, () -> JoinTokens.verify(TOKEN, KEY, "prod-eu", ISSUED, Duration.ofSeconds(-1)));
         assertThrows(IllegalArgumentException.class, () -> new TokenClaims(1, "prod-eu", "ABC123", ISSUED, ISSUED.plusSeconds(1), Map.of(), PIN));
         assertThrows(IllegalArgumentException.class, () -> new TokenClaims(1, "prod-eu", "abc123", ISSUED, ISSUED, Map.of(), PIN));
         assertThrows(IllegalArgumentException.class, () -> new TokenClaims(2, "prod-eu", "abc123", ISSUED, ISSUED.plusSeconds(1), Map.of(), PIN));
@@ -175,7 +175,7 @@ class BootstrapTokensTest {
         assertTrue(claims.tokenId().matches("[a-z0-9]{6}"), claims.tokenId());
         assertEquals(ISSUED, claims.issuedAt());
         assertEquals(ISSUED.plusSeconds(3600), claims.expiresAt());
-        assertEquals(32, BootstrapTokens.newKey().length);
+        assertEquals(32, JoinTokens.newKey().length);
     }
 
     @Test
@@ -191,14 +191,14 @@ class BootstrapTokensTest {
     }
 
     private static void assertReason(Reason reason, String fragment, String token) {
-        var decode = assertThrows(TokenException.class, () -> BootstrapTokens.decode(token));
+        var decode = assertThrows(TokenException.class, () -> JoinTokens.decode(token));
         assertEquals(reason, decode.reason(), decode.getMessage());
         assertTrue(decode.getMessage().contains(fragment), "expected '" + fragment + "' in: " + decode.getMessage());
         assertVerifyReason(reason, fragment, token, KEY);
     }
 
     private static void assertVerifyReason(Reason reason, String fragment, String token, byte[] key) {
-        var e = assertThrows(TokenException.class, () -> BootstrapTokens.verify(token, key, "prod-eu", ISSUED, SKEW));
+        var e = assertThrows(TokenException.class, () -> JoinTokens.verify(token, key, "prod-eu", ISSUED, SKEW));
         assertEquals(reason, e.reason(), e.getMessage());
         assertTrue(e.getMessage().contains(fragment), "expected '" + fragment + "' in: " + e.getMessage());
     }

@@ -1,6 +1,6 @@
 package io.muster.server;
 
-import io.muster.pki.token.BootstrapTokens;
+import io.muster.pki.token.JoinTokens;
 import io.muster.pki.token.TokenClaims;
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.CreateJoinToken;
@@ -11,10 +11,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * Issues bootstrap tokens: signs the claims with the cluster's token key and records the token (id,
+ * Issues join tokens: signs the claims with the cluster's token key and records the token (id,
  * expiry, uses) in the replicated state, so use counts hold across servers and leader changes.
  */
-public final class TokenService {
+public final class JoinTokenService {
     public static final Duration DEFAULT_VALIDITY = Duration.ofSeconds(86_400);
     public static final Duration MAX_VALIDITY = Duration.ofDays(365);
 
@@ -29,7 +29,7 @@ public final class TokenService {
     private final Proposer proposer;
     private final java.time.Clock clock;
 
-    public TokenService(ServerSecurity security, Proposer proposer, java.time.Clock clock) {
+    public JoinTokenService(ServerSecurity security, Proposer proposer, java.time.Clock clock) {
         this.security = security;
         this.proposer = proposer;
         this.clock = clock;
@@ -48,7 +48,7 @@ public final class TokenService {
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("labels: " + e.getMessage()));
         }
-        String token = BootstrapTokens.encode(claims, m.tokenKey());
+        String token = JoinTokens.encode(claims, m.tokenKey());
         return proposer.propose(Command.newBuilder().setCreateJoinToken(CreateJoinToken.newBuilder()
                 .setTokenId(claims.tokenId()).setExpiresUnixMs(claims.expiresAt().toEpochMilli()).setMaxUses(maxUses)
                 .putAllLabels(labels).setCreatedUnixMs(clock.millis()).setDescription(description == null ? "" : description)))
