@@ -5,6 +5,7 @@ import io.muster.types.config.HostPort;
 import io.muster.types.config.ServerConfig;
 import io.muster.types.config.WorkerConfig;
 import io.muster.worker.WorkerDaemon;
+import io.muster.worker.WorkerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,7 +96,7 @@ final class DevCommand implements Callable<Integer> {
         if (noWorker) return "none (--no-worker)";
         String token = server.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "dev worker").get(1, TimeUnit.MINUTES).token();
         WorkerDaemon daemon = new WorkerDaemon(new WorkerConfig(dir.resolve("worker"), List.of(new HostPort("127.0.0.1", grpcPort)), token,
-                null, dir.resolve("worker/identity"), Map.of()), WorkerDaemon.Options.defaults());
+                null, dir.resolve("worker/identity"), Map.of()), WorkerOptions.defaults());
         worker.set(daemon);
         daemon.start();
         return "embedded, state in " + dir.resolve("worker");

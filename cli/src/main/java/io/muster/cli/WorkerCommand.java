@@ -5,6 +5,7 @@ import io.muster.types.config.ConfigLoader;
 import io.muster.types.config.HostPort;
 import io.muster.types.config.WorkerConfig;
 import io.muster.worker.WorkerDaemon;
+import io.muster.worker.WorkerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +56,7 @@ final class WorkerCommand implements Callable<Integer> {
         WorkerConfig cfg = resolve(cli);
         WorkerDaemon worker;
         try {
-            worker = new WorkerDaemon(cfg, WorkerDaemon.Options.defaults());
+            worker = new WorkerDaemon(cfg, WorkerOptions.defaults());
             worker.start();
         } catch (RuntimeException e) {
             throw new CliFailure("the worker cannot start: " + Daemons.rootMessage(e), e);

@@ -50,20 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class WorkerDaemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkerDaemon.class);
 
-    /**
-     * The name the CLI binds to by reflection ({@code new WorkerDaemon(config, WorkerDaemon.Options.defaults())}, see
-     * the cli module's {@code WorkerLauncher}): kept so that binding works; the tunables are {@link WorkerOptions}.
-     */
-    public record Options(WorkerOptions settings) {
-        public Options {
-            Objects.requireNonNull(settings, "settings");
-        }
-
-        public static Options defaults() {
-            return new Options(WorkerOptions.defaults());
-        }
-    }
-
     public enum State { NEW, STARTING, REGISTERING, RUNNING, STOPPING, STOPPED, FAILED }
 
     /**
@@ -108,10 +94,6 @@ public final class WorkerDaemon implements AutoCloseable {
     private List<TaskDriver> drivers = List.of();
 
     /** The CLI's entry point (bound by reflection); see {@link Options}. */
-    public WorkerDaemon(WorkerConfig config, Options options) {
-        this(config, Objects.requireNonNull(options, "options").settings());
-    }
-
     public WorkerDaemon(WorkerConfig config, WorkerOptions options) {
         this.config = Objects.requireNonNull(config, "config");
         this.options = Objects.requireNonNull(options, "options");

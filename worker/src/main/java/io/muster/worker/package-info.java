@@ -37,7 +37,7 @@
  * material.
  *
  * <p>May not import: {@code io.muster.server..} (workers speak to servers over the wire protocol only, checked by
- * the cli module's ArchitectureTest), nor {@code io.muster.cli..} or {@code io.muster.loadtest..}. The CLI binds to
- * this package by reflection: {@code new WorkerDaemon(WorkerConfig, WorkerDaemon.Options.defaults())}.
+ * the cli module's ArchitectureTest), nor {@code io.muster.cli..} or {@code io.muster.loadtest..}. The CLI starts the
+ * daemon directly: {@code new WorkerDaemon(WorkerConfig, WorkerOptions.defaults())}.
  */
 package io.muster.worker;

@@ -8,6 +8,7 @@ import io.muster.types.config.WorkerConfig;
 import io.muster.types.state.AllocStatus;
 import io.muster.types.state.NodeStatus;
 import io.muster.worker.WorkerDaemon;
+import io.muster.worker.WorkerOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,7 +38,7 @@ class ExecJobsBenchmark {
             Await.until("grpc", Duration.ofSeconds(30), () -> s.grpc().port() > 0);
             String token = s.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "bench").get(30, TimeUnit.SECONDS).token();
             WorkerDaemon w = new WorkerDaemon(new WorkerConfig(dir, List.of(new HostPort("127.0.0.1", s.config().workerGrpcAddr().port())), token, null,
-                    dir.resolve("identity"), Map.of()), WorkerDaemon.Options.defaults());
+                    dir.resolve("identity"), Map.of()), WorkerOptions.defaults());
             w.start();
             try {
                 Await.until("ready", Duration.ofSeconds(30), () -> s.state().nodes().stream().anyMatch(n -> n.state() == NodeStatus.READY));

@@ -14,6 +14,7 @@ import io.muster.types.config.WorkerConfig;
 import io.muster.types.state.DrainState;
 import io.muster.types.state.NodeStatus;
 import io.muster.worker.WorkerDaemon;
+import io.muster.worker.WorkerOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -94,7 +95,7 @@ class ClusterJobsE2ETest {
         List<HostPort> servers = cluster.running().stream().map(s -> new HostPort("127.0.0.1", s.config().workerGrpcAddr().port())).toList();
         Path dir = tmp.resolve(name);
         WorkerDaemon w = new WorkerDaemon(new WorkerConfig(dir, servers, token, null, dir.resolve("identity"), Map.of("name", name)),
-                WorkerDaemon.Options.defaults());
+                WorkerOptions.defaults());
         w.start();
         workers.add(w);
         return w;
