@@ -13,22 +13,34 @@ import java.util.function.ToLongFunction;
  * Nomad's blocking query. Every answer carries the index of what it shows in {@code X-Muster-Index}; a GET that
  * passes it back as {@code ?index=N} is answered once that index passes N, or when {@code ?wait=} (default 5m, at
  * most 10m) runs out, with the state as it is then. A client watches a job without polling, and the server wakes
- * it on the applied entry that changed it. Waiting costs a timer and a shared per-index future, no thread.
+ * it on the applied entry that changed it. Waiting costs a timer and a shared per-index future, no thread; the
+ * number waiting at once is capped (a client holding thousands of queries open gets 429, not the server's memory).
  */
 final class BlockingQuery {
     static final String INDEX_HEADER = "X-Muster-Index";
     static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
     static final Duration MAX_WAIT = Duration.ofMinutes(10);
+    static final int DEFAULT_MAX_WAITING = 4096;
 
-    private BlockingQuery() {}
+    private final Snapshots snapshots;
+    private final int maxWaiting;
+    private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+
+    BlockingQuery(Snapshots snapshots, int maxWaiting) {
+        this.snapshots = snapshots;
+        this.maxWaiting = maxWaiting;
+    }
+
+    int waiting() {
+        return waiting.get();
+    }
 
     /**
      * Answers {@code ctx} with {@code respond} on a snapshot whose {@code indexOf} is above the asked index (at once
      * without {@code ?index=}). {@code indexOf} of a part that is gone should be {@code Long.MAX_VALUE}: the answer
      * (a 404) is due at once.
      */
-    static void answer(RoutingContext ctx, Snapshots snapshots, ToLongFunction<ClusterSnapshot> indexOf,
-                       BiConsumer<RoutingContext, ClusterSnapshot> respond) {
+    void answer(RoutingContext ctx, ToLongFunction<ClusterSnapshot> indexOf, BiConsumer<RoutingContext, ClusterSnapshot> respond) {
         boolean blocking = ctx.queryParams().get("index") != null;
         long after = Http.longParam(ctx, "index", 0, 0, Long.MAX_VALUE);
         Duration wait = wait(ctx.queryParams().get("wait"));
@@ -37,7 +49,12 @@ final class BlockingQuery {
             send(ctx, now, indexOf, respond);
             return;
         }
-        new Waiter(ctx, ctx.vertx().getOrCreateContext(), snapshots, indexOf, respond, after).start(wait, now.index());
+        if (waiting.incrementAndGet() > maxWaiting) {
+            waiting.decrementAndGet();
+            throw new ApiException(429, "TOO_MANY_WAITING", "this server already holds " + maxWaiting
+                    + " blocking queries; retry later or without ?index=");
+        }
+        new Waiter(ctx, ctx.vertx().getOrCreateContext(), indexOf, respond, after).start(wait, now.index());
     }
 
     /** {@code 30s}, {@code 5m}, {@code 1500ms}, or whole seconds. */
@@ -64,21 +81,19 @@ final class BlockingQuery {
         respond.accept(ctx, s);
     }
 
-    private static final class Waiter {
+    private final class Waiter {
         private final RoutingContext ctx;
         private final Context vertx;
-        private final Snapshots snapshots;
         private final ToLongFunction<ClusterSnapshot> indexOf;
         private final BiConsumer<RoutingContext, ClusterSnapshot> respond;
         private final long after;
         private final AtomicBoolean done = new AtomicBoolean();
         private long timer = -1;
 
-        Waiter(RoutingContext ctx, Context vertx, Snapshots snapshots, ToLongFunction<ClusterSnapshot> indexOf,
+        Waiter(RoutingContext ctx, Context vertx, ToLongFunction<ClusterSnapshot> indexOf,
                BiConsumer<RoutingContext, ClusterSnapshot> respond, long after) {
             this.ctx = ctx;
             this.vertx = vertx;
-            this.snapshots = snapshots;
             this.indexOf = indexOf;
             this.respond = respond;
             this.after = after;
@@ -86,7 +101,12 @@ final class BlockingQuery {
 
         void start(Duration wait, long seen) {
             timer = ctx.vertx().setTimer(wait.toMillis(), t -> finish(snapshots.snapshot()));
-            ctx.response().closeHandler(v -> done.set(true)); // the client left: stop re-arming
+            ctx.response().closeHandler(v -> { // the client left: stop re-arming
+                if (done.compareAndSet(false, true)) {
+                    ctx.vertx().cancelTimer(timer);
+                    waiting.decrementAndGet();
+                }
+            });
             arm(seen);
         }
 
@@ -103,6 +123,7 @@ final class BlockingQuery {
         private void finish(ClusterSnapshot s) {
             if (!done.compareAndSet(false, true)) return;
             ctx.vertx().cancelTimer(timer);
+            waiting.decrementAndGet();
             if (ctx.response().ended() || ctx.response().closed()) return;
             try {
                 send(ctx, s, indexOf, respond);

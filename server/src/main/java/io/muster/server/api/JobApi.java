@@ -42,6 +42,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class JobApi implements Routes {
     private final ServerConfig config;
     private final Snapshots snapshots;
+    private final BlockingQuery blocking;
     private final Proposer proposer;
     private final Clock clock;
     private final io.muster.server.TaskLogs grpc;
@@ -50,6 +51,7 @@ public final class JobApi implements Routes {
     public JobApi(ServerConfig config, Snapshots snapshots, Proposer proposer, Clock clock, io.muster.server.TaskLogs grpc) {
         this.config = config;
         this.snapshots = snapshots;
+        this.blocking = new BlockingQuery(snapshots, BlockingQuery.DEFAULT_MAX_WAITING);
         this.proposer = proposer;
         this.clock = clock;
         this.grpc = grpc;
@@ -130,7 +132,7 @@ public final class JobApi implements Routes {
     private void list(RoutingContext ctx) {
         int offset = (int) Http.longParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
         int limit = (int) Http.longParam(ctx, "limit", 50, 1, 1000);
-        BlockingQuery.answer(ctx, snapshots, JobApi::jobsIndex, (c, snap) -> list(c, snap, offset, limit));
+        blocking.answer(ctx, JobApi::jobsIndex, (c, snap) -> list(c, snap, offset, limit));
     }
 
     /** The newest index that changed a job or one of its allocations (a job collected whole does not count). */
@@ -172,7 +174,7 @@ public final class JobApi implements Routes {
 
     private void status(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        BlockingQuery.answer(ctx, snapshots, snap -> snap.job(id).map(j -> jobIndex(snap, j)).orElse(Long.MAX_VALUE), (c, snap) -> {
+        blocking.answer(ctx, snap -> snap.job(id).map(j -> jobIndex(snap, j)).orElse(Long.MAX_VALUE), (c, snap) -> {
             JobRecord j = snap.job(id).orElseThrow(() -> new ApiException(404, "JOB_NOT_FOUND", "no job with id " + id));
             Http.ok(c, jobView(snap, j));
         });

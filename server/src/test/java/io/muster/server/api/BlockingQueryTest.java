@@ -38,13 +38,15 @@ class BlockingQueryTest {
     private Vertx vertx;
     private String url;
     private long index;
+    private BlockingQuery blocking;
 
     @BeforeEach
     void start() throws Exception {
         put("watched", "1");
         vertx = Vertx.vertx();
         Router r = Router.router(vertx);
-        r.get("/w").handler(ctx -> BlockingQuery.answer(ctx, state,
+        blocking = new BlockingQuery(state, 2);
+        r.get("/w").handler(ctx -> blocking.answer(ctx,
                 snap -> snap.kv("watched").map(KvEntry::index).orElse(Long.MAX_VALUE),
                 (c, snap) -> Http.ok(c, Map.of("value", snap.kv("watched").map(e -> new String(e.value(), StandardCharsets.UTF_8)).orElse("")))));
         r.route().failureHandler(ctx -> Http.failure(ctx, ctx.failure()));
@@ -99,6 +101,26 @@ class BlockingQueryTest {
         put("watched", "3"); // index 2
         HttpResponse<String> r = get("?index=1&wait=50s").get(10, TimeUnit.SECONDS);
         assertEquals("2", r.headers().firstValue("X-Muster-Index").orElseThrow());
+    }
+
+    @Test
+    void waitersAreCappedAndCountedDownWhenAnsweredOrGone() throws Exception {
+        CompletableFuture<HttpResponse<String>> a = get("?index=1&wait=50s");
+        CompletableFuture<HttpResponse<String>> b = get("?index=1&wait=50s");
+        io.muster.server.testkit.Await.until("two waiting", java.time.Duration.ofSeconds(10), () -> blocking.waiting() == 2);
+        HttpResponse<String> third = get("?index=1&wait=50s").get(10, TimeUnit.SECONDS);
+        assertEquals(429, third.statusCode(), third.body());
+        assertTrue(third.body().contains("TOO_MANY_WAITING"), third.body());
+        put("watched", "2");
+        assertEquals(200, a.get(10, TimeUnit.SECONDS).statusCode());
+        assertEquals(200, b.get(10, TimeUnit.SECONDS).statusCode());
+        io.muster.server.testkit.Await.until("none waiting", java.time.Duration.ofSeconds(10), () -> blocking.waiting() == 0);
+        // A client that leaves frees its place.
+        CompletableFuture<HttpResponse<String>> leaving = get("?index=2&wait=50s");
+        io.muster.server.testkit.Await.until("one waiting", java.time.Duration.ofSeconds(10), () -> blocking.waiting() == 1);
+        leaving.cancel(true);
+        http.close();
+        io.muster.server.testkit.Await.until("the departed client's place is free", java.time.Duration.ofSeconds(10), () -> blocking.waiting() == 0);
     }
 
     @Test
