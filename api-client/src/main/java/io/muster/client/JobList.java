@@ -1,16 +1,33 @@
 package io.muster.client;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code GET /v1/jobs}: one page of jobs; {@code nextOffset} is null on the last page. */
-public record JobList(List<Summary> jobs, long total, Long nextOffset, JsonNode json) {
+/**
+ * {@code GET /v1/jobs}: one page of jobs; {@code nextOffset} is null on the last page (and written as null).
+ *
+ * <p>The server writes its answer from this record, so the client and the server share one shape; {@code json} is the
+ * answer as received and never written.
+ */
+public record JobList(List<Summary> jobs, long total, @JsonProperty("next_offset") Long nextOffset, @JsonIgnore JsonNode json) {
 
-    /** A job with its allocation counts per status (pending, running, complete, failed, lost, stopped). */
+    public JobList {
+        jobs = jobs == null ? List.of() : List.copyOf(jobs);
+    }
+
+    /** A job with its allocation counts per status (pending, running, complete, failed, lost, stopped), in the server's order. */
     public record Summary(String id, String type, String status, long version, Map<String, Long> allocations) {
+        public Summary {
+            allocations = allocations == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(allocations));
+        }
+
         static Summary from(JsonNode n) {
-            return new Summary(J.str(n, "id"), J.str(n, "type"), J.str(n, "status"), J.lng(n, "version", 0), Map.copyOf(J.longMap(n, "allocations")));
+            return new Summary(J.str(n, "id"), J.str(n, "type"), J.str(n, "status"), J.lng(n, "version", 0), J.longMap(n, "allocations"));
         }
 
         public long count(String allocStatus) {

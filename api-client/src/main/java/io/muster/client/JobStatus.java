@@ -1,8 +1,10 @@
 package io.muster.client;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,22 +12,33 @@ import java.util.Set;
 
 /**
  * {@code GET /v1/jobs/{id}} (also the answer to a submit): the job, its allocations and placement failures.
- * Job status is one of pending, running, complete, failed, stopped.
+ * Job status is one of pending, running, complete, failed, stopped. Times are ISO-8601 instants as text.
+ *
+ * <p>The server writes its job answers from this record (the names are the JSON's, in the JSON's order), so the client
+ * and the server share one shape. {@code next_eval_at} is left out of the JSON when null; {@code json} is the answer as
+ * received and never written.
  */
-public record JobStatus(String id, String type, long version, String status, List<Allocation> allocations, List<Failure> failures,
-                        @JsonIgnore JsonNode json) {
+public record JobStatus(String id, String type, long version, String status, @JsonProperty("submitted_at") String submittedAt,
+                        @JsonProperty("next_eval_at") @JsonInclude(JsonInclude.Include.NON_NULL) String nextEvalAt,
+                        List<Allocation> allocations, List<Failure> failures, @JsonIgnore JsonNode json) {
     private static final Set<String> TERMINAL_JOB = Set.of("complete", "failed", "stopped");
     private static final Set<String> SETTLED_ALLOC = Set.of("running", "complete", "failed", "lost", "stopped");
 
     /**
-     * One allocation. {@code desired} is "run" or "stop" (null if the server did not say); {@code attempt} counts
-     * reschedules of the same slot (group and index).
+     * One allocation (also {@code GET /v1/allocations/{id}} and a node detail's {@code allocations}). {@code desired} is
+     * "run" or "stop" (null if the server did not say); {@code attempt} counts reschedules of the same slot (group and
+     * index). {@code exit_code} is always written, null unless the task ended by itself; {@code started_at} and
+     * {@code finished_at} are left out when null.
      */
-    public record Allocation(String id, @JsonProperty("node_id") String nodeId, String status, @JsonProperty("exit_code") Integer exitCode,
-                             String group, Integer index, String message, String desired, int attempt) {
+    public record Allocation(String id, @JsonProperty("node_id") long nodeId, String status, @JsonProperty("exit_code") Integer exitCode,
+                             @JsonProperty("job_id") String jobId, String group, Integer index, String desired, String message, int attempt,
+                             @JsonProperty("job_version") long jobVersion,
+                             @JsonProperty("started_at") @JsonInclude(JsonInclude.Include.NON_NULL) String startedAt,
+                             @JsonProperty("finished_at") @JsonInclude(JsonInclude.Include.NON_NULL) String finishedAt) {
         static Allocation from(JsonNode n) {
-            return new Allocation(J.str(n, "id"), J.str(n, "node_id"), J.str(n, "status"), J.intOrNull(n, "exit_code"), J.str(n, "group"),
-                    J.intOrNull(n, "index"), J.str(n, "message"), J.str(n, "desired"), (int) J.lng(n, "attempt", 0));
+            return new Allocation(J.str(n, "id"), J.lng(n, "node_id", 0), J.str(n, "status"), J.intOrNull(n, "exit_code"), J.str(n, "job_id"),
+                    J.str(n, "group"), J.intOrNull(n, "index"), J.str(n, "desired"), J.str(n, "message"), (int) J.lng(n, "attempt", 0),
+                    J.lng(n, "job_version", 0), J.str(n, "started_at"), J.str(n, "finished_at"));
         }
 
         String slot() {
@@ -33,14 +46,14 @@ public record JobStatus(String id, String type, long version, String status, Lis
         }
     }
 
-    /** Why some of a group's allocations could not be placed: {@code filtered} counts nodes per reason. */
+    /** Why some of a group's allocations could not be placed: {@code filtered} counts nodes per reason, in the server's order. */
     public record Failure(String group, long unplaced, @JsonProperty("nodes_evaluated") long nodesEvaluated, Map<String, Long> filtered) {
         public Failure {
-            filtered = filtered == null ? Map.of() : Map.copyOf(filtered);
+            filtered = filtered == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(filtered));
         }
 
         static Failure from(JsonNode n) {
-            return new Failure(J.str(n, "group"), J.lng(n, "unplaced", 0), J.lng(n, "nodes_evaluated", 0), Map.copyOf(J.longMap(n, "filtered")));
+            return new Failure(J.str(n, "group"), J.lng(n, "unplaced", 0), J.lng(n, "nodes_evaluated", 0), J.longMap(n, "filtered"));
         }
     }
 
@@ -51,8 +64,8 @@ public record JobStatus(String id, String type, long version, String status, Lis
     }
 
     public static JobStatus from(JsonNode n) {
-        return new JobStatus(J.str(n, "id"), J.str(n, "type"), J.lng(n, "version", 0), J.str(n, "status"),
-                List.copyOf(J.list(n, "allocations", Allocation::from)), List.copyOf(J.list(n, "failures", Failure::from)), n);
+        return new JobStatus(J.str(n, "id"), J.str(n, "type"), J.lng(n, "version", 0), J.str(n, "status"), J.str(n, "submitted_at"),
+                J.str(n, "next_eval_at"), List.copyOf(J.list(n, "allocations", Allocation::from)), List.copyOf(J.list(n, "failures", Failure::from)), n);
     }
 
     /** Service and system jobs run until stopped; batch and one-shot jobs run to completion. */
@@ -83,6 +96,7 @@ public record JobStatus(String id, String type, long version, String status, Lis
      * can be stopped); or (services) every slot's allocation is running or dead; or some allocations could not
      * be placed and none is still starting.
      */
+    @JsonIgnore // derived here, not a field of the answer
     public boolean isTerminal() {
         if (TERMINAL_JOB.contains(status)) return true;
         if (hasPlacementFailures() && nothingPending()) return true;

@@ -29,7 +29,8 @@ public record Node(long id, String state, boolean eligible, Map<String, String> 
                    @JsonIgnore JsonNode json) {
 
     /** An allocation placed on this node (the detail answer carries more fields; these are the ones read here). */
-    public record Allocation(String id, String jobId, String group, String status, Integer exitCode) {
+    public record Allocation(String id, @JsonProperty("job_id") String jobId, String group, String status,
+                             @JsonProperty("exit_code") Integer exitCode) {
         static Allocation from(JsonNode n) {
             return new Allocation(J.str(n, "id"), J.str(n, "job_id"), J.str(n, "group"), J.str(n, "status"), J.intOrNull(n, "exit_code"));
         }

@@ -40,7 +40,7 @@ final class ClusterCommand {
             for (ClusterStatus.Alarm al : alarms) {
                 java.util.List<String> digests = new java.util.ArrayList<>();
                 al.digests().forEach((server, digest) -> digests.add(server + "=" + shortDigest(digest)));
-                a.row(al.type(), al.index(), String.join(",", al.servers()), al.suspect() == null ? "unknown" : al.suspect(),
+                a.row(al.type(), al.index(), String.join(",", al.servers().stream().map(String::valueOf).toList()), al.suspect() == null ? "unknown" : al.suspect(),
                         String.join(" ", digests));
             }
             a.print(cli.out);

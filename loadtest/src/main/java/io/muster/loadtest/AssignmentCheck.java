@@ -79,7 +79,7 @@ final class AssignmentCheck {
             run.checkAbort();
             for (JobStatus.Allocation a : api.jobStreamed(job).allocations()) {
                 if (!live(a)) continue;
-                long nodeId = LoadTestRun.nodeId(a.nodeId());
+                long nodeId = a.nodeId();
                 if (live.containsKey(nodeId)) expectedOn.put(a.id(), nodeId);
                 else if (departed.contains(nodeId)) onDeparted++;
             }

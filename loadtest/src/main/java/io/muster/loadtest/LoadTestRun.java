@@ -439,16 +439,6 @@ public final class LoadTestRun {
         return new DownSample(spurious, lapsed);
     }
 
-    /** A node id as the API writes it (a number, sent as text); -1 for anything else, which matches no worker. */
-    static long nodeId(String id) {
-        if (id == null) return -1;
-        try {
-            return Long.parseLong(id);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
     /** A REST client for the load test: answers with every node or a whole job can take a while. */
     static MusterClient client(String address, String aclToken, Path caCert) {
         if (caCert == null && address.strip().startsWith("https://"))

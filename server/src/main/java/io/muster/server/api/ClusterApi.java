@@ -2,9 +2,11 @@ package io.muster.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
+import io.muster.client.ClusterStatus;
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.KvPut;
 import io.muster.server.Proposer;
+import io.muster.server.leader.DivergenceChecker;
 import io.muster.server.raft.RaftAdmin;
 import io.muster.server.raft.RaftLogView;
 import io.muster.server.raft.RaftStatus;
@@ -31,15 +33,15 @@ public final class ClusterApi implements Routes {
     private final RaftStatus raft;
     private final RaftAdmin admin;
     private final RaftLogView raftLog;
-    private final java.util.function.Supplier<Map<String, Object>> extra;
+    private final java.util.function.Supplier<DivergenceChecker.StatusFields> divergence;
     private LeaderRedirect leader;
 
     /**
      * @param vertx runs the blocking Raft admin calls off the event loop
-     * @param extra fields added to {@code cluster status} (the divergence check's alarms and counters)
+     * @param divergence what {@code cluster status} adds: the divergence check's alarms and counters
      */
     public ClusterApi(ServerConfig config, Vertx vertx, Snapshots snapshots, Proposer proposer, RaftStatus raft, RaftAdmin admin,
-                      RaftLogView raftLog, java.util.function.Supplier<Map<String, Object>> extra) {
+                      RaftLogView raftLog, java.util.function.Supplier<DivergenceChecker.StatusFields> divergence) {
         this.config = config;
         this.vertx = vertx;
         this.snapshots = snapshots;
@@ -47,7 +49,7 @@ public final class ClusterApi implements Routes {
         this.raft = raft;
         this.admin = admin;
         this.raftLog = raftLog;
-        this.extra = extra;
+        this.divergence = divergence;
     }
 
     @Override
@@ -70,36 +72,22 @@ public final class ClusterApi implements Routes {
 
     private void status(RoutingContext ctx) {
         if (!"true".equals(ctx.queryParams().get("stale")) && leader.handledByLeader(ctx)) return;
-        Map<String, Object> body = statusBody();
-        // Added fields only: the divergence check's alarms (always present, empty when healthy) and its counters.
-        body.put("alarms", List.of());
-        body.putAll(extra.get());
-        Http.ok(ctx, body);
+        Http.ok(ctx, statusView());
     }
 
-    private Map<String, Object> statusBody() {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("cluster_id", snapshots.snapshot().identity().map(i -> i.clusterId()).orElse(null));
-        body.put("leader_id", raft.leaderId().orElse(null));
-        body.put("term", raft.term());
-        body.put("commit_index", raft.commitIndex());
-        body.put("applied_index", snapshots.appliedIndex());
-        body.put("last_index", raft.lastLogIndex());
-        body.put("server_id", config.serverId());
-        List<Map<String, Object>> members = new ArrayList<>();
+    /**
+     * {@code GET /v1/cluster/status}: the API client's record, so both sides share one shape. The divergence check's
+     * alarms (always present, empty when healthy) and counters are added fields.
+     */
+    private ClusterStatus statusView() {
+        List<ClusterStatus.Member> members = new ArrayList<>();
         for (RaftStatus.MemberInfo m : raft.members()) {
-            Map<String, Object> mm = new LinkedHashMap<>();
-            mm.put("id", m.id());
-            mm.put("raft_addr", m.raftAddr());
-            mm.put("api_addr", leader.apiAddrOf(m.id()).orElse(null));
-            mm.put("role", m.role());
-            mm.put("healthy", m.healthy());
-            if (m.matchIndex() >= 0) mm.put("commit_index", m.matchIndex());
-            if (m.lastContactMillis() >= 0) mm.put("last_contact_ms", m.lastContactMillis());
-            members.add(mm);
+            members.add(new ClusterStatus.Member(m.id(), m.raftAddr(), leader.apiAddrOf(m.id()).orElse(null), m.role(), m.healthy(),
+                    m.matchIndex() >= 0 ? m.matchIndex() : null, m.lastContactMillis() >= 0 ? m.lastContactMillis() : null));
         }
-        body.put("members", members);
-        return body;
+        DivergenceChecker.StatusFields d = divergence.get();
+        return new ClusterStatus(snapshots.snapshot().identity().map(i -> i.clusterId()).orElse(null), raft.leaderId().orElse(null), raft.term(),
+                raft.commitIndex(), snapshots.appliedIndex(), raft.lastLogIndex(), config.serverId(), members, d.alarms(), d.check(), null);
     }
 
     private void transfer(RoutingContext ctx) {

@@ -2,6 +2,9 @@ package io.muster.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
+import io.muster.client.JobList;
+import io.muster.client.JobStatus.Allocation;
+import io.muster.client.JobStatus.Failure;
 import io.muster.proto.LogsRequest;
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.RegisterJob;
@@ -149,22 +152,14 @@ public final class JobApi implements Routes {
     /** One snapshot for the whole page: jobs and their allocations agree. */
     private void list(RoutingContext ctx, ClusterSnapshot snap, int offset, int limit) {
         List<JobRecord> all = snap.jobs().stream().sorted(Comparator.comparingLong(JobRecord::submittedAt).thenComparing(JobRecord::id)).toList();
-        List<Map<String, Object>> jobs = new ArrayList<>();
+        List<JobList.Summary> jobs = new ArrayList<>();
         for (JobRecord j : all.subList(Math.min(offset, all.size()), Math.min(all.size(), offset + limit))) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", j.id());
-            m.put("type", j.type());
-            m.put("status", status(snap, j).wire());
-            m.put("version", j.version());
-            Map<String, Integer> counts = snap.allocCounts(j.id()).byStatus();
-            m.put("allocations", counts);
-            jobs.add(m);
+            Map<String, Long> counts = new LinkedHashMap<>();
+            snap.allocCounts(j.id()).byStatus().forEach((st, n) -> counts.put(st, (long) n));
+            jobs.add(new JobList.Summary(j.id(), j.type(), status(snap, j).wire(), j.version(), counts));
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("jobs", jobs);
-        body.put("total", all.size());
-        body.put("next_offset", offset + jobs.size() < all.size() ? offset + jobs.size() : null);
-        Http.ok(ctx, body);
+        int next = offset + jobs.size();
+        Http.ok(ctx, new JobList(jobs, all.size(), next < all.size() ? Long.valueOf(next) : null, null));
     }
 
     private JobRecord job(RoutingContext ctx) {
@@ -256,51 +251,35 @@ public final class JobApi implements Routes {
     }
 
     /** The job as of the newest snapshot, with that snapshot's allocations (never a job from one index and allocations from another). */
-    Map<String, Object> jobView(JobRecord asked) {
+    io.muster.client.JobStatus jobView(JobRecord asked) {
         var snap = snapshots.snapshot();
         return jobView(snap, snap.job(asked.id()).orElse(asked));
     }
 
-    static Map<String, Object> jobView(ClusterSnapshot snap, JobRecord j) {
-        List<AllocRecord> allocs = snap.allocsOfJob(j.id()).stream().sorted(Comparator.comparingLong(AllocRecord::createIndex)).toList();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", j.id());
-        m.put("type", j.type());
-        m.put("version", j.version());
-        m.put("status", status(snap, j).wire());
-        m.put("submitted_at", java.time.Instant.ofEpochMilli(j.submittedAt()).toString());
-        if (j.nextEvalAt() > 0) m.put("next_eval_at", java.time.Instant.ofEpochMilli(j.nextEvalAt()).toString());
-        m.put("allocations", allocs.stream().map(JobApi::allocView).toList());
-        List<Map<String, Object>> failures = new ArrayList<>();
+    /** {@code GET /v1/jobs/:id}, also the submit and stop answers: the API client's record, so both sides share one shape. */
+    static io.muster.client.JobStatus jobView(ClusterSnapshot snap, JobRecord j) {
+        List<Allocation> allocs = snap.allocsOfJob(j.id()).stream().sorted(Comparator.comparingLong(AllocRecord::createIndex)).map(JobApi::allocView).toList();
+        List<Failure> failures = new ArrayList<>();
         for (GroupFailureRecord f : j.failures()) {
-            Map<String, Object> fm = new LinkedHashMap<>();
-            fm.put("group", f.group());
-            fm.put("unplaced", f.unplaced());
-            fm.put("nodes_evaluated", f.nodesEvaluated());
-            fm.put("filtered", f.filtered());
-            failures.add(fm);
+            Map<String, Long> filtered = new LinkedHashMap<>();
+            f.filtered().forEach((reason, n) -> filtered.put(reason, (long) n));
+            failures.add(new Failure(f.group(), f.unplaced(), f.nodesEvaluated(), filtered));
         }
-        m.put("failures", failures);
-        return m;
+        return new io.muster.client.JobStatus(j.id(), j.type(), j.version(), status(snap, j).wire(), instant(j.submittedAt()),
+                j.nextEvalAt() > 0 ? instant(j.nextEvalAt()) : null, allocs, failures, null);
     }
 
-    static Map<String, Object> allocView(AllocRecord a) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", a.id());
-        m.put("node_id", a.nodeId());
-        m.put("status", a.status().wire());
+    /** An allocation as the job, allocation and node detail answers show it. */
+    static Allocation allocView(AllocRecord a) {
         // Only a task that ended by itself has an exit code; lost or stopped ones never exited on their own.
-        m.put("exit_code", a.status() == AllocStatus.COMPLETE || a.status() == AllocStatus.FAILED ? a.exitCode() : null);
-        m.put("job_id", a.jobId());
-        m.put("group", a.group());
-        m.put("index", a.index());
-        m.put("desired", a.desiredRun() ? "run" : "stop");
-        m.put("message", a.message().isEmpty() ? a.desiredReason() : a.message());
-        m.put("attempt", a.attempt());
-        m.put("job_version", a.jobVersion());
-        if (a.startedAt() > 0) m.put("started_at", java.time.Instant.ofEpochMilli(a.startedAt()).toString());
-        if (a.finishedAt() > 0) m.put("finished_at", java.time.Instant.ofEpochMilli(a.finishedAt()).toString());
-        return m;
+        Integer exitCode = a.status() == AllocStatus.COMPLETE || a.status() == AllocStatus.FAILED ? a.exitCode() : null;
+        return new Allocation(a.id(), a.nodeId(), a.status().wire(), exitCode, a.jobId(), a.group(), a.index(), a.desiredRun() ? "run" : "stop",
+                a.message().isEmpty() ? a.desiredReason() : a.message(), a.attempt(), a.jobVersion(),
+                a.startedAt() > 0 ? instant(a.startedAt()) : null, a.finishedAt() > 0 ? instant(a.finishedAt()) : null);
+    }
+
+    private static String instant(long unixMillis) {
+        return java.time.Instant.ofEpochMilli(unixMillis).toString();
     }
 
     /**

@@ -153,7 +153,7 @@ public final class NodeApi implements Routes {
         long id = Http.pathLong(ctx, "id");
         NodeRecord n = snap.node(id).orElseThrow(() -> new ApiException(404, "NODE_NOT_FOUND", "no node with id " + id));
         ObjectNode m = Http.JSON.valueToTree(view(n));
-        List<Map<String, Object>> allocs = new ArrayList<>();
+        List<io.muster.client.JobStatus.Allocation> allocs = new ArrayList<>();
         for (AllocRecord a : snap.allocsOnNode(n.id())) allocs.add(JobApi.allocView(a));
         m.set("allocations", Http.JSON.valueToTree(allocs)); // every allocation field, as the job answers show them
         Http.ok(ctx, m);

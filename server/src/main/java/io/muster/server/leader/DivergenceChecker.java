@@ -1,5 +1,6 @@
 package io.muster.server.leader;
 
+import io.muster.client.ClusterStatus;
 import io.muster.server.raft.LeaderServices;
 import io.muster.server.digest.DigestRecorder;
 import io.muster.server.state.StateDigest;
@@ -56,25 +57,20 @@ public final class DivergenceChecker implements LeaderServices, AutoCloseable {
                         Integer suspect, long lastMatchingIndex, Instant detectedAt) {
         public static final String TYPE = "state_divergence";
 
-        /** The {@code cluster status} JSON object. */
-        public Map<String, Object> json() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("type", TYPE);
-            m.put("index", index);
-            m.put("servers", List.of(reference, other));
+        /** As {@code cluster status} shows it: the API client's record. */
+        public ClusterStatus.Alarm view() {
             Map<String, String> digests = new LinkedHashMap<>();
             digests.put(Integer.toString(reference), referenceDigest.hex());
             digests.put(Integer.toString(other), otherDigest.hex());
-            m.put("digests", digests);
-            m.put("suspect", suspect);
-            m.put("last_index", lastIndex);
-            m.put("last_matching_index", lastMatchingIndex > 0 ? lastMatchingIndex : null);
-            m.put("detected_at", detectedAt.toString());
-            m.put("message", "servers " + reference + " and " + other + " hold different states after applying index " + index
-                    + (suspect == null ? " (no majority: the diverged server is unknown)" : "; server " + suspect + " disagrees with the majority"));
-            return m;
+            return new ClusterStatus.Alarm(TYPE, index, List.of(reference, other), digests, suspect, lastIndex,
+                    lastMatchingIndex > 0 ? lastMatchingIndex : null, detectedAt.toString(),
+                    "servers " + reference + " and " + other + " hold different states after applying index " + index
+                            + (suspect == null ? " (no majority: the diverged server is unknown)" : "; server " + suspect + " disagrees with the majority"));
         }
     }
+
+    /** What {@code cluster status} adds: the open alarms (empty when none) and the check's counters. */
+    public record StatusFields(List<ClusterStatus.Alarm> alarms, ClusterStatus.DivergenceCheck check) {}
 
     private final int selfId;
     private final DigestRecorder local;
@@ -238,23 +234,12 @@ public final class DivergenceChecker implements LeaderServices, AutoCloseable {
     }
 
     /** For {@code cluster status}: the alarms (an empty list when none) and the check's counters. */
-    public Map<String, Object> statusFields() {
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (Alarm a : alarms()) list.add(a.json());
-        Map<String, Object> check = new LinkedHashMap<>();
-        check.put("digest_interval", local.interval());
-        check.put("period_ms", period.toMillis());
-        check.put("digests", local.recent().keySet());
-        check.put("rounds", rounds.get());
-        check.put("comparisons", comparisons.get());
-        check.put("mismatches", mismatches.get());
-        check.put("last_compared_index", lastComparedIndex > 0 ? lastComparedIndex : null);
-        check.put("last_digest_copy_us", local.lastCopyMicros());
-        check.put("last_digest_hash_us", local.lastHashMicros());
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("alarms", list);
-        out.put("divergence_check", check);
-        return out;
+    public StatusFields statusFields() {
+        List<ClusterStatus.Alarm> list = new ArrayList<>();
+        for (Alarm a : alarms()) list.add(a.view());
+        long compared = lastComparedIndex;
+        return new StatusFields(list, new ClusterStatus.DivergenceCheck(local.interval(), period.toMillis(), List.copyOf(local.recent().keySet()),
+                rounds.get(), comparisons.get(), mismatches.get(), compared > 0 ? compared : null, local.lastCopyMicros(), local.lastHashMicros()));
     }
 
     /** The highest index compared with {@code serverId} (0: none yet). */

@@ -67,21 +67,32 @@ class DivergenceCheckerTest {
     }
 
     @Test
-    void aFollowerOutsideTheMajorityIsTheSuspect() {
+    void aFollowerOutsideTheMajorityIsTheSuspect() throws Exception {
         answers.put(2, at(10, A, 20, C));
         answers.put(3, at(10, A, 20, B));
         compare(at(10, A, 20, B));
         DivergenceChecker.Alarm a = checker.alarms().getFirst();
         assertEquals(1, checker.alarms().size());
         assertEquals(20, a.index());
-        assertEquals(List.of(1, 2), a.json().get("servers"));
+        assertEquals(List.of(1, 2), a.view().servers());
         assertEquals(2, a.suspect());
         assertEquals(10, a.lastMatchingIndex());
         assertEquals(B, a.referenceDigest());
         assertEquals(C, a.otherDigest());
-        Map<String, Object> json = a.json();
-        assertEquals("state_divergence", json.get("type"));
-        assertEquals(Map.of("1", B.hex(), "2", C.hex()), json.get("digests"));
+        io.muster.client.ClusterStatus.Alarm view = a.view();
+        assertEquals("state_divergence", view.type());
+        assertEquals(Map.of("1", B.hex(), "2", C.hex()), view.digests());
+        assertEquals(2, view.suspect());
+        assertEquals(Long.valueOf(10), view.lastMatchingIndex());
+        // The cluster status object, as the server writes it: server ids and the suspect stay JSON numbers.
+        com.fasterxml.jackson.databind.JsonNode json = io.muster.server.api.Http.JSON.valueToTree(view);
+        List<String> names = new java.util.ArrayList<>();
+        json.fieldNames().forEachRemaining(names::add);
+        assertEquals(List.of("type", "index", "servers", "digests", "suspect", "last_index", "last_matching_index", "detected_at", "message"), names);
+        assertEquals("[1,2]", json.get("servers").toString());
+        assertTrue(json.get("suspect").isIntegralNumber());
+        assertEquals(json.toString(), io.muster.server.api.Http.JSON.writeValueAsString(
+                io.muster.server.api.Http.JSON.treeToValue(json, io.muster.client.ClusterStatus.Alarm.class)));
         assertEquals(1, checker.mismatches());
         // Later mismatches keep the first index and move last_index on.
         answers.put(2, at(30, A));
@@ -162,9 +173,10 @@ class DivergenceCheckerTest {
         assertEquals(1, c.comparisons());
         assertEquals(1, c.lastComparedWith(2));
         assertEquals(0, c.lastComparedWith(3));
-        Map<String, Object> fields = c.statusFields();
-        assertEquals(List.of(), fields.get("alarms"));
-        assertTrue(fields.containsKey("divergence_check"));
+        DivergenceChecker.StatusFields fields = c.statusFields();
+        assertEquals(List.of(), fields.alarms());
+        assertEquals(1, fields.check().comparisons());
+        assertEquals(Long.valueOf(1), fields.check().lastComparedIndex());
         c.close();
     }
 }
