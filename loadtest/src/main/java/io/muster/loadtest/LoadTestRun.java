@@ -156,6 +156,7 @@ public final class LoadTestRun {
 
     private void runPhase(Phase p) {
         checkAbort();
+        String leader = leaderProcess();
         sampler.beginPhase(p.name());
         progress.line("== " + p.name() + ": " + p.describe());
         progress.phase(p.name(), p::status);
@@ -184,9 +185,22 @@ public final class LoadTestRun {
                 if (v != 0) counters.put(c.name().toLowerCase(java.util.Locale.ROOT), v);
             });
             if (!counters.isEmpty()) figures.put("worker_counters", counters);
+            figures.put("cost", io.muster.loadtest.report.PhaseCost.of(d.cpuSeconds(), leader, d.count(Metrics.Count.HEARTBEATS),
+                    d.count(Metrics.Count.REGISTERED), d.count(Metrics.Count.ALLOCS_RECEIVED)));
             phases.add(new PhaseReport(p.name(), status, message, Sampler.round(d.startSecs()), Sampler.round(d.seconds()), figures,
                     d.latencies(), d.errors()));
             progress.line(String.format("== %s %s in %.1f s%s", p.name(), status, d.seconds(), message == null ? "" : ": " + message));
+        }
+    }
+
+    /** The process name ({@code server-N}) of the local cluster's leader, for the phase's cost; null if not local or unknown. */
+    private String leaderProcess() {
+        if (local == null || api == null) return null;
+        try {
+            Integer id = api.withRequestTimeout(Duration.ofSeconds(5)).clusterStatus(true).leaderId();
+            return id != null && id > 0 ? "server-" + id : null;
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

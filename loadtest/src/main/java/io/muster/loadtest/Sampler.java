@@ -24,7 +24,7 @@ import org.HdrHistogram.Histogram;
 final class Sampler {
     /** What a phase accumulated between {@link #beginPhase} and {@link #endPhase}. */
     record PhaseData(String name, double startSecs, double endSecs, Map<Latency, Histogram> histograms, Map<Count, Long> counts,
-                     Map<String, Long> errors) {
+                     Map<String, Long> errors, Map<String, Double> cpuSeconds) {
         long count(Count c) {
             return counts.getOrDefault(c, 0L);
         }
@@ -42,7 +42,8 @@ final class Sampler {
         }
     }
 
-    private record Watched(String name, long pid, java.util.function.Supplier<java.util.Optional<double[]>> source, List<double[]> samples) {}
+    private record Watched(String name, long pid, java.util.function.Supplier<java.util.Optional<double[]>> source, List<double[]> samples,
+                           java.util.function.Supplier<java.util.Optional<Double>> cpuSeconds) {}
 
     private final Metrics metrics;
     private final long startNanos;
@@ -58,6 +59,8 @@ final class Sampler {
     private double phaseStart;
     private Map<Count, Long> phaseCounts;
     private Map<String, Long> phaseErrors;
+    /** CPU seconds of each watched process when the phase began. */
+    private Map<String, Double> phaseCpu;
 
     Sampler(Metrics metrics, long startNanos, LongSupplier readyWorkers) {
         this.metrics = metrics;
@@ -72,18 +75,27 @@ final class Sampler {
     }
 
     synchronized void watch(String name, long pid) {
-        watched.put(name, new Watched(name, pid, new ProcStats(pid)::sample, new ArrayList<>()));
+        watch(name, new ProcStats(pid));
+    }
+
+    /** A process whose /proc files are read through {@code stats} (a fake /proc in tests). */
+    synchronized void watch(String name, ProcStats stats) {
+        watched.put(name, new Watched(name, stats.pid(), stats::sample, new ArrayList<>(), stats::cpuSeconds));
     }
 
     /** The whole machine, so that other work on a shared machine shows in the figures. */
     synchronized void watchMachine() {
-        watched.put("machine", new Watched("machine", 0, new io.muster.loadtest.local.MachineStats()::sample, new ArrayList<>()));
+        watched.put("machine", new Watched("machine", 0, new io.muster.loadtest.local.MachineStats()::sample, new ArrayList<>(),
+                java.util.Optional::empty));
     }
 
     /** A restarted process keeps its name and continues the same series. */
     synchronized void rewatch(String name, long pid) {
         Watched old = watched.get(name);
-        watched.put(name, new Watched(name, pid, new ProcStats(pid)::sample, old == null ? new ArrayList<>() : old.samples()));
+        ProcStats stats = new ProcStats(pid);
+        watched.put(name, new Watched(name, pid, stats::sample, old == null ? new ArrayList<>() : old.samples(), stats::cpuSeconds));
+        // A process restarted mid-phase starts from zero CPU: its phase cost counts from the restart.
+        if (phaseCpu != null) phaseCpu.put(name, 0.0);
     }
 
     synchronized void beginPhase(String name) {
@@ -94,6 +106,13 @@ final class Sampler {
         for (Latency l : Latency.values()) phase.put(l, Metrics.newHistogram());
         phaseCounts = counts();
         phaseErrors = metrics.errors();
+        phaseCpu = cpuNow();
+    }
+
+    private Map<String, Double> cpuNow() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (Watched w : watched.values()) w.cpuSeconds().get().ifPresent(c -> m.put(w.name(), c));
+        return m;
     }
 
     synchronized PhaseData endPhase() {
@@ -106,7 +125,13 @@ final class Sampler {
             long d = v - phaseErrors.getOrDefault(k, 0L);
             if (d > 0) errs.put(k, d);
         });
-        PhaseData d = new PhaseData(phaseName, phaseStart, elapsedSecs(), phase, delta, errs);
+        Map<String, Double> cpu = new LinkedHashMap<>();
+        cpuNow().forEach((name, c) -> {
+            Double before = phaseCpu.get(name);
+            if (before != null && c >= before) cpu.put(name, c - before);
+        });
+        PhaseData d = new PhaseData(phaseName, phaseStart, elapsedSecs(), phase, delta, errs, cpu);
+        phaseCpu = null;
         phase = null;
         phaseName = "between";
         return d;

@@ -13,12 +13,35 @@ public final class ProcStats {
     static final double TICKS_PER_SECOND = 100.0;
 
     private final long pid;
+    private final Path proc;
     private long lastTicks = -1;
     private long lastNanos;
     private double lastCpu;
 
     public ProcStats(long pid) {
+        this(pid, Path.of("/proc"));
+    }
+
+    /** {@code proc}: where {@code <pid>/stat} lives ({@code /proc}; a directory of fake files in tests). */
+    public ProcStats(long pid, Path proc) {
         this.pid = pid;
+        this.proc = proc;
+    }
+
+    /** CPU time used so far (user + system), in seconds; empty if the process is gone. */
+    public Optional<Double> cpuSeconds() {
+        try {
+            return Optional.of(ticks() / TICKS_PER_SECOND);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private long ticks() throws IOException {
+        String stat = Files.readString(proc.resolve(Long.toString(pid)).resolve("stat"));
+        // The command name may contain spaces: fields start after the last ')'.
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
     }
 
     public long pid() {
@@ -28,10 +51,7 @@ public final class ProcStats {
     /** CPU percent since the previous call (100 = one core) and RSS in MiB; empty if the process is gone. */
     public Optional<double[]> sample() {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // The command name may contain spaces: fields start after the last ')'.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+            long ticks = ticks();
             long now = System.nanoTime();
             // Ticks are 10 ms: over less than half a second the rate is mostly rounding, so keep the last one.
             if (lastTicks < 0 || now - lastNanos >= 500_000_000L) {
@@ -46,7 +66,7 @@ public final class ProcStats {
     }
 
     private double rssMb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        for (String line : Files.readAllLines(proc.resolve(Long.toString(pid)).resolve("status"))) {
             if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
         }
         return 0;

@@ -12,7 +12,11 @@ public final class ConsoleReport {
         out.printf("muster loadtest %s in %.1f s%s%n", r.status(), r.durationSecs(), r.failure() == null ? "" : " — " + r.failure());
         out.println();
         out.printf("%-9s %-9s %7s  %s%n", "phase", "status", "secs", "figures");
-        for (PhaseReport p : r.phases()) out.printf("%-9s %-9s %7.1f  %s%n", p.name(), p.status(), p.durationSecs(), Fmt.headline(p));
+        for (PhaseReport p : r.phases()) {
+            out.printf("%-9s %-9s %7.1f  %s%n", p.name(), p.status(), p.durationSecs(), Fmt.headline(p));
+            if (p.figures().get("cost") instanceof Map<?, ?> cost && !PhaseCost.line(cost).isEmpty())
+                out.printf("%-9s %-9s %7s  CPU: %s%n", "", "", "", PhaseCost.line(cost));
+        }
         out.println();
         out.printf("%-22s %10s %9s %9s %9s %9s %9s%n", "latency (ms)", "count", "p50", "p90", "p99", "p99.9", "max");
         for (Map.Entry<String, LatencySummary> e : r.latencies().entrySet()) {

@@ -46,13 +46,13 @@ public final class HtmlReport {
         }
         h.append("</table>");
 
-        h.append("<h2>Phases</h2><table><tr><th>phase</th><th>status</th><th>seconds</th><th>figures</th></tr>");
+        h.append("<h2>Phases</h2><table><tr><th>phase</th><th>status</th><th>seconds</th><th>figures</th><th>CPU per operation</th></tr>");
         for (PhaseReport p : r.phases()) {
             h.append("<tr><td>").append(esc(p.name())).append("</td><td class=\"").append("completed".equals(p.status()) ? "ok" : "failed".equals(p.status()) ? "bad" : "na")
                     .append("\">").append(esc(p.status())).append("</td><td class=\"n\">").append(String.format("%.1f", p.durationSecs())).append("</td><td>")
                     .append(esc(Fmt.headline(p)));
             if (p.message() != null && !p.status().equals("skipped")) h.append("<br><span class=\"bad\">").append(esc(p.message())).append("</span>");
-            h.append("</td></tr>");
+            h.append("</td><td>").append(p.figures().get("cost") instanceof Map<?, ?> cost ? esc(PhaseCost.line(cost)) : "").append("</td></tr>");
         }
         h.append("</table>");
 
