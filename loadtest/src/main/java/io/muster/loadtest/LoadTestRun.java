@@ -9,6 +9,7 @@ import io.muster.client.JoinTokenInfo;
 import io.muster.loadtest.local.LocalCluster;
 import io.muster.loadtest.report.ConsoleReport;
 import io.muster.loadtest.report.HtmlReport;
+import io.muster.loadtest.report.PhaseCost;
 import io.muster.loadtest.report.PhaseReport;
 import io.muster.loadtest.report.Report;
 import io.muster.loadtest.report.ReportWriter;
@@ -185,19 +186,33 @@ public final class LoadTestRun {
                 if (v != 0) counters.put(c.name().toLowerCase(java.util.Locale.ROOT), v);
             });
             if (!counters.isEmpty()) figures.put("worker_counters", counters);
-            figures.put("cost", io.muster.loadtest.report.PhaseCost.of(d.cpuSeconds(), leader, d.count(Metrics.Count.HEARTBEATS),
-                    d.count(Metrics.Count.REGISTERED), d.count(Metrics.Count.ALLOCS_RECEIVED)));
+            PhaseCost.Operation op = measured(p.name());
+            figures.put("cost", PhaseCost.of(d.cpuSeconds(), leader, op, op == null ? 0 : d.count(switch (op) {
+                case HEARTBEAT -> Metrics.Count.HEARTBEATS;
+                case REGISTRATION -> Metrics.Count.REGISTERED;
+                case DELIVERED_ALLOCATION -> Metrics.Count.ALLOCS_RECEIVED;
+            })));
             phases.add(new PhaseReport(p.name(), status, message, Sampler.round(d.startSecs()), Sampler.round(d.seconds()), figures,
                     d.latencies(), d.errors()));
             progress.line(String.format("== %s %s in %.1f s%s", p.name(), status, d.seconds(), message == null ? "" : ": " + message));
         }
     }
 
+    /** What each phase's CPU is charged to; a failover measures time, not an operation. */
+    static PhaseCost.Operation measured(String phase) {
+        return switch (phase) {
+            case "warmup", "join", "churn" -> PhaseCost.Operation.REGISTRATION;
+            case "steady" -> PhaseCost.Operation.HEARTBEAT;
+            case "fanout" -> PhaseCost.Operation.DELIVERED_ALLOCATION;
+            default -> null;
+        };
+    }
+
     /** The process name ({@code server-N}) of the local cluster's leader, for the phase's cost; null if not local or unknown. */
     private String leaderProcess() {
-        if (local == null || api == null) return null;
+        if (local == null) return null;
         try {
-            Integer id = api.withRequestTimeout(Duration.ofSeconds(5)).clusterStatus(true).leaderId();
+            Integer id = api().withRequestTimeout(Duration.ofSeconds(5)).clusterStatus(true).leaderId();
             return id != null && id > 0 ? "server-" + id : null;
         } catch (RuntimeException e) {
             return null;

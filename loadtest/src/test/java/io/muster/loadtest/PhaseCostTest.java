@@ -52,18 +52,21 @@ class PhaseCostTest {
         Sampler.PhaseData d = sampler.endPhase();
 
         assertEquals(Map.of("server-1", 3.0, "server-2", 1.0, "server-3", 1.0, "simulator", 2.0), d.cpuSeconds());
-        Map<String, Object> cost = PhaseCost.of(d.cpuSeconds(), "server-1", d.count(Metrics.Count.HEARTBEATS),
-                d.count(Metrics.Count.REGISTERED), d.count(Metrics.Count.ALLOCS_RECEIVED));
-        assertEquals(5.0, cost.get("servers_cpu_seconds"));
-        assertEquals(100.0, cost.get("servers_cpu_us_per_heartbeat")); // 5 s / 50,000
-        assertEquals(60.0, cost.get("leader_cpu_us_per_heartbeat"));   // 3 s / 50,000
-        assertEquals(40.0, cost.get("simulator_cpu_us_per_heartbeat"));
-        assertEquals(5.0, cost.get("servers_cpu_ms_per_registration"));
-        assertEquals(3.0, cost.get("leader_cpu_ms_per_registration"));
-        assertEquals(50.0, cost.get("servers_cpu_us_per_delivered_allocation"));
-        String line = PhaseCost.line(cost);
-        assertTrue(line.contains("servers 100 µs/heartbeat (leader 60.0)"), line);
-        assertTrue(line.contains("servers 5.0 ms/registration (leader 3.0)"), line);
+        Map<String, Object> beats = PhaseCost.of(d.cpuSeconds(), "server-1", LoadTestRun.measured("steady"), d.count(Metrics.Count.HEARTBEATS));
+        assertEquals(5.0, beats.get("servers_cpu_seconds"));
+        assertEquals(100.0, beats.get("servers_cpu_us_per_heartbeat")); // 5 s / 50,000
+        assertEquals(60.0, beats.get("leader_cpu_us_per_heartbeat"));   // 3 s / 50,000
+        assertEquals(40.0, beats.get("simulator_cpu_us_per_heartbeat"));
+        assertEquals("servers 100 µs/heartbeat (leader 60.0), simulator 40.0", PhaseCost.line(beats));
+
+        Map<String, Object> joins = PhaseCost.of(d.cpuSeconds(), "server-1", LoadTestRun.measured("join"), d.count(Metrics.Count.REGISTERED));
+        assertEquals(5.0, joins.get("servers_cpu_ms_per_registration"));
+        assertEquals(3.0, joins.get("leader_cpu_ms_per_registration"));
+        assertFalse(joins.containsKey("servers_cpu_us_per_heartbeat"), "a join charges its CPU to registrations only");
+        Map<String, Object> fanout = PhaseCost.of(d.cpuSeconds(), null, LoadTestRun.measured("fanout"), d.count(Metrics.Count.ALLOCS_RECEIVED));
+        assertEquals(50.0, fanout.get("servers_cpu_us_per_delivered_allocation"));
+        assertEquals("servers 50.0 µs/delivered allocation, simulator 20.0", PhaseCost.line(fanout));
+        assertEquals(null, LoadTestRun.measured("failover"));
     }
 
     @Test
@@ -78,7 +81,7 @@ class PhaseCostTest {
         Files.delete(proc.resolve("102").resolve("stat")); // killed
         Sampler.PhaseData d = sampler.endPhase();
         assertEquals(Map.of("server-1", 2.0), d.cpuSeconds());
-        Map<String, Object> cost = PhaseCost.of(d.cpuSeconds(), null, 0, 0, 0);
+        Map<String, Object> cost = PhaseCost.of(d.cpuSeconds(), null, LoadTestRun.measured("failover"), 0);
         assertEquals(2.0, cost.get("servers_cpu_seconds"));
         assertFalse(cost.containsKey("servers_cpu_us_per_heartbeat"));
         assertEquals("", PhaseCost.line(cost));
@@ -86,8 +89,10 @@ class PhaseCostTest {
 
     @Test
     void anExternalClusterReportsOnlyTheSimulator() {
-        Map<String, Object> cost = PhaseCost.of(Map.of("simulator", 4.0), null, 1000, 0, 0);
+        Map<String, Object> cost = PhaseCost.of(Map.of("simulator", 4.0), null, PhaseCost.Operation.HEARTBEAT, 1000);
         assertEquals(Map.of("simulator", 4.0), cost.get("cpu_seconds"));
         assertFalse(cost.containsKey("servers_cpu_seconds"));
+        assertEquals(4000.0, cost.get("simulator_cpu_us_per_heartbeat"));
+        assertEquals("simulator 4,000 µs/heartbeat", PhaseCost.line(cost));
     }
 }

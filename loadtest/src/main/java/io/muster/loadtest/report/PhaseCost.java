@@ -6,18 +6,35 @@ import java.util.Map;
 /**
  * What a phase cost in CPU, per operation: the headline figure that does not depend on how loaded the machine was.
  * From the CPU seconds each watched process used over the phase (utime + stime deltas from /proc) and the
- * operations the simulated workers saw succeed in it. Servers are the processes named {@code server-*}; the leader
- * is the one that led when the phase began (a failover phase moves it).
+ * operations the simulated workers saw succeed in it, all charged to the one operation the phase exists to measure
+ * (a join's registrations, the steady phase's heartbeats, a fanout's deliveries). Servers are the processes named
+ * {@code server-*}; the leader is the one that led when the phase began (a failover phase moves it).
  */
 public final class PhaseCost {
     private PhaseCost() {}
 
+    /** The operation a phase exists to measure; all of the phase's server CPU is charged to it. */
+    public enum Operation {
+        HEARTBEAT("heartbeat", 1e6, "us"), REGISTRATION("registration", 1e3, "ms"), DELIVERED_ALLOCATION("delivered_allocation", 1e6, "us");
+
+        final String key;
+        final double scale;
+        final String unit;
+
+        Operation(String key, double scale, String unit) {
+            this.key = key;
+            this.scale = scale;
+            this.unit = unit;
+        }
+    }
+
     /**
      * @param cpuSeconds CPU seconds per process name over the phase (processes gone mid-phase are left out)
      * @param leader the leading server's process name at the phase's start, or null if unknown
+     * @param operation what the phase measures (null: report CPU seconds only, e.g. a failover)
+     * @param count how many of it succeeded in the phase
      */
-    public static Map<String, Object> of(Map<String, Double> cpuSeconds, String leader, long heartbeats, long registrations,
-                                         long allocationsDelivered) {
+    public static Map<String, Object> of(Map<String, Double> cpuSeconds, String leader, Operation operation, long count) {
         Map<String, Object> out = new LinkedHashMap<>();
         Map<String, Double> perProcess = new LinkedHashMap<>();
         double servers = 0;
@@ -30,43 +47,37 @@ public final class PhaseCost {
             }
         }
         out.put("cpu_seconds", perProcess);
-        if (!anyServer) return out; // an external cluster: only the simulator's side is known
-        out.put("servers_cpu_seconds", round(servers));
-        Double leaderCpu = leader == null ? null : cpuSeconds.get(leader);
+        if (anyServer) out.put("servers_cpu_seconds", round(servers));
         if (leader != null) out.put("leader", leader);
+        if (operation == null || count <= 0) return out;
+        out.put("operation", operation.key);
+        out.put("operations", count);
+        String suffix = "_cpu_" + operation.unit + "_per_" + operation.key;
+        if (anyServer) out.put("servers" + suffix, round(servers * operation.scale / count));
+        Double leaderCpu = leader == null ? null : cpuSeconds.get(leader);
+        if (leaderCpu != null) out.put("leader" + suffix, round(leaderCpu * operation.scale / count));
         Double sim = cpuSeconds.get("simulator");
-        if (heartbeats > 0) {
-            out.put("servers_cpu_us_per_heartbeat", round(servers * 1e6 / heartbeats));
-            if (leaderCpu != null) out.put("leader_cpu_us_per_heartbeat", round(leaderCpu * 1e6 / heartbeats));
-            if (sim != null) out.put("simulator_cpu_us_per_heartbeat", round(sim * 1e6 / heartbeats));
-        }
-        if (registrations > 0) {
-            out.put("servers_cpu_ms_per_registration", round(servers * 1e3 / registrations));
-            if (leaderCpu != null) out.put("leader_cpu_ms_per_registration", round(leaderCpu * 1e3 / registrations));
-        }
-        if (allocationsDelivered > 0) {
-            out.put("servers_cpu_us_per_delivered_allocation", round(servers * 1e6 / allocationsDelivered));
-            if (leaderCpu != null) out.put("leader_cpu_us_per_delivered_allocation", round(leaderCpu * 1e6 / allocationsDelivered));
-        }
+        if (sim != null) out.put("simulator" + suffix, round(sim * operation.scale / count));
         return out;
     }
 
-    /** One line for the console: the per-operation figures present, e.g. "servers 312 µs/heartbeat (leader 120)". */
+    /** One line for the console, e.g. "servers 312 µs/heartbeat (leader 120), simulator 200". */
     public static String line(Map<?, ?> cost) {
-        StringBuilder b = new StringBuilder();
-        append(b, cost, "servers_cpu_us_per_heartbeat", "leader_cpu_us_per_heartbeat", "µs/heartbeat");
-        append(b, cost, "servers_cpu_ms_per_registration", "leader_cpu_ms_per_registration", "ms/registration");
-        append(b, cost, "servers_cpu_us_per_delivered_allocation", "leader_cpu_us_per_delivered_allocation", "µs/delivered allocation");
-        if (cost.get("simulator_cpu_us_per_heartbeat") instanceof Number n) b.append(b.isEmpty() ? "" : "; ").append("simulator ")
-                .append(fmt(n)).append(" µs/heartbeat");
-        return b.toString();
-    }
-
-    private static void append(StringBuilder b, Map<?, ?> cost, String all, String leader, String unit) {
-        if (!(cost.get(all) instanceof Number n)) return;
-        if (!b.isEmpty()) b.append("; ");
-        b.append("servers ").append(fmt(n)).append(' ').append(unit);
-        if (cost.get(leader) instanceof Number l) b.append(" (leader ").append(fmt(l)).append(')');
+        if (!(cost.get("operation") instanceof String op)) return "";
+        for (Operation o : Operation.values()) {
+            if (!o.key.equals(op)) continue;
+            String suffix = "_cpu_" + o.unit + "_per_" + o.key;
+            String unit = ("us".equals(o.unit) ? "µs" : o.unit) + "/" + o.key.replace('_', ' ');
+            StringBuilder b = new StringBuilder();
+            if (cost.get("servers" + suffix) instanceof Number n) {
+                b.append("servers ").append(fmt(n)).append(' ').append(unit);
+                if (cost.get("leader" + suffix) instanceof Number l) b.append(" (leader ").append(fmt(l)).append(')');
+            }
+            if (cost.get("simulator" + suffix) instanceof Number n)
+                b.append(b.isEmpty() ? "simulator " + fmt(n) + " " + unit : ", simulator " + fmt(n));
+            return b.toString();
+        }
+        return "";
     }
 
     private static String fmt(Number n) {
