@@ -182,6 +182,13 @@ class MetricsApiTest {
             assertTrue(value(after, "muster_api_requests_total", Map.of("route", "/v1/metrics", "status", "200")) >= 1);
             assertTrue(value(after, "muster_api_request_duration_seconds_count", Map.of("route", "/v1/nodes/:id")) >= 2);
             assertTrue(after.stream().noneMatch(x -> x.labels().getOrDefault("route", "").contains("424242")), "no raw path as a label");
+
+            // The shipped Grafana dashboard reads only names this server serves.
+            java.nio.file.Path dashboard = java.nio.file.Path.of("..", "deploy", "grafana", "muster-dashboard.json");
+            var names = java.util.regex.Pattern.compile("\\b(muster_[a-z_]+|jvm_[a-z_]+)").matcher(java.nio.file.Files.readString(dashboard))
+                    .results().map(x -> x.group(1)).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+            assertTrue(names.contains("muster_worker_heartbeats_total") && names.contains("muster_api_request_duration_seconds_bucket"), names.toString());
+            for (String name : names) assertTrue(after.stream().anyMatch(x -> x.name().equals(name)), "the dashboard reads " + name + ", which is not served");
         }
     }
 
