@@ -58,6 +58,7 @@ public final class MusterServer implements AutoCloseable {
     private final io.muster.server.leader.GcService gc;
     private final io.muster.server.digest.DigestRecorder digests;
     private final io.muster.server.leader.DivergenceChecker divergence;
+    private final io.muster.server.metrics.ServerMetrics metrics;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private volatile boolean closed;
 
@@ -69,14 +70,20 @@ public final class MusterServer implements AutoCloseable {
     public MusterServer(ServerConfig config, Options options) throws Exception {
         this.config = config;
         Clock clock = options.clock();
+        // Every meter is registered here, in one registry per server; the layers get the narrow interfaces of it.
+        this.metrics = new io.muster.server.metrics.ServerMetrics();
+        closeables.add(metrics);
         this.credentials = ServerCredentials.open(config, clock);
         this.raft = new RaftNode(config, state, options.join(), clock, credentials, options.raftInterceptor());
         this.proposer = raft.proposer();
         RaftStatus raftStatus = raft.status();
+        raft.stateMachine().setMetrics(metrics);
+        metrics.bindRaft(raftStatus, state);
+        metrics.bindState(state, io.muster.server.api.MetricsApi::jobStatus);
         this.security = new ServerSecurity(config, state, clock, credentials);
         this.bootstrapper = new ClusterBootstrapper(state, proposer, credentials::pendingInit);
         closeables.add(bootstrapper);
-        this.api = new ApiServer(config, security, state, raftStatus, clock);
+        this.api = new ApiServer(config, security, state, raftStatus, clock, metrics);
         this.announcer = new ServerAnnouncer(config, state, proposer);
         this.joinTokens = new JoinTokenService(security, proposer, clock);
         // Leader services are built here and handed to the layers that feed or read them: the heartbeat leases (fed by
@@ -84,7 +91,8 @@ public final class MusterServer implements AutoCloseable {
         this.batcher = new io.muster.server.leader.StatusBatcher(proposer, 20);
         this.heartbeats = new io.muster.server.leader.HeartbeatService(state, proposer, config.heartbeat(), options.ticker(),
                 com.github.benmanes.caffeine.cache.Scheduler.systemScheduler(), leaseNotices, clock,
-                java.util.random.RandomGenerator.getDefault(), batcher, () -> io.muster.server.grpc.WorkerGrpcServer.serverAddresses(state));
+                java.util.random.RandomGenerator.getDefault(), batcher, () -> io.muster.server.grpc.WorkerGrpcServer.serverAddresses(state),
+                metrics);
         raft.stateMachine().addLeaderServices(heartbeats);
         // Closed in reverse: the worker endpoint first, then the leases (dropping them hands removal notices to their
         // executor), the batcher, and that executor last.
@@ -92,9 +100,10 @@ public final class MusterServer implements AutoCloseable {
         closeables.add(batcher);
         closeables.add(heartbeats::stopLeading);
         this.grpc = new io.muster.server.grpc.WorkerGrpcServer(config, state, clock, proposer, raftStatus, security.workerCertLifetime(),
-                heartbeats);
+                heartbeats, metrics);
         closeables.add(grpc);
-        this.scheduler = new io.muster.server.leader.SchedulerService(state, proposer, clock);
+        metrics.bindWorkerEndpoint(grpc.controls()::connectedCount, grpc.polls()::waitingCount);
+        this.scheduler = new io.muster.server.leader.SchedulerService(state, proposer, clock, metrics);
         raft.stateMachine().addLeaderServices(scheduler);
         closeables.add(scheduler);
         this.gc = new io.muster.server.leader.GcService(state, proposer::propose, clock, config.gc());
@@ -128,7 +137,8 @@ public final class MusterServer implements AutoCloseable {
                         divergence::statusFields))
                 .add(new io.muster.server.api.NodeApi(state, proposer, clock, joinTokens, heartbeats))
                 .add(new io.muster.server.api.JobApi(config, state, proposer, clock, grpc))
-                .add(new io.muster.server.api.GcApi(config, state, gc));
+                .add(new io.muster.server.api.GcApi(config, state, gc))
+                .add(new io.muster.server.api.MetricsApi(metrics::scrape));
     }
 
     /** This server's state digests at agreed indexes (tests set a small interval). */
@@ -189,6 +199,11 @@ public final class MusterServer implements AutoCloseable {
 
     public ApiServer api() {
         return api;
+    }
+
+    /** This server's meters (what GET /v1/metrics serves). */
+    public io.muster.server.metrics.ServerMetrics metrics() {
+        return metrics;
     }
 
     public MusterServer start() throws Exception {

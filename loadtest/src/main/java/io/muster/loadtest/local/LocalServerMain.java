@@ -33,7 +33,7 @@ public final class LocalServerMain {
         ServerConfig c = ConfigLoader.loadServerFile(Path.of(file), null);
         if (dev) {
             c = new ServerConfig(c.dataDir(), c.serverId(), c.peers(), c.workerGrpcAddr(), c.heartbeat(), true, c.snapshotThreshold(),
-                    c.maxPendingJobs(), c.workerCertLifetimeSecs(), c.warnings(), c.tls(), c.gc());
+                    c.maxPendingJobs(), c.workerCertLifetimeSecs(), c.warnings(), c.tls(), c.gc(), c.metrics());
         }
         MusterServer server = new MusterServer(c, MusterServer.Options.defaults()).start();
         // SIGTERM at the end of a run: an abrupt close is enough, the data dir is thrown away.

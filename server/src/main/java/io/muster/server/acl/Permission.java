@@ -28,6 +28,8 @@ public enum Permission {
     RAFT_READ("raft:read", true),
     KV_READ("kv:read", true),
     KV_WRITE("kv:write", false),
+    /** This server's metrics in the Prometheus text format (counts and timings, no secret); public with {@code metrics: {public: true}}. */
+    METRICS_READ("metrics:read", true),
     /** A {@code /v1} route missing from the access table: management only (default deny). */
     UNCLASSIFIED("unclassified", false);
 

@@ -7,6 +7,7 @@ import static io.muster.server.acl.Permission.JOB_READ;
 import static io.muster.server.acl.Permission.JOB_WRITE;
 import static io.muster.server.acl.Permission.KV_READ;
 import static io.muster.server.acl.Permission.KV_WRITE;
+import static io.muster.server.acl.Permission.METRICS_READ;
 import static io.muster.server.acl.Permission.NODE_READ;
 import static io.muster.server.acl.Permission.NODE_REVOKE;
 import static io.muster.server.acl.Permission.NODE_WRITE;
@@ -82,6 +83,8 @@ final class AccessTable {
             new Rule(GET, "/v1/raft/log", RAFT_READ),
             new Rule(GET, "/v1/kv/:key", KV_READ),
             new Rule(PUT, "/v1/kv/:key", KV_WRITE),
+            // This server's own metrics; AclGuard lets anyone through when the config says metrics: {public: true}.
+            new Rule(GET, "/v1/metrics", METRICS_READ),
             // The dashboard: static files; the pages call the API above with the user's token.
             new Rule(GET, "/", PUBLIC),
             new Rule(null, "/ui/*", PUBLIC));
@@ -93,6 +96,16 @@ final class AccessTable {
         String p = normalizedPath.length() > 1 && normalizedPath.endsWith("/") ? normalizedPath.substring(0, normalizedPath.length() - 1) : normalizedPath;
         for (Rule r : RULES) if (r.matches(method, p)) return r.permission();
         return Permission.UNCLASSIFIED;
+    }
+
+    /**
+     * The template of the entry a request matches (e.g. {@code /v1/nodes/:id}), or {@code "unmatched"}: the route label
+     * of the API metrics, bounded by this table whatever paths callers send.
+     */
+    static String template(HttpMethod method, String normalizedPath) {
+        String p = normalizedPath.length() > 1 && normalizedPath.endsWith("/") ? normalizedPath.substring(0, normalizedPath.length() - 1) : normalizedPath;
+        for (Rule r : RULES) if (r.matches(method, p)) return r.template();
+        return "unmatched";
     }
 
     /** Mounted routes (as "METHOD path") that have no entry of their own here. Catch-all handlers without a path are not endpoints. */

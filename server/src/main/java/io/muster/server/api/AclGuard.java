@@ -35,7 +35,7 @@ final class AclGuard implements Handler<RoutingContext> {
             return;
         }
         Permission need = AccessTable.permission(ctx.request().method(), path);
-        if (need == Permission.PUBLIC) {
+        if (need == Permission.PUBLIC || need == Permission.METRICS_READ && config.metrics().publicEndpoint()) {
             ctx.next();
             return;
         }

@@ -34,6 +34,7 @@ public final class ApiServer implements AutoCloseable {
     private final RaftStatus raft;
     private final Clock clock;
     private final Vertx vertx;
+    private final io.muster.server.metrics.ApiMetrics metrics;
     private final List<Routes> extra = new ArrayList<>();
     private HttpServer http;
     private volatile List<String> unclassified = List.of();
@@ -43,6 +44,13 @@ public final class ApiServer implements AutoCloseable {
      * @param raft      the leader that leader-only requests are proxied or redirected to
      */
     public ApiServer(ServerConfig config, ServerSecurity security, Snapshots snapshots, RaftStatus raft, Clock clock) {
+        this(config, security, snapshots, raft, clock, io.muster.server.metrics.ApiMetrics.NONE);
+    }
+
+    /** @param metrics counts every answered request by method, route template and status */
+    public ApiServer(ServerConfig config, ServerSecurity security, Snapshots snapshots, RaftStatus raft, Clock clock,
+                     io.muster.server.metrics.ApiMetrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.security = security;
         this.snapshots = snapshots;
@@ -62,6 +70,7 @@ public final class ApiServer implements AutoCloseable {
 
     public void start() throws Exception {
         Router router = Router.router(vertx);
+        router.route().handler(this::countRequest); // first: refused and unknown requests are counted too
         // Before the ACL guard: joining servers authenticate with a proof of the cluster secret, not an ACL token (the
         // route reads at most 64 KiB, never to disk).
         new ServerCertificateApi(config, security.credentials()).mount(router);
@@ -87,6 +96,18 @@ public final class ApiServer implements AutoCloseable {
         http = vertx.createHttpServer(opts).requestHandler(router).listen(addr.port(), addr.host())
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("API listening on {}://{}", config.dev() ? "http" : "https", addr);
+    }
+
+    private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
+
+    /** Counts the request once answered, labelled by the access table's template for it (bounded, unlike the raw path). */
+    private void countRequest(io.vertx.ext.web.RoutingContext ctx) {
+        long started = System.nanoTime();
+        var method = ctx.request().method();
+        String path = ctx.normalizedPath();
+        ctx.addEndHandler(v -> metrics.request(METHODS.contains(method.name()) ? method.name() : "OTHER", AccessTable.template(method, path),
+                ctx.response().getStatusCode(), System.nanoTime() - started));
+        ctx.next();
     }
 
     /** This server's current key and chain; the key stays in memory (Vert.x takes PEM values, not files). */

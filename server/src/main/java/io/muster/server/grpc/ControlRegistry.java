@@ -86,6 +86,11 @@ public final class ControlRegistry {
         };
     }
 
+    /** Workers with an open control stream to this server (after their hello). */
+    public int connectedCount() {
+        return streams.size();
+    }
+
     public boolean connected(long nodeId) {
         return streams.containsKey(nodeId);
     }

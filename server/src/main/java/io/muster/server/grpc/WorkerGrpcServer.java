@@ -63,6 +63,7 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
     /** Registration and renewal crypto; everything else the handlers do is non-blocking and runs on the network threads. */
     private final CryptoPool crypto = new CryptoPool(Math.max(2, Runtime.getRuntime().availableProcessors()), CRYPTO_QUEUE);
     private final Heartbeats heartbeats;
+    private final io.muster.server.metrics.WorkerMetrics metrics;
     private final PollHub polls;
     private final ControlRegistry controls = new ControlRegistry();
     private final NodeCertificates certs;
@@ -83,6 +84,13 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
      */
     public WorkerGrpcServer(ServerConfig config, ClusterState state, Clock clock, Proposer proposer, RaftStatus raft,
                             Duration workerCertLifetime, Heartbeats heartbeats) {
+        this(config, state, clock, proposer, raft, workerCertLifetime, heartbeats, io.muster.server.metrics.WorkerMetrics.NONE);
+    }
+
+    /** @param metrics counts heartbeats, polls and registrations received here */
+    public WorkerGrpcServer(ServerConfig config, ClusterState state, Clock clock, Proposer proposer, RaftStatus raft,
+                            Duration workerCertLifetime, Heartbeats heartbeats, io.muster.server.metrics.WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.state = state;
         this.clock = clock;
@@ -145,7 +153,7 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
                 .trustManager(trust)
                 .build();
         workers = new WorkerServiceImpl(config, state, clock, proposer, raft, workerCertLifetime, m, polls, controls, heartbeats, forwarder,
-                () -> serverAddresses(state), crypto);
+                () -> serverAddresses(state), crypto, metrics);
         OpenCalls open = new OpenCalls(m.clusterId(), clock, certs, raft::isMember);
         calls = open;
         timer.scheduleAtFixedRate(() -> {

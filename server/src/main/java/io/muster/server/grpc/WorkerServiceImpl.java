@@ -76,6 +76,7 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     private final PollHub polls;
     private final ControlRegistry controls;
     private final Heartbeats heartbeats;
+    private final io.muster.server.metrics.WorkerMetrics metrics;
     private final LeaderForwarder forwarder;
     private final Supplier<List<String>> servers;
     private final RegistrationBatcher registrations;
@@ -84,8 +85,10 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
 
     WorkerServiceImpl(ServerConfig config, ClusterState state, Clock clock, Proposer proposer, RaftStatus raft, Duration workerCertLifetime,
                       ServerSecurity.Material m, PollHub polls, ControlRegistry controls, Heartbeats heartbeats,
-                      LeaderForwarder forwarder, Supplier<List<String>> servers, CryptoPool crypto) {
+                      LeaderForwarder forwarder, Supplier<List<String>> servers, CryptoPool crypto,
+                      io.muster.server.metrics.WorkerMetrics metrics) {
         this.crypto = crypto;
+        this.metrics = metrics;
         this.config = config;
         this.state = state;
         this.clock = clock;
@@ -113,7 +116,8 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     }
 
     @Override
-    public void register(RegisterRequest req, StreamObserver<RegisterResponse> out) {
+    public void register(RegisterRequest req, StreamObserver<RegisterResponse> answer) {
+        StreamObserver<RegisterResponse> out = timed(answer);
         // Cheap checks first, on the network thread: what is refused here never takes a place in the crypto queue.
         Optional<String> oversized = ProfileLimits.violation(req.getProfile());
         if (oversized.isPresent()) {
@@ -126,6 +130,29 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
             return;
         }
         crypto.submit(io.grpc.Context.current().wrap(() -> registerNow(req, out)), out, "registrations and renewals");
+    }
+
+    /** Counts the registration and its latency when it is answered (every path ends in onCompleted or onError, once). */
+    private StreamObserver<RegisterResponse> timed(StreamObserver<RegisterResponse> out) {
+        long started = System.nanoTime();
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(RegisterResponse r) {
+                out.onNext(r);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                metrics.registration(false, System.nanoTime() - started);
+                out.onError(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                metrics.registration(true, System.nanoTime() - started);
+                out.onCompleted();
+            }
+        };
     }
 
     /** Token, CSR and signature work (a few milliseconds of CPU): on the crypto pool, never on a network thread. */
@@ -266,6 +293,7 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
 
     @Override
     public void poll(PollRequest req, StreamObserver<PollResponse> out) {
+        metrics.poll();
         try {
             long nodeId = Caller.requireNode(req.getNodeId());
             if (state.node(nodeId).isPresent()) {
@@ -292,6 +320,7 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
 
     @Override
     public void reportStatus(StatusReport req, StreamObserver<StatusAck> out) {
+        metrics.heartbeat();
         try {
             Caller.requireNode(req.getNodeId());
         } catch (StatusRuntimeException e) {

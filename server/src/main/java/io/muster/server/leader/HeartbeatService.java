@@ -57,10 +57,19 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
     private final Supplier<List<String>> servers;
     private final Cache<Long, Lease> leases;
     private final Map<Long, Beat> lastBeat = new ConcurrentHashMap<>();
+    private final io.muster.server.metrics.WorkerMetrics metrics;
     private volatile boolean leading;
 
     public HeartbeatService(ClusterState state, Proposer proposer, HeartbeatPolicy policy, Ticker ticker, Scheduler scheduler,
                             Executor executor, Clock clock, RandomGenerator random, StatusBatcher batcher, Supplier<List<String>> servers) {
+        this(state, proposer, policy, ticker, scheduler, executor, clock, random, batcher, servers, io.muster.server.metrics.WorkerMetrics.NONE);
+    }
+
+    /** @param metrics counts the leases that expire (nodes marked down) */
+    public HeartbeatService(ClusterState state, Proposer proposer, HeartbeatPolicy policy, Ticker ticker, Scheduler scheduler,
+                            Executor executor, Clock clock, RandomGenerator random, StatusBatcher batcher, Supplier<List<String>> servers,
+                            io.muster.server.metrics.WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.state = state;
         this.proposer = proposer;
         this.policy = policy;
@@ -152,6 +161,7 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
         NodeRecord n = state.node(nodeId).orElse(null);
         if (n == null || n.state().isLost()) return;
         LOG.info("node {} missed its heartbeat TTL + grace: marking it down", nodeId);
+        metrics.leaseExpired();
         batcher.nodeState(NodeStateChange.newBuilder().setNodeId(nodeId).setState(ProtoStates.nodeState(NodeStatus.DOWN)).setAtUnixMs(clock.millis()).build());
     }
 

@@ -101,9 +101,16 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
     private volatile boolean leading;
     private volatile long plansCommitted;
     private volatile long placementsCommitted;
+    private volatile io.muster.server.metrics.SchedulerMetrics metrics = io.muster.server.metrics.SchedulerMetrics.NONE;
 
     public SchedulerService(ClusterState state, Proposer proposer, Clock clock) {
         this(state, proposer::propose, clock, null, DEFAULT_MAX_PLACEMENTS_PER_ENTRY);
+    }
+
+    /** @param metrics counts evaluations, placements and the time plans take */
+    public SchedulerService(ClusterState state, Proposer proposer, Clock clock, io.muster.server.metrics.SchedulerMetrics metrics) {
+        this(state, proposer::propose, clock, null, DEFAULT_MAX_PLACEMENTS_PER_ENTRY);
+        this.metrics = metrics;
     }
 
     /**
@@ -209,6 +216,8 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
         JobRecord job = snapshot.job(jobId).orElse(null);
         if (job == null) return;
         StateClusterView view = new StateClusterView(snapshot);
+        metrics.evaluation();
+        long started = System.nanoTime();
         Plan plan;
         if (job.stopped()) {
             plan = Scheduler.scheduleStop(jobId, view);
@@ -216,6 +225,7 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
             JobSpec spec = JobSpecJson.fromJson(job.specJson().getBytes(StandardCharsets.UTF_8));
             plan = Scheduler.schedule(spec, view, new SchedulerContext(clock.millis(), random, () -> UUID.randomUUID().toString()));
         }
+        metrics.planned(System.nanoTime() - started);
         long nextEval = plan.nextEvaluationAtMillis().orElse(0);
         boolean unchanged = plan.placements().isEmpty() && plan.stops().isEmpty() && nextEval == job.nextEvalAt()
                 && plan.failures().size() == job.failures().size() && job.modifyIndex() != 0;
@@ -298,6 +308,7 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
         int placed = r.getValue().isEmpty() ? 0 : Integer.parseInt(r.getValue());
         plansCommitted++;
         placementsCommitted += placed;
+        metrics.placements(placed);
         ev.skipped += ev.entries.get(ev.next).getPlaceCount() - placed;
         ev.next++;
         // Read nothing before this server has applied the entry (on the leader it already has).

@@ -54,6 +54,7 @@ public final class MusterStateMachine extends BaseStateMachine {
     private volatile RaftPeerId selfId;
     private final CompletableFuture<Throwable> fatal = new CompletableFuture<>();
     private volatile java.util.function.Consumer<Command> applyHook = c -> {};
+    private volatile io.muster.server.metrics.RaftMetrics metrics = io.muster.server.metrics.RaftMetrics.NONE;
 
     public MusterStateMachine(ClusterState state) {
         this.state = state;
@@ -68,6 +69,11 @@ public final class MusterStateMachine extends BaseStateMachine {
     /** Fault injection: runs before each command is applied, on the apply thread (tests make it throw). */
     public void setApplyHook(java.util.function.Consumer<Command> hook) {
         this.applyHook = hook == null ? c -> {} : hook;
+    }
+
+    /** Where leader changes and snapshots are counted (set by the composition root before the server starts). */
+    public void setMetrics(io.muster.server.metrics.RaftMetrics m) {
+        this.metrics = m == null ? io.muster.server.metrics.RaftMetrics.NONE : m;
     }
 
     public void addLeaderServices(LeaderServices s) {
@@ -176,12 +182,14 @@ public final class MusterStateMachine extends BaseStateMachine {
     public long takeSnapshot() throws IOException {
         TermIndex last = getLastAppliedTermIndex();
         if (last == null || last.getIndex() <= 0) return -1;
+        long started = System.nanoTime();
         StateImage img = state.image();
         File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         File tmpDir = storage.getTmpDir() != null ? storage.getTmpDir() : target.getParentFile();
         SnapshotCodec.write(img, target.toPath(), tmpDir.toPath());
         var md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last.getTerm(), last.getIndex()));
+        metrics.snapshotTaken(System.nanoTime() - started, target.length());
         LOG.info("snapshot taken at index {} ({} bytes)", last.getIndex(), target.length());
         return last.getIndex();
     }
@@ -210,6 +218,7 @@ public final class MusterStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        if (newLeaderId != null) metrics.leaderChanged();
         if (leading && !groupMemberId.getPeerId().equals(newLeaderId)) stepDown();
     }
 

@@ -7,6 +7,7 @@ import static io.muster.server.acl.Permission.JOB_READ;
 import static io.muster.server.acl.Permission.JOB_WRITE;
 import static io.muster.server.acl.Permission.KV_READ;
 import static io.muster.server.acl.Permission.KV_WRITE;
+import static io.muster.server.acl.Permission.METRICS_READ;
 import static io.muster.server.acl.Permission.NODE_READ;
 import static io.muster.server.acl.Permission.NODE_REVOKE;
 import static io.muster.server.acl.Permission.NODE_WRITE;
@@ -69,8 +70,9 @@ class AclPolicyTest {
     /** What each policy may do, written from the issue rather than from the code under test. */
     private static final Map<AclPolicy, Set<Permission>> ALLOWED = new EnumMap<>(Map.of(
             AclPolicy.MANAGEMENT, EnumSet.allOf(Permission.class),
-            AclPolicy.OPERATOR, EnumSet.of(PUBLIC, TOKEN_READ, NODE_READ, NODE_WRITE, JOB_READ, JOB_WRITE, CLUSTER_READ, RAFT_READ, KV_READ),
-            AclPolicy.READ_ONLY, EnumSet.of(PUBLIC, TOKEN_READ, NODE_READ, JOB_READ, CLUSTER_READ, RAFT_READ, KV_READ),
+            AclPolicy.OPERATOR, EnumSet.of(PUBLIC, TOKEN_READ, NODE_READ, NODE_WRITE, JOB_READ, JOB_WRITE, CLUSTER_READ, RAFT_READ, KV_READ,
+                    METRICS_READ),
+            AclPolicy.READ_ONLY, EnumSet.of(PUBLIC, TOKEN_READ, NODE_READ, JOB_READ, CLUSTER_READ, RAFT_READ, KV_READ, METRICS_READ),
             AclPolicy.NODE_PROVISIONER, EnumSet.of(PUBLIC, TOKEN_CREATE)));
 
     /** One call of an endpoint group and the status it gets when allowed ({@code %s} in path or body: the policy name). */
@@ -103,6 +105,7 @@ class AclPolicyTest {
             new Call(RAFT_READ, "GET", "/v1/raft/log?limit=5", null, 200),
             new Call(KV_READ, "GET", "/v1/kv/acl-no-such-key", null, 404),
             new Call(KV_WRITE, "PUT", "/v1/kv/acl-%s", "v", 200),
+            new Call(METRICS_READ, "GET", "/v1/metrics", null, 200),
             new Call(UNCLASSIFIED, "GET", "/v1/no-such-endpoint", null, 404));
 
     private TestCluster cluster;

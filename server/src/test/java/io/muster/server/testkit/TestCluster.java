@@ -31,6 +31,7 @@ public final class TestCluster implements AutoCloseable {
     private final boolean dev;
     private final long snapshotThreshold;
     private final HeartbeatPolicy heartbeat;
+    private final java.util.function.UnaryOperator<ServerConfig> configure;
     public Clock clock = Clock.systemUTC();
     public com.github.benmanes.caffeine.cache.Ticker ticker = com.github.benmanes.caffeine.cache.Ticker.systemTicker();
     /** Cuts Raft links between servers on demand. */
@@ -47,6 +48,7 @@ public final class TestCluster implements AutoCloseable {
         private boolean dev = true;
         private long snapshotThreshold = 100_000;
         private HeartbeatPolicy heartbeat = HeartbeatPolicy.DEFAULTS;
+        private java.util.function.UnaryOperator<ServerConfig> configure = c -> c;
 
         Builder(int size) {
             this.size = size;
@@ -68,12 +70,20 @@ public final class TestCluster implements AutoCloseable {
             return this;
         }
 
+        /** Changes every server's config, e.g. {@code c -> c.withMetrics(new ServerConfig.Metrics(true))}. */
+        public Builder config(java.util.function.UnaryOperator<ServerConfig> change) {
+            configure = change;
+            return this;
+        }
+
         public TestCluster build() throws Exception {
-            return new TestCluster(size, dev, snapshotThreshold, heartbeat);
+            return new TestCluster(size, dev, snapshotThreshold, heartbeat, configure);
         }
     }
 
-    private TestCluster(int size, boolean dev, long snapshotThreshold, HeartbeatPolicy heartbeat) throws Exception {
+    private TestCluster(int size, boolean dev, long snapshotThreshold, HeartbeatPolicy heartbeat,
+                        java.util.function.UnaryOperator<ServerConfig> configure) throws Exception {
+        this.configure = configure;
         this.dev = dev;
         this.snapshotThreshold = snapshotThreshold;
         this.heartbeat = heartbeat;
@@ -100,8 +110,8 @@ public final class TestCluster implements AutoCloseable {
     }
 
     private ServerConfig config(int id, List<Peer> ps) {
-        return new ServerConfig(root.resolve("s" + id), id, List.copyOf(ps), new HostPort("127.0.0.1", Ports.free()), heartbeat, dev,
-                snapshotThreshold, 10_000, 72 * 3600, List.of());
+        return configure.apply(new ServerConfig(root.resolve("s" + id), id, List.copyOf(ps), new HostPort("127.0.0.1", Ports.free()), heartbeat, dev,
+                snapshotThreshold, 10_000, 72 * 3600, List.of()));
     }
 
     public TestCluster startAll() throws Exception {

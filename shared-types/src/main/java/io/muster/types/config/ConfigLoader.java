@@ -31,9 +31,10 @@ public final class ConfigLoader {
     public static final int DEFAULT_RAFT_PORT = 9001;
 
     private static final Set<String> SERVER_FILE_KEYS = Set.of("data_dir", "cluster", "api_addr", "raft_addr",
-            "worker_grpc_addr", "snapshot_threshold", "max_pending_jobs", "worker_cert_lifetime", "secret_file", "tls", "gc");
+            "worker_grpc_addr", "snapshot_threshold", "max_pending_jobs", "worker_cert_lifetime", "secret_file", "tls", "gc", "metrics");
     private static final Set<String> TLS_KEYS = Set.of("ca_file", "cert_file", "key_file");
     private static final Set<String> GC_KEYS = Set.of("job_after", "alloc_after", "node_after", "token_after", "interval");
+    private static final Set<String> METRICS_KEYS = Set.of("public");
     private static final Set<String> WORKER_FILE_KEYS = Set.of("data_dir", "cluster");
     private static final Set<String> PEER_KEYS = Set.of("id", "raft_addr", "api_addr");
     private static final Set<String> WORKER_TIER_KEYS = Set.of("mode", "role", "node_id", "peers", "worker_grpc_addr",
@@ -93,6 +94,17 @@ public final class ConfigLoader {
                 r.integer("gc", g, "interval", 1, 86400).orElse(d.intervalSecs()));
     }
 
+    /** The {@code metrics:} block: {@code public} (true or false, default false). */
+    private static ServerConfig.Metrics metrics(Obj root, ConfigReader r) {
+        ServerConfig.Metrics d = ServerConfig.Metrics.DEFAULTS;
+        Node t = root.entries().get("metrics");
+        if (t == null || t instanceof Scalar s && s.isNull()) return d;
+        Obj m = r.map("metrics", t).orElse(null);
+        if (m == null) return d;
+        r.onlyKeys("metrics", m, METRICS_KEYS);
+        return new ServerConfig.Metrics(r.bool("metrics", m, "public").orElse(d.publicEndpoint()));
+    }
+
     public static ServerConfig loadServer(String text, String source, Path dataDirOverride) throws ConfigException {
         ConfigReader r = new ConfigReader();
         Obj root = root(text, source, r);
@@ -107,6 +119,7 @@ public final class ConfigLoader {
         long certLifetime = 72 * 3600;
         ServerTls tls = ServerTls.NONE;
         ServerConfig.Gc gc = ServerConfig.Gc.DEFAULTS;
+        ServerConfig.Metrics metrics = ServerConfig.Metrics.DEFAULTS;
         if (root.entries().containsKey("mode")) { // a bare ZLayer ClusterMode document
             cluster = root;
             cpath = "";
@@ -121,6 +134,7 @@ public final class ConfigLoader {
             certLifetime = r.integer("", root, "worker_cert_lifetime", 300, 366L * 86400).orElse(certLifetime);
             tls = tls(root, r);
             gc = gc(root, r);
+            metrics = metrics(root, r);
             Node c = root.entries().get("cluster");
             if (c == null) {
                 cluster = Obj.of(Map.of("mode", Scalar.string("single-node", new Loc(1, 1))), new Loc(1, 1));
@@ -163,7 +177,7 @@ public final class ConfigLoader {
                     + (peers.size() - 1) + " and risks split votes; use 3, 5 or 7");
             if (peers.size() > 7) warnings.add("cluster has " + peers.size() + " servers: more than 7 slows every commit; use 3, 5 or 7 and add workers instead");
             cfg = new ServerConfig(dataDir, id, List.copyOf(peers), grpc, hb, false, snapshotThreshold, maxPendingJobs, certLifetime,
-                    List.copyOf(warnings), tls, gc);
+                    List.copyOf(warnings), tls, gc, metrics);
         }
         if (!r.problems.isEmpty()) throw new ConfigException(source, r.problems);
         return cfg;

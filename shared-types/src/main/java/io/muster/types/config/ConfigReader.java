@@ -67,6 +67,14 @@ final class ConfigReader {
         return Optional.empty();
     }
 
+    Optional<Boolean> bool(String path, Obj parent, String key) {
+        Node v = parent.entries().get(key);
+        if (v == null || (v instanceof Scalar s && s.isNull())) return Optional.empty();
+        if (v instanceof Scalar s && s.kind() == Kind.BOOL) return Optional.of(Boolean.parseBoolean(s.text().toLowerCase(java.util.Locale.ROOT)));
+        problem(join(path, key), v, "must be true or false" + (v instanceof Scalar s ? ", got '" + s.text() + "'" : ""));
+        return Optional.empty();
+    }
+
     Optional<HostPort> address(String path, Obj parent, String key) {
         String p = join(path, key);
         return string(path, parent, key).flatMap(s -> {

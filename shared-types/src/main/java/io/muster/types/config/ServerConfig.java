@@ -20,7 +20,8 @@ public record ServerConfig(
         long workerCertLifetimeSecs,
         List<String> warnings,
         ServerTls tls,
-        Gc gc) {
+        Gc gc,
+        Metrics metrics) {
 
     /**
      * Garbage collection ({@code gc:} in the server file), integer seconds: how long a stopped or finished job, a
@@ -37,8 +38,24 @@ public record ServerConfig(
         }
     }
 
+    /**
+     * The metrics endpoint ({@code metrics:} in the server file): {@code GET /v1/metrics} needs an ACL token with
+     * {@code metrics:read} unless {@code public: true} (for a Prometheus that scrapes without credentials).
+     */
+    public record Metrics(boolean publicEndpoint) {
+        public static final Metrics DEFAULTS = new Metrics(false);
+    }
+
     public ServerConfig {
         if (gc == null) gc = Gc.DEFAULTS;
+        if (metrics == null) metrics = Metrics.DEFAULTS;
+    }
+
+    public ServerConfig(Path dataDir, int serverId, List<Peer> peers, HostPort workerGrpcAddr, HeartbeatPolicy heartbeat,
+                        boolean dev, long snapshotThreshold, int maxPendingJobs, long workerCertLifetimeSecs, List<String> warnings,
+                        ServerTls tls, Gc gc) {
+        this(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold, maxPendingJobs, workerCertLifetimeSecs,
+                warnings, tls, gc, Metrics.DEFAULTS);
     }
 
     public ServerConfig(Path dataDir, int serverId, List<Peer> peers, HostPort workerGrpcAddr, HeartbeatPolicy heartbeat,
@@ -75,16 +92,21 @@ public record ServerConfig(
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics);
     }
 
     public ServerConfig withTls(ServerTls t) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, t, gc);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, t, gc, metrics);
     }
 
     public ServerConfig withGc(Gc g) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, g);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, g, metrics);
+    }
+
+    public ServerConfig withMetrics(Metrics m) {
+        return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, m);
     }
 }

@@ -176,4 +176,29 @@ class ConfigLoaderTest {
         assertTrue(msg.contains("gc.node_aftr: unknown field (did you mean 'node_after'?) (line 20"), msg);
         assertTrue(problem(GOOD + "gc: 5\n").contains("gc: must be a mapping (line 16"), problem(GOOD + "gc: 5\n"));
     }
+
+    @Test
+    void metricsBlockDefaultsAndPublic() throws Exception {
+        assertEquals(ServerConfig.Metrics.DEFAULTS, ConfigLoader.loadServer(GOOD, "server.yaml", null).metrics());
+        assertEquals(false, ServerConfig.Metrics.DEFAULTS.publicEndpoint(), "the endpoint needs a token by default");
+        assertEquals(true, ConfigLoader.loadServer(GOOD + "metrics: {public: true}\n", "server.yaml", null).metrics().publicEndpoint());
+        assertEquals(false, ConfigLoader.loadServer(GOOD + "metrics:\n  public: false\n", "server.yaml", null).metrics().publicEndpoint());
+        assertEquals(ServerConfig.Metrics.DEFAULTS, ConfigLoader.loadServer(GOOD + "metrics: {}\n", "server.yaml", null).metrics());
+        // The copies keep it, and the older constructors take the default.
+        ServerConfig c = ConfigLoader.loadServer(GOOD + "metrics: {public: true}\n", "server.yaml", null);
+        assertEquals(true, c.withDataDir(Path.of("/tmp/e")).withGc(ServerConfig.Gc.DEFAULTS).withTls(ServerTls.NONE).metrics().publicEndpoint());
+        assertEquals(ServerConfig.Metrics.DEFAULTS, ServerConfig.dev(Path.of("/tmp/d"), 1, 2, 3).metrics());
+    }
+
+    @Test
+    void metricsBlockIsStrictWithPathAndLine() {
+        String msg = problem(GOOD + "metrics:\n  public: yes please\n");
+        assertTrue(msg.contains("metrics.public: must be true or false, got 'yes please' (line 17"), msg);
+        msg = problem(GOOD + "metrics:\n  public: 1\n  publik: true\n");
+        assertTrue(msg.contains("metrics.public: must be true or false, got '1' (line 17"), msg);
+        assertTrue(msg.contains("metrics.publik: unknown field (did you mean 'public'?) (line 18"), msg);
+        assertTrue(problem(GOOD + "metrics: true\n").contains("metrics: must be a mapping (line 16"), problem(GOOD + "metrics: true\n"));
+        assertTrue(problem(GOOD + "metric: {public: true}\n").contains("metric: unknown field (did you mean 'metrics'?)"),
+                problem(GOOD + "metric: {public: true}\n"));
+    }
 }

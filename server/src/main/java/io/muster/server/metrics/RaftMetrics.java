@@ -1,0 +1,18 @@
+package io.muster.server.metrics;
+
+/** What the Raft state machine reports; the indexes and the term are read from Raft at scrape time instead. */
+public interface RaftMetrics {
+    RaftMetrics NONE = new RaftMetrics() {
+        @Override
+        public void leaderChanged() {}
+
+        @Override
+        public void snapshotTaken(long nanos, long bytes) {}
+    };
+
+    /** This server learnt of a new leader. */
+    void leaderChanged();
+
+    /** This server wrote a state snapshot of {@code bytes} in {@code nanos}. */
+    void snapshotTaken(long nanos, long bytes);
+}
