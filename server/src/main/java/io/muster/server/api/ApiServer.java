@@ -105,7 +105,9 @@ public final class ApiServer implements AutoCloseable {
         long started = System.nanoTime();
         var method = ctx.request().method();
         String path = ctx.normalizedPath();
-        ctx.addEndHandler(v -> metrics.request(METHODS.contains(method.name()) ? method.name() : "OTHER", AccessTable.template(method, path),
+        // A blocking query waits by design (up to 10 minutes): its own series, so it does not swamp the route's latency.
+        String route = AccessTable.template(method, path) + (ctx.request().getParam("index") != null ? "?index" : "");
+        ctx.addEndHandler(v -> metrics.request(METHODS.contains(method.name()) ? method.name() : "OTHER", route,
                 ctx.response().getStatusCode(), System.nanoTime() - started));
         ctx.next();
     }

@@ -182,6 +182,13 @@ class MetricsApiTest {
             assertTrue(value(after, "muster_api_requests_total", Map.of("route", "/v1/metrics", "status", "200")) >= 1);
             assertTrue(value(after, "muster_api_request_duration_seconds_count", Map.of("route", "/v1/nodes/:id")) >= 2);
             assertTrue(after.stream().noneMatch(x -> x.labels().getOrDefault("route", "").contains("424242")), "no raw path as a label");
+            // A blocking query is its own series: its wait must not count as the route's latency.
+            assertEquals(200, get(http, url, "/v1/jobs?index=999999&wait=50ms", null).statusCode());
+            List<Sample> blocking = scrape(http, url, null);
+            assertEquals(1.0, value(blocking, "muster_api_requests_total", Map.of("route", "/v1/jobs?index", "status", "200")));
+            assertTrue(Double.isNaN(value(blocking, "muster_api_requests_total", Map.of("route", "/v1/jobs", "status", "200")))
+                    || value(blocking, "muster_api_requests_total", Map.of("route", "/v1/jobs", "status", "200"))
+                    == value(after, "muster_api_requests_total", Map.of("route", "/v1/jobs", "status", "200")), "not counted as a plain list");
 
             // The shipped Grafana dashboard reads only names this server serves.
             java.nio.file.Path dashboard = java.nio.file.Path.of("..", "deploy", "grafana", "muster-dashboard.json");
