@@ -26,7 +26,7 @@ public final class Main {
     /** Runs one command line with the given environment and streams; returns the exit code. Tests call this. */
     public static int execute(Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
         MusterCommand root = new MusterCommand(env);
-        CommandLine cl = commandLine(root);
+        CommandLine cl = commandLine(root, subcommandNamed(args));
         cl.setOut(out);
         cl.setErr(err);
         try {
@@ -38,13 +38,70 @@ public final class Main {
         }
     }
 
+    /** The whole command tree (help, completion). */
     static CommandLine commandLine(MusterCommand root) {
+        return commandLine(root, null);
+    }
+
+    /**
+     * The command tree with only the top-level subcommand {@code only}, or all of them when null. Building one
+     * branch instead of the whole tree is most of a client command's start time (see docs/BENCHMARKS.md, "CLI
+     * start time"): picocli reflects over every command class it is given.
+     */
+    static CommandLine commandLine(MusterCommand root, String only) {
         CommandLine cl = new CommandLine(root);
-        Subcommands.register(cl);
+        Subcommands.register(cl, only);
         // Settings last: picocli applies them to the subcommands registered at the time of the call.
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(Main::onError);
+        if (only != null) cl.setParameterExceptionHandler(Main::onUsageError);
         return cl;
+    }
+
+    /** Global options that take a separate value, as in {@code -a URL node list}. */
+    private static final java.util.Set<String> GLOBAL_OPTIONS_WITH_VALUE = java.util.Set.of("-a", "--addr", "-o", "--output", "--acl-token", "--ca-cert");
+
+    /**
+     * The top-level subcommand this command line runs, or null when that is not certain (no subcommand, help or
+     * version asked of the root, an option the root does not know, an unknown name): then the whole tree is built
+     * and picocli reports exactly as before.
+     */
+    static String subcommandNamed(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.startsWith("-")) {
+                if (GLOBAL_OPTIONS_WITH_VALUE.contains(a)) {
+                    i++;
+                } else if (!(a.startsWith("--addr=") || a.startsWith("--output=") || a.startsWith("--acl-token=") || a.startsWith("--ca-cert=")
+                        || (a.length() > 2 && (a.startsWith("-a") || a.startsWith("-o")) && a.charAt(1) != '-'))) {
+                    return null;
+                }
+                continue;
+            }
+            return MusterCommand.SUBCOMMANDS.contains(a) ? a : null;
+        }
+        return null;
+    }
+
+    /**
+     * Picocli's usage error report, except that an error on the root of a one-branch tree (a bad global option
+     * before the subcommand) shows the root's usage from the whole tree, so it lists every subcommand.
+     */
+    private static int onUsageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine where = ex.getCommandLine();
+        PrintWriter err = where.getErr();
+        CommandLine.Help.ColorScheme colors = where.getColorScheme();
+        err.println(colors.errorText(ex.getMessage()));
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
+            CommandLine usageOf = where;
+            if (where.getParent() == null) {
+                MusterCommand root = (MusterCommand) where.getCommand();
+                usageOf = commandLine(new MusterCommand(root.env));
+            }
+            usageOf.usage(err, colors);
+        }
+        err.flush();
+        return where.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /** Any failure while running a command becomes one line on stderr and exit code 1. */

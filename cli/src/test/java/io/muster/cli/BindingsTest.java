@@ -27,6 +27,7 @@ class BindingsTest {
     void subcommandsFromOtherPackagesInheritTheGlobalOptions() {
         MusterCommand root = new MusterCommand(Map.of());
         CommandLine cl = new CommandLine(root);
+        Subcommands.registerAnnotated(cl);
         CommandLine worker = cl.getSubcommands().get("worker");
         Subcommands.add(worker, "install", new FakeInstallCommand());
         StringWriter out = new StringWriter();
@@ -38,6 +39,7 @@ class BindingsTest {
 
     private WorkerConfig resolve(String... args) {
         CommandLine cl = new CommandLine(new MusterCommand(Map.of()));
+        Subcommands.registerAnnotated(cl);
         cl.parseArgs(args);
         WorkerCommand w = cl.getSubcommands().get("worker").getCommand();
         return w.resolve(Cli.of(w.spec));

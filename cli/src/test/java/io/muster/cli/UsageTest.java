@@ -55,6 +55,8 @@ class UsageTest {
             "worker --server nohost --token t",
             "worker --config w.yaml --server 127.0.0.1:3670",
             "-a ftp://x:1 cluster status",
+            "completion",                                   // shell missing
+            "completion fish",
     })
     void usageErrorsExitTwo(String line) {
         Run r = muster(line.isEmpty() ? new String[0] : line.split(" "));
@@ -93,7 +95,7 @@ class UsageTest {
     void helpAndVersionExitZero() {
         Run help = muster("--help");
         assertEquals(0, help.code());
-        for (String cmd : new String[] {"dev", "server", "worker", "acl", "node", "job", "cluster", "raft", "system", "loadtest", "version"})
+        for (String cmd : new String[] {"dev", "server", "worker", "acl", "node", "job", "cluster", "raft", "system", "loadtest", "version", "completion"})
             assertTrue(help.out().contains("  " + cmd), "help lists " + cmd + "\n" + help.out());
         Run sub = muster("job", "run", "--help");
         assertEquals(0, sub.code());
@@ -135,5 +137,43 @@ class UsageTest {
         assertEquals(1, r.code(), r::toString);
         assertTrue(r.err().startsWith("Error: " + f), r::toString);
         assertTrue(r.err().contains("peerz") && r.err().contains("line"), r::toString);
+    }
+
+    @Test
+    void completionPrintsABashScriptForTheWholeTree() {
+        for (String shell : new String[] {"bash", "zsh"}) {
+            Run r = muster("completion", shell);
+            assertEquals(0, r.code(), r::toString);
+            assertTrue(r.out().contains("complete -F") && r.out().contains("_picocli_muster"), "a bash completion function\n" + r.out());
+            for (String sub : new String[] {"node", "job", "cluster", "generate-worker-token", "completion", "install", "loadtest", "--addr"})
+                assertTrue(r.out().contains(sub), shell + " script mentions " + sub);
+        }
+        assertTrue(muster("completion", "zsh").out().contains("bashcompinit"), "zsh loads it through bashcompinit");
+    }
+
+    /** Main builds only the branch a command line names; anything uncertain gets the whole tree. */
+    @Test
+    void onlyTheNamedSubcommandIsBuilt() {
+        assertEquals("node", Main.subcommandNamed("node", "list"));
+        assertEquals("node", Main.subcommandNamed("-a", "http://x:1", "-o", "json", "--acl-token", "t", "--ca-cert", "c", "node", "list"));
+        assertEquals("node", Main.subcommandNamed("--addr=http://x:1", "-ojson", "--output=json", "node", "list"));
+        assertEquals("loadtest", Main.subcommandNamed("loadtest", "--help"));
+        assertEquals(null, Main.subcommandNamed());
+        assertEquals(null, Main.subcommandNamed("--help", "node"));
+        assertEquals(null, Main.subcommandNamed("-V"));
+        assertEquals(null, Main.subcommandNamed("--bogus", "node", "list"));
+        assertEquals(null, Main.subcommandNamed("nodes", "list"));
+        assertEquals(null, Main.subcommandNamed("-a"));
+        var tree = Main.commandLine(new MusterCommand(Map.of()), "node");
+        assertEquals(java.util.Set.of("node"), tree.getSubcommands().keySet());
+        assertEquals(new java.util.LinkedHashSet<>(MusterCommand.SUBCOMMANDS), Main.commandLine(new MusterCommand(Map.of())).getSubcommands().keySet());
+    }
+
+    @Test
+    void aBadGlobalOptionBeforeTheSubcommandStillShowsEverySubcommand() {
+        Run r = muster("-o", "xml", "node", "list");
+        assertEquals(2, r.code(), r::toString);
+        assertTrue(r.err().contains("-o") && r.err().contains("xml"), r::toString);
+        for (String cmd : new String[] {"dev", "node", "job", "completion", "loadtest"}) assertTrue(r.err().contains("  " + cmd), r::toString);
     }
 }

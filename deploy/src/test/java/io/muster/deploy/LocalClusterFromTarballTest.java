@@ -85,6 +85,8 @@ class LocalClusterFromTarballTest {
         env.put("MUSTER_LOCAL_DIR", state.toString());
         env.put("MUSTER_LOCAL_PORT_OFFSET", Integer.toString(offset));
         env.put("MUSTER_LOCAL_WAIT", "120");
+        // The CLI's class data sharing archive (bin/muster makes one per install) goes with this unpacked release.
+        env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
         // Five JVMs (and the CLI's) on a small CI machine: small heaps, no parallel GC threads, no C2 compiler threads.
         env.put("MUSTER_JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
 

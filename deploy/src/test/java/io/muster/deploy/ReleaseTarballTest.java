@@ -227,9 +227,11 @@ class ReleaseTarballTest {
         Assumptions.assumeTrue(Files.exists(repo.resolve("cli/src/main/java/io/muster/cli/Main.java")),
                 "io.muster.cli.Main is not in this checkout yet: bin/muster has no entry point to run");
         Path home = unpack(tmp.resolve("unpacked"));
+        Path cache = tmp.resolve("cache");
         for (String role : List.of("worker", "server")) {
-            Process p = new ProcessBuilder("bash", home.resolve("bin/muster").toString(), role, "install", "--help")
-                    .redirectErrorStream(true).start();
+            ProcessBuilder pb = new ProcessBuilder("bash", home.resolve("bin/muster").toString(), role, "install", "--help").redirectErrorStream(true);
+            pb.environment().put("XDG_CACHE_HOME", cache.toString());
+            Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(120, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue(), out);
@@ -237,14 +239,26 @@ class ReleaseTarballTest {
         }
         Path config = home.resolve("deploy/examples/3-servers/server-1.yaml");
         Path root = tmp.resolve("image");
-        Process p = new ProcessBuilder("bash", home.resolve("bin/muster").toString(), "server", "install", "--root", root.toString(),
-                "--config", config.toString()).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder("bash", home.resolve("bin/muster").toString(), "server", "install", "--root", root.toString(),
+                "--config", config.toString()).redirectErrorStream(true);
+        pb.environment().put("XDG_CACHE_HOME", cache.toString());
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
         // bin/muster exports MUSTER_HOME, so the unit runs this very release.
         assertTrue(Files.readAllLines(root.resolve("etc/systemd/system/muster-server.service"))
                 .contains("ExecStart=" + home.toAbsolutePath().normalize() + "/bin/muster server --config /etc/muster/server.yaml"), out);
+        // Client commands share one class data sharing archive, made by the first of them in the user's cache (the
+        // release ships none: an archive only fits the JDK build that wrote it, and the release runs on any JDK >= 21).
+        List<Path> archives;
+        try (Stream<Path> s = Files.walk(cache.resolve("muster"))) {
+            archives = s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals("root")).toList();
+        }
+        assertEquals(1, archives.size(), "one archive for this release and JDK: " + archives);
+        assertTrue(archives.getFirst().getFileName().toString().matches("cli.*\\.jsa") && Files.size(archives.getFirst()) > 1_000_000,
+                archives.getFirst() + " is a CDS archive");
+        assertEquals(home.toAbsolutePath().normalize().toString(), Files.readString(archives.getFirst().resolveSibling("root")).strip());
     }
 
     static void verifyUnit(Path unit) throws Exception {
