@@ -4,14 +4,19 @@
 # servers (also on Ctrl-C) and leaves loadtest-report.json/.html in the current directory (or --report-dir).
 #
 #   loadtest/run-local.sh --workers 1000 --allocations 100000
-#   REBUILD=1 loadtest/run-local.sh ...        # rebuild after changing sources
+#   REBUILD=1 loadtest/run-local.sh ...        # force a rebuild (it also rebuilds when a pom or source is newer)
 #   LOADTEST_JAVA_OPTS="-Xmx6g" loadtest/run-local.sh ...   # simulator JVM options
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bin/java-env.sh"
 muster_pick_java
 CPFILE="$ROOT/loadtest/target/runtime-classpath.txt"
-if [ ! -f "$CPFILE" ] || [ ! -d "$ROOT/loadtest/target/classes" ] || [ -n "${REBUILD:-}" ]; then
+# Rebuild when asked, when never built, or when a pom or a main source is newer than the last build (a pull that
+# adds a dependency would otherwise start servers on a stale classpath).
+stale() {
+  [ -n "$(cd "$ROOT" && find . -path ./target -prune -o \( -name pom.xml -o -path '*/src/main/*' \) -type f -newer "$CPFILE" -print -quit 2>/dev/null)" ]
+}
+if [ ! -f "$CPFILE" ] || [ ! -d "$ROOT/loadtest/target/classes" ] || [ -n "${REBUILD:-}" ] || stale; then
   echo "run-local: building the load test and the modules it needs..." >&2
   # test-compile, not compile: the module also has a test-jar dependency the reactor must resolve.
   (cd "$ROOT" && MAVEN_OPTS="${MAVEN_OPTS:-} $MUSTER_JDK_FLAGS" ./mvnw -B -q -ntp -pl loadtest -am -DskipTests test-compile \
