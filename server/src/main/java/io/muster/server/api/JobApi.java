@@ -135,14 +135,7 @@ public final class JobApi implements Routes {
     private void list(RoutingContext ctx) {
         int offset = (int) Http.longParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
         int limit = (int) Http.longParam(ctx, "limit", 50, 1, 1000);
-        blocking.answer(ctx, JobApi::jobsIndex, (c, snap) -> list(c, snap, offset, limit));
-    }
-
-    /** The newest index that changed a job or one of its allocations (a job collected whole does not count). */
-    static long jobsIndex(ClusterSnapshot snap) {
-        long max = 0;
-        for (JobRecord j : snap.jobs()) max = Math.max(max, jobIndex(snap, j));
-        return max;
+        blocking.answer(ctx, ClusterSnapshot::jobsIndex, (c, snap) -> list(c, snap, offset, limit));
     }
 
     static long jobIndex(ClusterSnapshot snap, JobRecord j) {

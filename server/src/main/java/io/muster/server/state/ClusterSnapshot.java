@@ -23,7 +23,7 @@ import org.organicdesign.fp.collections.PersistentHashMap;
  * consistent view for as long as it keeps it, without blocking the apply thread or seeing a half-applied command.
  */
 public final class ClusterSnapshot {
-    static final ClusterSnapshot EMPTY = new ClusterSnapshot(0, 0, 1, 0, null, PersistentHashMap.empty(), PersistentHashMap.empty(),
+    static final ClusterSnapshot EMPTY = new ClusterSnapshot(0, 0, 1, 0, 0, null, PersistentHashMap.empty(), PersistentHashMap.empty(),
             PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty(),
             PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty(),
             PersistentHashMap.empty(), PersistentHashMap.empty());
@@ -33,6 +33,8 @@ public final class ClusterSnapshot {
     final long nextNodeId;
     /** Nodes neither down nor revoked, kept as nodes change: every heartbeat needs it to size the TTL. */
     final long liveNodes;
+    /** The last index that wrote a job or an allocation (after a restore: the restore's index): what a job-list watch waits on. */
+    final long jobsIndex;
     final ClusterIdentity identity;
     final ImMap<Integer, ServerRecord> servers;
     final ImMap<String, AclTokenRecord> aclTokens;
@@ -49,7 +51,7 @@ public final class ClusterSnapshot {
     final ImMap<String, AllocCounts> countsByJob;
     final ImMap<AllocCounts.JobVersion, AllocCounts> countsByJobVersion;
 
-    ClusterSnapshot(long index, long term, long nextNodeId, long liveNodes, ClusterIdentity identity, ImMap<Integer, ServerRecord> servers,
+    ClusterSnapshot(long index, long term, long nextNodeId, long liveNodes, long jobsIndex, ClusterIdentity identity, ImMap<Integer, ServerRecord> servers,
                     ImMap<String, AclTokenRecord> aclTokens, ImMap<String, JoinTokenRecord> joinTokens, ImMap<Long, NodeRecord> nodes,
                     ImMap<String, Long> nodeByKey, ImMap<String, JobRecord> jobs, ImMap<String, AllocRecord> allocs,
                     ImMap<Long, ImSet<String>> allocsByNode, ImMap<String, ImSet<String>> allocsByJob, ImMap<String, KvEntry> kv,
@@ -58,6 +60,7 @@ public final class ClusterSnapshot {
         this.term = term;
         this.nextNodeId = nextNodeId;
         this.liveNodes = liveNodes;
+        this.jobsIndex = jobsIndex;
         this.identity = identity;
         this.servers = servers;
         this.aclTokens = aclTokens;
@@ -75,7 +78,7 @@ public final class ClusterSnapshot {
 
     /** The same state, recorded as of a later index (an entry that changed nothing: a rejection, a no-op). */
     ClusterSnapshot at(long newIndex, long newTerm) {
-        return new ClusterSnapshot(newIndex, newTerm, nextNodeId, liveNodes, identity, servers, aclTokens, joinTokens, nodes, nodeByKey, jobs,
+        return new ClusterSnapshot(newIndex, newTerm, nextNodeId, liveNodes, jobsIndex, identity, servers, aclTokens, joinTokens, nodes, nodeByKey, jobs,
                 allocs, allocsByNode, allocsByJob, kv, countsByJob, countsByJobVersion);
     }
 
@@ -132,6 +135,11 @@ public final class ClusterSnapshot {
 
     public List<NodeRecord> nodesSorted() {
         return sorted(nodes.values(), Comparator.comparingLong(NodeRecord::id));
+    }
+
+    /** The last index that wrote a job or an allocation, a job collected whole included. */
+    public long jobsIndex() {
+        return jobsIndex;
     }
 
     public long liveNodeCount() {

@@ -29,6 +29,7 @@ final class StateTx {
     ClusterIdentity identity;
     long nextNodeId;
     private long liveNodes;
+    private final long jobsIndex;
     final TxMap<Integer, ServerRecord> servers;
     final TxMap<String, AclTokenRecord> aclTokens;
     final TxMap<String, JoinTokenRecord> joinTokens;
@@ -62,6 +63,7 @@ final class StateTx {
         identity = from.identity;
         nextNodeId = from.nextNodeId;
         liveNodes = from.liveNodes;
+        jobsIndex = from.jobsIndex;
         servers = new TxMap<>(from.servers);
         aclTokens = new TxMap<>(from.aclTokens);
         joinTokens = new TxMap<>(from.joinTokens);
@@ -83,7 +85,8 @@ final class StateTx {
         openByJob.clear();
         fold(countsByJob, jobDeltas, index);
         fold(countsByJobVersion, versionDeltas, index);
-        return new ClusterSnapshot(index, term, nextNodeId, liveNodes, identity, servers.commit(), aclTokens.commit(), joinTokens.commit(),
+        long jobsChanged = jobs.written() || allocs.written() ? index : jobsIndex;
+        return new ClusterSnapshot(index, term, nextNodeId, liveNodes, jobsChanged, identity, servers.commit(), aclTokens.commit(), joinTokens.commit(),
                 nodes.commit(), nodeByKey.commit(), jobs.commit(), allocs.commit(), allocsByNode.commit(), allocsByJob.commit(), kv.commit(),
                 countsByJob.commit(), countsByJobVersion.commit());
     }

@@ -54,6 +54,11 @@ final class TxMap<K, V> {
         return out;
     }
 
+    /** Whether this command wrote to the map (a put, or a remove of a present key). */
+    boolean written() {
+        return mut != null;
+    }
+
     ImMap<K, V> commit() {
         return mut == null ? base : mut.immutable();
     }
