@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param priority    1 – 100, default {@value JobSpecLimits#DEFAULT_PRIORITY}; the server evaluates higher first
  * @param timeout     wall-clock limit of the whole job, whole seconds; {@code null} = none
  * @param constraints job-level constraints, applied to every group
- * @param groups      at least one group, names unique
+ * @param groups      at least one group, names unique; none for an operation
+ * @param operation   the steps of a job of type {@code operation}; {@code null} for every other type
  */
 public record JobSpec(
         String id,
@@ -22,13 +23,22 @@ public record JobSpec(
         int priority,
         Duration timeout,
         List<Constraint> constraints,
-        List<TaskGroup> groups) {
+        List<TaskGroup> groups,
+        OperationSpec operation) {
 
     public JobSpec {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(type, "type");
         constraints = constraints == null ? List.of() : List.copyOf(constraints);
         groups = List.copyOf(groups);
+        if ((type == JobType.OPERATION) != (operation != null))
+            throw new IllegalArgumentException("an operation spec goes with type operation, and only with it");
+        if (type == JobType.OPERATION && !groups.isEmpty()) throw new IllegalArgumentException("an operation has steps, not groups");
+    }
+
+    /** A job of any type but {@code operation}. */
+    public JobSpec(String id, JobType type, int priority, Duration timeout, List<Constraint> constraints, List<TaskGroup> groups) {
+        this(id, type, priority, timeout, constraints, groups, null);
     }
 
     public Optional<TaskGroup> group(String name) {
@@ -36,10 +46,10 @@ public record JobSpec(
     }
 
     public JobSpec withGroups(List<TaskGroup> newGroups) {
-        return new JobSpec(id, type, priority, timeout, constraints, newGroups);
+        return new JobSpec(id, type, priority, timeout, constraints, newGroups, operation);
     }
 
     public JobSpec withConstraints(List<Constraint> c) {
-        return new JobSpec(id, type, priority, timeout, c, groups);
+        return new JobSpec(id, type, priority, timeout, c, groups, operation);
     }
 }

@@ -47,5 +47,11 @@ public final class JobSpecLimits {
     /** Job priority range. */
     public static final int MIN_PRIORITY = 1;
     public static final int MAX_PRIORITY = 100;
+    /** Steps of an operation, and tasks of one pipeline phase. */
+    public static final int MAX_OPERATION_STEPS = 100;
+    /** Retries of one operation task. */
+    public static final int MAX_OPERATION_RETRIES = 100;
+    /** Parameters of one action, each value at most {@link #MAX_STRING} characters. */
+    public static final int MAX_ACTION_PARAMS = 64;
     public static final int DEFAULT_PRIORITY = 50;
 }

@@ -14,13 +14,17 @@ import java.util.Optional;
  *       Nodes that join later get a run only if the server evaluates the job again while it is still live, so a
  *       server that marks the job dead once its first evaluation's allocations finish gets "every eligible node
  *       at submit time".</li>
+ *   <li>{@code operation}: steps over a target of nodes, each task run once per node (with its retries); placed
+ *       by the leader's operation service, not the scheduler.</li>
  * </ul>
  */
 public enum JobType {
     SERVICE("service"),
     BATCH("batch"),
     SYSTEM("system"),
-    SYSBATCH("sysbatch");
+    SYSBATCH("sysbatch"),
+    /** Steps run once over a target of nodes (barrier and pipeline phases): see {@link OperationSpec}. */
+    OPERATION("operation");
 
     private final String key;
 
@@ -40,7 +44,7 @@ public enum JobType {
 
     /** True for types whose allocations are expected to exit and, once complete, are not run again. */
     public boolean runsToCompletion() {
-        return this == BATCH || this == SYSBATCH;
+        return this == BATCH || this == SYSBATCH || this == OPERATION;
     }
 
     public static Optional<JobType> fromKey(String key) {

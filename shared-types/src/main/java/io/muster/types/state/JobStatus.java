@@ -18,7 +18,9 @@ public enum JobStatus {
     /** Every allocation failed or was lost and nothing will be tried again. */
     FAILED("failed"),
     /** Stopped by request. */
-    STOPPED("stopped");
+    STOPPED("stopped"),
+    /** An operation cancelled by request ({@code muster job cancel}): running tasks stopped, pending ones never started. */
+    CANCELLED("cancelled");
 
     private static final WireNames<JobStatus> NAMES = new WireNames<>("job status", values(), JobStatus::wire);
 
@@ -45,9 +47,9 @@ public enum JobStatus {
         return NAMES.find(wire);
     }
 
-    /** Whether the job is finished: complete, failed or stopped. */
+    /** Whether the job is finished: complete, failed, stopped or cancelled. */
     public boolean isTerminal() {
-        return this == COMPLETE || this == FAILED || this == STOPPED;
+        return this == COMPLETE || this == FAILED || this == STOPPED || this == CANCELLED;
     }
 
     /** The wire name, so that text built from a status reads as it always has. */
