@@ -12,7 +12,8 @@ import java.util.Set;
 
 /**
  * {@code GET /v1/jobs/{id}} (also the answer to a submit): the job, its allocations and placement failures.
- * Job status is one of pending, running, complete, failed, stopped. Times are ISO-8601 instants as text.
+ * Job status is one of pending, running, complete, failed, stopped, cancelled (operations). Times are ISO-8601 instants
+ * as text. An operation job's answer also has {@code operation} and {@code results} (left out for other types).
  *
  * <p>The server writes its job answers from this record (the names are the JSON's, in the JSON's order), so the client
  * and the server share one shape. {@code next_eval_at} is left out of the JSON when null; {@code json} is the answer as
@@ -20,8 +21,11 @@ import java.util.Set;
  */
 public record JobStatus(String id, String type, long version, String status, @JsonProperty("submitted_at") String submittedAt,
                         @JsonProperty("next_eval_at") @JsonInclude(JsonInclude.Include.NON_NULL) String nextEvalAt,
-                        List<Allocation> allocations, List<Failure> failures, @JsonIgnore JsonNode json) {
-    private static final Set<String> TERMINAL_JOB = Set.of("complete", "failed", "stopped");
+                        List<Allocation> allocations, List<Failure> failures,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) OperationView operation,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Map<String, OperationView.TaskResult>> results,
+                        @JsonIgnore JsonNode json) {
+    private static final Set<String> TERMINAL_JOB = Set.of("complete", "failed", "stopped", "cancelled");
     private static final Set<String> SETTLED_ALLOC = Set.of("running", "complete", "failed", "lost", "stopped");
 
     /**
@@ -59,13 +63,15 @@ public record JobStatus(String id, String type, long version, String status, @Js
 
     /** Also the constructor Jackson reads the answer with ({@link MusterClient#jobStreamed}): lists are never null. */
     public JobStatus {
+        results = results == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(results));
         allocations = allocations == null ? List.of() : List.copyOf(allocations);
         failures = failures == null ? List.of() : List.copyOf(failures);
     }
 
     public static JobStatus from(JsonNode n) {
         return new JobStatus(J.str(n, "id"), J.str(n, "type"), J.lng(n, "version", 0), J.str(n, "status"), J.str(n, "submitted_at"),
-                J.str(n, "next_eval_at"), List.copyOf(J.list(n, "allocations", Allocation::from)), List.copyOf(J.list(n, "failures", Failure::from)), n);
+                J.str(n, "next_eval_at"), List.copyOf(J.list(n, "allocations", Allocation::from)), List.copyOf(J.list(n, "failures", Failure::from)),
+                OperationView.from(n.get("operation")), OperationView.resultsFrom(n.get("results")), n);
     }
 
     /** Service and system jobs run until stopped; batch and one-shot jobs run to completion. */
@@ -108,6 +114,7 @@ public record JobStatus(String id, String type, long version, String status, @Js
      * final attempt completed. Services: each slot's allocation is running.
      */
     public boolean succeeded() {
+        if (operation != null) return "complete".equals(status);
         if (hasPlacementFailures() || "failed".equals(status) || "stopped".equals(status) || allocations.isEmpty()) return false;
         if (!longRunning()) return "complete".equals(status);
         List<Allocation> latest = latestPerSlot();

@@ -28,7 +28,7 @@ class JobStatusReadTest {
         JobStatus streamed = J.MAPPER.readValue(ANSWER, JobStatus.class);
         assertNull(streamed.json(), "a streamed read keeps no tree");
         assertEquals(fromTree, new JobStatus(streamed.id(), streamed.type(), streamed.version(), streamed.status(), streamed.submittedAt(),
-                streamed.nextEvalAt(), streamed.allocations(), streamed.failures(), tree));
+                streamed.nextEvalAt(), streamed.allocations(), streamed.failures(), streamed.operation(), streamed.results(), tree));
         assertEquals(new JobStatus.Allocation("a1", 7, "running", null, "web", "g", 0, "run", null, 1, 2, "2026-01-02T03:04:05Z", null),
                 streamed.allocations().get(0));
         assertEquals(new JobStatus.Allocation("a2", 8, "failed", 3, null, "g", 1, "stop", "boom", 0, 0, null, null), streamed.allocations().get(1));

@@ -259,7 +259,7 @@ public final class JobApi implements Routes {
             failures.add(new Failure(f.group(), f.unplaced(), f.nodesEvaluated(), filtered));
         }
         return new io.muster.client.JobStatus(j.id(), j.type(), j.version(), status(snap, j).wire(), instant(j.submittedAt()),
-                j.nextEvalAt() > 0 ? instant(j.nextEvalAt()) : null, allocs, failures, null);
+                j.nextEvalAt() > 0 ? instant(j.nextEvalAt()) : null, allocs, failures, null, null, null);
     }
 
     /** An allocation as the job, allocation and node detail answers show it. */
