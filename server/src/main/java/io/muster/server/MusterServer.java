@@ -55,6 +55,8 @@ public final class MusterServer implements AutoCloseable {
     /** Where the lease service completes heartbeat answers and hands lease-expiry notices: never the caller's thread. */
     private final java.util.concurrent.ExecutorService leaseNotices = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     private final io.muster.server.leader.SchedulerService scheduler;
+    private final io.muster.server.leader.OperationService operations;
+    private final io.muster.server.state.OperationReads operationReads = new io.muster.server.state.OperationReads();
     private final io.muster.server.leader.GcService gc;
     private final io.muster.server.digest.DigestRecorder digests;
     private final io.muster.server.leader.DivergenceChecker divergence;
@@ -106,6 +108,9 @@ public final class MusterServer implements AutoCloseable {
         this.scheduler = new io.muster.server.leader.SchedulerService(state, proposer, clock, metrics);
         raft.stateMachine().addLeaderServices(scheduler);
         closeables.add(scheduler);
+        this.operations = new io.muster.server.leader.OperationService(state, proposer, clock, config.operations(), operationReads);
+        raft.stateMachine().addLeaderServices(operations);
+        closeables.add(operations);
         this.gc = new io.muster.server.leader.GcService(state, proposer::propose, clock, config.gc());
         raft.stateMachine().addLeaderServices(gc);
         closeables.add(gc);
@@ -179,6 +184,10 @@ public final class MusterServer implements AutoCloseable {
     /** Completes when the cluster identity exists and this server holds its certificate. */
     public java.util.concurrent.CompletableFuture<ServerSecurity.Material> ready() {
         return security.ready();
+    }
+
+    public io.muster.server.leader.OperationService operations() {
+        return operations;
     }
 
     public io.muster.server.leader.SchedulerService scheduler() {

@@ -32,6 +32,14 @@ final class LogSummaries {
         return sb.toString();
     }
 
+    private static String operation(io.muster.proto.raft.AdvanceOperation a) {
+        StringBuilder sb = new StringBuilder("operation ").append(a.getJobId()).append(" step ").append(a.getStep());
+        if (a.getPlaceCount() > 0) sb.append(": start ").append(a.getPlaceCount()).append(" task(s)");
+        if (a.getStopCount() > 0) sb.append(", stop ").append(a.getStopCount());
+        if (!a.getStatus().isEmpty()) sb.append(", ").append(a.getStatus());
+        return sb.toString();
+    }
+
     static String summary(Command c) {
         return switch (c.getKindCase()) {
             case KV_PUT -> "put " + c.getKvPut().getKey() + " (" + c.getKvPut().getValue().size() + " bytes)";
@@ -54,6 +62,8 @@ final class LogSummaries {
             case REGISTER_JOB -> "register job " + c.getRegisterJob().getJobId();
             case STOP_JOB -> "stop job " + c.getStopJob().getJobId();
             case APPLY_PLAN -> "plan for job " + c.getApplyPlan().getJobId() + ": place " + c.getApplyPlan().getPlaceCount() + ", stop " + c.getApplyPlan().getStopCount();
+            case ADVANCE_OPERATION -> operation(c.getAdvanceOperation());
+            case CANCEL_OPERATION -> "cancel operation " + c.getCancelOperation().getJobId();
             case ALLOC_STATUS_BATCH -> c.getAllocStatusBatch().getUpdatesCount() + " allocation status update(s)";
             case COLLECT_GARBAGE -> gc(c.getCollectGarbage());
             case KIND_NOT_SET -> "empty";

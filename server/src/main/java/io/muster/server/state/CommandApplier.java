@@ -52,6 +52,8 @@ public final class CommandApplier {
                 case REGISTER_JOB -> jobs.registerJob(s, cmd, index);
                 case STOP_JOB -> jobs.stopJob(s, cmd, index);
                 case APPLY_PLAN -> jobs.applyPlan(s, cmd, index);
+                case ADVANCE_OPERATION -> jobs.advanceOperation(s, cmd, index);
+                case CANCEL_OPERATION -> jobs.cancelOperation(s, cmd, index);
                 case ALLOC_STATUS_BATCH -> jobs.allocStatuses(s, cmd, index);
                 case COLLECT_GARBAGE -> GcApplier.apply(s, cmd, index);
                 case KIND_NOT_SET -> fail("EMPTY_COMMAND", "command has no kind");

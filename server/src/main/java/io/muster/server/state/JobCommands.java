@@ -22,13 +22,19 @@ import java.util.TreeMap;
 
 /** Jobs and their allocations: registration, stop, placement plans, status reports, and allocations lost with their node. */
 final class JobCommands {
+    private final OperationCommands operations = new OperationCommands(this);
+
     CommandResult registerJob(StateTx s, Command c, long index) {
         var r = c.getRegisterJob();
         JobRecord old = s.jobs.get(r.getJobId());
         String spec = r.getSpecJson().toStringUtf8();
         String type = JobSpecFacts.type(spec);
+        if ("operation".equals(type)) return operations.register(s, r, spec, index);
+        if (old != null && old.isOperation() && !old.stopped())
+            return fail("OPERATION_IN_PROGRESS", "job " + old.id() + " is an operation still " + old.operation().status().wire()
+                    + "; cancel it first (muster job cancel " + old.id() + ") or use another id");
         if (old == null || old.stopped()) {
-            long pending = s.jobs.values().stream().filter(j -> !j.stopped() && j.modifyIndex() == 0).count();
+            long pending = s.jobs.values().stream().filter(j -> !j.stopped() && j.modifyIndex() == 0 && !j.isOperation()).count();
             if (r.getMaxPendingJobs() > 0 && pending >= r.getMaxPendingJobs())
                 return fail("TOO_MANY_PENDING_JOBS", "the cluster already has " + pending + " jobs waiting to be placed (limit "
                         + r.getMaxPendingJobs() + "); try again when they are placed, or raise max_pending_jobs");
@@ -40,7 +46,7 @@ final class JobCommands {
             // A changed spec replaces every allocation of the old version.
             for (AllocRecord a : s.allocsOfJob(old.id())) stopAlloc(s, a, "job updated", index);
         }
-        s.jobs.put(r.getJobId(), new JobRecord(r.getJobId(), type, spec, version, r.getSubmittedUnixMs(), false, List.of(), 0, 0));
+        s.jobs.put(r.getJobId(), new JobRecord(r.getJobId(), type, spec, version, r.getSubmittedUnixMs(), false, List.of(), 0, 0, null));
         s.afterCommit(st -> st.listeners.forEach(l -> l.jobChanged(r.getJobId())));
         return ok().toBuilder().setValue(Long.toString(version)).build();
     }
@@ -49,6 +55,11 @@ final class JobCommands {
         String id = c.getStopJob().getJobId();
         JobRecord j = s.jobs.get(id);
         if (j == null) return fail("JOB_NOT_FOUND", "no job with id " + id);
+        if (j.isOperation()) {
+            // Stopping an operation cancels it; one that already ended stays as it ended.
+            if (j.operation().status().isTerminal()) return ok();
+            return operations.cancel(s, id, c.getProposedUnixMs(), "stopped", index);
+        }
         s.jobs.put(id, j.withStopped(index));
         for (AllocRecord a : s.allocsOfJob(id)) stopAlloc(s, a, "job stopped", index);
         s.afterCommit(st -> st.listeners.forEach(l -> l.jobChanged(id)));
@@ -65,10 +76,19 @@ final class JobCommands {
         s.notifyAlloc(a, after);
     }
 
+    CommandResult advanceOperation(StateTx s, Command c, long index) {
+        return operations.advance(s, c, index);
+    }
+
+    CommandResult cancelOperation(StateTx s, Command c, long index) {
+        return operations.cancel(s, c, index);
+    }
+
     CommandResult applyPlan(StateTx s, Command c, long index) {
         var p = c.getApplyPlan();
         JobRecord j = s.jobs.get(p.getJobId());
         if (j == null) return fail("JOB_NOT_FOUND", "no job with id " + p.getJobId());
+        if (j.isOperation()) return fail("NOT_A_PLAN_JOB", "job " + j.id() + " is an operation: its tasks are placed by the operation service");
         if (j.version() != p.getJobVersion()) return fail("STALE_PLAN", "plan for version " + p.getJobVersion() + " but job is at " + j.version());
         for (StoppedAlloc st : p.getStopList()) {
             AllocRecord a = s.alloc(st.getAllocId());
@@ -90,7 +110,7 @@ final class JobCommands {
                 }
                 AllocRecord a = new AllocRecord(pa.getAllocId(), pa.getJobId(), j.version(), pa.getGroup(), pa.getIndex(), pa.getNodeId(),
                         pa.getCpu(), pa.getMemoryMb(), true, "", AllocStatus.PENDING, 0, "", 0, 0, pa.getAttempt(),
-                        pa.getPreviousAllocId(), index, index);
+                        pa.getPreviousAllocId(), index, index, "");
                 s.indexAlloc(a);
                 s.event(pa.getNodeId(), new Event(index, Kind.SET, a.id(), false, 0));
                 s.notifyAlloc(null, a);
@@ -142,13 +162,25 @@ final class JobCommands {
             AllocStatus status = ProtoStates.allocStatus(st.getState());
             if (a.terminal() && a.status() != AllocStatus.LOST) continue; // terminal is final
             if (a.terminal() && !status.isTerminal()) continue;
-            AllocRecord after = a.withClientStatus(status, st.getExitCode(), st.getMessage(), st.getStartedUnixMs(), st.getFinishedUnixMs(), index);
+            // Only an operation's tasks carry an output excerpt into the state (its results matrix); at most 1 KiB.
+            String output = st.getOutput().isEmpty() || !isOperation(s, a) ? a.output() : cap(st.getOutput(), 1024);
+            AllocRecord after = a.withClientStatus(status, st.getExitCode(), st.getMessage(), st.getStartedUnixMs(), st.getFinishedUnixMs(), index, output);
             if (after.equals(a)) continue;
             s.indexAlloc(after);
             s.notifyAlloc(a, after);
             applied++;
         }
         return ok().toBuilder().setValue(Integer.toString(applied)).build();
+    }
+
+    private static boolean isOperation(StateTx s, AllocRecord a) {
+        JobRecord j = s.jobs.get(a.jobId());
+        return j != null && j.isOperation();
+    }
+
+    /** The last {@code max} chars of {@code text} (a worker sending more is cut here, deterministically). */
+    private static String cap(String text, int max) {
+        return text.length() <= max ? text : text.substring(text.length() - max);
     }
 
     /** Allocations on a lost node: marked lost and no longer wanted there, so the scheduler replaces them. */

@@ -51,7 +51,7 @@ final class NodeCommands {
         NodeProfile p = r.getProfile();
         NodeRecord n = new NodeRecord(id, NodeStatus.INITIALIZING, true, p.getOs(), p.getArch(), new TreeMap<>(p.getLabelsMap()),
                 p.getCpuCores(), p.getCpuMhz(), p.getMemoryMb(), List.copyOf(p.getDriversList()), p.getHostname(), p.getVersion(),
-                t.id(), keyHash, r.getRegisteredUnixMs(), r.getRegisteredUnixMs(), DrainState.NONE, 0, "", r.getCertSerialHex(), r.getCertNotAfterUnixMs(), "");
+                t.id(), keyHash, r.getRegisteredUnixMs(), r.getRegisteredUnixMs(), DrainState.NONE, 0, "", r.getCertSerialHex(), r.getCertNotAfterUnixMs(), "", backends(p));
         s.putNode(n);
         s.notifyNode(null, n);
         return ok().toBuilder().setNodeId(id).build();
@@ -87,7 +87,7 @@ final class NodeCommands {
             if (ch.hasProfile()) {
                 NodeProfile p = ch.getProfile();
                 after = after.withProfile(p.getOs(), p.getArch(), new TreeMap<>(p.getLabelsMap()), p.getCpuCores(), p.getCpuMhz(),
-                        p.getMemoryMb(), List.copyOf(p.getDriversList()), p.getHostname(), p.getVersion());
+                        p.getMemoryMb(), List.copyOf(p.getDriversList()), p.getHostname(), p.getVersion(), backends(p));
             }
             // Empty: only the profile changed. (A name this server does not know changes nothing either.)
             NodeStatus target = ProtoStates.nodeStatus(ch.getState()).orElse(null);
@@ -143,4 +143,11 @@ final class NodeCommands {
         return ok();
     }
 
+
+    /** The profile's action backends, sorted by name (a worker may send them in any order). */
+    static java.util.Map<String, List<String>> backends(io.muster.proto.NodeProfile p) {
+        java.util.Map<String, List<String>> out = new TreeMap<>();
+        for (io.muster.proto.BackendInfo b : p.getBackendsList()) out.put(b.getName(), List.copyOf(b.getActionsList()));
+        return java.util.Collections.unmodifiableMap(out);
+    }
 }

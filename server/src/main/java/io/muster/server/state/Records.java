@@ -4,6 +4,7 @@ import io.muster.server.acl.AclPolicy;
 import io.muster.types.state.AllocStatus;
 import io.muster.types.state.DrainState;
 import io.muster.types.state.NodeStatus;
+import io.muster.types.state.OperationStatus;
 import java.util.List;
 import java.util.Map;
 
@@ -56,41 +57,42 @@ public final class Records {
                              int cpuCores, long cpuMhz, long memoryMb, List<String> drivers, String hostname, String version,
                              String tokenId, String publicKeySha256, long registeredAt, long stateChangedAt,
                              DrainState drain, long drainDeadline, String revokedReason, String certSerial, long certNotAfter,
-                             String previousCertSerial) {
+                             String previousCertSerial, Map<String, List<String>> backends) {
 
         public NodeRecord {
-            // Snapshots written before previous serials were kept have no such field.
+            // Snapshots written before previous serials (or backends) were kept have no such field.
             if (previousCertSerial == null) previousCertSerial = "";
             if (drain == null) drain = DrainState.NONE;
+            if (backends == null) backends = Map.of();
         }
 
         public NodeRecord withState(NodeStatus newState, long at) {
             return new NodeRecord(id, newState, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
-                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, revokedReason, certSerial, certNotAfter, previousCertSerial);
+                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, revokedReason, certSerial, certNotAfter, previousCertSerial, backends);
         }
 
         public NodeRecord withEligible(boolean e) {
             return new NodeRecord(id, state, e, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
                     tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, certSerial, certNotAfter,
-                    previousCertSerial);
+                    previousCertSerial, backends);
         }
 
         public NodeRecord withDrain(DrainState d, long deadline) {
             return new NodeRecord(id, state, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
                     tokenId, publicKeySha256, registeredAt, stateChangedAt, d, deadline, revokedReason, certSerial, certNotAfter,
-                    previousCertSerial);
+                    previousCertSerial, backends);
         }
 
         public NodeRecord withRevoked(String reason, long at) {
             return new NodeRecord(id, NodeStatus.REVOKED, false, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
-                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, reason, certSerial, certNotAfter, previousCertSerial);
+                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, reason, certSerial, certNotAfter, previousCertSerial, backends);
         }
 
         /** A new current leaf; the one it replaces becomes the previous serial (recording the same serial again changes nothing). */
         public NodeRecord withCert(String serial, long notAfter) {
             String previous = serial.equals(certSerial) ? previousCertSerial : certSerial;
             return new NodeRecord(id, state, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
-                    tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, serial, notAfter, previous);
+                    tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, serial, notAfter, previous, backends);
         }
 
         /** True if {@code serialHex} is the node's current leaf or the one just rotated out. */
@@ -100,10 +102,10 @@ public final class Records {
         }
 
         public NodeRecord withProfile(String os2, String arch2, Map<String, String> labels2, int cores, long mhz, long mem,
-                                      List<String> drivers2, String host, String ver) {
+                                      List<String> drivers2, String host, String ver, Map<String, List<String>> backends2) {
             return new NodeRecord(id, state, eligible, os2, arch2, labels2, cores, mhz, mem, drivers2, host, ver,
                     tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, certSerial, certNotAfter,
-                    previousCertSerial);
+                    previousCertSerial, backends2);
         }
 
         public boolean schedulable() {
@@ -113,22 +115,71 @@ public final class Records {
 
     public record GroupFailureRecord(String group, int unplaced, int nodesEvaluated, Map<String, Integer> filtered) {}
 
+    /**
+     * A job. {@code operation} is set for jobs of type operation only: where the operation is. An operation that ended
+     * (complete, failed, cancelled) is also {@code stopped}, so garbage collection treats it like a stopped job.
+     */
     public record JobRecord(String id, String type, String specJson, long version, long submittedAt, boolean stopped,
-                            List<GroupFailureRecord> failures, long nextEvalAt, long modifyIndex) {
+                            List<GroupFailureRecord> failures, long nextEvalAt, long modifyIndex, OperationRecord operation) {
 
         public JobRecord withPlanOutcome(List<GroupFailureRecord> f, long nextEval, long index) {
-            return new JobRecord(id, type, specJson, version, submittedAt, stopped, f, nextEval, index);
+            return new JobRecord(id, type, specJson, version, submittedAt, stopped, f, nextEval, index, operation);
         }
 
         public JobRecord withStopped(long index) {
-            return new JobRecord(id, type, specJson, version, submittedAt, true, failures, 0, index);
+            return new JobRecord(id, type, specJson, version, submittedAt, true, failures, 0, index, operation);
+        }
+
+        public JobRecord withOperation(OperationRecord op, long index) {
+            return new JobRecord(id, type, specJson, version, submittedAt, stopped || op.status().isTerminal(), failures, 0, index, op);
+        }
+
+        public boolean isOperation() {
+            return operation != null;
         }
     }
+
+    /**
+     * Where an operation job is. Everything else about it (which task ran where, with what result) is its allocations:
+     * one per task attempt on a node.
+     *
+     * @param nodes    the target, resolved when the job was committed: node ids in ascending order
+     * @param excluded nodes the target named that cannot run the operation, with the reason
+     * @param step     the step the operation is in (the last one it was in once it ended)
+     * @param reason   why it ended failed or cancelled; empty otherwise
+     */
+    public record OperationRecord(OperationStatus status, List<Long> nodes, List<ExcludedNode> excluded, long queuedAt, long startedAt,
+                                  long endedAt, int step, String reason) {
+        public OperationRecord {
+            nodes = List.copyOf(nodes);
+            excluded = excluded == null ? List.of() : List.copyOf(excluded);
+            if (reason == null) reason = "";
+        }
+
+        public OperationRecord started(long at) {
+            return new OperationRecord(OperationStatus.RUNNING, nodes, excluded, queuedAt, at, endedAt, step, reason);
+        }
+
+        public OperationRecord atStep(int s) {
+            return new OperationRecord(status, nodes, excluded, queuedAt, startedAt, endedAt, s, reason);
+        }
+
+        public OperationRecord ended(OperationStatus s, long at, String why) {
+            return new OperationRecord(s, nodes, excluded, queuedAt, startedAt, at, step, why);
+        }
+    }
+
+    /** A node an operation's target named but cannot use. */
+    public record ExcludedNode(long nodeId, String reason) {}
 
     public record AllocRecord(String id, String jobId, long jobVersion, String group, int index, long nodeId, int cpu,
                               int memoryMb, boolean desiredRun, String desiredReason, AllocStatus status, int exitCode,
                               String message, long startedAt, long finishedAt, int attempt, String previousAllocId,
-                              long createIndex, long modifyIndex) {
+                              long createIndex, long modifyIndex, String output) {
+
+        public AllocRecord {
+            if (output == null) output = ""; // only operation tasks report one
+        }
 
         public boolean terminal() {
             return status.isTerminal();
@@ -141,12 +192,16 @@ public final class Records {
 
         public AllocRecord withDesiredStop(String reason, long idx) {
             return new AllocRecord(id, jobId, jobVersion, group, index, nodeId, cpu, memoryMb, false, reason, status, exitCode,
-                    message, startedAt, finishedAt, attempt, previousAllocId, createIndex, idx);
+                    message, startedAt, finishedAt, attempt, previousAllocId, createIndex, idx, output);
         }
 
         public AllocRecord withClientStatus(AllocStatus s, int exit, String msg, long started, long finished, long idx) {
+            return withClientStatus(s, exit, msg, started, finished, idx, output);
+        }
+
+        public AllocRecord withClientStatus(AllocStatus s, int exit, String msg, long started, long finished, long idx, String out) {
             return new AllocRecord(id, jobId, jobVersion, group, index, nodeId, cpu, memoryMb, desiredRun, desiredReason, s, exit,
-                    msg, started, finished, attempt, previousAllocId, createIndex, idx);
+                    msg, started, finished, attempt, previousAllocId, createIndex, idx, out);
         }
     }
 

@@ -4,7 +4,9 @@ import io.muster.server.state.Records.AclTokenRecord;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.ClusterIdentity;
 import io.muster.server.state.Records.GroupFailureRecord;
+import io.muster.server.state.Records.ExcludedNode;
 import io.muster.server.state.Records.JobRecord;
+import io.muster.server.state.Records.OperationRecord;
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.KvEntry;
 import io.muster.server.state.Records.NodeRecord;
@@ -179,6 +181,8 @@ public final class StateDigest {
                     .str(n.tokenId()).str(n.publicKeySha256()).i64(n.registeredAt()).i64(n.stateChangedAt())
                     .str(n.drain().wire()).i64(n.drainDeadline()).str(n.revokedReason()).str(n.certSerial()).i64(n.certNotAfter())
                     .str(n.previousCertSerial());
+            c.i32(n.backends().size());
+            n.backends().forEach((name, actions) -> c.str(name).strList(actions)); // sorted by the record
         }
 
         List<JobRecord> jobs = sorted(s.jobs(), Comparator.comparing(JobRecord::id, NULLS));
@@ -197,6 +201,15 @@ public final class StateDigest {
                 }
             }
             c.i64(j.nextEvalAt()).i64(j.modifyIndex());
+            OperationRecord op = j.operation();
+            c.bool(op != null);
+            if (op != null) {
+                c.str(op.status().wire()).i32(op.nodes().size());
+                for (long nodeId : op.nodes()) c.i64(nodeId);
+                c.i32(op.excluded().size());
+                for (ExcludedNode x : op.excluded()) c.i64(x.nodeId()).str(x.reason());
+                c.i64(op.queuedAt()).i64(op.startedAt()).i64(op.endedAt()).i32(op.step()).str(op.reason());
+            }
         }
 
         List<AllocRecord> allocs = sorted(s.allocs(), Comparator.comparing(AllocRecord::id, NULLS));
@@ -205,7 +218,7 @@ public final class StateDigest {
             c.str(a.id()).str(a.jobId()).i64(a.jobVersion()).str(a.group()).i32(a.index()).i64(a.nodeId()).i32(a.cpu())
                     .i32(a.memoryMb()).bool(a.desiredRun()).str(a.desiredReason()).str(a.status().wire()).i32(a.exitCode())
                     .str(a.message()).i64(a.startedAt()).i64(a.finishedAt()).i32(a.attempt()).str(a.previousAllocId())
-                    .i64(a.createIndex()).i64(a.modifyIndex());
+                    .i64(a.createIndex()).i64(a.modifyIndex()).str(a.output());
         }
 
         List<KvEntry> kv = sorted(s.kv(), Comparator.comparing(KvEntry::key, NULLS));
@@ -216,11 +229,13 @@ public final class StateDigest {
     }
 
     /** Fields the encoding above covers, per record type; {@code StateDigestTest} checks them against the records. */
-    static final Map<Class<? extends Record>, Integer> FIELDS = Map.of(
-            ClusterIdentity.class, 5, ServerRecord.class, 5, AclTokenRecord.class, 5, JoinTokenRecord.class, 8,
-            NodeRecord.class, 22, JobRecord.class, 9, GroupFailureRecord.class, 4, AllocRecord.class, 19, KvEntry.class, 3,
+    static final Map<Class<? extends Record>, Integer> FIELDS = Map.ofEntries(
+            Map.entry(ClusterIdentity.class, 5), Map.entry(ServerRecord.class, 5), Map.entry(AclTokenRecord.class, 5),
+            Map.entry(JoinTokenRecord.class, 8), Map.entry(NodeRecord.class, 23), Map.entry(JobRecord.class, 10),
+            Map.entry(GroupFailureRecord.class, 4), Map.entry(AllocRecord.class, 20), Map.entry(KvEntry.class, 3),
+            Map.entry(OperationRecord.class, 8), Map.entry(ExcludedNode.class, 2),
             // format, term and index are the image's metadata, not state: the nine others are above.
-            StateImage.class, 12);
+            Map.entry(StateImage.class, 12));
 
     private static final Comparator<String> NULLS = Comparator.nullsFirst(Comparator.naturalOrder());
 

@@ -31,7 +31,9 @@ public final class ConfigLoader {
     public static final int DEFAULT_RAFT_PORT = 9001;
 
     private static final Set<String> SERVER_FILE_KEYS = Set.of("data_dir", "cluster", "api_addr", "raft_addr",
-            "worker_grpc_addr", "snapshot_threshold", "max_pending_jobs", "worker_cert_lifetime", "secret_file", "tls", "gc", "metrics");
+            "worker_grpc_addr", "snapshot_threshold", "max_pending_jobs", "worker_cert_lifetime", "secret_file", "tls", "gc", "metrics",
+            "operations");
+    private static final Set<String> OPERATIONS_KEYS = Set.of("max_concurrent", "max_pending");
     private static final Set<String> TLS_KEYS = Set.of("ca_file", "cert_file", "key_file");
     private static final Set<String> GC_KEYS = Set.of("job_after", "alloc_after", "node_after", "token_after", "interval");
     private static final Set<String> METRICS_KEYS = Set.of("public");
@@ -105,6 +107,19 @@ public final class ConfigLoader {
         return new ServerConfig.Metrics(r.bool("metrics", m, "public").orElse(d.publicEndpoint()));
     }
 
+    /** The {@code operations:} block: {@code max_concurrent} (1 – 10,000) and {@code max_pending} (0 – 1,000,000). */
+    private static ServerConfig.Operations operations(Obj root, ConfigReader r) {
+        ServerConfig.Operations d = ServerConfig.Operations.DEFAULTS;
+        Node t = root.entries().get("operations");
+        if (t == null || t instanceof Scalar s && s.isNull()) return d;
+        Obj m = r.map("operations", t).orElse(null);
+        if (m == null) return d;
+        r.onlyKeys("operations", m, OPERATIONS_KEYS);
+        return new ServerConfig.Operations(
+                r.integer("operations", m, "max_concurrent", 1, 10_000).orElse((long) d.maxConcurrent()).intValue(),
+                r.integer("operations", m, "max_pending", 0, 1_000_000).orElse((long) d.maxPending()).intValue());
+    }
+
     public static ServerConfig loadServer(String text, String source, Path dataDirOverride) throws ConfigException {
         ConfigReader r = new ConfigReader();
         Obj root = root(text, source, r);
@@ -120,6 +135,7 @@ public final class ConfigLoader {
         ServerTls tls = ServerTls.NONE;
         ServerConfig.Gc gc = ServerConfig.Gc.DEFAULTS;
         ServerConfig.Metrics metrics = ServerConfig.Metrics.DEFAULTS;
+        ServerConfig.Operations operations = ServerConfig.Operations.DEFAULTS;
         if (root.entries().containsKey("mode")) { // a bare ZLayer ClusterMode document
             cluster = root;
             cpath = "";
@@ -135,6 +151,7 @@ public final class ConfigLoader {
             tls = tls(root, r);
             gc = gc(root, r);
             metrics = metrics(root, r);
+            operations = operations(root, r);
             Node c = root.entries().get("cluster");
             if (c == null) {
                 cluster = Obj.of(Map.of("mode", Scalar.string("single-node", new Loc(1, 1))), new Loc(1, 1));
@@ -177,7 +194,7 @@ public final class ConfigLoader {
                     + (peers.size() - 1) + " and risks split votes; use 3, 5 or 7");
             if (peers.size() > 7) warnings.add("cluster has " + peers.size() + " servers: more than 7 slows every commit; use 3, 5 or 7 and add workers instead");
             cfg = new ServerConfig(dataDir, id, List.copyOf(peers), grpc, hb, false, snapshotThreshold, maxPendingJobs, certLifetime,
-                    List.copyOf(warnings), tls, gc, metrics);
+                    List.copyOf(warnings), tls, gc, metrics, operations);
         }
         if (!r.problems.isEmpty()) throw new ConfigException(source, r.problems);
         return cfg;

@@ -21,7 +21,8 @@ public record ServerConfig(
         List<String> warnings,
         ServerTls tls,
         Gc gc,
-        Metrics metrics) {
+        Metrics metrics,
+        Operations operations) {
 
     /**
      * Garbage collection ({@code gc:} in the server file), integer seconds: how long a stopped or finished job, a
@@ -46,9 +47,31 @@ public record ServerConfig(
         public static final Metrics DEFAULTS = new Metrics(false);
     }
 
+    /**
+     * The operation queue ({@code operations:} in the server file): at most {@code maxConcurrent} operation jobs run at
+     * once; up to {@code maxPending} more wait in the queue (first come, first started); beyond that a submit is
+     * refused (HTTP 429). GRID's defaults: 5 and 100.
+     */
+    public record Operations(int maxConcurrent, int maxPending) {
+        public static final Operations DEFAULTS = new Operations(5, 100);
+
+        public Operations {
+            if (maxConcurrent < 1) throw new IllegalArgumentException("operations.max_concurrent must be >= 1");
+            if (maxPending < 0) throw new IllegalArgumentException("operations.max_pending must be >= 0");
+        }
+    }
+
     public ServerConfig {
         if (gc == null) gc = Gc.DEFAULTS;
         if (metrics == null) metrics = Metrics.DEFAULTS;
+        if (operations == null) operations = Operations.DEFAULTS;
+    }
+
+    public ServerConfig(Path dataDir, int serverId, List<Peer> peers, HostPort workerGrpcAddr, HeartbeatPolicy heartbeat,
+                        boolean dev, long snapshotThreshold, int maxPendingJobs, long workerCertLifetimeSecs, List<String> warnings,
+                        ServerTls tls, Gc gc, Metrics metrics) {
+        this(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold, maxPendingJobs, workerCertLifetimeSecs,
+                warnings, tls, gc, metrics, Operations.DEFAULTS);
     }
 
     public ServerConfig(Path dataDir, int serverId, List<Peer> peers, HostPort workerGrpcAddr, HeartbeatPolicy heartbeat,
@@ -92,21 +115,26 @@ public record ServerConfig(
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, operations);
     }
 
     public ServerConfig withTls(ServerTls t) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, t, gc, metrics);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, t, gc, metrics, operations);
     }
 
     public ServerConfig withGc(Gc g) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, g, metrics);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, g, metrics, operations);
     }
 
     public ServerConfig withMetrics(Metrics m) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, m);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, m, operations);
+    }
+
+    public ServerConfig withOperations(Operations o) {
+        return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, o);
     }
 }
