@@ -15,6 +15,8 @@ public final class JobSpecLimits {
     /** {@code user}: a login name, a uid, optionally {@code :group} / {@code :gid}. */
     public static final String USER_SYNTAX =
             "([a-z_][a-z0-9_-]{0,31}|[0-9]{1,10})(:([a-z_][a-z0-9_-]{0,31}|[0-9]{1,10}))?";
+    /** Keys of an action's parameters: a letter or '_' first, then letters, digits, '_', '-' and '.'. */
+    public static final String PARAM_KEY_SYNTAX = "[A-Za-z_][A-Za-z0-9_.-]{0,62}";
     /** Docker image references: registry/name:tag or @digest characters. */
     public static final String IMAGE_SYNTAX = "[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}";
 

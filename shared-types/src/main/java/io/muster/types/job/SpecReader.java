@@ -10,26 +10,30 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * Turns a {@link io.muster.types.yaml.SourceTree} into a {@link JobSpec}, validating as it goes and collecting every
  * error with its path and location. A record is built only for a subtree that produced no error, so records never
  * see bad data. This reads the job's own keys; each section has its reader: {@link GroupReader} (with
- * {@link PolicyReader} for restart and reschedule), {@link TaskReader} (with env and resources) and
- * {@link ConstraintReader}.
+ * {@link PolicyReader} for restart and reschedule), {@link TaskReader} (with env and resources),
+ * {@link ConstraintReader} and, for type {@code operation}, {@link OperationReader}.
  */
 final class SpecReader extends SpecValues {
-    static final List<String> JOB_KEYS = List.of("id", "type", "priority", "timeout", "constraints", "groups");
+    static final List<String> JOB_KEYS = Stream.concat(
+            Stream.of("id", "type", "priority", "timeout", "constraints", "groups"), OperationReader.OPERATION_KEYS.stream()).toList();
 
     private final Supplier<String> idGenerator;
     private final GroupReader groups;
     private final ConstraintReader constraints;
+    private final OperationReader operations;
 
     SpecReader(List<SpecError> errors, Supplier<String> idGenerator) {
         super(errors);
         this.idGenerator = idGenerator;
         this.groups = new GroupReader(errors);
         this.constraints = new ConstraintReader(errors);
+        this.operations = new OperationReader(errors);
     }
 
     JobSpec readJob(Node root) {
@@ -63,8 +67,18 @@ final class SpecReader extends SpecValues {
         List<Constraint> constraints = this.constraints.read(f, "constraints");
 
         List<TaskGroup> groupList = new ArrayList<>();
-        if (!f.has("groups")) {
-            f.missing("groups", "is required: a job needs at least one group");
+        OperationSpec operation = null;
+        if (type == JobType.OPERATION) {
+            if (f.has("groups")) {
+                error(f.path("groups"), f.keyLoc("groups"), "is not valid for type operation: an operation has steps, "
+                        + "not groups");
+            }
+            operation = operations.read(f);
+        } else if (!f.has("groups")) {
+            // With a bad type and steps, the author meant an operation: the type's error is enough.
+            if (type != null || !f.has("steps")) {
+                f.missing("groups", "is required: a job needs at least one group");
+            }
         } else {
             List<Node> items = list(f.get("groups"), f.path("groups"), 1, MAX_GROUPS, "group");
             Map<String, String> seen = new HashMap<>();
@@ -76,8 +90,16 @@ final class SpecReader extends SpecValues {
                 }
             }
         }
+        if (type != null && type != JobType.OPERATION) {
+            for (String key : OperationReader.OPERATION_KEYS) {
+                if (f.has(key)) {
+                    error(f.path(key), f.keyLoc(key), "is only valid for type operation (this job's type is "
+                            + type.key() + ")");
+                }
+            }
+        }
         return errors.size() == before
-                ? new JobSpec(id, type, priority, timeout, constraints, groupList)
+                ? new JobSpec(id, type, priority, timeout, constraints, groupList, operation)
                 : null;
     }
 }

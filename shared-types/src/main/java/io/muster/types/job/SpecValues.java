@@ -247,6 +247,12 @@ abstract class SpecValues {
             return join(path, key);
         }
 
+        /** Where the key itself is written (for errors about the key, not its value); the mapping when absent. */
+        Loc keyLoc(String key) {
+            Field field = obj.fields().get(key);
+            return field == null ? obj.loc() : field.keyLoc();
+        }
+
         /** A missing key is reported at its enclosing mapping. */
         void missing(String key, String message) {
             error(path(key), obj.loc(), message);

@@ -37,7 +37,19 @@ final class TaskReader extends SpecValues {
         Fields f = new Fields(obj, path, TASK_KEYS);
         String name = requiredName(f, "name");
         unique(name, "task", f, seenNames);
+        Duration timeout = f.has("timeout") ? duration(f.get("timeout"), f.path("timeout"), 1) : null;
+        TaskSpec task = fields(f, name, timeout);
+        return errors.size() == before ? task : null;
+    }
 
+    /**
+     * The fields of a task besides its name and timeout, which the caller reads (a group's task and an operation's
+     * exec/docker step differ there). Unknown keys are the caller's {@link Fields}' business.
+     *
+     * @return the task, or null when any field was bad or {@code name} is null
+     */
+    TaskSpec fields(Fields f, String name, Duration timeout) {
+        int before = errors.size();
         Driver driver = null;
         if (!f.has("driver")) {
             f.missing("driver", "is required (" + String.join(" or ", keys(Driver.values(), Driver::key)) + ")");
@@ -83,8 +95,6 @@ final class TaskReader extends SpecValues {
         Map<String, String> env = f.has("env") ? env(f.get("env"), f.path("env")) : Map.of();
         TaskResources resources = f.has("resources")
                 ? resources(f.get("resources"), f.path("resources")) : TaskResources.DEFAULT;
-        Duration timeout = f.has("timeout") ? duration(f.get("timeout"), f.path("timeout"), 1) : null;
-
         boolean network = false;
         if (f.has("network")) {
             Boolean b = bool(f.get("network"), f.path("network"));
@@ -110,7 +120,7 @@ final class TaskReader extends SpecValues {
                         "'" + user + "' is not a user name, uid or uid:gid");
             }
         }
-        return errors.size() == before
+        return errors.size() == before && name != null
                 ? new TaskSpec(name, driver, command, args, image, env, resources, timeout, network, workdir, user)
                 : null;
     }

@@ -26,9 +26,17 @@ class JobSpecJsonPropertyTest {
         assertArrayEquals(json, JobSpecJson.toJson(back));
     }
 
+    /** Operations have more shapes than the other types; they get tries of their own. */
+    @Property(tries = 300, seed = "20261207")
+    void canonicalJsonRoundTripsOperations(@ForAll("operations") JobSpec spec) {
+        canonicalJsonRoundTrips(spec);
+    }
+
     @Provide
     Arbitrary<JobSpec> specs() {
-        return Arbitraries.of(JobType.values()).flatMap(type -> Combinators.combine(
+        return Arbitraries.of(JobType.values()).flatMap(type -> type == JobType.OPERATION
+                ? operations()
+                : Combinators.combine(
                         names(),
                         Arbitraries.integers().between(JobSpecLimits.MIN_PRIORITY, JobSpecLimits.MAX_PRIORITY),
                         durations(1).injectNull(0.5),
@@ -36,6 +44,50 @@ class JobSpecJsonPropertyTest {
                         group(type).list().ofMinSize(1).ofMaxSize(3))
                 .as((id, priority, timeout, constraints, groups) -> new JobSpec(id, type, priority, timeout,
                         constraints, uniqueGroups(groups))));
+    }
+
+    @Provide
+    Arbitrary<JobSpec> operations() {
+        Arbitrary<OperationTarget> target = Arbitraries.oneOf(
+                Arbitraries.just(OperationTarget.ALL),
+                names().map(n -> new OperationTarget(TargetScope.GROUP, n)),
+                Arbitraries.oneOf(names(), Arbitraries.longs().between(0, Long.MAX_VALUE).map(String::valueOf))
+                        .map(n -> new OperationTarget(TargetScope.NODE, n)));
+        Arbitrary<RetryBackoff> backoff = Combinators.combine(durations(0), durations(0))
+                .as((a, b) -> new RetryBackoff(min(a, b), max(a, b)));
+        Arbitrary<OperationSpec> op = Combinators.combine(target, Arbitraries.of(FailureStrategy.values()),
+                        Arbitraries.integers().between(0, 10_000), backoff, step().list().ofMinSize(1).ofMaxSize(4))
+                .as(OperationSpec::new);
+        return Combinators.combine(names(),
+                        Arbitraries.integers().between(JobSpecLimits.MIN_PRIORITY, JobSpecLimits.MAX_PRIORITY),
+                        durations(1).injectNull(0.5), constraints().list().ofMaxSize(3), op)
+                .as((id, priority, timeout, constraints, o) -> new JobSpec(id, JobType.OPERATION, priority, timeout,
+                        constraints, List.of(), o));
+    }
+
+    private Arbitrary<OperationStep> step() {
+        Arbitrary<StepCondition> condition = Arbitraries.of(StepCondition.values());
+        return Arbitraries.oneOf(
+                Combinators.combine(condition, operationTask()).as((c, t) -> new OperationStep(c, false, List.of(t))),
+                Combinators.combine(condition, operationTask().list().ofMinSize(1).ofMaxSize(3))
+                        .as((c, ts) -> new OperationStep(c, true, ts)));
+    }
+
+    private Arbitrary<OperationTask> operationTask() {
+        Arbitrary<Map<String, String>> params = Arbitraries.maps(
+                Arbitraries.strings().withCharRange('a', 'z').withChars('_', '.', '-').numeric().ofMinLength(1)
+                        .ofMaxLength(10).filter(k -> Character.isLetter(k.charAt(0)) || k.charAt(0) == '_'),
+                text()).ofMaxSize(4);
+        Arbitrary<ActionCall> action = Combinators.combine(names(), names(), params).as(ActionCall::new);
+        // The timeout is the operation task's; the parser leaves the TaskSpec's null.
+        Arbitrary<TaskSpec> task = task().map(t -> new TaskSpec(t.name(), t.driver(), t.command(), t.args(),
+                t.image(), t.env(), t.resources(), null, t.network(), t.workdir(), t.user()));
+        return Combinators.combine(Arbitraries.of(true, false), action, task,
+                        Arbitraries.integers().between(0, JobSpecLimits.MAX_OPERATION_RETRIES),
+                        durations(1).injectNull(0.5))
+                .as((isAction, a, t, retries, timeout) -> isAction
+                        ? new OperationTask(a, null, retries, timeout)
+                        : new OperationTask(null, t, retries, timeout));
     }
 
     private static List<TaskGroup> uniqueGroups(List<TaskGroup> groups) {

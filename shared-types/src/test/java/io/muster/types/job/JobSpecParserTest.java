@@ -207,7 +207,7 @@ class JobSpecParserTest {
         assertEquals(List.of(
                 "id: 'Web!' is not a valid name (lower-case letters, digits, '_' and '-', starting with a letter or "
                         + "digit, at most 63 characters) (line 1, column 5)",
-                "type: must be one of service, batch, system, sysbatch, not 'servise' (did you mean 'service'?) "
+                "type: must be one of service, batch, system, sysbatch, operation, not 'servise' (did you mean 'service'?) "
                         + "(line 2, column 7)",
                 "priority: must be a positive integer (line 3, column 11)",
                 "groups[0].count: must be a non-negative integer (line 6, column 12)",

@@ -32,7 +32,7 @@ class StateEnumsTest {
                     NodeStatus::wire, NodeStatus::fromWire, NodeStatus::findWire),
             new Case<>(DrainState.class, List.of("none", "draining", "complete"),
                     DrainState::wire, DrainState::fromWire, DrainState::findWire),
-            new Case<>(JobStatus.class, List.of("pending", "running", "complete", "failed", "stopped"),
+            new Case<>(JobStatus.class, List.of("pending", "running", "complete", "failed", "stopped", "cancelled"),
                     JobStatus::wire, JobStatus::fromWire, JobStatus::findWire));
 
     @Test
@@ -103,7 +103,7 @@ class StateEnumsTest {
                 Arrays.stream(AllocStatus.values()).filter(AllocStatus::isTerminal).toList());
         assertEquals(List.of(NodeStatus.DOWN, NodeStatus.REVOKED), Arrays.stream(NodeStatus.values()).filter(NodeStatus::isLost).toList());
         assertEquals(List.of(NodeStatus.REVOKED), Arrays.stream(NodeStatus.values()).filter(NodeStatus::isTerminal).toList());
-        assertEquals(List.of(JobStatus.COMPLETE, JobStatus.FAILED, JobStatus.STOPPED),
+        assertEquals(List.of(JobStatus.COMPLETE, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELLED),
                 Arrays.stream(JobStatus.values()).filter(JobStatus::isTerminal).toList());
         assertFalse(AllocStatus.RUNNING.isTerminal());
     }
