@@ -63,6 +63,8 @@ public final class Http {
         String code = r.getErrorCode();
         if (code.endsWith("NOT_FOUND") || code.equals("TOKEN_UNKNOWN")) return 404;
         if (code.startsWith("TOO_MANY")) return 429;
+        // A spec that parses but names what the cluster does not have: an unknown action, a node that is not there.
+        if (code.equals("UNKNOWN_ACTION") || code.equals("NO_SUCH_NODE") || code.equals("INVALID_SPEC")) return 422;
         return 409;
     }
 

@@ -6,6 +6,7 @@ import io.muster.client.JobList;
 import io.muster.client.JobStatus.Allocation;
 import io.muster.client.JobStatus.Failure;
 import io.muster.proto.LogsRequest;
+import io.muster.proto.raft.CancelOperation;
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.RegisterJob;
 import io.muster.proto.raft.StopJob;
@@ -73,6 +74,7 @@ public final class JobApi implements Routes {
         r.get("/v1/jobs").handler(this::list);
         r.get("/v1/jobs/:id").handler(this::status);
         r.delete("/v1/jobs/:id").handler(this::stop);
+        r.post("/v1/jobs/:id/cancel").handler(this::cancel);
         r.get("/v1/jobs/:id/logs").handler(this::logs);
         r.get("/v1/allocations/:id").handler(this::alloc);
     }
@@ -111,7 +113,8 @@ public final class JobApi implements Routes {
         JobSpec spec = submitted.type() == io.muster.types.job.JobType.SYSBATCH ? pinToCurrentNodes(submitted) : submitted;
         byte[] json = JobSpecJson.toJson(spec);
         proposer.proposeAndApply(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId(spec.id())
-                .setSpecJson(ByteString.copyFrom(json)).setSubmittedUnixMs(clock.millis()).setMaxPendingJobs(config.maxPendingJobs())), snapshots)
+                .setSpecJson(ByteString.copyFrom(json)).setSubmittedUnixMs(clock.millis()).setMaxPendingJobs(config.maxPendingJobs())
+                .setMaxQueuedOperations(config.operations().maxPending()).setMaxRunningOperations(config.operations().maxConcurrent())), snapshots)
                 .whenComplete((r, e) -> {
                     if (e != null) Http.failure(ctx, e);
                     else if (!r.getOk()) Http.rejected(ctx, r);
@@ -181,6 +184,17 @@ public final class JobApi implements Routes {
             if (e != null) Http.failure(ctx, e);
             else if (!r.getOk()) Http.rejected(ctx, r);
             else Http.ok(ctx, jobView(snapshots.snapshot().job(j.id()).orElse(j)));
+        });
+    }
+
+    /** {@code POST /v1/jobs/:id/cancel}: an operation's running tasks are stopped, pending ones never start. */
+    private void cancel(RoutingContext ctx) {
+        JobRecord j = job(ctx);
+        proposer.proposeAndApply(Command.newBuilder().setCancelOperation(CancelOperation.newBuilder().setJobId(j.id())
+                .setCancelledUnixMs(clock.millis()).setReason("cancelled by request")), snapshots).whenComplete((r, e) -> {
+            if (e != null) Http.failure(ctx, e);
+            else if (!r.getOk()) Http.rejected(ctx, r);
+            else Http.ok(ctx, Map.of("id", j.id(), "status", "cancelled", "index", r.getIndex()));
         });
     }
 
@@ -258,8 +272,10 @@ public final class JobApi implements Routes {
             f.filtered().forEach((reason, n) -> filtered.put(reason, (long) n));
             failures.add(new Failure(f.group(), f.unplaced(), f.nodesEvaluated(), filtered));
         }
+        OperationViews.View op = j.hasOperation() ? OperationViews.of(snap, j) : null;
         return new io.muster.client.JobStatus(j.id(), j.type(), j.version(), status(snap, j).wire(), instant(j.submittedAt()),
-                j.nextEvalAt() > 0 ? instant(j.nextEvalAt()) : null, allocs, failures, null, null, null);
+                j.nextEvalAt() > 0 ? instant(j.nextEvalAt()) : null, allocs, failures, op == null ? null : op.operation(),
+                op == null ? null : op.results(), null);
     }
 
     /** An allocation as the job, allocation and node detail answers show it. */
@@ -271,7 +287,7 @@ public final class JobApi implements Routes {
                 a.startedAt() > 0 ? instant(a.startedAt()) : null, a.finishedAt() > 0 ? instant(a.finishedAt()) : null);
     }
 
-    private static String instant(long unixMillis) {
+    static String instant(long unixMillis) {
         return java.time.Instant.ofEpochMilli(unixMillis).toString();
     }
 
@@ -280,6 +296,7 @@ public final class JobApi implements Routes {
      * status, simplified). Only a finished batch job with an allocation that did not complete looks at its allocations.
      */
     static JobStatus status(ClusterSnapshot snap, JobRecord j) {
+        if (j.hasOperation()) return j.operation().status().jobStatus();
         if (j.stopped()) return JobStatus.STOPPED;
         AllocCounts current = snap.allocCounts(j.id(), j.version());
         boolean batch = j.type().equals("batch") || j.type().equals("sysbatch");

@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.ByteString;
+import io.muster.server.state.OperationReads;
+import io.muster.types.job.JobSpec;
+import io.muster.types.job.JobSpecJson;
+import io.muster.types.job.OperationSpec;
 import io.muster.proto.Allocation;
 import io.muster.server.state.ClusterState;
 import io.muster.server.state.Records.AllocRecord;
@@ -20,12 +24,16 @@ final class AllocationView {
     private final ClusterState state;
     private final Cache<String, JobGroups> groups = Caffeine.newBuilder().maximumSize(10_000).build();
 
-    AllocationView(ClusterState state) {
+    private final OperationReads reads;
+
+    AllocationView(ClusterState state, OperationReads reads) {
         this.state = state;
+        this.reads = reads;
     }
 
     Allocation of(AllocRecord a) {
         JobRecord job = state.job(a.jobId()).orElse(null);
+        if (job != null && job.hasOperation()) return operationTask(a, job);
         JobGroups g = job == null ? new JobGroups(Map.of(), 0) : groups.get(job.id() + "@" + job.version(), k -> parse(job));
         long deadline = g.timeoutSecs() > 0 && job != null ? job.submittedAt() + g.timeoutSecs() * 1000 : 0;
         return Allocation.newBuilder()
@@ -33,6 +41,28 @@ final class AllocationView {
                 .setGroupSpecJson(g.groups().getOrDefault(a.group(), ByteString.EMPTY))
                 .setJobType(job == null ? "" : job.type()).setAttempt(a.attempt()).setJobDeadlineUnixMs(deadline)
                 .build();
+    }
+
+    /** An operation's task attempt: a one-task group of the step's task ({@link JobSpecJson#operationGroup}). */
+    private Allocation operationTask(AllocRecord a, JobRecord job) {
+        JobGroups g = groups.get(job.id() + "@" + job.version(), k -> operationGroups(job));
+        long deadline = g.timeoutSecs() > 0 && job.operation().startedAt() > 0 ? job.operation().startedAt() + g.timeoutSecs() * 1000 : 0;
+        return Allocation.newBuilder()
+                .setId(a.id()).setJobId(a.jobId()).setGroup(a.group()).setIndex(a.index())
+                .setGroupSpecJson(g.groups().getOrDefault(a.group(), ByteString.EMPTY))
+                .setJobType(job.type()).setAttempt(a.attempt()).setJobDeadlineUnixMs(deadline)
+                .build();
+    }
+
+    private JobGroups operationGroups(JobRecord job) {
+        Map<String, ByteString> out = new HashMap<>();
+        JobSpec spec = reads.spec(job);
+        OperationSpec op = spec.operation();
+        for (int i = 0; i < op.steps().size(); i++) {
+            for (int t = 0; t < op.steps().get(i).tasks().size(); t++)
+                out.put(op.taskKey(i, t), ByteString.copyFrom(JobSpecJson.operationGroup(op, i, t)));
+        }
+        return new JobGroups(out, spec.timeout() == null ? 0 : spec.timeout().toSeconds());
     }
 
     private static JobGroups parse(JobRecord job) {

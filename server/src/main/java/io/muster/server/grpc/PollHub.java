@@ -70,7 +70,7 @@ public final class PollHub implements StateListener {
 
     public PollHub(ClusterState state, ScheduledExecutorService timer, ExecutorService responders, Supplier<List<String>> servers) {
         this.state = state;
-        this.allocations = new AllocationView(state);
+        this.allocations = new AllocationView(state, new io.muster.server.state.OperationReads());
         this.timer = timer;
         this.responders = responders;
         this.servers = servers;

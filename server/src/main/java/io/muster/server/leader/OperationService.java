@@ -104,7 +104,7 @@ public final class OperationService implements LeaderServices, StateListener, Au
         generation++;
         failedSeen.clear();
         leading = true;
-        for (JobRecord j : state.snapshot().jobs()) if (j.isOperation() && !j.operation().status().isTerminal()) enqueue(j.id());
+        for (JobRecord j : state.snapshot().jobs()) if (j.hasOperation() && !j.operation().status().isTerminal()) enqueue(j.id());
     }
 
     @Override
@@ -162,7 +162,7 @@ public final class OperationService implements LeaderServices, StateListener, Au
     private void decide(String jobId) {
         ClusterSnapshot snap = state.snapshot();
         JobRecord j = snap.job(jobId).orElse(null);
-        if (j == null || !j.isOperation()) return;
+        if (j == null || !j.hasOperation()) return;
         if (j.operation().status().isTerminal()) {
             failedSeen.keySet().removeIf(id -> id.startsWith(jobId + ".v"));
             startQueued(snap);
@@ -236,7 +236,7 @@ public final class OperationService implements LeaderServices, StateListener, Au
 
     /** Whether {@code j} (queued) is among the oldest queued ones that fit in the free places. */
     private boolean admissible(ClusterSnapshot snap, JobRecord j) {
-        long running = snap.jobs().stream().filter(x -> x.isOperation() && x.operation().status() == OperationStatus.RUNNING).count();
+        long running = snap.jobs().stream().filter(x -> x.hasOperation() && x.operation().status() == OperationStatus.RUNNING).count();
         long free = limits.maxConcurrent() - running;
         if (free <= 0) return false;
         List<JobRecord> queued = queued(snap);
@@ -245,7 +245,7 @@ public final class OperationService implements LeaderServices, StateListener, Au
     }
 
     private static List<JobRecord> queued(ClusterSnapshot snap) {
-        return snap.jobs().stream().filter(x -> x.isOperation() && x.operation().status() == OperationStatus.QUEUED)
+        return snap.jobs().stream().filter(x -> x.hasOperation() && x.operation().status() == OperationStatus.QUEUED)
                 .sorted(Comparator.comparingLong((JobRecord x) -> x.operation().queuedAt()).thenComparing(JobRecord::id)).toList();
     }
 
@@ -259,21 +259,21 @@ public final class OperationService implements LeaderServices, StateListener, Au
     @Override
     public void jobChanged(String jobId) {
         if (!leading) return;
-        state.snapshot().job(jobId).filter(JobRecord::isOperation).ifPresent(j -> enqueue(jobId));
+        state.snapshot().job(jobId).filter(JobRecord::hasOperation).ifPresent(j -> enqueue(jobId));
     }
 
     @Override
     public void allocChanged(AllocRecord before, AllocRecord after) {
         if (!leading || after == null || before == null || before.status() == after.status()) return;
         if (!after.status().isTerminal()) return;
-        state.snapshot().job(after.jobId()).filter(JobRecord::isOperation).ifPresent(j -> enqueue(j.id()));
+        state.snapshot().job(after.jobId()).filter(JobRecord::hasOperation).ifPresent(j -> enqueue(j.id()));
     }
 
     @Override
     public void nodeChanged(NodeRecord before, NodeRecord after) {
         if (!leading || after == null || (before != null && before.state() == after.state())) return;
         for (JobRecord j : state.snapshot().jobs()) {
-            if (j.isOperation() && j.operation().status() == OperationStatus.RUNNING && j.operation().nodes().contains(after.id())) enqueue(j.id());
+            if (j.hasOperation() && j.operation().status() == OperationStatus.RUNNING && j.operation().nodes().contains(after.id())) enqueue(j.id());
         }
     }
 

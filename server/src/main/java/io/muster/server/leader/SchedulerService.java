@@ -214,7 +214,7 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
         // One snapshot for the whole evaluation: the job and the cluster it is placed on, as of the same index.
         var snapshot = state.snapshot();
         JobRecord job = snapshot.job(jobId).orElse(null);
-        if (job == null || job.isOperation()) return; // operations are placed by the OperationService
+        if (job == null || job.hasOperation()) return; // operations are placed by the OperationService
         StateClusterView view = new StateClusterView(snapshot);
         metrics.evaluation();
         long started = System.nanoTime();

@@ -238,7 +238,7 @@ public final class GcApplier {
             JobRecord j = s.job(a.jobId());
             if (j == null || j.stopped()) return true;
             // An operation's attempts are its history (and what its next step is decided from): they go with the job.
-            if (j.isOperation()) return false;
+            if (j.hasOperation()) return false;
             // A live batch job's slot is done for good once one of its allocations completed: keep that one.
             if (runsToCompletion(j) && a.status() == AllocStatus.COMPLETE) return false;
             // A per-node slot whose node is gone or down: the reconciler places nothing there while it is, and

@@ -30,11 +30,11 @@ final class JobCommands {
         String spec = r.getSpecJson().toStringUtf8();
         String type = JobSpecFacts.type(spec);
         if ("operation".equals(type)) return operations.register(s, r, spec, index);
-        if (old != null && old.isOperation() && !old.stopped())
+        if (old != null && old.hasOperation() && !old.stopped())
             return fail("OPERATION_IN_PROGRESS", "job " + old.id() + " is an operation still " + old.operation().status().wire()
                     + "; cancel it first (muster job cancel " + old.id() + ") or use another id");
         if (old == null || old.stopped()) {
-            long pending = s.jobs.values().stream().filter(j -> !j.stopped() && j.modifyIndex() == 0 && !j.isOperation()).count();
+            long pending = s.jobs.values().stream().filter(j -> !j.stopped() && j.modifyIndex() == 0 && !j.hasOperation()).count();
             if (r.getMaxPendingJobs() > 0 && pending >= r.getMaxPendingJobs())
                 return fail("TOO_MANY_PENDING_JOBS", "the cluster already has " + pending + " jobs waiting to be placed (limit "
                         + r.getMaxPendingJobs() + "); try again when they are placed, or raise max_pending_jobs");
@@ -55,7 +55,7 @@ final class JobCommands {
         String id = c.getStopJob().getJobId();
         JobRecord j = s.jobs.get(id);
         if (j == null) return fail("JOB_NOT_FOUND", "no job with id " + id);
-        if (j.isOperation()) {
+        if (j.hasOperation()) {
             // Stopping an operation cancels it; one that already ended stays as it ended.
             if (j.operation().status().isTerminal()) return ok();
             return operations.cancel(s, id, c.getProposedUnixMs(), "stopped", index);
@@ -88,7 +88,7 @@ final class JobCommands {
         var p = c.getApplyPlan();
         JobRecord j = s.jobs.get(p.getJobId());
         if (j == null) return fail("JOB_NOT_FOUND", "no job with id " + p.getJobId());
-        if (j.isOperation()) return fail("NOT_A_PLAN_JOB", "job " + j.id() + " is an operation: its tasks are placed by the operation service");
+        if (j.hasOperation()) return fail("NOT_A_PLAN_JOB", "job " + j.id() + " is an operation: its tasks are placed by the operation service");
         if (j.version() != p.getJobVersion()) return fail("STALE_PLAN", "plan for version " + p.getJobVersion() + " but job is at " + j.version());
         for (StoppedAlloc st : p.getStopList()) {
             AllocRecord a = s.alloc(st.getAllocId());
@@ -175,7 +175,7 @@ final class JobCommands {
 
     private static boolean isOperation(StateTx s, AllocRecord a) {
         JobRecord j = s.jobs.get(a.jobId());
-        return j != null && j.isOperation();
+        return j != null && j.hasOperation();
     }
 
     /** The last {@code max} chars of {@code text} (a worker sending more is cut here, deterministically). */

@@ -55,7 +55,7 @@ final class OperationCommands {
         JobRecord old = s.jobs.get(r.getJobId());
         if (old != null && !old.stopped()) {
             if (old.specJson().equals(specJson)) return ok().toBuilder().setValue(Long.toString(old.version())).build();
-            return fail("OPERATION_IN_PROGRESS", "job " + old.id() + " is " + (old.isOperation() ? "an operation still "
+            return fail("OPERATION_IN_PROGRESS", "job " + old.id() + " is " + (old.hasOperation() ? "an operation still "
                     + old.operation().status().wire() : "a running " + old.type() + " job") + "; cancel it first (muster job cancel "
                     + old.id() + ") or use another id");
         }
@@ -73,7 +73,7 @@ final class OperationCommands {
         int waiting = 0;
         int running = 0;
         for (JobRecord j : s.jobs.values()) {
-            if (!j.isOperation()) continue;
+            if (!j.hasOperation()) continue;
             if (j.operation().status() == OperationStatus.QUEUED) waiting++;
             else if (j.operation().status() == OperationStatus.RUNNING) running++;
         }
@@ -143,7 +143,7 @@ final class OperationCommands {
         AdvanceOperation a = c.getAdvanceOperation();
         JobRecord j = s.jobs.get(a.getJobId());
         if (j == null) return fail("JOB_NOT_FOUND", "no job with id " + a.getJobId());
-        if (!j.isOperation()) return fail("NOT_AN_OPERATION", "job " + j.id() + " is a " + j.type() + " job");
+        if (!j.hasOperation()) return fail("NOT_AN_OPERATION", "job " + j.id() + " is a " + j.type() + " job");
         if (j.version() != a.getJobVersion()) return fail("STALE_PLAN", "decision for version " + a.getJobVersion() + " but job is at " + j.version());
         OperationRecord op = j.operation();
         if (op.status().isTerminal()) return fail("OPERATION_ENDED", "operation " + j.id() + " already ended " + op.status().wire());
@@ -203,7 +203,7 @@ final class OperationCommands {
     CommandResult cancel(StateTx s, String jobId, long at, String reason, long index) {
         JobRecord j = s.jobs.get(jobId);
         if (j == null) return fail("JOB_NOT_FOUND", "no job with id " + jobId);
-        if (!j.isOperation()) return fail("NOT_AN_OPERATION", "job " + jobId + " is a " + j.type() + " job: stop it with muster job stop " + jobId);
+        if (!j.hasOperation()) return fail("NOT_AN_OPERATION", "job " + jobId + " is a " + j.type() + " job: stop it with muster job stop " + jobId);
         if (j.operation().status().isTerminal())
             return fail("OPERATION_ENDED", "operation " + jobId + " already ended " + j.operation().status().wire());
         for (AllocRecord x : s.allocsOfJob(jobId)) jobs.stopAlloc(s, x, reason, index);

@@ -134,7 +134,7 @@ public final class Records {
             return new JobRecord(id, type, specJson, version, submittedAt, stopped || op.status().isTerminal(), failures, 0, index, op);
         }
 
-        public boolean isOperation() {
+        public boolean hasOperation() {
             return operation != null;
         }
     }

@@ -42,7 +42,7 @@ import java.util.TreeMap;
  */
 public final class StateDigest {
     /** The encoding's version, hashed first: a changed encoding never compares equal to an old one by accident. */
-    static final String VERSION = "muster-state-digest/1";
+    static final String VERSION = "muster-state-digest/2"; // 2: operations, backends, task output
 
     private final byte[] sha256;
 

@@ -42,19 +42,19 @@ class DigestBenchmark {
             Map<String, String> labels = new TreeMap<>(Map.of("rack", "r" + i % 40, "zone", "z" + i % 3, "team", "infra"));
             nodes.add(new NodeRecord(i, NodeStatus.READY, true, "linux", "amd64", labels, 16, 48_000, 65_536, List.of("exec", "docker"),
                     "worker-" + i + ".example.internal", "0.1.0", "tok-1", String.format("%064x", i), 1_700_000_000_000L + i,
-                    1_700_000_100_000L + i, DrainState.NONE, 0, "", String.format("%032x", i * 31L), 1_700_259_200_000L, String.format("%032x", i * 17L)));
+                    1_700_000_100_000L + i, DrainState.NONE, 0, "", String.format("%032x", i * 31L), 1_700_259_200_000L, String.format("%032x", i * 17L), Map.of()));
         }
         String spec = "{\"id\":\"job-%d\",\"type\":\"service\",\"groups\":[{\"name\":\"web\",\"count\":100,\"tasks\":[{\"name\":\"app\","
                 + "\"driver\":\"docker\",\"config\":{\"image\":\"registry.example/app:1.2.3\"},\"resources\":{\"cpu\":250,\"memory\":256}}]}]}";
         List<JobRecord> jobs = new ArrayList<>();
         for (int j = 0; j < JOBS; j++)
             jobs.add(new JobRecord("job-" + j, "service", spec.formatted(j), 3, 1_700_000_000_000L + j, false,
-                    j % 10 == 0 ? List.of(new GroupFailureRecord("web", 2, NODES, Map.of("resources", 2))) : List.of(), 0, 5_000 + j));
+                    j % 10 == 0 ? List.of(new GroupFailureRecord("web", 2, NODES, Map.of("resources", 2))) : List.of(), 0, 5_000 + j, null));
         List<AllocRecord> allocs = new ArrayList<>();
         for (int a = 0; a < ALLOCS; a++)
             allocs.add(new AllocRecord(String.format("%08x-%04x-4%03x-8%03x-%012x", a, a % 65_536, a % 4_096, a % 4_096, (long) a * 7919),
                     "job-" + a % JOBS, 3, "web", a / JOBS, 1 + a % NODES, 250, 256, true, "", AllocStatus.RUNNING, 0, "", 1_700_000_200_000L + a,
-                    0, 0, "", 10_000 + a, 20_000 + a));
+                    0, 0, "", 10_000 + a, 20_000 + a, ""));
         List<KvEntry> kv = new ArrayList<>();
         for (int k = 0; k < KV; k++) kv.add(new KvEntry("key-" + k, new byte[64], k));
         byte[] cert = new byte[900];

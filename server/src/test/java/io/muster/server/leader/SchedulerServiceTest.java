@@ -268,7 +268,7 @@ class SchedulerServiceTest {
 
     @Test
     void entriesSplitPlacementsWithStopsInTheFirstAndTheOutcomeInEach() {
-        JobRecord job = new JobRecord("web", "service", "{}", 3, 1, false, List.of(), 0, 7);
+        JobRecord job = new JobRecord("web", "service", "{}", 3, 1, false, List.of(), 0, 7, null);
         List<Placement> placements = new ArrayList<>();
         for (int i = 0; i < 7; i++) placements.add(new Placement("p" + i, "web", "g", i, 1, new Resources(10, 10), 0, null));
         Plan plan = new Plan("web", placements, List.of(new Stop("s1", StopReason.MIGRATING), new Stop("s2", StopReason.NODE_LOST)),

@@ -35,11 +35,11 @@ class StateSnapshotCompatTest {
 
     static NodeRecord node(NodeStatus state, DrainState drain) {
         return new NodeRecord(7, state, false, "linux", "amd64", Map.of("k", "v"), 2, 4_000, 2_048, List.of("exec"), "h", "0.1",
-                "t", "ab", 1, 2, drain, 3, "", "s1", 4, "");
+                "t", "ab", 1, 2, drain, 3, "", "s1", 4, "", null);
     }
 
     static AllocRecord alloc(AllocStatus status) {
-        return new AllocRecord("a1", "j", 1, "g", 0, 7, 10, 20, false, "node down", status, 0, "", 5, 0, 0, "", 8, 9);
+        return new AllocRecord("a1", "j", 1, "g", 0, 7, 10, 20, false, "node down", status, 0, "", 5, 0, 0, "", 8, 9, null);
     }
 
     static StateImage image(List<NodeRecord> nodes, List<AllocRecord> allocs) {

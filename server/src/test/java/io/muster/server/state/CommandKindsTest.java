@@ -70,6 +70,8 @@ class CommandKindsTest {
             Map.entry(KindCase.REGISTER_JOB, "registerJob"),
             Map.entry(KindCase.STOP_JOB, "stopJob"),
             Map.entry(KindCase.APPLY_PLAN, "applyPlan"),
+            Map.entry(KindCase.ADVANCE_OPERATION, "advanceOperation"),
+            Map.entry(KindCase.CANCEL_OPERATION, "cancelOperation"),
             Map.entry(KindCase.ALLOC_STATUS_BATCH, "allocStatusBatch (ignored items)"),
             Map.entry(KindCase.COLLECT_GARBAGE, "collectGarbage (ids no longer collectable are skipped)"),
             Map.entry(KindCase.KIND_NOT_SET, "emptyCommand"));
@@ -384,6 +386,93 @@ class CommandKindsTest {
         apply(job("web", SPEC, 0)); // version 2
         assertEquals("2", accepted(plan("web", 2, "b1", "1", "b2", "2")).getValue());
         assertEquals(4, s.allocCount());
+    }
+
+    /** Nodes 1 and 2 ready with the ping backend (node 2 in group web), and node 3 ready without it. */
+    void operationCluster() {
+        apply(token("t", 0, Long.MAX_VALUE));
+        for (int key = 1; key <= 3; key++) {
+            RegisterNode.Builder r = reg("t", key).toBuilder();
+            if (key < 3) r.getProfileBuilder().addBackends(io.muster.proto.BackendInfo.newBuilder().setName("ping").addActions("echo"));
+            if (key == 2) r.getProfileBuilder().putLabels("group", "db,web");
+            apply(Command.newBuilder().setRegisterNode(r));
+        }
+        apply(ready(1, 2, 3));
+    }
+
+    static String operationSpec(String id, String target, String backend, String action) {
+        return io.muster.types.job.JobSpecJson.toJsonString(io.muster.types.job.OneShotJobs.action(id, io.muster.types.job.OneShotJobs.parseTarget(target),
+                new io.muster.types.job.ActionCall(backend, action, Map.of("message", "hi"))));
+    }
+
+    static Command.Builder operation(String id, String target, String backend, String action, int maxQueued) {
+        return Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId(id)
+                .setSpecJson(ByteString.copyFromUtf8(operationSpec(id, target, backend, action))).setSubmittedUnixMs(NOW)
+                .setMaxQueuedOperations(maxQueued).setMaxRunningOperations(1));
+    }
+
+    static Command.Builder advance(String job, String status, String... allocKeyNodeAttempt) {
+        io.muster.proto.raft.AdvanceOperation.Builder b = io.muster.proto.raft.AdvanceOperation.newBuilder().setJobId(job).setJobVersion(1)
+                .setDecidedUnixMs(NOW).setStatus(status);
+        for (int i = 0; i < allocKeyNodeAttempt.length; i += 4)
+            b.addPlace(PlannedAlloc.newBuilder().setAllocId(allocKeyNodeAttempt[i]).setJobId(job).setGroup(allocKeyNodeAttempt[i + 1])
+                    .setNodeId(Long.parseLong(allocKeyNodeAttempt[i + 2])).setAttempt(Integer.parseInt(allocKeyNodeAttempt[i + 3])));
+        return Command.newBuilder().setAdvanceOperation(b);
+    }
+
+    @Test
+    void registerOperation() {
+        operationCluster();
+        refused("UNKNOWN_ACTION", operation("x", "all", "nosuch", "echo", 10));
+        assertTrue(refused("UNKNOWN_ACTION", operation("x", "all", "ping", "shout", 10)).getError().contains("valid: echo, hostname, sleep"));
+        refused("NO_SUCH_NODE", operation("x", "node:h9", "ping", "echo", 10));
+        refused("NO_TARGET_NODES", operation("x", "node:h3", "ping", "echo", 10)); // node 3 lacks the backend
+        accepted(operation("op", "all", "ping", "echo", 1));
+        Records.OperationRecord op = s.job("op").orElseThrow().operation();
+        assertEquals(java.util.List.of(1L, 2L), op.nodes(), "the target resolved as of this entry");
+        assertEquals("backend ping not enabled", op.excluded().getFirst().reason());
+        assertEquals(io.muster.types.state.OperationStatus.QUEUED, op.status());
+        accepted(operation("op2", "group:web", "ping", "echo", 1)); // one place free (max_running 1) plus one queued
+        assertEquals(java.util.List.of(2L), s.job("op2").orElseThrow().operation().nodes());
+        refused("TOO_MANY_OPERATIONS", operation("op3", "all", "ping", "echo", 1));
+        refused("OPERATION_IN_PROGRESS", job("op", SPEC.replace("\"web\"", "\"op\""), 0));
+    }
+
+    @Test
+    void advanceOperation() {
+        operationCluster();
+        apply(operation("op", "all", "ping", "echo", 10));
+        String a1 = io.muster.scheduler.OperationPlanner.allocId("op", 1, "0", 1, 1);
+        refused("INVALID_DECISION", advance("op", "", a1, "0", "1", "1")); // queued: start it first
+        refused("INVALID_DECISION", advance("op", "running", "made-up-id", "0", "1", "1"));
+        refused("INVALID_DECISION", advance("op", "running", io.muster.scheduler.OperationPlanner.allocId("op", 1, "0", 3, 1), "0", "3", "1"));
+        refused("INVALID_DECISION", advance("op", "running", io.muster.scheduler.OperationPlanner.allocId("op", 1, "0", 1, 2), "0", "1", "2"));
+        assertEquals("1", accepted(advance("op", "running", a1, "0", "1", "1")).getValue());
+        assertEquals(io.muster.types.state.OperationStatus.RUNNING, s.job("op").orElseThrow().operation().status());
+        assertEquals(NOW, s.job("op").orElseThrow().operation().startedAt());
+        // The same decision again (a retried proposal, a new leader) places nothing twice.
+        assertEquals("0", apply(advance("op", "", a1, "0", "1", "1")).getValue());
+        assertEquals(1, s.allocsOfJob("op").size());
+        apply(status(1, a1, AllocState.ALLOC_COMPLETE));
+        accepted(advance("op", "complete"));
+        assertTrue(s.job("op").orElseThrow().stopped(), "an ended operation is a stopped job for garbage collection");
+        refused("OPERATION_ENDED", advance("op", "failed"));
+        refused("JOB_NOT_FOUND", advance("nope", ""));
+    }
+
+    @Test
+    void cancelOperation() {
+        operationCluster();
+        apply(operation("op", "all", "ping", "echo", 10));
+        String a1 = io.muster.scheduler.OperationPlanner.allocId("op", 1, "0", 1, 1);
+        apply(advance("op", "running", a1, "0", "1", "1"));
+        refused("JOB_NOT_FOUND", Command.newBuilder().setCancelOperation(io.muster.proto.raft.CancelOperation.newBuilder().setJobId("nope")));
+        accepted(Command.newBuilder().setCancelOperation(io.muster.proto.raft.CancelOperation.newBuilder().setJobId("op").setCancelledUnixMs(NOW)));
+        assertEquals(io.muster.types.state.OperationStatus.CANCELLED, s.job("op").orElseThrow().operation().status());
+        assertEquals(AllocStatus.STOPPED, s.alloc(a1).orElseThrow().status(), "a pending task never starts");
+        refused("OPERATION_ENDED", Command.newBuilder().setCancelOperation(io.muster.proto.raft.CancelOperation.newBuilder().setJobId("op")));
+        cluster();
+        refused("NOT_AN_OPERATION", Command.newBuilder().setCancelOperation(io.muster.proto.raft.CancelOperation.newBuilder().setJobId("web")));
     }
 
     @Test
