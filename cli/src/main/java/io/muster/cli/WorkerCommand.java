@@ -50,6 +50,11 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "D", description = "State directory (default /var/lib/muster).")
     Path dataDir;
 
+    @Option(names = "--backend", paramLabel = "NAME", split = ",",
+            description = "Enable an action backend that changes the system: apt, systemd, file, or a plugin's (repeatable;"
+                    + " added to the config's backends). ping, test and sysinfo are always on.")
+    List<String> backends = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         Cli cli = Cli.of(spec);
@@ -104,7 +109,9 @@ final class WorkerCommand implements Callable<Integer> {
         if (!enrolled && tok == null && tokFile == null)
             throw cli.usage("a join token is required for the first start: --token T or --token-file F ('muster node generate-worker-token' prints one)");
         if (!enrolled && tokFile != null && !Files.isReadable(tokFile)) throw new CliFailure("token file " + tokFile + " cannot be read");
-        return new WorkerConfig(data, base.servers(), tok, tokFile, identity, mergedLabels);
+        List<String> mergedBackends = new ArrayList<>(base.backends());
+        backends.stream().map(String::strip).filter(b -> !mergedBackends.contains(b)).forEach(mergedBackends::add);
+        return new WorkerConfig(data, base.servers(), tok, tokFile, identity, mergedLabels, mergedBackends);
     }
 
     private List<HostPort> parseServers(Cli cli) {

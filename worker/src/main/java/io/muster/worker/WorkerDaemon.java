@@ -2,6 +2,9 @@ package io.muster.worker;
 
 import io.muster.proto.AllocState;
 import io.muster.types.config.WorkerConfig;
+import io.muster.proto.BackendInfo;
+import io.muster.worker.action.ActionBackends;
+import io.muster.worker.action.ActionDriver;
 import io.muster.worker.alloc.Allocations;
 import io.muster.worker.driver.DriverAvailability;
 import io.muster.worker.driver.TaskDriver;
@@ -15,6 +18,7 @@ import io.muster.worker.util.Waker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -92,6 +96,7 @@ public final class WorkerDaemon implements AutoCloseable {
     private volatile long nodeId;
     private volatile WorkerLoops loops;
     private List<TaskDriver> drivers = List.of();
+    private ActionBackends backends;
 
     /** The CLI's entry point (bound by reflection); see {@link Options}. */
     public WorkerDaemon(WorkerConfig config, WorkerOptions options) {
@@ -115,6 +120,11 @@ public final class WorkerDaemon implements AutoCloseable {
             throw new IllegalStateException("the worker daemon was already started (state " + state + ")");
         }
         bootstrap.check();
+        try {
+            backends = ActionBackends.load(config.backends());
+        } catch (IllegalArgumentException e) {
+            throw new WorkerException("backends: " + e.getMessage(), e);
+        }
         state = State.STARTING;
         Thread.ofPlatform().name("muster-worker").start(this::run);
     }
@@ -178,15 +188,16 @@ public final class WorkerDaemon implements AutoCloseable {
     private void run() {
         try {
             Files.createDirectories(paths.allocRoot());
-            drivers = options.drivers().create(paths.allocRoot());
+            drivers = withActionDriver(options.drivers().create(paths.allocRoot()));
             Map<String, DriverAvailability> availability = probeDrivers();
             List<String> usable = availability.values().stream().filter(DriverAvailability::usable)
                     .map(DriverAvailability::driver).toList();
+            List<BackendInfo> advertised = usable.contains(ActionDriver.NAME) ? backendInfos() : List.of();
             if (bootstrap.needsRegistration()) {
                 state = State.REGISTERING;
             }
             Optional<NodeBootstrap.Joined> joined = bootstrap.join(servers, new TlsChannels(options.version()), stopping,
-                    () -> NodeProfiles.detect(config.labels(), options.version(), usable, options.cpuMhzPerCore()));
+                    () -> NodeProfiles.detect(config.labels(), options.version(), usable, options.cpuMhzPerCore(), advertised));
             if (joined.isEmpty()) {
                 return; // closed while registering
             }
@@ -215,6 +226,25 @@ public final class WorkerDaemon implements AutoCloseable {
             log.info(failure != null ? "worker stopped after the error above" : "worker stopped");
             terminated.countDown();
         }
+    }
+
+    /** The factory's drivers plus the action driver with the configured backends, unless the factory made one. */
+    private List<TaskDriver> withActionDriver(List<TaskDriver> made) {
+        List<TaskDriver> all = new ArrayList<>(made);
+        if (all.stream().noneMatch(d -> d.name().equals(ActionDriver.NAME))) {
+            all.add(new ActionDriver(ActionDriver.Config.defaults(paths.allocRoot(), backends)));
+        }
+        return all;
+    }
+
+    /** The enabled action backends as the node profile advertises them. */
+    private List<BackendInfo> backendInfos() {
+        List<BackendInfo> out = new ArrayList<>();
+        ActionBackends b = drivers.stream().filter(d -> d instanceof ActionDriver).map(d -> ((ActionDriver) d).backends())
+                .findFirst().orElse(backends);
+        b.enabled().forEach(e -> out.add(BackendInfo.newBuilder().setName(e.name()).addAllActions(e.actions()).build()));
+        log.info("action backends: {}", b.enabled().stream().map(e -> e.name()).toList());
+        return out;
     }
 
     private Map<String, DriverAvailability> probeDrivers() {

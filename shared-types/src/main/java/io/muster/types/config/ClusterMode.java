@@ -18,5 +18,5 @@ public sealed interface ClusterMode {
                             HeartbeatPolicy heartbeat, Map<String, String> labels) implements ClusterMode {}
 
     record WorkerTierWorker(List<String> servers, String tokenFile, String identityDir,
-                            HeartbeatPolicy heartbeat, Map<String, String> labels) implements ClusterMode {}
+                            HeartbeatPolicy heartbeat, Map<String, String> labels, List<String> backends) implements ClusterMode {}
 }

@@ -19,7 +19,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.TreeSet;
+import io.muster.types.job.ActionCatalog;
+import io.muster.types.yaml.Suggestions;
 
 /**
  * Reads server and worker configuration: a full Muster file ({@code data_dir} + {@code cluster}) or a
@@ -37,11 +41,11 @@ public final class ConfigLoader {
     private static final Set<String> TLS_KEYS = Set.of("ca_file", "cert_file", "key_file");
     private static final Set<String> GC_KEYS = Set.of("job_after", "alloc_after", "node_after", "token_after", "interval");
     private static final Set<String> METRICS_KEYS = Set.of("public");
-    private static final Set<String> WORKER_FILE_KEYS = Set.of("data_dir", "cluster");
+    private static final Set<String> WORKER_FILE_KEYS = Set.of("data_dir", "cluster", "backends");
     private static final Set<String> PEER_KEYS = Set.of("id", "raft_addr", "api_addr");
     private static final Set<String> WORKER_TIER_KEYS = Set.of("mode", "role", "node_id", "peers", "worker_grpc_addr",
             "servers", "token_file", "identity_dir", "worker_ca_dir", "heartbeat_min_ttl", "heartbeat_max_ttl",
-            "heartbeat_grace", "max_heartbeats_per_second", "failover_heartbeat_ttl", "labels");
+            "heartbeat_grace", "max_heartbeats_per_second", "failover_heartbeat_ttl", "labels", "backends");
     private static final Set<String> STATIC_KEYS = Set.of("mode", "node_id", "peers", "heartbeat_interval", "failure_threshold");
 
     private ConfigLoader() {}
@@ -221,14 +225,18 @@ public final class ConfigLoader {
             if (cluster == null) throw new ConfigException(source, r.problems);
             cpath = "cluster";
         }
+        // backends: in the cluster block, or (full file) at the top level beside data_dir; both lists count.
+        List<String> topBackends = cluster == root ? List.of() : backends("", root, r);
         ClusterMode mode = clusterMode(cpath, cluster, r, false);
         WorkerConfig cfg = null;
         if (mode instanceof WorkerTierWorker w && r.problems.isEmpty()) {
+            LinkedHashSet<String> enabled = new LinkedHashSet<>(topBackends);
+            enabled.addAll(w.backends());
             List<HostPort> servers = new ArrayList<>();
             for (String s : w.servers()) servers.add(HostPort.parse(s));
             Path base = dataDir != null ? dataDir : Path.of("/var/lib/muster");
             Path identity = w.identityDir() != null ? Path.of(w.identityDir()) : base.resolve("worker/identity");
-            cfg = new WorkerConfig(base, servers, null, w.tokenFile() != null ? Path.of(w.tokenFile()) : null, identity, w.labels());
+            cfg = new WorkerConfig(base, servers, null, w.tokenFile() != null ? Path.of(w.tokenFile()) : null, identity, w.labels(), List.copyOf(enabled));
         } else if (mode != null && r.problems.isEmpty()) {
             r.problem(ConfigReader.join(cpath, "mode"), cluster.entries().get("mode"),
                     "a worker needs mode: worker-tier with role: worker");
@@ -294,7 +302,7 @@ public final class ConfigLoader {
                     if (id == null && !c.entries().containsKey("node_id")) r.problem(ConfigReader.join(path, "node_id"), c, "is required for role: server");
                     List<Peer> peers = peers(path, c, id, r);
                     HostPort grpc = r.address(path, c, "worker_grpc_addr").orElse(null);
-                    for (String workerOnly : List.of("servers", "token_file", "identity_dir")) {
+                    for (String workerOnly : List.of("servers", "token_file", "identity_dir", "backends")) {
                         if (c.entries().containsKey(workerOnly))
                             r.problem(ConfigReader.join(path, workerOnly), c.entries().get(workerOnly), "is a worker setting; a server does not use it");
                     }
@@ -325,8 +333,9 @@ public final class ConfigLoader {
                         if (c.entries().containsKey(serverOnly))
                             r.problem(ConfigReader.join(path, serverOnly), c.entries().get(serverOnly), "is a server setting; a worker does not use it");
                     }
+                    List<String> backends = backends(path, c, r);
                     return hb == null ? null : new WorkerTierWorker(servers, r.string(path, c, "token_file").orElse(null),
-                            r.string(path, c, "identity_dir").orElse(null), hb, labels);
+                            r.string(path, c, "identity_dir").orElse(null), hb, labels, backends);
                 }
                 r.problem(rpath, c.entries().get("role"), "must be server or worker, got '" + role.get() + "'");
                 return null;
@@ -336,6 +345,25 @@ public final class ConfigLoader {
                 return null;
             }
         }
+    }
+
+    /**
+     * {@code backends: [apt, systemd, file]}: the system-changing action backends the worker enables. Names are
+     * checked against the built-in catalogue; naming a read-only one (always on) is allowed and changes nothing.
+     */
+    private static List<String> backends(String path, Obj c, ConfigReader r) {
+        Set<String> known = ActionCatalog.builtIn().keySet();
+        List<String> out = r.list(path, c, "backends", it -> {
+            if (it.node() instanceof Scalar s && !s.isNull() && s.kind() == SourceTree.Kind.STRING) {
+                if (known.contains(s.text())) return Optional.of(s.text());
+                r.problem(it.path(), it.node(), "unknown backend '" + s.text() + "'" + Suggestions.hint(s.text(), known)
+                        + "; valid: " + String.join(", ", new TreeSet<>(known)));
+                return Optional.empty();
+            }
+            r.problem(it.path(), it.node(), "must be a backend name (one of " + String.join(", ", new TreeSet<>(known)) + ")");
+            return Optional.empty();
+        });
+        return List.copyOf(new LinkedHashSet<>(out));
     }
 
     private static HeartbeatPolicy heartbeat(String path, Obj c, ConfigReader r) {

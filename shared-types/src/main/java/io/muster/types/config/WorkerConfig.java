@@ -4,19 +4,31 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** A worker daemon's resolved configuration. */
+/**
+ * A worker daemon's resolved configuration.
+ *
+ * @param backends the action backends that change the system to enable ({@code backends: [apt, systemd, file]});
+ *     the read-only ones ({@link io.muster.types.job.ActionCatalog#readOnly()}) are always on
+ */
 public record WorkerConfig(Path dataDir, List<HostPort> servers, String token, Path tokenFile, Path identityDir,
-                           Map<String, String> labels) {
+                           Map<String, String> labels, List<String> backends) {
 
     public WorkerConfig {
         servers = List.copyOf(servers);
         labels = Map.copyOf(labels);
+        backends = backends == null ? List.of() : List.copyOf(backends);
+    }
+
+    /** With no system-changing backend enabled. */
+    public WorkerConfig(Path dataDir, List<HostPort> servers, String token, Path tokenFile, Path identityDir,
+                        Map<String, String> labels) {
+        this(dataDir, servers, token, tokenFile, identityDir, labels, List.of());
     }
 
     /** The token is a bearer secret: never print it. */
     @Override
     public String toString() {
         return "WorkerConfig[dataDir=" + dataDir + ", servers=" + servers + ", tokenFile=" + tokenFile
-                + ", identityDir=" + identityDir + ", labels=" + labels + ", token=" + (token == null ? "none" : "<redacted>") + "]";
+                + ", identityDir=" + identityDir + ", labels=" + labels + ", backends=" + backends + ", token=" + (token == null ? "none" : "<redacted>") + "]";
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ConfigLoaderTest {
@@ -143,6 +144,37 @@ class ConfigLoaderTest {
         assertTrue(!w.toString().contains("token=mst"));
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.loadWorker("cluster:\n  mode: worker-tier\n  role: worker\n  servers: []\n", "w.yaml"));
         assertTrue(e.getMessage().contains("cluster.servers: needs at least one server"), e.getMessage());
+    }
+
+    @Test
+    void workerBackendsAreEnabledByNameAndUnknownOnesNamed() throws Exception {
+        WorkerConfig none = ConfigLoader.loadWorker("cluster:\n  mode: worker-tier\n  role: worker\n  servers: [\"10.0.0.1:3670\"]\n", "w.yaml");
+        assertEquals(List.of(), none.backends());
+        WorkerConfig w = ConfigLoader.loadWorker("""
+                data_dir: /d
+                backends: [apt]
+                cluster:
+                  mode: worker-tier
+                  role: worker
+                  servers: ["10.0.0.1:3670"]
+                  backends: [systemd, file, apt]
+                """, "worker.yaml");
+        assertEquals(List.of("apt", "systemd", "file"), w.backends());
+        assertTrue(w.toString().contains("backends=[apt, systemd, file]"), w.toString());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.loadWorker(
+                "cluster:\n  mode: worker-tier\n  role: worker\n  servers: [\"10.0.0.1:3670\"]\n  backends: [apt, yum, 3]\n", "w.yaml"));
+        assertTrue(e.getMessage().contains("cluster.backends[1]: unknown backend 'yum'"), e.getMessage());
+        assertTrue(e.getMessage().contains("valid: apt, file, ping, sysinfo, systemd, test"), e.getMessage());
+        assertTrue(e.getMessage().contains("cluster.backends[2]: must be a backend name"), e.getMessage());
+        ConfigException server = assertThrows(ConfigException.class, () -> ConfigLoader.loadServer("""
+                data_dir: /d
+                cluster:
+                  mode: worker-tier
+                  role: server
+                  node_id: 1
+                  backends: [apt]
+                """, "s.yaml", null));
+        assertTrue(server.getMessage().contains("cluster.backends: is a worker setting"), server.getMessage());
     }
 
     @Test

@@ -2,7 +2,9 @@ package io.muster.worker.alloc;
 
 import io.muster.proto.AllocState;
 import io.muster.worker.driver.DriverAvailability;
+import io.muster.worker.action.Utf8;
 import io.muster.worker.driver.OutputBuffer;
+import io.muster.worker.driver.StreamBuffer;
 import io.muster.worker.driver.TaskDriver;
 import io.muster.worker.driver.TaskHandle;
 import io.muster.worker.driver.TaskRequest;
@@ -39,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AllocRunner {
     private static final Logger log = LoggerFactory.getLogger(AllocRunner.class);
+    /** Bound of {@code AllocStatus.output}. */
+    public static final int OUTPUT_EXCERPT_BYTES = 1024;
 
     /** Receives the runner's changes; called from the runner's threads, never while the runner holds a lock the
      *  listener could be waiting for. */
@@ -354,6 +358,7 @@ public final class AllocRunner {
                 .timeout(task.timeoutDuration())
                 .network(task.network())
                 .killGrace(ctx.stopGrace())
+                .action(task.action())
                 .build();
     }
 
@@ -428,7 +433,29 @@ public final class AllocRunner {
     private StatusRecord terminal(AllocState state, int exitCode, String message) {
         StatusRecord s = status;
         long started = s != null ? s.startedUnixMs() : 0;
-        return new StatusRecord(state.name(), exitCode, message, started, ctx.clock().millis(), totalRestarts());
+        StatusRecord end = new StatusRecord(state.name(), exitCode, message, started, ctx.clock().millis(), totalRestarts());
+        return assignment.reportsOutput() ? end.withOutput(outputExcerpt()) : end;
+    }
+
+    /**
+     * The end of the tasks' output for the status report: stdout, else stderr (of the first task that printed any),
+     * at most {@link #OUTPUT_EXCERPT_BYTES} of valid UTF-8.
+     */
+    String outputExcerpt() {
+        for (boolean stdout : new boolean[] {true, false}) {
+            for (Slot slot : slots) {
+                TaskHandle h = slot.handle;
+                if (h == null) {
+                    continue;
+                }
+                StreamBuffer stream = stdout ? h.output().stdout() : h.output().stderr();
+                byte[] tail = stream.tail(OUTPUT_EXCERPT_BYTES + 4);
+                if (tail.length > 0) {
+                    return Utf8.tail(tail, OUTPUT_EXCERPT_BYTES);
+                }
+            }
+        }
+        return "";
     }
 
     /** Records and forwards a status; the lock keeps concurrent tasks' updates in order. */

@@ -113,12 +113,13 @@ public final class Allocations implements AllocRunner.Listener {
             }
             ledger.apply(response, ctx.clock().millis(), plan);
             plan.refused.forEach(e -> outbox.offer(e.id(), e.status));
+            plan.resend.forEach(e -> outbox.offer(e.id(), e.status));
             plan.start.forEach(runners::create);
             collectGarbage(plan);
         }
         persist();
         carryOut(plan);
-        if (!plan.refused.isEmpty()) {
+        if (!plan.refused.isEmpty() || !plan.resend.isEmpty()) {
             statusPending.run();
         }
         checkDrained();

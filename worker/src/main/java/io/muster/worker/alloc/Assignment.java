@@ -12,9 +12,19 @@ public record Assignment(String id, String jobId, String group, int index, Strin
                 a.getJobDeadlineUnixMs(), a.getGroupSpecJson().toString(StandardCharsets.UTF_8));
     }
 
-    /** Batch and sysbatch allocations are meant to finish; services and system jobs to run until stopped. */
+    public static final String OPERATION = "operation";
+
+    /**
+     * Batch, sysbatch and operation allocations (one attempt of an operation task) are meant to finish; services and
+     * system jobs to run until stopped.
+     */
     public boolean runsToCompletion() {
-        return "batch".equals(jobType) || "sysbatch".equals(jobType);
+        return "batch".equals(jobType) || "sysbatch".equals(jobType) || OPERATION.equals(jobType);
+    }
+
+    /** Operation allocations report the end of their task's output with their final status. */
+    public boolean reportsOutput() {
+        return OPERATION.equals(jobType);
     }
 
     /**

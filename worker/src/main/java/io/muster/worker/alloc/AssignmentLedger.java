@@ -81,6 +81,8 @@ final class AssignmentLedger {
         final List<Entry> refused = new ArrayList<>();
         /** Records dropped: their runner, pending status and task directories go. */
         final List<Entry> forgotten = new ArrayList<>();
+        /** Finished allocations assigned again: the server does not know they ended, so their final status goes again. */
+        final List<Entry> resend = new ArrayList<>();
     }
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
@@ -149,6 +151,12 @@ final class AssignmentLedger {
                         assignment.id());
             }
             existing.wanted = true;
+            if (existing.terminal()) {
+                // E.g. a full snapshot from a new leader that missed the final status: never run again, tell again.
+                log.info("alloc {}: assigned again but already {}; reporting its final status again instead of running it",
+                        assignment.id(), existing.status.state());
+                plan.resend.add(existing);
+            }
             return;
         }
         if (draining) {

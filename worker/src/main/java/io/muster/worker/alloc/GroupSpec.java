@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.muster.types.job.ActionCall;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashSet;
@@ -30,9 +31,10 @@ public record GroupSpec(String name, int count, List<Task> tasks, Restart restar
         tasks = tasks == null ? List.of() : List.copyOf(tasks);
     }
 
+    /** @param action the {@code action} driver's backend call ({@code {backend, action, params}}); null otherwise */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Task(String name, String driver, String command, List<String> args, String image,
-                       Map<String, String> env, Resources resources, Long timeout, boolean network) {
+                       Map<String, String> env, Resources resources, Long timeout, boolean network, ActionCall action) {
         public Task {
             args = args == null ? List.of() : List.copyOf(args);
             env = env == null ? Map.of() : Map.copyOf(env);
@@ -92,6 +94,10 @@ public record GroupSpec(String name, int count, List<Task> tasks, Restart restar
             }
             if (task.driver() == null || task.driver().isBlank()) {
                 throw new IllegalArgumentException("task '" + task.name() + "' names no driver");
+            }
+            if (task.driver().equals("action") && task.action() == null) {
+                throw new IllegalArgumentException("task '" + task.name() + "' uses the action driver but has no action"
+                        + " ({backend, action, params})");
             }
         }
         if (restart != null && restart.mode() != null && !restart.mode().equals("fail") && !restart.mode().equals("delay")) {

@@ -92,7 +92,11 @@ final class StatusOutbox {
         } catch (IllegalArgumentException e) {
             state = AllocState.ALLOC_STATE_UNSPECIFIED;
         }
-        return AllocStatus.newBuilder()
+        AllocStatus.Builder b = AllocStatus.newBuilder();
+        if (s.output() != null) {
+            b.setOutput(s.output());
+        }
+        return b
                 .setAllocId(allocId)
                 .setState(state)
                 .setExitCode(s.exitCode())

@@ -1,5 +1,6 @@
 package io.muster.worker.driver;
 
+import io.muster.types.job.ActionCall;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ import java.util.regex.Pattern;
  * @param network docker only: {@code true} attaches the default bridge network, {@code false}
  *     (default) runs with network mode {@code none}
  * @param killGrace time between SIGTERM and SIGKILL when the timeout fires; default 5s
+ * @param action action driver only: the backend action to run (null for other drivers)
  */
 public record TaskRequest(
         String allocId,
@@ -47,7 +49,8 @@ public record TaskRequest(
         int memoryMb,
         Duration timeout,
         boolean network,
-        Duration killGrace) {
+        Duration killGrace,
+        ActionCall action) {
 
     public static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(5);
     private static final Pattern ALLOC_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
@@ -101,6 +104,7 @@ public record TaskRequest(
         private Duration timeout = Duration.ZERO;
         private boolean network;
         private Duration killGrace = DEFAULT_KILL_GRACE;
+        private ActionCall action;
 
         private Builder(String allocId) {
             this.allocId = allocId;
@@ -121,10 +125,11 @@ public record TaskRequest(
         public Builder timeout(Duration v) { timeout = v; return this; }
         public Builder network(boolean v) { network = v; return this; }
         public Builder killGrace(Duration v) { killGrace = v; return this; }
+        public Builder action(ActionCall v) { action = v; return this; }
 
         public TaskRequest build() {
             return new TaskRequest(allocId, jobId, group, taskName, command, args, image, env, workDir,
-                    cpu, memoryMb, timeout, network, killGrace);
+                    cpu, memoryMb, timeout, network, killGrace, action);
         }
     }
 }

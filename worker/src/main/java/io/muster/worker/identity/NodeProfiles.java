@@ -1,5 +1,6 @@
 package io.muster.worker.identity;
 
+import io.muster.proto.BackendInfo;
 import io.muster.proto.NodeProfile;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -19,6 +20,12 @@ public final class NodeProfiles {
      * @param cpuMhzPerCore schedulable CPU units per core (cpu_mhz = cores x this)
      */
     public static NodeProfile detect(Map<String, String> labels, String version, List<String> drivers, int cpuMhzPerCore) {
+        return detect(labels, version, drivers, cpuMhzPerCore, List.of());
+    }
+
+    /** @param backends the action backends enabled on this worker (name and actions) */
+    public static NodeProfile detect(Map<String, String> labels, String version, List<String> drivers, int cpuMhzPerCore,
+                                     List<BackendInfo> backends) {
         int cores = Runtime.getRuntime().availableProcessors();
         return NodeProfile.newBuilder()
                 .setOs(os())
@@ -29,6 +36,7 @@ public final class NodeProfiles {
                 .setMemoryMb(totalMemoryBytes() >> 20)
                 .setVersion(version)
                 .addAllDrivers(drivers)
+                .addAllBackends(backends)
                 .setHostname(hostname())
                 .build();
     }
@@ -64,7 +72,7 @@ public final class NodeProfiles {
     }
 
     /** The kernel's host name first: InetAddress.getLocalHost() may block on DNS. */
-    static String hostname() {
+    public static String hostname() {
         for (Path file : List.of(Path.of("/proc/sys/kernel/hostname"), Path.of("/etc/hostname"))) {
             try {
                 String name = Files.readString(file).strip();

@@ -47,8 +47,23 @@ public record WorkerState(int version, long nodeId, long lastRevision, boolean d
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record TaskRecord(String name, String driver, String key, String handleId, int restarts) {}
 
-    /** Mirrors {@code AllocStatus}; {@code state} is the proto enum's name. */
+    /**
+     * Mirrors {@code AllocStatus}; {@code state} is the proto enum's name.
+     *
+     * @param output operation allocations, once ended: the end of the task's output (at most 1 KiB of UTF-8); else
+     *     null
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record StatusRecord(String state, int exitCode, String message, long startedUnixMs, long finishedUnixMs,
-                               int restarts) {}
+                               int restarts, String output) {
+        /** Without an output excerpt. */
+        public StatusRecord(String state, int exitCode, String message, long startedUnixMs, long finishedUnixMs,
+                            int restarts) {
+            this(state, exitCode, message, startedUnixMs, finishedUnixMs, restarts, null);
+        }
+
+        public StatusRecord withOutput(String excerpt) {
+            return new StatusRecord(state, exitCode, message, startedUnixMs, finishedUnixMs, restarts, excerpt);
+        }
+    }
 }
