@@ -63,7 +63,8 @@ public final class Records {
             // Snapshots written before previous serials (or backends) were kept have no such field.
             if (previousCertSerial == null) previousCertSerial = "";
             if (drain == null) drain = DrainState.NONE;
-            if (backends == null) backends = Map.of();
+            // Sorted by backend name whatever map came in (a snapshot read back, a test): one order for the digest.
+            backends = backends == null ? Map.of() : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(backends));
         }
 
         public NodeRecord withState(NodeStatus newState, long at) {
