@@ -453,7 +453,12 @@ class CommandKindsTest {
         // The same decision again (a retried proposal, a new leader) places nothing twice.
         assertEquals("0", apply(advance("op", "", a1, "0", "1", "1")).getValue());
         assertEquals(1, s.allocsOfJob("op").size());
-        apply(status(1, a1, AllocState.ALLOC_COMPLETE));
+        String flood = "x".repeat(5_000) + "END";
+        apply(Command.newBuilder().setAllocStatusBatch(AllocStatusBatch.newBuilder().addUpdates(AllocStatusUpdate.newBuilder().setNodeId(1)
+                .setStatus(io.muster.proto.AllocStatus.newBuilder().setAllocId(a1).setState(AllocState.ALLOC_COMPLETE).setOutput(flood)))));
+        String kept = s.alloc(a1).orElseThrow().output();
+        assertEquals(1024, kept.length(), "a worker cannot flood the state with output");
+        assertTrue(kept.endsWith("END"), "the end of the output is what is kept");
         accepted(advance("op", "complete"));
         assertTrue(s.job("op").orElseThrow().stopped(), "an ended operation is a stopped job for garbage collection");
         refused("OPERATION_ENDED", advance("op", "failed"));
@@ -478,6 +483,9 @@ class CommandKindsTest {
     @Test
     void allocStatusBatch() {
         cluster();
+        apply(Command.newBuilder().setAllocStatusBatch(AllocStatusBatch.newBuilder().addUpdates(AllocStatusUpdate.newBuilder().setNodeId(2)
+                .setStatus(io.muster.proto.AllocStatus.newBuilder().setAllocId("a2").setState(AllocState.ALLOC_RUNNING).setOutput("secret-ish")))));
+        assertEquals("", s.alloc("a2").orElseThrow().output(), "only operation tasks keep an output excerpt");
         assertEquals("1", accepted(status(1, "a1", AllocState.ALLOC_RUNNING)).getValue());
         assertEquals(AllocStatus.RUNNING, s.alloc("a1").orElseThrow().status());
         // Never refused: updates for unknown allocations or from another node than the allocation's are skipped.
