@@ -63,7 +63,9 @@ class OperationWorkerTest {
         start(List.of("file"));
         NodeProfile profile = h.cluster.registrations.get(0).getProfile();
         assertTrue(profile.getDriversList().containsAll(List.of("exec", "action")), profile.getDriversList().toString());
-        assertEquals(List.of("file", "ping", "sysinfo", "test"), profile.getBackendsList().stream().map(BackendInfo::getName).toList());
+        // reverse: the test class path's ServiceLoader plugin (read-only, so always on).
+        assertEquals(List.of("file", "ping", "reverse", "sysinfo", "test"),
+                profile.getBackendsList().stream().map(BackendInfo::getName).toList());
         assertEquals(List.of("write", "remove", "checksum"), profile.getBackends(0).getActionsList());
     }
 
