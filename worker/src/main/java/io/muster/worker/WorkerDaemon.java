@@ -1,8 +1,9 @@
 package io.muster.worker;
 
 import io.muster.proto.AllocState;
-import io.muster.types.config.WorkerConfig;
 import io.muster.proto.BackendInfo;
+import io.muster.types.config.WorkerConfig;
+import io.muster.worker.action.ActionBackend;
 import io.muster.worker.action.ActionBackends;
 import io.muster.worker.action.ActionDriver;
 import io.muster.worker.alloc.Allocations;
@@ -239,12 +240,11 @@ public final class WorkerDaemon implements AutoCloseable {
 
     /** The enabled action backends as the node profile advertises them. */
     private List<BackendInfo> backendInfos() {
-        List<BackendInfo> out = new ArrayList<>();
         ActionBackends b = drivers.stream().filter(d -> d instanceof ActionDriver).map(d -> ((ActionDriver) d).backends())
                 .findFirst().orElse(backends);
-        b.enabled().forEach(e -> out.add(BackendInfo.newBuilder().setName(e.name()).addAllActions(e.actions()).build()));
-        log.info("action backends: {}", b.enabled().stream().map(e -> e.name()).toList());
-        return out;
+        log.info("action backends: {}", b.enabled().stream().map(ActionBackend::name).toList());
+        return b.enabled().stream()
+                .map(e -> BackendInfo.newBuilder().setName(e.name()).addAllActions(e.actions()).build()).toList();
     }
 
     private Map<String, DriverAvailability> probeDrivers() {

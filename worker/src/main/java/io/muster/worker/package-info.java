@@ -18,6 +18,8 @@
  *       outbox, the state file and the runner supervisor; one {@link io.muster.worker.alloc.AllocRunner} per
  *       allocation on virtual threads (tasks, worker-local restart policy, timeouts, job deadline).</li>
  *   <li>{@code driver}: the task drivers (exec, docker).</li>
+ *   <li>{@code action}: the {@code action} driver of operation jobs and its backends (ping, test, sysinfo always;
+ *       systemd, apt, file when the configuration enables them; more through {@link java.util.ServiceLoader}).</li>
  *   <li>{@code state}: {@code <data_dir>/worker/state.json} (last revision, allocation records with task handle ids),
  *       so a restarted worker resumes without a full snapshot and re-attaches to its tasks.</li>
  *   <li>{@code util}: the injected {@link io.muster.worker.util.Ticker} and the {@link io.muster.worker.util.Waker}

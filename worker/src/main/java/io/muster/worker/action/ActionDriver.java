@@ -257,7 +257,7 @@ public final class ActionDriver implements TaskDriver {
         timers.shutdownNow();
     }
 
-    /** For tests: the grace before a stopped action that ignores its interruption is given up on. */
+    /** How long after its interruption an action that ignores it is given up on (its handle completes). */
     static Duration abandonAfter(Duration killGrace) {
         return killGrace.plusSeconds(5);
     }

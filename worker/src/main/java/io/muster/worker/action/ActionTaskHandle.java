@@ -93,10 +93,10 @@ final class ActionTaskHandle implements TaskHandle {
             } catch (RuntimeException | Error e) {
                 r = ActionResult.failed("worker error while running the action: " + e);
             }
-            finish(r);
+            finish(r, killGrace);
         });
         if (!timeout.isZero()) {
-            scheduled.add(timers.schedule(() -> requestStop(TaskResult.Outcome.TIMED_OUT),
+            scheduled.add(timers.schedule(() -> requestStop(TaskResult.Outcome.TIMED_OUT, killGrace),
                     timeout.toMillis(), TimeUnit.MILLISECONDS));
         }
     }
@@ -127,11 +127,11 @@ final class ActionTaskHandle implements TaskHandle {
 
     @Override
     public void stop(Duration grace) {
-        requestStop(TaskResult.Outcome.STOPPED);
+        requestStop(TaskResult.Outcome.STOPPED, grace);
     }
 
     /** The first reason wins; the action is interrupted, and given up on if it does not end in time. */
-    private void requestStop(TaskResult.Outcome reason) {
+    private void requestStop(TaskResult.Outcome reason, Duration grace) {
         if (ended.get() || result.isDone()) {
             return;
         }
@@ -141,7 +141,7 @@ final class ActionTaskHandle implements TaskHandle {
             t.interrupt();
         }
         try {
-            scheduled.add(timers.schedule(() -> finish(null), ActionDriver.abandonAfter(killGrace).toMillis(),
+            scheduled.add(timers.schedule(() -> finish(null, grace), ActionDriver.abandonAfter(grace).toMillis(),
                     TimeUnit.MILLISECONDS));
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             // The driver closed meanwhile: the handle is detached already.
@@ -149,16 +149,21 @@ final class ActionTaskHandle implements TaskHandle {
     }
 
     /** Records and reports the end; {@code r} is null when the action is given up on. Only the first call counts. */
-    private void finish(ActionResult r) {
+    private void finish(ActionResult r, Duration grace) {
         if (!ended.compareAndSet(false, true)) {
             return;
         }
         scheduled.forEach(f -> f.cancel(false));
+        boolean failed = r == null || !r.succeeded();
+        if (failed && !timeout.isZero() && !clock.instant().isBefore(startedAt.plus(timeout))) {
+            // The action's own deadline (which its programs and sleeps obey) ended it just before the timer fired.
+            endReason.compareAndSet(null, TaskResult.Outcome.TIMED_OUT);
+        }
         TaskResult.Outcome reason = endReason.get();
         TaskResult.Outcome outcome = reason != null ? reason : TaskResult.Outcome.EXITED;
-        String ran = r == null ? "it did not end within " + ActionDriver.abandonAfter(killGrace).toSeconds()
+        String ran = r == null ? "it did not end within " + ActionDriver.abandonAfter(grace).toSeconds()
                 + " s of being interrupted and was given up on" : r.message();
-        if (r == null || !r.succeeded()) {
+        if (failed) {
             sink().stderr(ran);
         }
         String message = switch (outcome) {

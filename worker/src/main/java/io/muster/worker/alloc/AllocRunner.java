@@ -1,8 +1,8 @@
 package io.muster.worker.alloc;
 
 import io.muster.proto.AllocState;
-import io.muster.worker.driver.DriverAvailability;
 import io.muster.worker.action.Utf8;
+import io.muster.worker.driver.DriverAvailability;
 import io.muster.worker.driver.OutputBuffer;
 import io.muster.worker.driver.StreamBuffer;
 import io.muster.worker.driver.TaskDriver;

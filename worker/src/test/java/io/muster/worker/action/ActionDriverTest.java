@@ -196,6 +196,42 @@ class ActionDriverTest {
     }
 
     @Test
+    void anActionThatIgnoresItsInterruptionIsGivenUpOnAfterTheGrace() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(1);
+        ActionBackend stubborn = new ActionBackend() {
+            public String name() { return "stubborn"; }
+            public List<String> actions() { return List.of("hang"); }
+            public boolean changesSystem() { return false; }
+            public ActionResult run(String action, Map<String, String> params, ActionContext ctx) {
+                running.countDown();
+                while (true) {
+                    try {
+                        release.await();
+                        return ActionResult.success("released");
+                    } catch (InterruptedException ignored) {
+                        // deliberately deaf to the stop
+                    }
+                }
+            }
+        };
+        Clock clock = Clock.systemUTC();
+        driver = new ActionDriver(new ActionDriver.Config(allocRoot, new ActionBackends(List.of(stubborn), List.of()),
+                Commands.local(clock), ActionContext.Sleeper.REAL, 4096, 1 << 20, clock));
+        try {
+            TaskHandle h = driver.start(request("deaf", new ActionCall("stubborn", "hang", Map.of()), null));
+            assertTrue(running.await(WAIT.toSeconds(), TimeUnit.SECONDS));
+            h.stop(Duration.ZERO);
+            TaskResult r = result(h);
+            assertEquals(TaskResult.Outcome.STOPPED, r.outcome());
+            assertTrue(r.message().contains("given up on"), r.message());
+            assertTrue(ActionRecord.read(allocRoot.resolve("deaf")).orElseThrow().finished(), "the end is recorded");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void aRequestWithoutAnActionFailsToStart() throws Exception {
         driver = driver();
         TaskResult r = result(driver.start(request("none", null, null)));

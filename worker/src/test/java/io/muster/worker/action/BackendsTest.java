@@ -68,6 +68,16 @@ class BackendsTest {
     }
 
     @Test
+    void pluginsAreFoundByServiceLoader() {
+        ActionBackends loaded = ActionBackends.load(List.of("apt"));
+        assertEquals(List.of("apt", "ping", "reverse", "sysinfo", "test"),
+                loaded.enabled().stream().map(ActionBackend::name).toList());
+        ActionResult r = loaded.invoke("reverse", "text", Map.of("text", "muster"), t.context("a", null));
+        assertTrue(r.succeeded(), r.message());
+        assertEquals("retsum\n", r.output());
+    }
+
+    @Test
     void anExceptionOfAPluginBecomesAFailedResult() {
         ActionBackend broken = new ActionBackend() {
             public String name() { return "broken"; }
