@@ -18,8 +18,8 @@ final class JobCommand {
     @Spec
     CommandSpec spec;
 
-    @Command(name = "status", description = {"A job's status, allocations and placement failures; for an operation, its steps and the",
-            "results of each task on each node (a matrix of tasks by nodes, or with more than 8 nodes one row per task and node).",
+    @Command(name = "status", description = {"A job's status, allocations and placement failures; an operation's steps and results.",
+            "An operation's results are a matrix of tasks by nodes, or with more than 8 nodes (or --long) one row per task and node.",
             "  muster job status web", "  muster job status job-1a2b3c4d --long"})
     int status(@Parameters(paramLabel = "ID", description = "The job id.") String id,
                @Option(names = "--long", description = "Operations: one row per task and node, with an excerpt of the output, "

@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
         "  muster job run web.yaml --wait",
         "  muster job run -t all --wait -- uname -a",
         "  muster job run -t group:web --wait apt install package=nginx",
-        "With --wait, exit 0 when every allocation succeeded (completed, or running for services), 1 otherwise;",
-        "for an operation, print each task's progress on each node and exit 0 only when the operation completed."})
+        "With --wait, exit 0 when every allocation succeeded (completed, or running for services), 1 otherwise.",
+        "An operation's --wait prints each task's progress on each node and exits 0 only when the operation completed."})
 final class JobRunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -36,7 +36,7 @@ final class JobRunCommand implements Callable<Integer> {
             description = "Run COMMAND (after --) once, or the action BACKEND ACTION [key=value...] as an operation, on these workers instead of a spec FILE.")
     String target;
 
-    @Option(names = "--wait", description = "Follow the job until it finishes (batch) or all allocations run (service).")
+    @Option(names = "--wait", description = "Follow the job until it finishes (batch), all allocations run (service) or the operation ends.")
     boolean await;
 
     @Option(names = "--timeout", paramLabel = "SECS", description = "With --wait: give up (exit 1) after SECS seconds.")
