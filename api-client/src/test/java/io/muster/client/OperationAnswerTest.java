@@ -71,6 +71,11 @@ class OperationAnswerTest {
             assertTrue(s.isTerminal(), status);
             assertEquals("complete".equals(status), s.succeeded(), status);
         }
+        // The operation section ending first (the job's status not yet caught up) ends the wait too.
+        JobStatus lagging = JobStatus.from(J.MAPPER.readTree(ANSWER.replace("\"status\": \"running\", \"strategy\"", "\"status\": \"failed\", \"strategy\"")));
+        assertEquals("running", lagging.status());
+        assertTrue(lagging.isTerminal());
+        assertFalse(lagging.succeeded());
         // No allocations does not make an operation a failure, nor a placement failure end it.
         JobStatus withoutSection = JobStatus.from(J.MAPPER.readTree("{\"id\": \"op\", \"type\": \"operation\", \"status\": \"complete\"}"));
         assertTrue(withoutSection.operationJob() && withoutSection.succeeded());
