@@ -516,7 +516,8 @@ public final class MusterClient implements AutoCloseable {
                 // A blocking query once the server has told us an index: it answers when the job changes, no polling.
                 Duration wait = left == null || left.compareTo(MAX_BLOCK) > 0 ? MAX_BLOCK : left;
                 Watched<JobStatus> w = index > 0 ? watchJob(id, index, wait) : watchJob(id, 0, null);
-                blocked = index > 0 && w.index() > 0;
+                // The server gave an index: the next read is a blocking query, at once (no poll interval first).
+                blocked = w.index() > 0;
                 JobStatus s = w.value();
                 outageSince = null;
                 // An operation moves through its steps and results while its status stays "running".

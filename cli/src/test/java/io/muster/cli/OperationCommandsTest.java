@@ -210,6 +210,29 @@ class OperationCommandsTest {
     }
 
     @Test
+    void waitFollowsWithBlockingQueriesWhenTheServerGivesAnIndex() {
+        api.on("POST", "/v1/jobs", 201, QUEUED);
+        api.on("GET", "/v1/jobs/op-1", new FakeApi.Reply(200, QUEUED, java.util.Map.of("X-Muster-Index", "41")))
+                .on("GET", "/v1/jobs/op-1", new FakeApi.Reply(200, COMPLETE, java.util.Map.of("X-Muster-Index", "57")));
+        // A long poll interval: were the client polling, the test would take minutes.
+        Run r = Run.against(api, "job", "run", "-t", "all", "--wait", "--poll-interval-ms", "600000", "ping", "echo");
+        assertEquals(0, r.code(), r::toString);
+        List<FakeApi.Request> gets = api.requests.stream().filter(q -> q.method().equals("GET")).toList();
+        assertEquals(2, gets.size(), gets::toString);
+        assertEquals(null, gets.get(0).query());
+        assertTrue(gets.get(1).query().startsWith("index=41&wait="), gets.get(1).query());
+    }
+
+    @Test
+    void aFullQueueIsReportedAsTheServerSaysIt() {
+        api.on("POST", "/v1/jobs", 429, "{\"error\":\"256 operations are queued or running; wait for some to end\",\"code\":\"TOO_MANY_OPERATIONS\"}");
+        Run r = Run.against(api, "job", "run", "-t", "all", "--wait", "ping", "echo");
+        assertEquals(1, r.code(), r::toString);
+        assertEquals("Error: 256 operations are queued or running; wait for some to end (HTTP 429 TOO_MANY_OPERATIONS)", r.errLine());
+        assertEquals(1, api.requests.size(), "a full queue is not retried");
+    }
+
+    @Test
     void waitTimesOutNamingTheStep() {
         api.on("POST", "/v1/jobs", 201, QUEUED);
         api.ok("GET", "/v1/jobs/op-1", QUEUED);
