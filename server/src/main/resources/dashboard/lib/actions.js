@@ -60,6 +60,20 @@ export async function stopJob(job, after) {
     `Job ${job.id} stopped`, `Could not stop job ${job.id}`, after);
 }
 
+/** Cancels an operation job: the server stops its running tasks and starts no further step. */
+export async function cancelOperation(job, after) {
+  const running = Object.values(job.results || {}).reduce((n, byNode) => n + Object.values(byNode || {}).filter((r) => r.status === 'running' || r.status === 'retrying').length, 0);
+  const ok = await confirm({
+    title: `Cancel operation ${job.id}?`,
+    body: `${running ? `Its ${plural(running, 'running task')} will be stopped` : 'No task of it is running right now'}, and no further step starts. Tasks that already ran are not undone.`,
+    ok: 'Cancel operation',
+    danger: true,
+  });
+  if (!ok) return;
+  await run(() => api(`/v1/jobs/${encodeURIComponent(job.id)}/cancel`, { method: 'POST' }),
+    `Operation ${job.id} cancelled`, `Could not cancel operation ${job.id}`, after);
+}
+
 /** The drain and eligibility buttons for one node; `fk` keeps keyboard focus across table refreshes. */
 export function nodeButtons(node, after, { small = true } = {}) {
   const revoked = node.state === 'revoked';

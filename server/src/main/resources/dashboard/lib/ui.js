@@ -6,7 +6,9 @@ import { num } from './format.js';
 /** Status words to colour tones, per kind of thing. */
 const TONES = {
   node: { ready: 'ok', initializing: 'info', draining: 'warn', down: 'bad', revoked: 'off' },
-  job: { running: 'ok', pending: 'info', complete: 'done', failed: 'bad', stopped: 'off', dead: 'off' },
+  job: { running: 'ok', pending: 'info', complete: 'done', failed: 'bad', stopped: 'off', dead: 'off', cancelled: 'off' },
+  op: { queued: 'info', running: 'ok', complete: 'done', failed: 'bad', cancelled: 'off' },
+  step: { pending: 'off', running: 'info', done: 'done', skipped: 'off' },
   alloc: { running: 'ok', pending: 'info', complete: 'done', failed: 'bad', lost: 'lost', stopped: 'off' },
   role: { leader: 'purple', follower: 'off', candidate: 'warn', listener: 'off' },
 };

@@ -1,10 +1,12 @@
-// Job detail: status, allocations, placement failures with per-check filter counts, task logs, and stop.
+// Job detail: status, allocations, placement failures with per-check filter counts, task logs, and stop; for an
+// operation job, its header and results matrix (lib/operation.js), and cancel.
 import { api } from '../lib/api.js';
 import { h, fill, icon } from '../lib/dom.js';
 import { num, plural } from '../lib/format.js';
 import { badge, plainBadge, card, pageHead, loading, empty, allocBar, allocLegend, ALLOC_ORDER, infoBanner } from '../lib/ui.js';
 import { allocTable } from '../lib/allocs.js';
-import { stopJob } from '../lib/actions.js';
+import { stopJob, cancelOperation } from '../lib/actions.js';
+import { operationPanel, isOperation, OPERATION_ENDED } from '../lib/operation.js';
 import { logViewer } from './logs.js';
 
 export function jobView(ctx) {
@@ -19,16 +21,23 @@ export function jobView(ctx) {
   const allocBody = h('div', { class: 'card-body flush' }, loading(3));
   const logs = logViewer(id);
   const allocs = allocTable({ showNode: true, onLogs: (a) => logs.show(a.id), emptyText: () => (job && (job.failures || []).length ? 'No allocations could be placed yet: see the placement failures above' : 'No allocations yet') });
+  const operation = operationPanel();
   let job = null;
 
-  stopBtn.addEventListener('click', () => job && stopJob(job, () => ctx.refreshNow()));
+  stopBtn.addEventListener('click', () => job && (isOperation(job) ? cancelOperation(job, () => ctx.refreshNow()) : stopJob(job, () => ctx.refreshNow())));
 
+  // An operation runs no allocations: its page shows the operation and its results instead.
+  const summarySection = card('Summary', {}, summary);
+  const allocSection = h('div', { style: { marginTop: '16px' } }, card('Allocations', { count: allocCount }, allocBody));
+  const logsSection = h('div', { style: { marginTop: '16px' } }, logs.el);
+  const opSection = h('div', { hidden: true }, operation.el);
   ctx.root.append(
     pageHead({ crumbs: [{ href: '#/jobs', text: 'Jobs' }, { text: id }], title: id, badges, subtitle, actions: stopBtn }),
-    card('Summary', {}, summary),
+    summarySection,
+    opSection,
     failures,
-    h('div', { style: { marginTop: '16px' } }, card('Allocations', { count: allocCount }, allocBody)),
-    h('div', { style: { marginTop: '16px' } }, logs.el));
+    allocSection,
+    logsSection);
 
   async function refresh() {
     try {
@@ -47,11 +56,32 @@ export function jobView(ctx) {
     }
     if (!ctx.alive()) return;
     ctx.setErrors([]);
+    const op = isOperation(job);
+    summarySection.hidden = op;
+    allocSection.hidden = op;
+    logsSection.hidden = op;
+    opSection.hidden = !op;
+    if (op) {
+      renderOperation(job);
+      return;
+    }
     render(job);
     await logs.update(job.allocations || []);
   }
 
+  function renderOperation(j) {
+    const o = j.operation || {};
+    const ended = OPERATION_ENDED.includes(o.status) || OPERATION_ENDED.includes(j.status);
+    fill(badges, badge('op', o.status || j.status), plainBadge('operation', 'off'), plainBadge(`v${j.version}`, 'off'));
+    fill(subtitle, `Operation · ${plural((o.steps || []).length, 'step')} · ${plural((o.nodes || []).length, 'node')}${o.target ? ` · target ${o.target}` : ''}`);
+    fill(stopBtn, icon('stop'), 'Cancel operation');
+    stopBtn.disabled = ended;
+    stopBtn.title = ended ? `This operation has ended (${o.status || j.status})` : '';
+    operation.update(j);
+  }
+
   function render(j) {
+    fill(stopBtn, icon('stop'), 'Stop job');
     const list = j.allocations || [];
     const counts = Object.fromEntries(ALLOC_ORDER.map((k) => [k, 0]));
     for (const a of list) counts[a.status] = (counts[a.status] || 0) + 1;

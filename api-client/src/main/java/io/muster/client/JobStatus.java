@@ -26,6 +26,7 @@ public record JobStatus(String id, String type, long version, String status, @Js
                         @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Map<String, OperationView.TaskResult>> results,
                         @JsonIgnore JsonNode json) {
     private static final Set<String> TERMINAL_JOB = Set.of("complete", "failed", "stopped", "cancelled");
+    private static final Set<String> TERMINAL_OPERATION = Set.of("complete", "failed", "cancelled");
     private static final Set<String> SETTLED_ALLOC = Set.of("running", "complete", "failed", "lost", "stopped");
 
     /**
@@ -74,6 +75,11 @@ public record JobStatus(String id, String type, long version, String status, @Js
                 OperationView.from(n.get("operation")), OperationView.resultsFrom(n.get("results")), n);
     }
 
+    /** An operation job ({@code type: operation}): it ends complete, failed or cancelled, and has no allocations. */
+    public boolean operationJob() {
+        return "operation".equals(type) || operation != null;
+    }
+
     /** Service and system jobs run until stopped; batch and one-shot jobs run to completion. */
     public boolean longRunning() {
         return "service".equals(type) || "system".equals(type);
@@ -99,11 +105,13 @@ public record JobStatus(String id, String type, long version, String status, @Js
 
     /**
      * Nothing more will happen without outside change: the job ended (batch jobs end complete or failed, any job
-     * can be stopped); or (services) every slot's allocation is running or dead; or some allocations could not
+     * can be stopped, an operation ends complete, failed or cancelled, as the job or its operation section says,
+     * and no placement question ends it); or (services) every slot's allocation is running or dead; or some allocations could not
      * be placed and none is still starting.
      */
     @JsonIgnore // derived here, not a field of the answer
     public boolean isTerminal() {
+        if (operationJob()) return TERMINAL_JOB.contains(status) || operation != null && TERMINAL_OPERATION.contains(operation.status());
         if (TERMINAL_JOB.contains(status)) return true;
         if (hasPlacementFailures() && nothingPending()) return true;
         return longRunning() && !latestPerSlot().isEmpty() && nothingPending();
@@ -111,10 +119,12 @@ public record JobStatus(String id, String type, long version, String status, @Js
 
     /**
      * Every allocation succeeded and every one was placed. Batch: the server's "complete", which means each slot's
-     * final attempt completed. Services: each slot's allocation is running.
+     * final attempt completed. Services: each slot's allocation is running. Operations: the server's "complete" (the
+     * operation section's while the job's own status has not caught up).
      */
     public boolean succeeded() {
-        if (operation != null) return "complete".equals(status);
+        if (operationJob())
+            return TERMINAL_JOB.contains(status) ? "complete".equals(status) : operation != null && "complete".equals(operation.status());
         if (hasPlacementFailures() || "failed".equals(status) || "stopped".equals(status) || allocations.isEmpty()) return false;
         if (!longRunning()) return "complete".equals(status);
         List<Allocation> latest = latestPerSlot();

@@ -456,6 +456,14 @@ public final class MusterClient implements AutoCloseable {
     }
 
     /**
+     * Cancels an operation job ({@code POST /v1/jobs/{id}/cancel}): answers {@code {"id", "status": "cancelled"}}. A job
+     * that is no operation or has already ended answers 409, an unknown one 404 (both as {@link MusterApiException}).
+     */
+    public JsonNode cancelJob(String id) {
+        return post("/v1/jobs/" + seg(id) + "/cancel", null);
+    }
+
+    /**
      * Stops the job and removes it with all its allocations now ({@code DELETE /v1/jobs/:id?purge=true}): answers
      * {@code {"id", "status": "purged", "allocations_removed", "index"}}.
      */
@@ -487,7 +495,7 @@ public final class MusterClient implements AutoCloseable {
 
     /**
      * Polls a job until {@link JobStatus#isTerminal()} or {@code timeout} (null: no limit), calling
-     * {@code onChange} whenever its status or allocation counts change. Returns the last status seen: when
+     * {@code onChange} whenever its status, allocation counts or (operations) operation section or results change. Returns the last status seen: when
      * it is not terminal, the timeout passed. Brief outages (no leader, unreachable) are ridden out for up to
      * a minute, since a leader election during a long wait is normal.
      */
@@ -508,10 +516,12 @@ public final class MusterClient implements AutoCloseable {
                 // A blocking query once the server has told us an index: it answers when the job changes, no polling.
                 Duration wait = left == null || left.compareTo(MAX_BLOCK) > 0 ? MAX_BLOCK : left;
                 Watched<JobStatus> w = index > 0 ? watchJob(id, index, wait) : watchJob(id, 0, null);
-                blocked = index > 0 && w.index() > 0;
+                // The server gave an index: the next read is a blocking query, at once (no poll interval first).
+                blocked = w.index() > 0;
                 JobStatus s = w.value();
                 outageSince = null;
-                String key = s.status() + s.countsByStatus() + s.failures();
+                // An operation moves through its steps and results while its status stays "running".
+                String key = s.status() + s.countsByStatus() + s.failures() + s.operation() + s.results();
                 if (!key.equals(lastKey) && onChange != null) onChange.accept(s);
                 lastKey = key;
                 last = s;

@@ -13,17 +13,34 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "job", description = "Submit, inspect and stop jobs.", subcommands = JobRunCommand.class)
+@Command(name = "job", description = "Submit, inspect, stop and cancel jobs.", subcommands = JobRunCommand.class)
 final class JobCommand {
     @Spec
     CommandSpec spec;
 
-    @Command(name = "status", description = "A job's status, allocations and placement failures.")
-    int status(@Parameters(paramLabel = "ID", description = "The job id.") String id) {
+    @Command(name = "status", description = {"A job's status, allocations and placement failures; an operation's steps and results.",
+            "An operation's results are a matrix of tasks by nodes, or with more than 8 nodes (or --long) one row per task and node.",
+            "  muster job status web", "  muster job status job-1a2b3c4d --long"})
+    int status(@Parameters(paramLabel = "ID", description = "The job id.") String id,
+               @Option(names = "--long", description = "Operations: one row per task and node, with an excerpt of the output, "
+                       + "whatever the number of nodes.") boolean longFormat) {
         Cli cli = Cli.of(spec);
         JobStatus s = cli.client().job(id);
         if (cli.json()) return cli.printJson(s.json());
-        print(cli.out, s);
+        if (s.operation() != null) OperationReport.print(cli.out, s, longFormat);
+        else print(cli.out, s);
+        return 0;
+    }
+
+    @Command(name = "cancel", description = {"Cancel an operation job: tasks running on nodes are stopped and no further step starts.",
+            "Only operations can be cancelled, and only before they end (stop other jobs with 'muster job stop').",
+            "  muster job cancel job-1a2b3c4d"})
+    int cancel(@Parameters(paramLabel = "ID", description = "The operation job id.") String id) {
+        Cli cli = Cli.of(spec);
+        JsonNode r = cli.client().cancelJob(id);
+        if (cli.json()) return cli.printJson(r);
+        cli.out.println("cancelled " + (r.hasNonNull("id") ? r.get("id").asText() : id));
+        cli.out.flush();
         return 0;
     }
 

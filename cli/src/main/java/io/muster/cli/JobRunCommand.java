@@ -22,18 +22,21 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "run", description = {
-        "Submit a job spec (YAML or JSON), or run one command on workers:",
+        "Submit a job spec (YAML or JSON), run one command on workers, or run one backend action on workers (an operation):",
         "  muster job run web.yaml --wait",
         "  muster job run -t all --wait -- uname -a",
-        "With --wait, exit 0 when every allocation succeeded (completed, or running for services), 1 otherwise."})
+        "  muster job run -t group:web --wait apt install package=nginx",
+        "With --wait, exit 0 when every allocation succeeded (completed, or running for services), 1 otherwise.",
+        "An operation's --wait prints each task's progress on each node and exits 0 only when the operation completed."})
 final class JobRunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-t", "--target"}, paramLabel = "all|group:NAME|node:ID", description = "Run COMMAND once on these workers instead of a spec FILE.")
+    @Option(names = {"-t", "--target"}, paramLabel = "all|group:NAME|node:ID",
+            description = "Run COMMAND (after --) once, or the action BACKEND ACTION [key=value...] as an operation, on these workers instead of a spec FILE.")
     String target;
 
-    @Option(names = "--wait", description = "Follow the job until it finishes (batch) or all allocations run (service).")
+    @Option(names = "--wait", description = "Follow the job until it finishes (batch), all allocations run (service) or the operation ends.")
     boolean await;
 
     @Option(names = "--timeout", paramLabel = "SECS", description = "With --wait: give up (exit 1) after SECS seconds.")
@@ -43,7 +46,8 @@ final class JobRunCommand implements Callable<Integer> {
     @Option(names = "--poll-interval-ms", hidden = true, defaultValue = "1000")
     long pollMs;
 
-    @Parameters(paramLabel = "FILE | COMMAND", arity = "0..*", description = "The job spec file, or with -t the command and its arguments (after --).")
+    @Parameters(paramLabel = "FILE | COMMAND | BACKEND ACTION [key=value...]", arity = "0..*",
+            description = "The job spec file; or with -t the command and its arguments (after --), or a backend, its action and the action's parameters (without --).")
     List<String> args = new ArrayList<>();
 
     @Override
@@ -56,8 +60,12 @@ final class JobRunCommand implements Callable<Integer> {
         JobStatus submitted;
         if (target != null) {
             checkTarget(cli, target);
-            if (args.isEmpty()) throw cli.usage("a command is required with -t, after --: muster job run -t " + target + " -- COMMAND [ARGS...]");
-            submitted = client.runOneshot(target, args);
+            if (spec.commandLine().getParseResult().originalArgs().contains("--")) {
+                if (args.isEmpty()) throw cli.usage("a command is required with -t, after --: muster job run -t " + target + " -- COMMAND [ARGS...]");
+                submitted = client.runOneshot(target, args);
+            } else {
+                submitted = client.submitJob(OperationShorthand.spec(cli, target, args).toString(), SpecFormat.JSON);
+            }
         } else {
             if (args.isEmpty()) throw cli.usage("a job spec FILE is required (or -t TARGET -- COMMAND to run a command)");
             if (args.size() > 1) throw cli.usage("expected one job spec FILE, got " + args.size() + " arguments; to run a command use -t TARGET -- COMMAND");
@@ -72,7 +80,27 @@ final class JobRunCommand implements Callable<Integer> {
             cli.out.flush();
             return 0;
         }
-        return follow(cli, client, submitted);
+        return submitted.operationJob() ? followOperation(cli, client, submitted) : follow(cli, client, submitted);
+    }
+
+    /** An operation: a line per task and node as each changes, then the operation's outcome; 0 only when it completed. */
+    private int followOperation(Cli cli, MusterClient client, JobStatus submitted) {
+        PrintWriter progress = cli.json() ? cli.err : cli.out;
+        progress.println("Operation " + submitted.id() + " submitted (version " + submitted.version() + "); waiting...");
+        progress.flush();
+        OperationProgress lines = new OperationProgress(progress);
+        JobStatus last = client.awaitJob(submitted.id(), timeoutSecs == null ? null : Duration.ofSeconds(timeoutSecs),
+                Duration.ofMillis(pollMs), lines::update);
+        if (cli.json()) cli.printJson(last.json());
+        if (!last.isTerminal()) {
+            String where = last.operation() == null ? "status " + last.status() : "status " + last.operation().status() + ", step " + last.operation().step();
+            throw new CliFailure("timed out after " + timeoutSecs + "s waiting for operation " + last.id() + " (" + where + ")");
+        }
+        String outcome = OperationReport.outcome(last);
+        progress.println(outcome);
+        progress.flush();
+        if (!last.succeeded()) throw new CliFailure(outcome);
+        return 0;
     }
 
     private int follow(Cli cli, MusterClient client, JobStatus submitted) {

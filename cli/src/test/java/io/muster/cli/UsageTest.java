@@ -42,6 +42,9 @@ class UsageTest {
             "job run -t all",                               // target without command
             "job run -t everywhere -- echo hi",             // bad target
             "job run -t group: -- echo hi",
+            "job run -t all ping",                          // operation shorthand: backend without action
+            "job run -t all apt install nginx",             // parameter not key=value
+            "job cancel",                                   // missing ID
             "job run --timeout 5 job.yaml",                 // --timeout without --wait
             "job list --limit 0",
             "cluster add-server --id 4 --raft-addr nohost --api-addr 127.0.0.1:3699",
@@ -100,6 +103,9 @@ class UsageTest {
         Run sub = muster("job", "run", "--help");
         assertEquals(0, sub.code());
         assertTrue(sub.out().contains("--wait") && sub.out().contains("--acl-token"), sub.out());
+        assertTrue(sub.out().contains("muster job run -t group:web --wait apt install package=nginx"), "the operation shorthand has an example\n" + sub.out());
+        Run job = muster("job", "--help");
+        assertTrue(job.out().contains("  cancel") && job.out().contains("Cancel an operation job"), job.out());
         Run v = muster("version");
         assertEquals(0, v.code(), v::toString);
         assertTrue(v.out().startsWith("muster "), v.out());
@@ -149,6 +155,7 @@ class UsageTest {
                 assertTrue(r.out().contains(sub), shell + " script mentions " + sub);
         }
         assertTrue(muster("completion", "zsh").out().contains("bashcompinit"), "zsh loads it through bashcompinit");
+        assertTrue(muster("completion", "bash").out().contains("_picocli_muster_job_cancel"), "job cancel completes");
     }
 
     /** Main builds only the branch a command line names; anything uncertain gets the whole tree. */

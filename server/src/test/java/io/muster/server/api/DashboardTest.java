@@ -154,10 +154,11 @@ class DashboardTest {
                 new Uses("views/nodes.js", "/v1/nodes"),
                 new Uses("views/node.js", "/v1/nodes/"),
                 new Uses("views/jobs.js", "/v1/jobs?offset="),
-                new Uses("views/job.js", "/v1/jobs/"),
+                new Uses("views/job.js", "/v1/jobs/", "operationPanel", "cancelOperation"),
+                new Uses("lib/operation.js", "job.results", "op.excluded", "cellTitle(", "title:", "r.attempts"),
                 new Uses("views/logs.js", "/logs?alloc=", "atob", "TextDecoder"),
                 new Uses("views/raft.js", "/v1/raft/log?start_index="),
-                new Uses("lib/actions.js", "/drain", "/eligibility", "method: 'DELETE'", "confirm("))) {
+                new Uses("lib/actions.js", "/drain", "/eligibility", "method: 'DELETE'", "confirm(", "/cancel`, { method: 'POST' }"))) {
             String src = get("/ui/" + u.file()).body();
             for (String n : u.needles()) assertTrue(src.contains(n), u.file() + " lacks " + n);
         }
