@@ -223,6 +223,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void operationsBlockSetsTheQueueLimitsStrictly() throws Exception {
+        assertEquals(ServerConfig.Operations.DEFAULTS, ConfigLoader.loadServer(GOOD, "server.yaml", null).operations());
+        assertEquals(new ServerConfig.Operations(2, 0),
+                ConfigLoader.loadServer(GOOD + "operations: {max_concurrent: 2, max_pending: 0}\n", "server.yaml", null).operations());
+        assertEquals(new ServerConfig.Operations(3, 100),
+                ConfigLoader.loadServer(GOOD + "operations: {max_concurrent: 3}\n", "server.yaml", null).operations(), "an absent key keeps its default");
+        String msg = problem(GOOD + "operations:\n  max_concurrent: 0\n  max_pendng: 4\n");
+        assertTrue(msg.contains("operations.max_concurrent:") && msg.contains("(line 17"), msg);
+        assertTrue(msg.contains("operations.max_pendng: unknown field (did you mean 'max_pending'?) (line 18"), msg);
+    }
+
+    @Test
     void metricsBlockIsStrictWithPathAndLine() {
         String msg = problem(GOOD + "metrics:\n  public: yes please\n");
         assertTrue(msg.contains("metrics.public: must be true or false, got 'yes please' (line 17"), msg);

@@ -171,6 +171,21 @@ class OperationsE2ETest {
     // ---- the behaviours ----
 
     @Test
+    @Order(0)
+    void unknownActionsAndTargetsAreRefusedWithWhatIsValid() throws Exception {
+        Answer a = call("POST", "/v1/jobs", "application/yaml", "id: bad\ntype: operation\ntarget: {scope: all}\nsteps:\n"
+                + "  - {backend: apt, action: purge}\n");
+        assertEquals(422, a.status(), a.toString());
+        assertTrue(a.body().get("error").asText().contains("steps[0].action: backend apt has no action 'purge'; valid: install, remove, update, upgrade"),
+                a.toString());
+        Answer noApt = call("POST", "/v1/jobs", "application/yaml", "id: bad\ntype: operation\ntarget: {scope: all}\nsteps:\n"
+                + "  - {backend: apt, action: update}\n");
+        assertEquals(409, noApt.status(), "no worker enabled apt: " + noApt);
+        assertTrue(noApt.body().get("error").asText().contains("backend apt not enabled"), noApt.toString());
+        assertEquals(404, call("GET", "/v1/jobs/bad", null, null).status(), "nothing was registered");
+    }
+
+    @Test
     @Order(1)
     void barrierStepsWaitForEveryNodeAndPipelineNodesWalkOnTheirOwn() throws Exception {
         long slow = NODE.get("w2");
