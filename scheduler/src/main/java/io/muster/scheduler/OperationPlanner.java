@@ -60,7 +60,21 @@ public final class OperationPlanner {
      * @param timeout   the whole job's limit, or null
      */
     public record Input(OperationSpec spec, List<Long> nodes, Set<Long> readyNodes, List<Attempt> attempts, long startedAt,
-                        Duration timeout, long now) {}
+                        Duration timeout, long now, Map<Long, String> names) {
+        public Input {
+            names = names == null ? Map.of() : names;
+        }
+
+        public Input(OperationSpec spec, List<Long> nodes, Set<Long> readyNodes, List<Attempt> attempts, long startedAt, Duration timeout, long now) {
+            this(spec, nodes, readyNodes, attempts, startedAt, timeout, now, Map.of());
+        }
+
+        /** How reasons name a node: {@code web-3 (node 7)}, or {@code node 7} without a name. */
+        String describe(long node) {
+            String name = names.get(node);
+            return name == null || name.isEmpty() || name.equals(Long.toString(node)) ? "node " + node : name + " (node " + node + ")";
+        }
+    }
 
     /** A task attempt to start: allocation {@link #allocId(String, long, String, long, int)} on {@code nodeId}. */
     public record Placement(String taskKey, int step, int task, long nodeId, int attempt) {}
@@ -310,7 +324,7 @@ public final class OperationPlanner {
 
         /** The reason the operation gives: the first real failure in step order; a stop only when nothing failed. */
         void noteFailure(String key, long node, String why, boolean stopped) {
-            String text = "task " + key + " (" + describe(key) + ") " + (stopped ? "stopped" : "failed") + " on node " + node + ": " + why;
+            String text = "task " + key + " (" + describe(key) + ") " + (stopped ? "stopped" : "failed") + " on " + in.describe(node) + ": " + why;
             if (!stopped && firstFailure == null) firstFailure = text;
             if (stopped && firstStop == null) firstStop = text;
         }

@@ -7,7 +7,6 @@ import io.muster.server.state.ClusterSnapshot;
 import io.muster.server.state.OperationReads;
 import io.muster.server.state.Records.ExcludedNode;
 import io.muster.server.state.Records.JobRecord;
-import io.muster.server.state.Records.NodeRecord;
 import io.muster.server.state.Records.OperationRecord;
 import io.muster.types.job.JobSpec;
 import io.muster.types.job.OperationSpec;
@@ -80,11 +79,7 @@ final class OperationViews {
 
     /** The {@code name} label, else the hostname, else the id. */
     static String name(ClusterSnapshot snap, long id) {
-        NodeRecord n = snap.node(id).orElse(null);
-        if (n == null) return Long.toString(id);
-        String label = n.labels().get("name");
-        if (label != null && !label.isEmpty()) return label;
-        return n.hostname().isEmpty() ? Long.toString(id) : n.hostname();
+        return snap.node(id).map(OperationReads::name).orElse(Long.toString(id));
     }
 
     private static String lower(Enum<?> e) {

@@ -92,9 +92,13 @@ final class OperationCommands {
             StringBuilder why = new StringBuilder("no node of target " + op.target() + " can run this operation");
             if (target.excluded().isEmpty()) why.append(" (the target names no node)");
             else {
-                why.append(":");
-                target.excluded().stream().limit(5).forEach(x -> why.append(" node ").append(x.nodeId()).append(" ").append(x.reason()).append(";"));
-                if (target.excluded().size() > 5) why.append(" and ").append(target.excluded().size() - 5).append(" more");
+                List<String> reasons = new ArrayList<>();
+                for (var x : target.excluded().subList(0, Math.min(5, target.excluded().size()))) {
+                    NodeRecord n = s.nodes.get(x.nodeId());
+                    reasons.add((n == null ? "node " + x.nodeId() : OperationReads.name(n) + " (node " + x.nodeId() + ")") + ": " + x.reason());
+                }
+                why.append(": ").append(String.join("; ", reasons));
+                if (target.excluded().size() > 5) why.append("; and ").append(target.excluded().size() - 5).append(" more");
             }
             return fail("NO_TARGET_NODES", why.toString());
         }

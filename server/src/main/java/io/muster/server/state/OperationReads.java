@@ -11,7 +11,9 @@ import io.muster.types.job.JobSpecJson;
 import io.muster.types.state.NodeStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.function.ToLongFunction;
@@ -44,8 +46,21 @@ public final class OperationReads {
                     a.terminal() ? failedSeenAt.applyAsLong(a) : 0));
         }
         Set<Long> ready = new HashSet<>();
-        for (long id : op.nodes()) snap.node(id).filter(n -> n.state() == NodeStatus.READY).ifPresent(n -> ready.add(id));
+        Map<Long, String> names = new HashMap<>();
+        for (long id : op.nodes()) {
+            snap.node(id).ifPresent(n -> {
+                if (n.state() == NodeStatus.READY) ready.add(id);
+                names.put(id, name(n));
+            });
+        }
         long startedAt = op.startedAt() > 0 ? op.startedAt() : now;
-        return new OperationPlanner.Input(spec.operation(), op.nodes(), ready, attempts, startedAt, spec.timeout(), now);
+        return new OperationPlanner.Input(spec.operation(), op.nodes(), ready, attempts, startedAt, spec.timeout(), now, names);
+    }
+
+    /** How operators name a node: its {@code name} label, else its hostname, else its id. */
+    public static String name(Records.NodeRecord n) {
+        String label = n.labels().get("name");
+        if (label != null && !label.isEmpty()) return label;
+        return n.hostname().isEmpty() ? Long.toString(n.id()) : n.hostname();
     }
 }

@@ -237,7 +237,7 @@ class OperationsE2ETest {
                 + FAILING_STEPS.formatted(NODE.get("w1"), 20));
         JsonNode j = awaitEnd("ff");
         assertEquals("failed", j.get("status").asText(), j.toPrettyString());
-        assertTrue(j.at("/operation/reason").asText().contains("failed on node " + NODE.get("w1")), j.at("/operation").toString());
+        assertTrue(j.at("/operation/reason").asText().contains("failed on w1 (node " + NODE.get("w1") + ")"), j.at("/operation").toString());
         assertEquals("failed", result(j, "0", "w1"));
         assertEquals("stopped", result(j, "0", "w2"), "the sibling still sleeping was stopped, not left to run 20 s");
         assertFalse(j.get("results").has("1"), "the normal flow ended at the failure");
