@@ -53,11 +53,36 @@ final class RotatingLogFile {
                 : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
 
+    /**
+     * Writes, keeping the caller's interrupt status: a FileChannel closes itself when its writer is interrupted, and an
+     * action being stopped is interrupted while it may still print. The interrupt is set aside for the write and
+     * restored after; a channel closed by an interrupt that lands mid-write is reopened once.
+     */
     void write(byte[] bytes, int off, int len) {
         if (failed) {
             return;
         }
+        boolean interrupted = Thread.interrupted();
         try {
+            writeOnce(bytes, off, len);
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            interrupted |= Thread.interrupted();
+            try {
+                channel = open(false);
+                size = channel.size();
+                writeOnce(bytes, off, len);
+            } catch (IOException again) {
+                fail(again);
+            }
+        } catch (IOException e) {
+            fail(e);
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    private void writeOnce(byte[] bytes, int off, int len) throws IOException {
+        {
             if (len > maxBytes) {
                 off += (int) (len - maxBytes);
                 len = (int) maxBytes;
@@ -72,8 +97,6 @@ final class RotatingLogFile {
             while (buf.hasRemaining()) {
                 size += channel.write(buf);
             }
-        } catch (IOException e) {
-            fail(e);
         }
     }
 

@@ -102,6 +102,23 @@ class OutputBufferTest {
                 .forEach(l -> assertTrue(l.matches("writer-[0-3]"), "torn line: " + l));
     }
 
+    /** A stopped action is interrupted while it may still print: its log file keeps what it prints, and the interrupt. */
+    @Test
+    void anInterruptedWriterStillWritesItsLogAndKeepsItsInterrupt(@TempDir Path dir) throws Exception {
+        OutputBuffer buf = OutputBuffer.mirroredTo(dir, 1024, 1024, false);
+        buf.stdout().append(ascii("before\n"));
+        Thread.currentThread().interrupt();
+        try {
+            buf.stdout().append(ascii("while stopping\n"));
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is the caller's, not the log's");
+        } finally {
+            Thread.interrupted();
+        }
+        buf.stdout().append(ascii("after\n"));
+        buf.close();
+        assertEquals("before\nwhile stopping\nafter\n", Files.readString(dir.resolve("stdout.log")));
+    }
+
     @Test
     void mirrorsToFilesAndRotatesAtTheBound(@TempDir Path dir) throws Exception {
         OutputBuffer buf = OutputBuffer.mirroredTo(dir, 16, 10, false);
