@@ -6,6 +6,7 @@ import io.muster.types.config.ServerConfig;
 import io.muster.types.config.WorkerConfig;
 import io.muster.worker.WorkerDaemon;
 import io.muster.worker.WorkerOptions;
+import io.muster.worker.identity.IdentityStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +40,10 @@ final class DevCommand implements Callable<Integer> {
 
     @Option(names = "--no-worker", description = "Run the server only.")
     boolean noWorker;
+
+    @Option(names = "--labels", paramLabel = "k=v,...", converter = Labels.Converter.class,
+            description = "Labels of the embedded worker, e.g. group=web (targets of -t group:web and of constraints).")
+    Labels labels;
 
     @Override
     public Integer call() throws Exception {
@@ -90,16 +95,26 @@ final class DevCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Waits for the cluster identity, then joins an embedded worker with a fresh single-use token. */
+    /**
+     * Waits for the cluster identity, then starts the embedded worker: with a fresh single-use token the first time,
+     * with the identity it saved on later starts (a token per start would pile up unused ones).
+     */
     private String startWorker(MusterServer server, Path dir, AtomicReference<WorkerDaemon> worker) throws Exception {
         server.ready().get(2, TimeUnit.MINUTES);
         if (noWorker) return "none (--no-worker)";
-        String token = server.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "dev worker").get(1, TimeUnit.MINUTES).token();
+        Path identity = dir.resolve("worker/identity");
+        String token = joined(identity) ? null
+                : server.joinTokens().create(Duration.ofHours(1), 1, Map.of(), "dev worker").get(1, TimeUnit.MINUTES).token();
         WorkerDaemon daemon = new WorkerDaemon(new WorkerConfig(dir.resolve("worker"), List.of(new HostPort("127.0.0.1", grpcPort)), token,
-                null, dir.resolve("worker/identity"), Map.of()), WorkerOptions.defaults());
+                null, identity, labels == null ? Map.of() : labels.map()), WorkerOptions.defaults());
         worker.set(daemon);
         daemon.start();
         return "embedded, state in " + dir.resolve("worker");
+    }
+
+    /** Whether the embedded worker joined on an earlier start (its identity is saved): it needs no new token. */
+    static boolean joined(Path identityDir) {
+        return Files.exists(identityDir.resolve(IdentityStore.CERT_FILE)) && Files.exists(identityDir.resolve(IdentityStore.KEY_FILE));
     }
 
     /** "bin/muster" when run by the script from the checkout root (as the README does), else "muster". */

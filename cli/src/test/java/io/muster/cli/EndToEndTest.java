@@ -62,6 +62,18 @@ class EndToEndTest {
     }
 
     @Test
+    void aOneShotTargetThatNamesNoNodeFailsAtSubmitWithTheReason() {
+        Run node = Run.muster(env, "job", "run", "-t", "node:99", "--", "true");
+        assertEquals(1, node.code(), node::toString);
+        assertTrue(node.err().contains("no node 99 in the cluster (see muster node list)"), node.err());
+        Run group = Run.muster(env, "job", "run", "-t", "group:nope", "--", "true");
+        assertEquals(1, group.code(), group::toString);
+        assertTrue(group.err().contains("no node is in group nope"), group.err());
+        Run list = Run.muster(env, "job", "list");
+        assertFalse(list.out().contains("job-"), "nothing was registered: " + list.out());
+    }
+
+    @Test
     void raftLogList() throws Exception {
         Run r = Run.muster(env, "raft", "log", "list");
         assertEquals(0, r.code(), r::toString);

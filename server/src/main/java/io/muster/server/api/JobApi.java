@@ -101,12 +101,33 @@ public final class JobApi implements Routes {
         b.path("command").forEach(n -> command.add(n.asText()));
         if (command.isEmpty()) throw new ApiException(400, "BAD_REQUEST", "command: at least one word is required");
         JobSpec spec;
+        String target = b.path("target").asText("all");
         try {
-            spec = OneShotJobs.forTarget(b.path("target").asText("all"), command, newJobId());
+            spec = OneShotJobs.forTarget(target, command, newJobId());
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, "BAD_REQUEST", e.getMessage());
         }
+        checkTargetExists(target);
         register(ctx, spec);
+    }
+
+    /**
+     * A one-shot target that names no node fails now, with the reason, rather than leaving a job pending forever (a
+     * node id that does not exist) or "complete" with nothing run (a group no node is in).
+     */
+    private void checkTargetExists(String target) {
+        var nodes = snapshots.snapshot().nodes();
+        if (target.startsWith("node:")) {
+            long id = Long.parseLong(target.substring("node:".length()));
+            var n = nodes.stream().filter(x -> x.id() == id).findFirst();
+            if (n.isEmpty()) throw new ApiException(409, "NO_TARGET_NODES", "no node " + id + " in the cluster (see muster node list)");
+            if (n.get().state() == io.muster.types.state.NodeStatus.REVOKED)
+                throw new ApiException(409, "NO_TARGET_NODES", "node " + id + " is revoked");
+        } else if (target.startsWith("group:")) {
+            String group = target.substring("group:".length());
+            if (nodes.stream().noneMatch(x -> group.equals(x.labels().get("group")) && x.state() != io.muster.types.state.NodeStatus.REVOKED))
+                throw new ApiException(409, "NO_TARGET_NODES", "no node is in group " + group + " (label group=" + group + ")");
+        }
     }
 
     private void register(RoutingContext ctx, JobSpec submitted) {
