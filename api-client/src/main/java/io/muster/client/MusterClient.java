@@ -337,6 +337,11 @@ public final class MusterClient implements AutoCloseable {
     }
 
     /** A page of the Raft log; a null {@code startIndex} or {@code limit} takes the server's default. */
+    /** The newest {@code n} entries of the log. */
+    public RaftLog raftLogTail(int n) {
+        return RaftLog.from(get("/v1/raft/log?tail=" + n));
+    }
+
     public RaftLog raftLog(Long startIndex, Integer limit) {
         StringBuilder q = new StringBuilder("/v1/raft/log");
         char sep = '?';

@@ -75,10 +75,18 @@ class EndToEndTest {
 
     @Test
     void raftLogList() throws Exception {
-        Run r = Run.muster(env, "raft", "log", "list");
+        Run r = Run.muster(env, "raft", "log", "list", "--meta");
         assertEquals(0, r.code(), r::toString);
         assertTrue(r.out().startsWith("INDEX  TERM  TYPE"), r.out());
         assertTrue(r.out().lines().count() >= 3, "header, at least one entry, footer:\n" + r.out());
+        assertTrue(r.out().contains("(commit index "), r.out());
+        Run plain = Run.muster(env, "raft", "log", "list");
+        assertFalse(plain.out().contains("(commit index"), "the metadata only when asked:\n" + plain.out());
+        Run tail = Run.muster(env, "raft", "log", "list", "--tail", "2", "-o", "json");
+        JsonNode t = M.readTree(tail.out());
+        JsonNode entries = t.get("entries");
+        assertEquals(2, entries.size(), tail.out());
+        assertEquals(t.get("last_index").asLong(), entries.get(1).get("index").asLong(), "the newest entries");
 
         Run j = Run.muster(env, "raft", "log", "list", "--limit", "5", "-o", "json");
         assertEquals(0, j.code(), j::toString);

@@ -137,8 +137,12 @@ public final class ClusterApi implements Routes {
     }
 
     private void log(RoutingContext ctx) {
-        long start = Http.longParam(ctx, "start_index", 0, 0, Long.MAX_VALUE);
-        int limit = (int) Http.longParam(ctx, "limit", 50, 1, 1000);
+        long tail = Http.longParam(ctx, "tail", 0, 0, 1000);
+        if (tail > 0 && ctx.queryParams().contains("start_index"))
+            throw new ApiException(400, "BAD_REQUEST", "give start_index or tail, not both");
+        // tail=N: the newest N entries (the ones an operator usually wants), whatever the log's length.
+        long start = tail > 0 ? Math.max(0, raft.lastLogIndex() - tail + 1) : Http.longParam(ctx, "start_index", 0, 0, Long.MAX_VALUE);
+        int limit = tail > 0 ? (int) tail : (int) Http.longParam(ctx, "limit", 50, 1, 1000);
         vertx.executeBlocking(() -> raftLog.entries(start, limit), false).onComplete(ar -> {
             if (ar.failed()) {
                 Http.failure(ctx, ar.cause());
