@@ -72,7 +72,8 @@ final class NodeCommand {
                 "Drain", n.drain(), "OS/Arch", n.os() + "/" + n.arch(), "Drivers", String.join(",", n.drivers()),
                 "CPU (MHz)", n.cpuMhz(), "Memory (MiB)", n.memoryMb(), "Labels", Fmt.labels(n.labels()),
                 "Last heartbeat", n.lastHeartbeat() == null ? null : Fmt.time(n.lastHeartbeat()) + " (" + Fmt.relative(n.lastHeartbeat(), now) + ")",
-                "Heartbeat TTL", n.ttlSecs() == null ? null : n.ttlSecs() + "s");
+                "Heartbeat TTL", n.ttlSecs() == null ? null : n.ttlSecs() + "s",
+                "Drain status", n.json() == null || !n.json().hasNonNull("drain_status") ? null : n.json().get("drain_status").asText());
         cli.out.println();
         if (n.allocations() == null || n.allocations().isEmpty()) {
             cli.out.println("No allocations.");
@@ -80,6 +81,8 @@ final class NodeCommand {
             Table t = new Table("ALLOC ID", "JOB", "GROUP", "STATUS", "EXIT");
             for (Node.Allocation a : n.allocations()) t.row(a.id(), a.jobId(), a.group(), a.status(), a.exitCode());
             t.print(cli.out);
+            long total = n.json() == null ? n.allocations().size() : n.json().path("allocations_total").asLong(n.allocations().size());
+            if (total > n.allocations().size()) cli.out.println("(newest " + n.allocations().size() + " of " + total + " allocations)");
         }
         cli.out.flush();
         return 0;

@@ -119,6 +119,18 @@ class NodeCommandsTest {
     }
 
     @Test
+    void nodeStatusSaysWhereADrainStandsAndThatAllocationsAreTheNewest() {
+        api.ok("GET", "/v1/nodes/7", """
+                {"id":"7","state":"ready","eligible":false,"drain":"draining","labels":{},"os":"linux","arch":"amd64","hostname":"w7",
+                 "allocations":[{"id":"a-9","job_id":"web","group":"g","status":"running"}],"allocations_total":120,
+                 "drain_status":"1 allocation still on this node; no other node is eligible to take them: they stay until a node joins"}""");
+        Run r = Run.against(api, "node", "status", "7");
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("Drain status    1 allocation still on this node; no other node is eligible"), r.out());
+        assertTrue(r.out().contains("(newest 1 of 120 allocations)"), r.out());
+    }
+
+    @Test
     void drainEligibilityRevoke() throws Exception {
         api.ok("POST", "/v1/nodes/1001/drain", "{}").ok("POST", "/v1/nodes/1001/eligibility", "{}").ok("POST", "/v1/nodes/1001/revoke", "{}");
         assertEquals(0, Run.against(api, "node", "drain", "1001", "--deadline", "300").code());

@@ -152,11 +152,31 @@ public final class NodeApi implements Routes {
         var snap = snapshots.snapshot(); // the node and its allocations as of one index
         long id = Http.pathLong(ctx, "id");
         NodeRecord n = snap.node(id).orElseThrow(() -> new ApiException(404, "NODE_NOT_FOUND", "no node with id " + id));
+        int limit = (int) Http.longParam(ctx, "limit", 50, 1, 1000);
         ObjectNode m = Http.JSON.valueToTree(view(n));
+        // Newest first and bounded: a long-lived node has collected thousands; the latest say what it does now.
+        List<AllocRecord> all = snap.allocsOnNode(n.id()).stream()
+                .sorted(java.util.Comparator.comparingLong(AllocRecord::createIndex).reversed()).toList();
         List<io.muster.client.JobStatus.Allocation> allocs = new ArrayList<>();
-        for (AllocRecord a : snap.allocsOnNode(n.id())) allocs.add(JobApi.allocView(a));
+        for (AllocRecord a : all.subList(0, Math.min(limit, all.size()))) allocs.add(JobApi.allocView(a));
         m.set("allocations", Http.JSON.valueToTree(allocs)); // every allocation field, as the job answers show them
+        m.put("allocations_total", all.size());
+        String drain = drainStatus(snap, n, all);
+        if (drain != null) m.put("drain_status", drain);
         Http.ok(ctx, m);
+    }
+
+    /** Where a draining node's work stands: how many allocations are left, and whether any other node can take them. */
+    static String drainStatus(io.muster.server.state.ClusterSnapshot snap, NodeRecord n, List<AllocRecord> allocs) {
+        if (n.drain() != io.muster.types.state.DrainState.DRAINING) return null;
+        long left = allocs.stream().filter(a -> !a.terminal()).count();
+        if (left == 0) return "nothing left on this node; the drain completes at the next heartbeat";
+        long others = snap.nodes().stream().filter(x -> x.id() != n.id() && x.schedulable()).count();
+        String where = others == 0
+                ? "no other node is eligible to take them: they stay until a node joins or becomes eligible"
+                    + (n.drainDeadline() > 0 ? ", or until the drain deadline stops them" : " (no drain deadline is set)")
+                : others + " other eligible node" + (others == 1 ? "" : "s") + " can take them; the scheduler is moving them";
+        return left + " allocation" + (left == 1 ? "" : "s") + " still on this node; " + where;
     }
 
     private void drain(RoutingContext ctx) {
