@@ -21,13 +21,19 @@ public record JobList(List<Summary> jobs, long total, @JsonProperty("next_offset
     }
 
     /** A job with its allocation counts per status (pending, running, complete, failed, lost, stopped), in the server's order. */
-    public record Summary(String id, String type, String status, long version, Map<String, Long> allocations) {
+    /**
+     * One job of the list. {@code runs}: what it runs, for people (the first task's command and arguments or image, an
+     * operation's first actions), cut to 60 characters; {@code submitted_at}: when this version was submitted.
+     */
+    public record Summary(String id, String type, String status, long version, Map<String, Long> allocations, String runs,
+                          @com.fasterxml.jackson.annotation.JsonProperty("submitted_at") String submittedAt) {
         public Summary {
             allocations = allocations == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(allocations));
         }
 
         static Summary from(JsonNode n) {
-            return new Summary(J.str(n, "id"), J.str(n, "type"), J.str(n, "status"), J.lng(n, "version", 0), J.longMap(n, "allocations"));
+            return new Summary(J.str(n, "id"), J.str(n, "type"), J.str(n, "status"), J.lng(n, "version", 0), J.longMap(n, "allocations"),
+                    J.str(n, "runs"), J.str(n, "submitted_at"));
         }
 
         public long count(String allocStatus) {

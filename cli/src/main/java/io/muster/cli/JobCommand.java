@@ -83,10 +83,11 @@ final class JobCommand {
             cli.out.println(page.total() == 0 ? "No jobs. Run one with 'muster job run FILE' or 'muster job run -t all -- COMMAND'." : "No jobs on this page (" + page.total() + " in all).");
             return 0;
         }
-        Table t = new Table("ID", "TYPE", "STATUS", "VERSION", "PENDING", "RUNNING", "COMPLETE", "FAILED", "LOST", "STOPPED");
+        Table t = new Table("ID", "TYPE", "STATUS", "VERSION", "PENDING", "RUNNING", "COMPLETE", "FAILED", "LOST", "STOPPED", "AGE", "RUNS");
+        java.time.Instant now = java.time.Instant.now();
         for (JobList.Summary j : page.jobs()) {
             t.row(j.id(), j.type(), j.status(), j.version(), j.count("pending"), j.count("running"), j.count("complete"), j.count("failed"),
-                    j.count("lost"), j.count("stopped"));
+                    j.count("lost"), j.count("stopped"), j.submittedAt() == null ? null : Fmt.relative(j.submittedAt(), now), j.runs());
         }
         t.print(cli.out);
         if (page.nextOffset() != null) cli.out.println("(" + page.total() + " jobs; next page: --offset " + page.nextOffset() + ")");

@@ -173,10 +173,34 @@ public final class JobApi implements Routes {
         for (JobRecord j : all.subList(Math.min(offset, all.size()), Math.min(all.size(), offset + limit))) {
             Map<String, Long> counts = new LinkedHashMap<>();
             snap.allocCounts(j.id()).byStatus().forEach((st, n) -> counts.put(st, (long) n));
-            jobs.add(new JobList.Summary(j.id(), j.type(), status(snap, j).wire(), j.version(), counts));
+            jobs.add(new JobList.Summary(j.id(), j.type(), status(snap, j).wire(), j.version(), counts,
+                    RUNS.get(j.id() + "@" + j.version(), k -> runs(j)), instant(j.submittedAt())));
         }
         int next = offset + jobs.size();
         Http.ok(ctx, new JobList(jobs, all.size(), next < all.size() ? Long.valueOf(next) : null, null));
+    }
+
+    /** What each job version runs, for the list: parsed once per version, not on every list call. */
+    private static final com.github.benmanes.caffeine.cache.Cache<String, String> RUNS =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
+
+    static String runs(JobRecord j) {
+        String text;
+        try {
+            JobSpec spec = JobSpecJson.fromJson(j.specJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (spec.operation() != null) {
+                List<String> tasks = spec.operation().allTasks().stream().map(io.muster.types.job.OperationTask::describe).toList();
+                text = String.join(", ", tasks.subList(0, Math.min(2, tasks.size()))) + (tasks.size() > 2 ? " (+" + (tasks.size() - 2) + ")" : "");
+            } else {
+                io.muster.types.job.TaskSpec t = spec.groups().getFirst().tasks().getFirst();
+                text = t.command() != null ? String.join(" ", java.util.stream.Stream.concat(java.util.stream.Stream.of(t.command()), t.args().stream()).toList())
+                        : t.image();
+                if (t.command() != null && t.image() != null) text = t.image() + ": " + text;
+            }
+        } catch (RuntimeException e) {
+            text = "";
+        }
+        return text.length() <= 60 ? text : text.substring(0, 57) + "...";
     }
 
     private JobRecord job(RoutingContext ctx) {

@@ -1,6 +1,7 @@
 package io.muster.server.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,7 +50,7 @@ class ApiRecordsTest {
             "attempt", "job_version");
     private static final List<String> FAILURE_FIELDS = List.of("group", "unplaced", "nodes_evaluated", "filtered");
     private static final List<String> JOB_LIST_FIELDS = List.of("jobs", "total", "next_offset");
-    private static final List<String> JOB_SUMMARY_FIELDS = List.of("id", "type", "status", "version", "allocations");
+    private static final List<String> JOB_SUMMARY_FIELDS = List.of("id", "type", "status", "version", "allocations", "runs", "submitted_at");
     private static final List<String> CLUSTER_FIELDS = List.of("cluster_id", "leader_id", "term", "commit_index", "applied_index", "last_index",
             "server_id", "members", "alarms", "divergence_check");
     private static final List<String> MEMBER_FIELDS = List.of("id", "raft_addr", "api_addr", "role", "healthy"); // then the leader's counters
@@ -125,6 +126,7 @@ class ApiRecordsTest {
             JsonNode detail = call(base, "GET", "/v1/nodes/" + worker.nodeId, null);
             List<String> detailFields = new ArrayList<>(NODE_FIELDS);
             detailFields.add("allocations");
+            detailFields.add("allocations_total");
             assertEquals(detailFields, names(detail));
             assertTrue(detail.get("allocations").isArray());
             assertEquals(List.of(), Node.from(detail).allocations());
@@ -263,6 +265,8 @@ class ApiRecordsTest {
             assertEquals(List.of("pending", "running", "complete", "failed", "lost", "stopped"), names(page.get("jobs").get(0).get("allocations")));
             JobList l = JobList.from(page);
             assertEquals(2, l.total());
+            assertFalse(l.jobs().get(0).runs().isBlank(), "the list says what a job runs: " + page);
+            assertTrue(java.time.Instant.parse(l.jobs().get(0).submittedAt()).toEpochMilli() > 0);
             assertEquals(Long.valueOf(1), l.nextOffset());
             assertEquals("rec-batch", l.jobs().get(0).id());
             assertEquals(1, l.jobs().get(0).count("complete"));
