@@ -20,10 +20,8 @@ import io.muster.types.state.AllocStatus;
 import io.muster.types.state.OperationStatus;
 import java.time.Clock;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -62,7 +60,7 @@ public final class OperationService implements LeaderServices, StateListener, Au
     private final ServerConfig.Operations limits;
     private final OperationReads reads;
     private final ScheduledExecutorService executor;
-    private final Set<String> queue = new LinkedHashSet<>();
+    private final JobQueue queue = new JobQueue();
     private final Map<String, Long> failedSeen = new ConcurrentHashMap<>();
     /** The job whose decision is in flight, or null; only touched on the executor. */
     private String inFlight;
@@ -111,18 +109,12 @@ public final class OperationService implements LeaderServices, StateListener, Au
     public void stopLeading() {
         leading = false;
         generation++;
-        synchronized (queue) {
-            queue.clear();
-        }
+        queue.clear();
     }
 
     void enqueue(String jobId) {
         if (!leading) return;
-        boolean added;
-        synchronized (queue) {
-            added = queue.add(jobId);
-        }
-        if (added) run(this::pump);
+        if (queue.add(jobId)) run(this::pump);
     }
 
     private void run(Runnable task) {
@@ -143,13 +135,8 @@ public final class OperationService implements LeaderServices, StateListener, Au
 
     private void pump() {
         while (leading && inFlight == null) {
-            String next;
-            synchronized (queue) {
-                var it = queue.iterator();
-                if (!it.hasNext()) return;
-                next = it.next();
-                it.remove();
-            }
+            String next = queue.poll();
+            if (next == null) return;
             try {
                 decide(next);
             } catch (RuntimeException e) {

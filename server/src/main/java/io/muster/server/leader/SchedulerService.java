@@ -25,9 +25,7 @@ import io.muster.types.state.NodeStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -93,7 +91,7 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
     private final ScheduledExecutorService ownExecutor;
     private final int maxPlacementsPerEntry;
     private final RandomGenerator random = RandomGenerator.getDefault();
-    private final Set<String> queue = new LinkedHashSet<>();
+    private final JobQueue queue = new JobQueue();
     /** The evaluation in flight, or null; only touched on the runner. */
     private Evaluation current;
     /** Changes whenever leadership starts or stops: an evaluation of an earlier term is not continued. */
@@ -167,9 +165,7 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
     public void stopLeading() {
         leading = false;
         generation++;
-        synchronized (queue) {
-            queue.clear();
-        }
+        queue.clear();
     }
 
     /** ApplyPlan entries committed (a plan larger than one entry's worth of placements is several). */
@@ -183,23 +179,14 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
 
     void enqueue(String jobId) {
         if (!leading) return;
-        boolean added;
-        synchronized (queue) {
-            added = queue.add(jobId);
-        }
-        if (added) runner.execute(this::pump);
+        if (queue.add(jobId)) runner.execute(this::pump);
     }
 
     /** Starts the next evaluation unless one is in flight (its completion calls this again). */
     private void pump() {
         while (leading && current == null) {
-            String next;
-            synchronized (queue) {
-                var it = queue.iterator();
-                if (!it.hasNext()) return;
-                next = it.next();
-                it.remove();
-            }
+            String next = queue.poll();
+            if (next == null) return;
             try {
                 evaluate(next);
             } catch (RuntimeException e) {
