@@ -309,7 +309,7 @@ public final class JobApi implements Routes {
     }
 
     /** {@code GET /v1/jobs/:id}, also the submit and stop answers: the API client's record, so both sides share one shape. */
-    static io.muster.client.JobStatus jobView(ClusterSnapshot snap, JobRecord j) {
+    io.muster.client.JobStatus jobView(ClusterSnapshot snap, JobRecord j) {
         List<Allocation> allocs = snap.allocsOfJob(j.id()).stream().sorted(Comparator.comparingLong(AllocRecord::createIndex)).map(JobApi::allocView).toList();
         List<Failure> failures = new ArrayList<>();
         for (GroupFailureRecord f : j.failures()) {
@@ -317,7 +317,7 @@ public final class JobApi implements Routes {
             f.filtered().forEach((reason, n) -> filtered.put(reason, (long) n));
             failures.add(new Failure(f.group(), f.unplaced(), f.nodesEvaluated(), filtered));
         }
-        OperationViews.View op = j.hasOperation() ? OperationViews.of(snap, j) : null;
+        OperationViews.View op = j.hasOperation() ? OperationViews.of(snap, j, clock.millis()) : null;
         return new io.muster.client.JobStatus(j.id(), j.type(), j.version(), status(snap, j).wire(), instant(j.submittedAt()),
                 j.nextEvalAt() > 0 ? instant(j.nextEvalAt()) : null, allocs, failures, op == null ? null : op.operation(),
                 op == null ? null : op.results(), null);

@@ -28,11 +28,11 @@ final class OperationViews {
 
     record View(OperationView operation, Map<String, Map<String, TaskResult>> results) {}
 
-    static View of(ClusterSnapshot snap, JobRecord j) {
+    /** @param now the API's clock: running durations and due retries are judged at it */
+    static View of(ClusterSnapshot snap, JobRecord j, long now) {
         OperationRecord op = j.operation();
         JobSpec spec = READS.spec(j);
         OperationSpec ops = spec.operation();
-        long now = System.currentTimeMillis();
         // Backoffs shown from the attempt's own end: a display never waits on the leader's memory.
         OperationPlanner.Progress p = OperationPlanner.plan(READS.input(snap, j, now, a -> a.finishedAt()));
         List<OperationView.Step> steps = new ArrayList<>();
