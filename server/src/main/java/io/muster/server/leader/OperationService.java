@@ -62,6 +62,8 @@ public final class OperationService implements LeaderServices, StateListener, Au
     private final ScheduledExecutorService executor;
     private final JobQueue queue = new JobQueue();
     private final Map<String, Long> failedSeen = new ConcurrentHashMap<>();
+    /** The earliest wake-up timer set per job (executor thread only). */
+    private final Map<String, Long> wakes = new java.util.HashMap<>();
     /** The job whose decision is in flight, or null; only touched on the executor. */
     private String inFlight;
     private volatile boolean leading;
@@ -101,6 +103,7 @@ public final class OperationService implements LeaderServices, StateListener, Au
     public void startLeading(long term) {
         generation++;
         failedSeen.clear();
+        run(wakes::clear);
         leading = true;
         for (JobRecord j : state.snapshot().jobs()) if (j.hasOperation() && !j.operation().status().isTerminal()) enqueue(j.id());
     }
@@ -178,12 +181,7 @@ public final class OperationService implements LeaderServices, StateListener, Au
             b.setStatus(p.outcome() == OperationPlanner.Outcome.COMPLETE ? OperationStatus.COMPLETE.wire() : OperationStatus.FAILED.wire());
             if (p.reason() != null) b.setReason(p.reason());
         }
-        if (p.wakeAt() > 0) {
-            long gen = generation;
-            later(() -> {
-                if (gen == generation) enqueue(jobId);
-            }, p.wakeAt() - now);
-        }
+        if (p.wakeAt() > 0) wakeAt(jobId, p.wakeAt(), now);
         boolean nothing = !start && p.outcome() == null && b.getPlaceCount() == 0 && b.getStopCount() == 0 && p.step() == j.operation().step();
         if (nothing) return;
         inFlight = jobId;
@@ -214,6 +212,21 @@ public final class OperationService implements LeaderServices, StateListener, Au
             if (gen == generation) enqueue(jobId);
             pump();
         }));
+    }
+
+    /**
+     * Looks at the job again at {@code at} (a retry's backoff, the job's deadline). One timer per job and time: every
+     * decision of a 10,000-node step would otherwise leave its own timer for the same deadline.
+     */
+    private void wakeAt(String jobId, long at, long now) {
+        Long pending = wakes.get(jobId);
+        if (pending != null && pending <= at) return;
+        wakes.put(jobId, at);
+        long gen = generation;
+        later(() -> {
+            wakes.remove(jobId, at);
+            if (gen == generation) enqueue(jobId);
+        }, at - now);
     }
 
     /** Starts queued operations, oldest first, while places are free. */
