@@ -96,7 +96,7 @@ class ArgumentsTest {
 
     @Test
     void scenarios() {
-        assertEquals(5, Scenario.parse("all").size());
+        assertEquals(6, Scenario.parse("all").size());
         assertEquals(java.util.EnumSet.of(Scenario.JOIN, Scenario.FANOUT), Scenario.parse(" fanout , join "));
         assertThrows(IllegalArgumentException.class, () -> Scenario.parse(","));
     }
