@@ -88,9 +88,10 @@ final class OperationPhase implements Phase {
             f.put("submit_to_server_ended_secs", Sampler.round((Instant.parse(op.endedAt()).toEpochMilli() - submitWallMs) / 1e3));
         }
 
+        awaitAcknowledgements(f);
         List<String> keys = op.steps().stream().flatMap(s -> s.tasks().stream()).map(OperationView.StepTask::key).toList();
         Map<String, OperationLog.TaskTimes> times = run.fleet.operations().tasks(jobId);
-        List<Map<String, Object>> perStep = stepFigures(keys, times, t0);
+        List<Map<String, Object>> perStep = stepFigures(keys, times, t0, run.servers.stream().map(Object::toString).toList());
         f.put("per_step", perStep);
         double gapSum = 0;
         double gapMax = 0;
@@ -151,8 +152,20 @@ final class OperationPhase implements Phase {
         return s;
     }
 
+    /**
+     * The job can end before the workers have the acknowledgements of their last reports (a server answers a report
+     * after committing it, the leader may end the job first): wait a little for them, so every end has its times.
+     */
+    private void awaitAcknowledgements(Map<String, Object> f) {
+        OperationLog log = run.fleet.operations();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (log.reportedEnds(jobId) < log.deliveries(jobId) && System.nanoTime() < deadline) run.sleep(50);
+        long missing = log.deliveries(jobId) - log.reportedEnds(jobId);
+        if (missing > 0) f.put("ends_unacknowledged_after_10s", missing);
+    }
+
     /** Per task key in step order: deliveries and their spread, time to the last end reported (and acknowledged), and the gap to the next step. */
-    static List<Map<String, Object>> stepFigures(List<String> keys, Map<String, OperationLog.TaskTimes> times, long submitNanos) {
+    static List<Map<String, Object>> stepFigures(List<String> keys, Map<String, OperationLog.TaskTimes> times, long submitNanos, List<String> servers) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
             OperationLog.TaskTimes t = times.get(keys.get(i));
@@ -167,6 +180,11 @@ final class OperationPhase implements Phase {
             s.put("ends_acknowledged", t.reported());
             s.put("first_delivery_after_submit_ms", ms(t.firstDelivery() - submitNanos));
             s.put("delivery_spread_ms", ms(t.lastDelivery() - t.firstDelivery()));
+            // Through which server the workers got the step, from the step's first delivery: shows a follower lagging the leader.
+            Map<String, Object> by = new LinkedHashMap<>();
+            t.byServer().forEach((idx, span) -> by.put(idx < servers.size() ? servers.get(idx) : "server#" + idx, Map.of("deliveries", span.count(),
+                    "first_ms", ms(span.first() - t.firstDelivery()), "last_ms", ms(span.last() - t.firstDelivery()))));
+            s.put("deliveries_by_server", by);
             if (t.lastReported() > 0) {
                 s.put("first_delivery_to_last_end_ms", ms(t.lastReported() - t.firstDelivery()));
                 s.put("first_delivery_to_last_ack_ms", ms(t.lastAcked() - t.firstDelivery()));

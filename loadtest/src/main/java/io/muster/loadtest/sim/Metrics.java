@@ -33,7 +33,7 @@ public final class Metrics {
         REGISTERED, REGISTER_FAILED, READY, HEARTBEATS, HEARTBEAT_FAILED, HEARTBEAT_SKIPPED, POLLS, POLL_FAILED,
         ALLOCS_RECEIVED, DUPLICATE_DELIVERIES, REDELIVERED_SETS, DELETES_RECEIVED, UNKNOWN_DELETES, SNAPSHOT_DROPS, ACKS, ACK_FAILED,
         STATUSES_REPORTED, COMPLETIONS, ROTATIONS, LEFT,
-        /** Operation task attempts whose end (complete or failed) a server acknowledged. */
+        /** Operation task attempts delivered to a worker (one task on one node). */
         OPERATION_TASKS
     }
 

@@ -17,10 +17,18 @@ public final class OperationLog {
      * acknowledgement arrived (an upper bound on its commit, late by the answer's trip back to the worker).
      */
     public record TaskTimes(int deliveries, int reported, long firstDelivery, long lastDelivery, long firstReported, long lastReported,
-                            long lastAcked, int nodes, int repeatedNodes) {}
+                            long lastAcked, int nodes, int repeatedNodes, Map<Integer, Span> byServer) {}
+
+    /** Deliveries through one server (index into the fleet's server list): how many, first and last. */
+    public record Span(int count, long first, long last) {
+        Span add(long nanos) {
+            return count == 0 ? new Span(1, nanos, nanos) : new Span(count + 1, Math.min(first, nanos), Math.max(last, nanos));
+        }
+    }
 
     private static final class Task {
         final Map<Long, Integer> perNode = new HashMap<>();
+        final Map<Integer, Span> byServer = new java.util.TreeMap<>();
         int deliveries;
         int reported;
         long firstDelivery;
@@ -33,8 +41,9 @@ public final class OperationLog {
 
     private final Map<String, Map<String, Task>> jobs = new HashMap<>();
 
-    synchronized void delivered(String jobId, String taskKey, long nodeId, long nanos) {
+    synchronized void delivered(String jobId, String taskKey, long nodeId, int serverIndex, long nanos) {
         Task t = task(jobId, taskKey);
+        t.byServer.merge(serverIndex, new Span(1, nanos, nanos), (a, b) -> a.add(nanos));
         t.deliveries++;
         if (t.firstDelivery == 0) t.firstDelivery = nanos;
         t.lastDelivery = Math.max(t.lastDelivery, nanos);
@@ -57,7 +66,7 @@ public final class OperationLog {
     public synchronized Map<String, TaskTimes> tasks(String jobId) {
         Map<String, TaskTimes> out = new LinkedHashMap<>();
         jobs.getOrDefault(jobId, Map.of()).forEach((k, t) -> out.put(k, new TaskTimes(t.deliveries, t.reported, t.firstDelivery, t.lastDelivery,
-                t.firstReported, t.lastReported, t.lastAcked, t.perNode.size(), t.repeated)));
+                t.firstReported, t.lastReported, t.lastAcked, t.perNode.size(), t.repeated, Map.copyOf(t.byServer))));
         return out;
     }
 

@@ -460,7 +460,8 @@ public final class SimWorker {
     /** An operation task attempt: answered as the test backend would ({@link SimActions}), at once or after its sleep. */
     private void runAction(Allocation a, long now) {
         SimActions.Answer answer = SimActions.answer(a.getGroupSpecJson().toByteArray(), a.getAttempt());
-        fleet.operations().delivered(a.getJobId(), a.getGroup(), nodeId, now);
+        fleet.operations().delivered(a.getJobId(), a.getGroup(), nodeId, serverIndex(), now);
+        fleet.metrics().inc(Count.OPERATION_TASKS);
         synchronized (this) {
             operationTasks.put(a.getId(), new OperationTask(a.getJobId(), a.getGroup()));
         }
@@ -492,10 +493,7 @@ public final class SimWorker {
                 if (t != null) ended.add(t);
             }
         }
-        for (OperationTask t : ended) {
-            fleet.operations().reported(t.jobId(), t.key(), sentNanos, ackedNanos);
-            fleet.metrics().inc(Count.OPERATION_TASKS);
-        }
+        for (OperationTask t : ended) fleet.operations().reported(t.jobId(), t.key(), sentNanos, ackedNanos);
     }
 
     private static AllocStatus status(String id, AllocState state, long wall) {
