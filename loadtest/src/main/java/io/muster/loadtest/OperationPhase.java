@@ -83,6 +83,8 @@ final class OperationPhase implements Phase {
         if (op.reason() != null) f.put("reason", op.reason());
         f.put("target_nodes", op.nodes().size());
         f.put("excluded_nodes", op.excluded().size());
+        if (!op.excluded().isEmpty())
+            f.put("excluded_examples", op.excluded().stream().limit(5).map(n -> n.id() + " (" + n.name() + "): " + n.reason()).toList());
         if (op.queuedAt() != null && op.endedAt() != null) {
             f.put("server_queued_to_ended_secs", Sampler.round(Duration.between(Instant.parse(op.queuedAt()), Instant.parse(op.endedAt())).toMillis() / 1e3));
             f.put("submit_to_server_ended_secs", Sampler.round((Instant.parse(op.endedAt()).toEpochMilli() - submitWallMs) / 1e3));
@@ -202,7 +204,8 @@ final class OperationPhase implements Phase {
      */
     static List<String> exactlyOnce(JobStatus end, List<String> keys, Map<String, OperationLog.TaskTimes> times, int targetNodes, long workers) {
         List<String> problems = new ArrayList<>();
-        if (targetNodes != workers) problems.add("the target resolved to " + targetNodes + " nodes, not the " + workers + " ready workers");
+        // Not a repeat, but a step not run on a worker: a node the leader saw down (or lacking the backend) at submit is excluded.
+        if (targetNodes != workers) problems.add("the target resolved to " + targetNodes + " nodes, not the " + workers + " ready workers (see excluded_examples)");
         Map<String, Map<String, OperationView.TaskResult>> results = end.results() == null ? Map.of() : end.results();
         for (String key : keys) {
             Map<String, OperationView.TaskResult> byNode = results.getOrDefault(key, Map.of());
