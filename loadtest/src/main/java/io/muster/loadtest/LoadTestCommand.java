@@ -60,7 +60,7 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--ca-cert", paramLabel = "F", description = "Cluster CA for an https API (<data_dir>/ca.pem); default: env MUSTER_CACERT.")
     Path caCert;
 
-    @Option(names = "--scenario", paramLabel = "LIST", defaultValue = "all", description = "join,steady,fanout,failover,churn or all (default ${DEFAULT-VALUE}).")
+    @Option(names = "--scenario", paramLabel = "LIST", defaultValue = "all", description = "join,steady,fanout,operation,failover,churn or all (default ${DEFAULT-VALUE}).")
     String scenario;
 
     @Option(names = "--duration", paramLabel = "D", defaultValue = "60s", description = "Length of steady and of churn, e.g. 60s, 5m (default ${DEFAULT-VALUE}).")
@@ -111,6 +111,13 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--warmup-workers", paramLabel = "W", defaultValue = "0",
             description = "Before the measured join, W workers register, heartbeat and leave, so fresh servers have JIT-compiled the path (default 0).")
     int warmupWorkers;
+
+    @Option(names = "--operation-steps", paramLabel = "N", defaultValue = "3", description = "Operation: barrier steps of the one operation job, 1-100 (default ${DEFAULT-VALUE}).")
+    int operationSteps;
+
+    @Option(names = "--operation-action", paramLabel = "A", defaultValue = "succeed",
+            description = "Operation: what each step's test action does, succeed or sleep:DURATION such as sleep:2s (default ${DEFAULT-VALUE}).")
+    String operationAction;
 
     private String[] args = new String[0];
 
@@ -172,7 +179,7 @@ public final class LoadTestCommand implements Callable<Integer> {
         }
         Set<Scenario> sc = Scenario.parse(scenario);
         if (!local && api == null) {
-            for (Scenario x : List.of(Scenario.FANOUT, Scenario.FAILOVER)) {
+            for (Scenario x : List.of(Scenario.FANOUT, Scenario.OPERATION, Scenario.FAILOVER)) {
                 if (sc.contains(x)) throw new IllegalArgumentException("--scenario " + x.key() + " needs --api (or --local); run join,steady,churn without it");
             }
         }
@@ -212,11 +219,24 @@ public final class LoadTestCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--report-dir: cannot create " + reportDir + ": " + e.getMessage());
             }
         }
+        if (operationSteps < 1 || operationSteps > 100) throw new IllegalArgumentException("--operation-steps: between 1 and 100 (the operation spec's step limit)");
+        Duration opSleep = operationSleep(operationAction);
         if (warmupWorkers < 0 || warmupWorkers > 100_000) throw new IllegalArgumentException("--warmup-workers: between 0 and 100000");
         int needed = warmupWorkers + workers + (sc.contains(Scenario.CHURN) ? (int) Math.ceil(churnRate * dur.toMillis() / 1000.0) : 0);
         if (needed > 1_000_000) throw new IllegalArgumentException("workers + churn joins: at most 1,000,000 registrations");
         return new LoadTestSettings(workers, List.copyOf(hps), secret, tokenFile, api, acl, ca, sc, dur, allocs, heartbeatRate, churnRate, local,
-                reportDir, max, joinConcurrency, jobSize, runtime, fm, pollWait, localHeap, stall, keepLocal, warmupWorkers, commandLine());
+                reportDir, max, joinConcurrency, jobSize, runtime, fm, pollWait, localHeap, stall, keepLocal, warmupWorkers, operationSteps, opSleep, commandLine());
+    }
+
+    /** {@code succeed} is no sleep; {@code sleep:D} a positive duration. */
+    static Duration operationSleep(String action) {
+        String a = action.strip().toLowerCase(Locale.ROOT);
+        if (a.equals("succeed")) return Duration.ZERO;
+        if (a.startsWith("sleep:")) {
+            Duration d = duration("--operation-action", a.substring("sleep:".length()));
+            if (!d.isZero()) return d;
+        }
+        throw new IllegalArgumentException("--operation-action: '" + action + "' is not succeed or sleep:DURATION (e.g. sleep:2s, sleep:500ms)");
     }
 
     private String commandLine() {

@@ -150,6 +150,7 @@ public final class LoadTestRun {
         plan.add(new JoinPhase(this));
         if (settings.runs(Scenario.STEADY)) plan.add(new SteadyPhase(this));
         if (settings.runs(Scenario.FANOUT)) plan.add(new FanoutPhase(this));
+        if (settings.runs(Scenario.OPERATION)) plan.add(new OperationPhase(this));
         if (settings.runs(Scenario.FAILOVER)) plan.add(new FailoverPhase(this));
         if (settings.runs(Scenario.CHURN)) plan.add(new ChurnPhase(this));
         return plan;
@@ -191,6 +192,7 @@ public final class LoadTestRun {
                 case HEARTBEAT -> Metrics.Count.HEARTBEATS;
                 case REGISTRATION -> Metrics.Count.REGISTERED;
                 case DELIVERED_ALLOCATION -> Metrics.Count.ALLOCS_RECEIVED;
+                case OPERATION_TASK -> Metrics.Count.OPERATION_TASKS;
             })));
             phases.add(new PhaseReport(p.name(), status, message, Sampler.round(d.startSecs()), Sampler.round(d.seconds()), figures,
                     d.latencies(), d.errors()));
@@ -204,6 +206,7 @@ public final class LoadTestRun {
             case "warmup", "join", "churn" -> PhaseCost.Operation.REGISTRATION;
             case "steady" -> PhaseCost.Operation.HEARTBEAT;
             case "fanout" -> PhaseCost.Operation.DELIVERED_ALLOCATION;
+            case "operation" -> PhaseCost.Operation.OPERATION_TASK;
             default -> null;
         };
     }

@@ -17,9 +17,15 @@ public record LoadTestSettings(int workers, List<HostPort> servers, String token
                                Path caCert, Set<Scenario> scenarios, Duration duration, long allocations, double heartbeatRate,
                                double churnRate, boolean local, Path reportDir, Duration maxRuntime, int joinConcurrency,
                                int jobSize, Duration allocRuntime, FailoverMode failover, int pollWaitSecs, String localHeap,
-                               Duration stallTimeout, boolean keepLocal, int warmupWorkers, String commandLine) {
+                               Duration stallTimeout, boolean keepLocal, int warmupWorkers, int operationSteps,
+                               Duration operationSleep, String commandLine) {
 
     public enum FailoverMode { AUTO, TRANSFER, KILL }
+
+    /** The operation scenario's test action as given: succeed, or sleep:DURATION (zero sleep is succeed). */
+    public String operationAction() {
+        return operationSleep.isZero() ? "succeed" : "sleep:" + operationSleep.toMillis() + "ms";
+    }
 
     public boolean runs(Scenario s) {
         return scenarios.contains(s);
@@ -64,6 +70,10 @@ public record LoadTestSettings(int workers, List<HostPort> servers, String token
         if (local) m.put("local_server_heap", localHeap);
         m.put("stall_timeout_secs", stallTimeout.toSeconds());
         m.put("warmup_workers", warmupWorkers);
+        if (runs(Scenario.OPERATION)) {
+            m.put("operation_steps", operationSteps);
+            m.put("operation_action", operationAction());
+        }
         return m;
     }
 

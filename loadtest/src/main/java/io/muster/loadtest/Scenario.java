@@ -7,7 +7,7 @@ import java.util.Set;
 
 /** The scenarios, in the order a run executes them (join first: every other scenario needs the fleet). */
 public enum Scenario {
-    JOIN, STEADY, FANOUT, FAILOVER, CHURN;
+    JOIN, STEADY, FANOUT, OPERATION, FAILOVER, CHURN;
 
     public String key() {
         return name().toLowerCase(Locale.ROOT);
@@ -27,7 +27,7 @@ public enum Scenario {
                 out.add(valueOf(p.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--scenario: unknown scenario '" + part.trim() + "' (choose from "
-                        + String.join(", ", List.of("join", "steady", "fanout", "failover", "churn", "all")) + ")");
+                        + String.join(", ", List.of("join", "steady", "fanout", "operation", "failover", "churn", "all")) + ")");
             }
         }
         if (out.isEmpty()) throw new IllegalArgumentException("--scenario: name at least one scenario (or all)");

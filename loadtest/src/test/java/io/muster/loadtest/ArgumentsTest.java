@@ -96,8 +96,20 @@ class ArgumentsTest {
 
     @Test
     void scenarios() {
-        assertEquals(5, Scenario.parse("all").size());
+        assertEquals(6, Scenario.parse("all").size());
         assertEquals(java.util.EnumSet.of(Scenario.JOIN, Scenario.FANOUT), Scenario.parse(" fanout , join "));
         assertThrows(IllegalArgumentException.class, () -> Scenario.parse(","));
+        assertEquals(java.util.EnumSet.of(Scenario.JOIN, Scenario.OPERATION), Scenario.parse("join,operation"));
+    }
+
+    @Test
+    void operationAction() {
+        assertEquals(Duration.ZERO, LoadTestCommand.operationSleep("succeed"));
+        assertEquals(Duration.ofSeconds(2), LoadTestCommand.operationSleep("sleep:2s"));
+        assertEquals(Duration.ofMillis(500), LoadTestCommand.operationSleep(" Sleep:500ms "));
+        for (String bad : new String[] {"sleep:0s", "sleep:", "fail", "sleep:soon"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoadTestCommand.operationSleep(bad), bad);
+            assertTrue(e.getMessage().startsWith("--operation-action"), e.getMessage());
+        }
     }
 }

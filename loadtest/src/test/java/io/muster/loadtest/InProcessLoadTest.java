@@ -107,6 +107,38 @@ class InProcessLoadTest {
     }
 
     @Test
+    void anOperationRunsEveryStepOnEveryWorkerExactlyOnce(@TempDir Path dir) throws Exception {
+        Cli r = Cli.run("--workers", "20", "--api", api(), "--server", servers, "--scenario", "join,operation", "--operation-steps", "3",
+                "--report-dir", dir.toString(), "--max-runtime", "180s", "--stall-timeout", "10s");
+        assertEquals(0, r.code(), r.err() + r.out());
+        JsonNode rep = report(dir);
+        assertEquals("completed", rep.path("status").asText());
+        JsonNode op = phase(rep, "operation");
+        assertEquals("completed", op.path("status").asText(), op.toString());
+        JsonNode f = op.path("figures");
+        assertEquals("complete", f.path("status").asText());
+        assertEquals(20, f.path("target_nodes").asInt());
+        assertTrue(f.path("exactly_once").asBoolean(), f.toString());
+        JsonNode steps = f.path("per_step");
+        assertEquals(3, steps.size());
+        for (int i = 0; i < 3; i++) {
+            JsonNode s = steps.get(i);
+            assertEquals(String.valueOf(i), s.path("key").asText());
+            assertEquals(20, s.path("deliveries").asInt(), "one delivery per node: " + s);
+            assertEquals(20, s.path("ends_acknowledged").asInt(), s.toString());
+            assertEquals(i < 2, s.has("gap_to_next_step_ms"), "a gap to the next step, except after the last: " + s);
+            if (i < 2) assertTrue(s.path("gap_to_next_step_ms").asDouble() >= 0, "the barrier holds: no delivery of step " + (i + 1)
+                    + " before every node had sent its end of step " + i + ": " + s);
+        }
+        assertTrue(f.path("submit_to_done_secs").asDouble() > 0);
+        assertEquals(60, op.path("figures").path("cost").path("operations").asInt(), "20 nodes × 3 tasks");
+        // In-process servers are not separate processes: only the simulator's CPU is charged per task × node here.
+        assertTrue(op.path("figures").path("cost").has("simulator_cpu_ms_per_operation_task"), op.path("figures").path("cost").toString());
+        assertTrue(rep.path("summary").path("operation_exactly_once").asBoolean());
+        assertTrue(r.out().contains("exactly once true"), r.out());
+    }
+
+    @Test
     void tooFewTokenUsesIsAClearErrorWithAPartialReport(@TempDir Path dir) throws Exception {
         var token = leader().joinTokens().create(Duration.ofHours(1), 5, Map.of(), "test").get(30, TimeUnit.SECONDS);
         Cli r = Cli.run("--workers", "20", "--api", api(), "--server", servers, "--token", token.token(), "--scenario", "join",

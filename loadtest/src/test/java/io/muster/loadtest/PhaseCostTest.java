@@ -66,6 +66,10 @@ class PhaseCostTest {
         Map<String, Object> fanout = PhaseCost.of(d.cpuSeconds(), null, LoadTestRun.measured("fanout"), d.count(Metrics.Count.ALLOCS_RECEIVED));
         assertEquals(50.0, fanout.get("servers_cpu_us_per_delivered_allocation"));
         assertEquals("servers 50.0 µs/delivered allocation, simulator 20.0", PhaseCost.line(fanout));
+        Map<String, Object> op = PhaseCost.of(d.cpuSeconds(), "server-1", LoadTestRun.measured("operation"), 3_000);
+        assertEquals(5.0 / 3, (Double) op.get("servers_cpu_ms_per_operation_task"), 0.01); // 5 s / (1,000 nodes × 3 steps)
+        assertEquals(1.0, op.get("leader_cpu_ms_per_operation_task"));
+        assertEquals("servers 1.7 ms/operation task (leader 1.0), simulator 0.7", PhaseCost.line(op));
         assertEquals(null, LoadTestRun.measured("failover"));
     }
 

@@ -39,6 +39,9 @@ final class Fmt {
             case "failover" -> String.format("%s: leader %s -> %s, new leader after %s ms, writes stalled %s ms max; %s workers moved (heartbeating again: p50 %s ms, all %s ms); marked down %s+%s; lost %s",
                     f.get("mode"), g(f, "old_leader"), g(f, "new_leader"), g(f, "new_leader_ms"), g(f, "write_gap_max_ms"), g(f, "workers_moved_server"),
                     g(f, "moved_back_p50_ms"), g(f, "all_moved_back_ms"), g(f, "marked_down_lease_running"), g(f, "marked_down_lease_lapsed"), g(f, "check_lost"));
+            case "operation" -> String.format("%s, %s step(s) × %s nodes: submit to done %s s, control-plane gap between steps %s ms mean (%s max); exactly once %s",
+                    f.get("status"), g(f, "steps"), g(f, "target_nodes"), g(f, "submit_to_done_secs"), g(f, "control_plane_gap_mean_ms"),
+                    g(f, "control_plane_gap_max_ms"), f.get("exactly_once"));
             case "churn" -> String.format("%s/s churn: %s left, %s joined, %s failed; %s wrongly marked down", g(f, "achieved_churn_per_sec"),
                     g(f, "left"), g(f, "joined"), g(f, "join_failed"), g(f, "marked_down_lease_running"));
             default -> f.toString();

@@ -7,7 +7,7 @@ import java.util.Map;
  * What a phase cost in CPU, per operation: the headline figure that does not depend on how loaded the machine was.
  * From the CPU seconds each watched process used over the phase (utime + stime deltas from /proc) and the
  * operations the simulated workers saw succeed in it, all charged to the one operation the phase exists to measure
- * (a join's registrations, the steady phase's heartbeats, a fanout's deliveries). Servers are the processes named
+ * (a join's registrations, the steady phase's heartbeats, a fanout's deliveries, an operation's task × node runs). Servers are the processes named
  * {@code server-*}; the leader is the one that led when the phase began (a failover phase moves it).
  */
 public final class PhaseCost {
@@ -15,7 +15,9 @@ public final class PhaseCost {
 
     /** The operation a phase exists to measure; all of the phase's server CPU is charged to it. */
     public enum Operation {
-        HEARTBEAT("heartbeat", 1e6, "us"), REGISTRATION("registration", 1e3, "ms"), DELIVERED_ALLOCATION("delivered_allocation", 1e6, "us");
+        HEARTBEAT("heartbeat", 1e6, "us"), REGISTRATION("registration", 1e3, "ms"), DELIVERED_ALLOCATION("delivered_allocation", 1e6, "us"),
+        /** One operation task on one node, delivered to its end acknowledged. */
+        OPERATION_TASK("operation_task", 1e3, "ms");
 
         final String key;
         final double scale;

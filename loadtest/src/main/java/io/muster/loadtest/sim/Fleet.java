@@ -5,7 +5,9 @@ import io.muster.loadtest.sim.Metrics.Latency;
 import io.muster.pki.Csrs;
 import io.muster.pki.Keys;
 import io.muster.proto.Allocation;
+import io.muster.proto.BackendInfo;
 import io.muster.proto.NodeProfile;
+import io.muster.types.job.ActionCatalog;
 import io.muster.types.config.HostPort;
 import java.security.KeyPair;
 import java.security.SecureRandom;
@@ -42,6 +44,7 @@ public final class Fleet implements AutoCloseable {
     private volatile long lastFirstReceiptNanos;
     private volatile boolean measureDelivery;
     private final SecureRandom random = new SecureRandom();
+    private final OperationLog operations = new OperationLog();
 
     public Fleet(List<HostPort> servers, String token, Profile profile, SimTransport transport, Metrics metrics, int pollWaitSecs,
                  long allocRuntimeMillis) {
@@ -82,10 +85,17 @@ public final class Fleet implements AutoCloseable {
         return fixedIntervalMillis;
     }
 
+    /** Every worker offers the exec driver and, for operation jobs, the action driver with the test backend (see {@link SimActions}). */
     NodeProfile profile(int index) {
         return NodeProfile.newBuilder().setOs("linux").setArch("amd64").putAllLabels(profile.labels()).setCpuCores(64)
-                .setCpuMhz(profile.cpuMhz()).setMemoryMb(profile.memoryMb()).setVersion("loadtest").addDrivers("exec")
+                .setCpuMhz(profile.cpuMhz()).setMemoryMb(profile.memoryMb()).setVersion("loadtest").addDrivers("exec").addDrivers("action")
+                .addBackends(BackendInfo.newBuilder().setName(ActionCatalog.TEST.name()).addAllActions(ActionCatalog.TEST.actions()))
                 .setHostname("sim-" + profile.runId() + "-" + index).build();
+    }
+
+    /** When operation tasks reached the workers and when their ends were acknowledged. */
+    public OperationLog operations() {
+        return operations;
     }
 
     /** A new worker with its own P-256 key and CSR (CPU work: call from a pool, not an event loop). */

@@ -32,7 +32,9 @@ public final class Metrics {
     public enum Count {
         REGISTERED, REGISTER_FAILED, READY, HEARTBEATS, HEARTBEAT_FAILED, HEARTBEAT_SKIPPED, POLLS, POLL_FAILED,
         ALLOCS_RECEIVED, DUPLICATE_DELIVERIES, REDELIVERED_SETS, DELETES_RECEIVED, UNKNOWN_DELETES, SNAPSHOT_DROPS, ACKS, ACK_FAILED,
-        STATUSES_REPORTED, COMPLETIONS, ROTATIONS, LEFT
+        STATUSES_REPORTED, COMPLETIONS, ROTATIONS, LEFT,
+        /** Operation task attempts delivered to a worker (one task on one node). */
+        OPERATION_TASKS
     }
 
     static final long MAX_MICROS = TimeUnit.HOURS.toMicros(2);

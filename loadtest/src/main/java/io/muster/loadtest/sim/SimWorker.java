@@ -25,8 +25,10 @@ import io.muster.types.config.HostPort;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -45,6 +47,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class SimWorker {
     public enum State { NEW, REGISTERING, JOINING, READY, LEFT, FAILED }
+
+    private record OperationTask(String jobId, String key) {}
+
+    static final String OPERATION = "operation";
 
     /** One connection generation: calls on a replaced connection are ignored when they fail. */
     private record Conn(int generation, ManagedChannel channel, WorkerServiceGrpc.WorkerServiceStub stub) {}
@@ -73,6 +79,10 @@ public final class SimWorker {
     private long lastRevision;
     private final Set<String> held = new HashSet<>();
     private final List<AllocStatus> pending = new ArrayList<>();
+    /** Operation task attempts held or ended but not yet acknowledged: allocation id -> (job, task key). */
+    private final Map<String, OperationTask> operationTasks = new HashMap<>();
+    /** Operation task attempts this worker ended: a later Set of one is a redelivery, never a second run. */
+    private final Set<String> operationEnded = new HashSet<>();
     private final AtomicBoolean beatInFlight = new AtomicBoolean();
     private final AtomicBoolean ackInFlight = new AtomicBoolean();
     private volatile long lastRotationNanos;
@@ -411,6 +421,7 @@ public final class SimWorker {
                 for (AssignmentEvent ev : r.getEventsList()) {
                     if (!ev.hasSet()) continue;
                     snapshot.add(ev.getSet().getId());
+                    if (operationEnded.contains(ev.getSet().getId())) continue;
                     if (held.add(ev.getSet().getId())) started.add(ev.getSet());
                 }
                 int before = held.size();
@@ -422,7 +433,7 @@ public final class SimWorker {
                         case SET -> {
                             // A Set for an allocation already held changes nothing (a real worker ignores it); counted apart
                             // from true duplicates, which are one allocation on two workers.
-                            if (held.add(ev.getSet().getId())) started.add(ev.getSet());
+                            if (!operationEnded.contains(ev.getSet().getId()) && held.add(ev.getSet().getId())) started.add(ev.getSet());
                             else fleet.metrics().inc(Count.REDELIVERED_SETS);
                         }
                         case DELETE_ALLOC_ID -> {
@@ -439,10 +450,50 @@ public final class SimWorker {
         }
         for (Allocation a : started) fleet.received(a, this, now);
         long runtime = fleet.allocRuntimeMillis();
-        if (runtime > 0) {
-            for (Allocation a : started) fleet.transport().timer().schedule(() -> complete(a.getId()), runtime, TimeUnit.MILLISECONDS);
+        for (Allocation a : started) {
+            if (OPERATION.equals(a.getJobType())) runAction(a, now);
+            else if (runtime > 0) fleet.transport().timer().schedule(() -> complete(a.getId()), runtime, TimeUnit.MILLISECONDS);
         }
         flushStatuses();
+    }
+
+    /** An operation task attempt: answered as the test backend would ({@link SimActions}), at once or after its sleep. */
+    private void runAction(Allocation a, long now) {
+        SimActions.Answer answer = SimActions.answer(a.getGroupSpecJson().toByteArray(), a.getAttempt());
+        fleet.operations().delivered(a.getJobId(), a.getGroup(), nodeId, serverIndex(), now);
+        fleet.metrics().inc(Count.OPERATION_TASKS);
+        synchronized (this) {
+            operationTasks.put(a.getId(), new OperationTask(a.getJobId(), a.getGroup()));
+        }
+        // No delay: the end joins the RUNNING status in the report the caller flushes next.
+        if (answer.delayMillis() <= 0) endAction(a.getId(), answer);
+        else fleet.transport().timer().schedule(() -> {
+            endAction(a.getId(), answer);
+            flushStatuses();
+        }, answer.delayMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void endAction(String allocId, SimActions.Answer answer) {
+        if (!alive() || !held.remove(allocId)) return;
+        operationEnded.add(allocId);
+        AllocStatus.Builder b = AllocStatus.newBuilder().setAllocId(allocId).setState(answer.state()).setExitCode(answer.exitCode())
+                .setFinishedUnixMs(System.currentTimeMillis()).setOutput(answer.output());
+        if (answer.message() != null) b.setMessage(answer.message());
+        pending.add(b.build());
+    }
+
+    /** The server acknowledged these statuses: the ends of operation tasks among them are committed. */
+    private void acknowledged(List<AllocStatus> batch, long sentNanos, long ackedNanos) {
+        List<OperationTask> ended = new ArrayList<>();
+        synchronized (this) {
+            if (operationTasks.isEmpty()) return;
+            for (AllocStatus st : batch) {
+                if (st.getState() != AllocState.ALLOC_COMPLETE && st.getState() != AllocState.ALLOC_FAILED) continue;
+                OperationTask t = operationTasks.remove(st.getAllocId());
+                if (t != null) ended.add(t);
+            }
+        }
+        for (OperationTask t : ended) fleet.operations().reported(t.jobId(), t.key(), sentNanos, ackedNanos);
     }
 
     private static AllocStatus status(String id, AllocState state, long wall) {
@@ -498,7 +549,9 @@ public final class SimWorker {
 
             @Override
             public void onCompleted() {
-                fleet.metrics().record(Latency.ACK, System.nanoTime() - t0);
+                long now = System.nanoTime();
+                fleet.metrics().record(Latency.ACK, now - t0);
+                acknowledged(batch, t0, now);
                 fleet.metrics().inc(Count.ACKS);
                 fleet.metrics().add(Count.STATUSES_REPORTED, batch.size());
                 fleet.metrics().success();
