@@ -158,7 +158,7 @@ class ClusterCommandsTest {
                 {"commit_index":12,"last_index":12,"start_index":1,"next_index":3,
                  "entries":[{"index":1,"term":1,"type":"CONFIGURATION","summary":"peers [1]"},
                             {"index":2,"term":1,"type":"COMMAND","summary":"InitCluster c-7f3a"}]}""");
-        Run r = Run.against(api, "raft", "log", "list", "--start-index", "1", "--limit", "2");
+        Run r = Run.against(api, "raft", "log", "list", "--start-index", "1", "--limit", "2", "--meta");
         assertEquals(0, r.code(), r::toString);
         assertEquals("""
                 INDEX  TERM  TYPE           SUMMARY
@@ -167,5 +167,10 @@ class ClusterCommandsTest {
                 (commit index 12, last index 12, oldest kept 1; more with --start-index 3)
                 """, r.out());
         assertEquals("start_index=1&limit=2", api.only().query());
+        Run plain = Run.against(api, "raft", "log", "list", "--start-index", "1", "--limit", "2");
+        assertTrue(plain.out().endsWith("(more with --start-index 3, or the newest with --tail N)\n"), plain.out());
+        Run tail = Run.against(api, "raft", "log", "list", "--tail", "2");
+        assertEquals(0, tail.code(), tail::toString);
+        assertTrue(api.requests.stream().anyMatch(q -> "tail=2".equals(q.query())), "the tail query: " + api.requests);
     }
 }
