@@ -109,10 +109,15 @@ final class JobRunCommand implements Callable<Integer> {
         progress.println("Job " + submitted.id() + " submitted (version " + submitted.version() + "); waiting...");
         progress.flush();
         long started = System.nanoTime();
+        AllocEventLines events = new AllocEventLines(progress);
+        String[] lastLine = {""};
         JobStatus last = client.awaitJob(submitted.id(), timeoutSecs == null ? null : Duration.ofSeconds(timeoutSecs),
                 Duration.ofMillis(pollMs), s -> {
                     long secs = Duration.ofNanos(System.nanoTime() - started).toSeconds();
-                    progress.println(String.format("  %4ds  %-8s  %s", secs, s.status(), Fmt.counts(s.countsByStatus())));
+                    events.print(s, secs);
+                    String line = String.format("%-8s  %s", s.status(), Fmt.counts(s.countsByStatus()));
+                    if (!line.equals(lastLine[0])) progress.println(String.format("  %4ds  %s", secs, line)); // not again for an event
+                    lastLine[0] = line;
                     for (JobStatus.Failure f : s.failures()) if (f.unplaced() > 0) progress.println("         " + JobCommand.failure(f));
                     progress.flush();
                 });

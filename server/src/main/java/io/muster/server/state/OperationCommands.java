@@ -183,7 +183,9 @@ final class OperationCommands {
             // Already placed (the same decision proposed again, or by an earlier leader): never a second run.
             if (s.hasAlloc(p.getAllocId())) continue;
             AllocRecord x = new AllocRecord(p.getAllocId(), j.id(), j.version(), p.getGroup(), 0, p.getNodeId(), 0, 0, true, "",
-                    AllocStatus.PENDING, 0, "", 0, 0, (int) p.getAttempt(), "", index, index, "");
+                    AllocStatus.PENDING, 0, "", 0, 0, (int) p.getAttempt(), "", index, index, "",
+                    AllocEvents.EMPTY.append(new AllocEvents.Event(s.commandTime, io.muster.types.state.AllocEventType.PLACED,
+                            "placed on node " + p.getNodeId())));
             s.indexAlloc(x);
             s.event(p.getNodeId(), new Event(index, Kind.SET, x.id(), false, 0));
             s.notifyAlloc(null, x);
