@@ -38,19 +38,23 @@ public record AllocEvents(List<Event> events, long dropped, long workerSeq) {
     }
 
     public AllocEvents append(Event e) {
-        return append(List.of(e), workerSeq);
+        return append(List.of(e), workerSeq, 0);
     }
 
-    /** Appends in order, then drops from the middle (the oldest after the first {@value #FIRST}) down to the bound. */
-    AllocEvents append(List<Event> added, long newWorkerSeq) {
-        if (added.isEmpty() && newWorkerSeq == workerSeq) return this;
+    /**
+     * Appends in order, then drops from the middle (the oldest after the first {@value #FIRST}) down to the bound.
+     *
+     * @param skipped events the caller left out before {@code added} (a report of more than the bound): counted as dropped
+     */
+    AllocEvents append(List<Event> added, long newWorkerSeq, long skipped) {
+        if (added.isEmpty() && newWorkerSeq == workerSeq && skipped == 0) return this;
         List<Event> all = new ArrayList<>(events.size() + added.size());
         all.addAll(events);
         all.addAll(added);
         long drop = Math.max(0, all.size() - (FIRST + LAST));
         List<Event> kept = drop == 0 ? all : new ArrayList<>(all.subList(0, FIRST));
         if (drop > 0) kept.addAll(all.subList((int) (FIRST + drop), all.size()));
-        return new AllocEvents(kept, dropped + drop, Math.max(workerSeq, newWorkerSeq));
+        return new AllocEvents(kept, dropped + drop + skipped, Math.max(workerSeq, newWorkerSeq));
     }
 
     /** The latest event, or null. */

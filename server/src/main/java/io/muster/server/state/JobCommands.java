@@ -198,7 +198,8 @@ final class JobCommands {
             AllocEventType type = ProtoStates.allocEventType(e.getType());
             if (type != null) added.add(new AllocEvents.Event(e.getTimeUnixMs(), type, e.getMessage()));
         }
-        return have.append(added.size() > AllocEvents.LAST ? added.subList(added.size() - AllocEvents.LAST, added.size()) : added, seq);
+        int cut = Math.max(0, added.size() - AllocEvents.LAST); // more than the bound keeps: only the newest can stay anyway
+        return have.append(added.subList(cut, added.size()), seq, cut);
     }
 
     private static boolean isOperation(StateTx s, AllocRecord a) {
