@@ -144,7 +144,11 @@ final class JobRunCommand implements Callable<Integer> {
         String want = s.longRunning() ? "running" : "complete";
         List<JobStatus.Allocation> latest = s.latestPerSlot();
         List<JobStatus.Allocation> bad = latest.stream().filter(a -> !want.equals(a.status())).toList();
-        if (bad.isEmpty()) return "job " + s.id() + " is " + s.status();
+        if (bad.isEmpty()) {
+            // Nothing wanted any more (a job deadline stopped it): the newest event says why.
+            io.muster.client.AllocEvent why = s.allocations().isEmpty() ? null : s.allocations().getLast().latestEvent();
+            return "job " + s.id() + " is " + s.status() + (why != null ? " (" + why.message() + ")" : "");
+        }
         JobStatus.Allocation first = bad.getFirst();
         String detail = "alloc " + first.id() + " " + first.status() + (first.exitCode() != null ? " with exit code " + first.exitCode() : "")
                 + (first.message() != null && !first.message().isBlank() ? ": " + first.message() : "");
