@@ -10,6 +10,7 @@ public final class HumanDuration {
         if (d == null) return "none";
         if (d.isNegative()) return "-" + of(d.negated());
         long ms = d.toMillis();
+        if (ms == 0) return "0s";
         if (ms < 1000) return ms + "ms";
         long s = d.toSeconds();
         StringBuilder b = new StringBuilder();

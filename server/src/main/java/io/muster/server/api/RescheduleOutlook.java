@@ -1,5 +1,6 @@
 package io.muster.server.api;
 
+import io.muster.server.state.AllocEvents;
 import io.muster.server.state.ClusterSnapshot;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.JobRecord;
@@ -7,6 +8,7 @@ import io.muster.types.job.JobSpec;
 import io.muster.types.job.JobSpecJson;
 import io.muster.types.job.ReschedulePolicy;
 import io.muster.types.job.TaskGroup;
+import io.muster.types.state.AllocEventType;
 import io.muster.types.state.AllocStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
@@ -42,6 +44,13 @@ final class RescheduleOutlook {
             if (slot.stream().anyMatch(a -> a.status() == AllocStatus.COMPLETE && spec.type().runsToCompletion())) continue;
             AllocRecord latest = slot.stream().max(Comparator.comparingInt(AllocRecord::attempt)
                     .thenComparingLong(AllocRecord::finishedAt).thenComparing(AllocRecord::id)).orElseThrow();
+            if (latest.status() == AllocStatus.LOST) {
+                // Replaced at once (no policy, no backoff) unless the job's deadline had passed when it was lost.
+                long lostAt = latest.events().events().stream().filter(e -> e.type() == AllocEventType.NODE_LOST)
+                        .mapToLong(AllocEvents.Event::at).max().orElse(0);
+                if (deadline == 0 || lostAt < deadline) return true;
+                continue;
+            }
             if (!latest.desiredRun() || latest.status() != AllocStatus.FAILED) continue;
             TaskGroup g = spec.group(latest.group()).orElse(null);
             if (g == null) continue;
