@@ -34,6 +34,9 @@ final class AllocEventLines {
             List<AllocEvent> events = a.events();
             long firstOrdinal = a.eventsTotal() - events.size() + 1;
             long done = printed.getOrDefault(a.id(), 0L);
+            long missed = firstOrdinal - 1 - done; // more came between two reads than an answer carries
+            if (all && missed > 0 && !events.isEmpty())
+                out.println(String.format("  %4ds  alloc %s  (%d more event(s): muster alloc status %s)", secs, shortId(a.id()), missed, a.id()));
             for (int i = 0; i < events.size(); i++) {
                 long ordinal = firstOrdinal + i;
                 if (ordinal <= done) continue;

@@ -110,6 +110,20 @@ class AllocEventsCommandsTest {
         assertEquals(1, count(out, "task t started: exec pid 9"), out);
         assertEquals(1, count(out, "running   1 running"), "the status line is not repeated for each event:\n" + out);
         assertFalse(out.contains("PT"), out);
+        assertFalse(out.contains("more event(s)"), "nothing was missed:\n" + out);
+    }
+
+    @Test
+    void runWaitSaysWhenMoreEventsCameThanAnAnswerCarries() throws Exception {
+        Path spec = Files.writeString(dir.resolve("hello.yaml"), JobCommandsTest.SPEC);
+        api.ok("POST", "/v1/jobs", job("batch", "pending"));
+        api.ok("GET", "/v1/jobs/hello", job("batch", "running", alloc("running", 1, event(0, "placed", "placed on vm (node 1)"))))
+                .ok("GET", "/v1/jobs/hello", job("batch", "failed", alloc("failed", 9, event(7, "restarting", "r7"), event(8, "started", "s8"),
+                        event(9, "failed", "f9"))));
+        Run r = Run.against(api, "job", "run", spec.toString(), "--wait", "--poll-interval-ms", "20");
+        assertEquals(1, r.code(), r::toString);
+        assertTrue(r.out().contains("alloc a1  (5 more event(s): muster alloc status a1)"), r.out());
+        assertTrue(r.out().indexOf("more event(s)") < r.out().indexOf("r7"), r.out());
     }
 
     static int count(String text, String part) {
