@@ -46,9 +46,15 @@ class AllocRunnerEventsTest {
         final BlockingQueue<TaskRequest> starts = new LinkedBlockingQueue<>();
         final AtomicInteger pid = new AtomicInteger(100);
         final ManualTime time;
+        final java.util.function.Function<Instant, TaskResult> outcome;
 
         TimingOutDriver(ManualTime time) {
+            this(time, now -> new TaskResult(TaskResult.Outcome.TIMED_OUT, 143, "timed out after 3s; process group killed", now, now));
+        }
+
+        TimingOutDriver(ManualTime time, java.util.function.Function<Instant, TaskResult> outcome) {
             this.time = time;
+            this.outcome = outcome;
         }
 
         @Override
@@ -65,7 +71,7 @@ class AllocRunnerEventsTest {
         public TaskHandle start(TaskRequest request) {
             starts.add(request);
             Instant now = time.clock().instant();
-            TaskResult r = new TaskResult(TaskResult.Outcome.TIMED_OUT, 143, "timed out after 3s; process group killed", now, now);
+            TaskResult r = outcome.apply(now);
             String taskId = Integer.toString(pid.incrementAndGet());
             return new TaskHandle() {
                 @Override
@@ -156,6 +162,25 @@ class AllocRunnerEventsTest {
                 AllocEventType.ALLOC_EVENT_RESTARTING, AllocEventType.ALLOC_EVENT_TASK_STARTED, AllocEventType.ALLOC_EVENT_TIMED_OUT,
                 AllocEventType.ALLOC_EVENT_FAILED), proto.getEventsList().stream().map(io.muster.proto.AllocEvent::getType).toList());
         assertEquals(7, proto.getEvents(6).getSeq());
+    }
+
+    @Test
+    void anOutOfMemoryKillIsReportedAsSuchWhenTheDriverCanTell() throws Exception {
+        ManualTime time = new ManualTime(START_MS);
+        TimingOutDriver driver = new TimingOutDriver(time, now -> new TaskResult(TaskResult.Outcome.EXITED, 137,
+                "container exited with code 137; " + TaskResult.OOM_NOTE, now, now));
+        RunnerContext ctx = new RunnerContext(Map.of("exec", driver), Map.of(), allocRoot, 7, time.clock(), time, Duration.ofSeconds(1));
+        String group = """
+                {"name": "main", "count": 1, "tasks": [{"name": "hog", "driver": "exec", "command": "hog"}],
+                 "restart": {"attempts": 0, "mode": "fail"}}""";
+        Recorder recorder = new Recorder();
+        AllocRunner runner = new AllocRunner(new Assignment("a2", "job", "main", 0, "batch", 0, 0, group), null, List.of(), ctx, recorder);
+        runner.start();
+        runner.done().get(GUARD.toSeconds(), TimeUnit.SECONDS);
+        List<EventRecord> events = recorder.last().events();
+        assertEquals("ALLOC_EVENT_OOM_KILLED", events.get(events.size() - 2).type());
+        assertEquals("task hog ran out of memory and was killed (exit code 137)", events.get(events.size() - 2).message());
+        assertEquals("ALLOC_EVENT_FAILED", events.getLast().type());
     }
 
     @Test
