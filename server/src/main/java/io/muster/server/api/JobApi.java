@@ -313,7 +313,12 @@ public final class JobApi implements Routes {
         if (j.stopped()) return JobStatus.STOPPED;
         AllocCounts current = snap.allocCounts(j.id(), j.version());
         boolean batch = j.type().equals("batch") || j.type().equals("sysbatch");
-        if (current.total() == 0) return j.modifyIndex() == 0 || !j.failures().isEmpty() ? JobStatus.PENDING : (batch ? JobStatus.COMPLETE : JobStatus.PENDING);
+        if (current.total() == 0) {
+            if (j.modifyIndex() == 0 || !j.failures().isEmpty()) return JobStatus.PENDING;
+            // Evaluated, nothing placed, nothing failing to place: done (a sysbatch matching no node), unless allocations
+            // were wanted and the job's deadline ended it before any could be placed.
+            return batch ? (RescheduleOutlook.endedUnplaced(j) ? JobStatus.FAILED : JobStatus.COMPLETE) : JobStatus.PENDING;
+        }
         boolean anyLive = current.live() > 0;
         boolean anyRunning = current.running() > 0;
         if (batch) {

@@ -25,6 +25,18 @@ import java.util.Map;
 final class RescheduleOutlook {
     private RescheduleOutlook() {}
 
+    /** A batch job with a deadline and allocations to run that the scheduler ended before it could place any. */
+    static boolean endedUnplaced(JobRecord j) {
+        JobSpec spec;
+        try {
+            spec = JobSpecJson.fromJson(j.specJson().getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            return false;
+        }
+        boolean wanted = !spec.type().perNode() && spec.groups().stream().anyMatch(g -> g.count() > 0);
+        return spec.timeout() != null && wanted && j.nextEvalAt() == 0;
+    }
+
     static boolean pending(ClusterSnapshot snap, JobRecord j) {
         JobSpec spec;
         try {

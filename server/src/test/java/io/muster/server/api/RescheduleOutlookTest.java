@@ -82,4 +82,25 @@ class RescheduleOutlookTest {
         RescheduleOutlookTest other = new RescheduleOutlookTest();
         assertEquals(JobStatus.PENDING, other.failedOnce(spec("\"timeout\":60,", "{\"attempts\":1,\"delay\":5}"), 0));
     }
+
+    @Test
+    void aJobItsDeadlineEndedBeforeAnyPlacementFailedRatherThanCompleted() {
+        apply(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId("b").setSubmittedUnixMs(NOW)
+                .setSpecJson(ByteString.copyFromUtf8(spec("\"timeout\":3,", "{\"attempts\":0}")))));
+        // What the scheduler commits past the deadline for a job it never could place: no placement, no failure, no next evaluation.
+        apply(Command.newBuilder().setApplyPlan(ApplyPlan.newBuilder().setJobId("b").setJobVersion(1).setPlannedUnixMs(NOW + 3_000)));
+        var snap = s.snapshot();
+        assertEquals(JobStatus.FAILED, JobApi.status(snap, snap.job("b").orElseThrow()));
+    }
+
+    @Test
+    void withoutADeadlineAnEvaluatedBatchJobWithNothingToRunIsComplete() {
+        apply(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId("s").setSubmittedUnixMs(NOW)
+                .setSpecJson(ByteString.copyFromUtf8("""
+                        {"id":"s","type":"sysbatch","groups":[{"name":"g","tasks":[{"name":"t","driver":"exec","command":"true",\
+                        "resources":{"cpu":10,"memory":10}}]}]}"""))));
+        apply(Command.newBuilder().setApplyPlan(ApplyPlan.newBuilder().setJobId("s").setJobVersion(1).setPlannedUnixMs(NOW)));
+        var snap = s.snapshot();
+        assertEquals(JobStatus.COMPLETE, JobApi.status(snap, snap.job("s").orElseThrow()));
+    }
 }
