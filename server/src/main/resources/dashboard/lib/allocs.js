@@ -3,13 +3,16 @@ import { h } from './dom.js';
 import { badge, empty } from './ui.js';
 import { dataTable } from './table.js';
 import { href } from './router.js';
+import { lastEventCell } from './events.js';
+
+const lastEventTime = (a) => { const l = a.events || []; return l.length ? l[l.length - 1].time : ''; };
 
 const STATUS_RANK = { running: 0, pending: 1, failed: 2, lost: 3, complete: 4, stopped: 5 };
 
 export const shortId = (id) => String(id || '').slice(0, 8);
 
-/** Options: showJob, showNode, onLogs(alloc) adds a "Logs" button per row; emptyText may be a function. */
-export function allocTable({ showJob = false, showNode = false, onLogs = null, emptyText = 'No allocations' } = {}) {
+/** Options: showJob, showNode, onLogs(alloc) / onEvents(alloc) add a "Logs" / "Events" button per row; emptyText may be a function. */
+export function allocTable({ showJob = false, showNode = false, onLogs = null, onEvents = null, emptyText = 'No allocations' } = {}) {
   const cols = [
     { id: 'id', label: 'Allocation', value: (a) => a.id, render: (a) => h('span', { class: 'mono', title: a.id }, shortId(a.id)) },
     showJob && { id: 'job', label: 'Job', value: (a) => a.job_id, cls: 'clip', render: (a) => h('a', { href: href('jobs', a.job_id) }, a.job_id) },
@@ -19,7 +22,10 @@ export function allocTable({ showJob = false, showNode = false, onLogs = null, e
     { id: 'desired', label: 'Desired', value: (a) => a.desired, render: (a) => (a.desired === 'run' ? 'run' : h('span', { class: 'muted' }, a.desired)) },
     { id: 'exit', label: 'Exit code', r: true, value: (a) => a.exit_code, render: exitCode },
     { id: 'attempt', label: 'Attempt', r: true, value: (a) => a.attempt, render: (a) => String((a.attempt || 0) + 1) },
+    { id: 'event', label: 'Last event', value: (a) => lastEventTime(a), render: lastEventCell },
     { id: 'msg', label: 'Message', cls: 'clip', render: (a) => (a.message ? h('span', { title: a.message }, a.message) : h('span', { class: 'muted' }, '—')) },
+    onEvents && { id: 'events', label: h('span', { class: 'visually-hidden' }, 'Events'),
+      render: (a) => h('button', { type: 'button', class: 'btn btn-sm', 'aria-label': `Show events of allocation ${shortId(a.id)}`, onclick: () => onEvents(a) }, 'Events') },
     onLogs && { id: 'logs', label: h('span', { class: 'visually-hidden' }, 'Logs'),
       render: (a) => h('button', { type: 'button', class: 'btn btn-sm', 'data-fkey': `logs:${a.id}`, 'aria-label': `Show logs of allocation ${shortId(a.id)}`, onclick: () => onLogs(a) }, 'Logs') },
   ].filter(Boolean);

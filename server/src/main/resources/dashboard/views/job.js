@@ -8,6 +8,7 @@ import { allocTable } from '../lib/allocs.js';
 import { stopJob, cancelOperation } from '../lib/actions.js';
 import { operationPanel, isOperation, OPERATION_ENDED } from '../lib/operation.js';
 import { logViewer } from './logs.js';
+import { eventsPanel } from '../lib/events.js';
 
 export function jobView(ctx) {
   const id = ctx.parts[1];
@@ -20,7 +21,8 @@ export function jobView(ctx) {
   const allocCount = h('span');
   const allocBody = h('div', { class: 'card-body flush' }, loading(3));
   const logs = logViewer(id);
-  const allocs = allocTable({ showNode: true, onLogs: (a) => logs.show(a.id), emptyText: () => (job && (job.failures || []).length ? 'No allocations could be placed yet: see the placement failures above' : 'No allocations yet') });
+  const events = eventsPanel();
+  const allocs = allocTable({ showNode: true, onLogs: (a) => logs.show(a.id), onEvents: (a) => events.show(a.id), emptyText: () => (job && (job.failures || []).length ? 'No allocations could be placed yet: see the placement failures above' : 'No allocations yet') });
   const operation = operationPanel();
   let job = null;
 
@@ -29,6 +31,7 @@ export function jobView(ctx) {
   // An operation runs no allocations: its page shows the operation and its results instead.
   const summarySection = card('Summary', {}, summary);
   const allocSection = h('div', { style: { marginTop: '16px' } }, card('Allocations', { count: allocCount }, allocBody));
+  const eventsSection = h('div', { style: { marginTop: '16px' } }, events.el);
   const logsSection = h('div', { style: { marginTop: '16px' } }, logs.el);
   const opSection = h('div', { hidden: true }, operation.el);
   ctx.root.append(
@@ -37,6 +40,7 @@ export function jobView(ctx) {
     opSection,
     failures,
     allocSection,
+    eventsSection,
     logsSection);
 
   async function refresh() {
@@ -60,12 +64,14 @@ export function jobView(ctx) {
     summarySection.hidden = op;
     allocSection.hidden = op;
     logsSection.hidden = op;
+    eventsSection.hidden = op;
     opSection.hidden = !op;
     if (op) {
       renderOperation(job);
       return;
     }
     render(job);
+    events.refresh();
     await logs.update(job.allocations || []);
   }
 

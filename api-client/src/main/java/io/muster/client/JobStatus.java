@@ -33,17 +33,42 @@ public record JobStatus(String id, String type, long version, String status, @Js
      * One allocation (also {@code GET /v1/allocations/{id}} and a node detail's {@code allocations}). {@code desired} is
      * "run" or "stop" (null if the server did not say); {@code attempt} counts reschedules of the same slot (group and
      * index). {@code exit_code} is always written, null unless the task ended by itself; {@code started_at} and
-     * {@code finished_at} are left out when null.
+     * {@code finished_at} are left out when null. {@code events} is the allocation's history, oldest first (a job's
+     * answer holds only the newest few of each allocation); {@code events_total} counts every event it ever had, so
+     * the n-th event of the list is event number {@code events_total - events.size() + n}.
      */
     public record Allocation(String id, @JsonProperty("node_id") long nodeId, String status, @JsonProperty("exit_code") Integer exitCode,
                              @JsonProperty("job_id") String jobId, String group, Integer index, String desired, String message, int attempt,
                              @JsonProperty("job_version") long jobVersion,
                              @JsonProperty("started_at") @JsonInclude(JsonInclude.Include.NON_NULL) String startedAt,
-                             @JsonProperty("finished_at") @JsonInclude(JsonInclude.Include.NON_NULL) String finishedAt) {
+                             @JsonProperty("finished_at") @JsonInclude(JsonInclude.Include.NON_NULL) String finishedAt,
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) List<AllocEvent> events,
+                             @JsonProperty("events_total") long eventsTotal) {
+        public Allocation {
+            events = events == null ? List.of() : List.copyOf(events);
+        }
+
+        /** Without events (a server older than events, or a test that needs none). */
+        public Allocation(String id, long nodeId, String status, Integer exitCode, String jobId, String group, Integer index, String desired,
+                          String message, int attempt, long jobVersion, String startedAt, String finishedAt) {
+            this(id, nodeId, status, exitCode, jobId, group, index, desired, message, attempt, jobVersion, startedAt, finishedAt, List.of(), 0);
+        }
+
+        /** {@code GET /v1/allocations/{id}}'s answer. */
+        public static Allocation of(JsonNode n) {
+            return from(n);
+        }
+
         static Allocation from(JsonNode n) {
             return new Allocation(J.str(n, "id"), J.lng(n, "node_id", 0), J.str(n, "status"), J.intOrNull(n, "exit_code"), J.str(n, "job_id"),
                     J.str(n, "group"), J.intOrNull(n, "index"), J.str(n, "desired"), J.str(n, "message"), (int) J.lng(n, "attempt", 0),
-                    J.lng(n, "job_version", 0), J.str(n, "started_at"), J.str(n, "finished_at"));
+                    J.lng(n, "job_version", 0), J.str(n, "started_at"), J.str(n, "finished_at"), J.list(n, "events", AllocEvent::from),
+                    J.lng(n, "events_total", 0));
+        }
+
+        /** The newest event, or null. */
+        public AllocEvent latestEvent() {
+            return events.isEmpty() ? null : events.getLast();
         }
 
         String slot() {

@@ -500,7 +500,7 @@ public final class MusterClient implements AutoCloseable {
 
     /**
      * Polls a job until {@link JobStatus#isTerminal()} or {@code timeout} (null: no limit), calling
-     * {@code onChange} whenever its status, allocation counts or (operations) operation section or results change. Returns the last status seen: when
+     * {@code onChange} whenever its status, allocation counts, allocation events or (operations) operation section or results change. Returns the last status seen: when
      * it is not terminal, the timeout passed. Brief outages (no leader, unreachable) are ridden out for up to
      * a minute, since a leader election during a long wait is normal.
      */
@@ -526,7 +526,8 @@ public final class MusterClient implements AutoCloseable {
                 JobStatus s = w.value();
                 outageSince = null;
                 // An operation moves through its steps and results while its status stays "running".
-                String key = s.status() + s.countsByStatus() + s.failures() + s.operation() + s.results();
+                String key = s.status() + s.countsByStatus() + s.failures() + s.operation() + s.results()
+                        + s.allocations().stream().mapToLong(JobStatus.Allocation::eventsTotal).sum(); // a restart changes only events
                 if (!key.equals(lastKey) && onChange != null) onChange.accept(s);
                 lastKey = key;
                 last = s;

@@ -50,8 +50,8 @@ final class JobCommand {
                 "Allocations", Fmt.counts(s.countsByStatus()));
         if (!s.allocations().isEmpty()) {
             out.println();
-            Table t = new Table("ALLOC ID", "NODE", "GROUP", "INDEX", "STATUS", "EXIT", "MESSAGE");
-            for (JobStatus.Allocation a : s.allocations()) t.row(a.id(), a.nodeId(), a.group(), a.index(), a.status(), a.exitCode(), a.message());
+            Table t = new Table("ALLOC ID", "NODE", "GROUP", "INDEX", "STATUS", "EXIT", "LAST EVENT", "MESSAGE");
+            for (JobStatus.Allocation a : s.allocations()) t.row(a.id(), a.nodeId(), a.group(), a.index(), a.status(), a.exitCode(), lastEvent(a), a.message());
             t.print(out);
         }
         if (!s.failures().isEmpty()) {
@@ -60,6 +60,14 @@ final class JobCommand {
             for (JobStatus.Failure f : s.failures()) out.println("  " + failure(f));
         }
         out.flush();
+    }
+
+    /** The allocation's newest event: its type and time of day (UTC), e.g. {@code restarting 04:09:30}. */
+    static String lastEvent(JobStatus.Allocation a) {
+        io.muster.client.AllocEvent e = a.latestEvent();
+        if (e == null) return "-";
+        String t = Fmt.time(e.time());
+        return e.type() + (t != null && t.length() >= 19 && t.charAt(10) == 'T' ? " " + t.substring(11, 19) : "");
     }
 
     static String failure(JobStatus.Failure f) {

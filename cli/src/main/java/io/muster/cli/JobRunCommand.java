@@ -109,10 +109,15 @@ final class JobRunCommand implements Callable<Integer> {
         progress.println("Job " + submitted.id() + " submitted (version " + submitted.version() + "); waiting...");
         progress.flush();
         long started = System.nanoTime();
+        AllocEventLines events = new AllocEventLines(progress);
+        String[] lastLine = {""};
         JobStatus last = client.awaitJob(submitted.id(), timeoutSecs == null ? null : Duration.ofSeconds(timeoutSecs),
                 Duration.ofMillis(pollMs), s -> {
                     long secs = Duration.ofNanos(System.nanoTime() - started).toSeconds();
-                    progress.println(String.format("  %4ds  %-8s  %s", secs, s.status(), Fmt.counts(s.countsByStatus())));
+                    events.print(s, secs);
+                    String line = String.format("%-8s  %s", s.status(), Fmt.counts(s.countsByStatus()));
+                    if (!line.equals(lastLine[0])) progress.println(String.format("  %4ds  %s", secs, line)); // not again for an event
+                    lastLine[0] = line;
                     for (JobStatus.Failure f : s.failures()) if (f.unplaced() > 0) progress.println("         " + JobCommand.failure(f));
                     progress.flush();
                 });
@@ -139,7 +144,11 @@ final class JobRunCommand implements Callable<Integer> {
         String want = s.longRunning() ? "running" : "complete";
         List<JobStatus.Allocation> latest = s.latestPerSlot();
         List<JobStatus.Allocation> bad = latest.stream().filter(a -> !want.equals(a.status())).toList();
-        if (bad.isEmpty()) return "job " + s.id() + " is " + s.status();
+        if (bad.isEmpty()) {
+            // Nothing wanted any more (a job deadline stopped it): the newest event says why.
+            io.muster.client.AllocEvent why = s.allocations().isEmpty() ? null : s.allocations().getLast().latestEvent();
+            return "job " + s.id() + " is " + s.status() + (why != null ? " (" + why.message() + ")" : "");
+        }
         JobStatus.Allocation first = bad.getFirst();
         String detail = "alloc " + first.id() + " " + first.status() + (first.exitCode() != null ? " with exit code " + first.exitCode() : "")
                 + (first.message() != null && !first.message().isBlank() ? ": " + first.message() : "");

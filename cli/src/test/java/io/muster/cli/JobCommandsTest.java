@@ -221,8 +221,8 @@ class JobCommandsTest {
         api.ok("GET", "/v1/jobs/hello", job("batch", "complete", alloc("a1", "complete", 0)));
         Run s = Run.against(api, "job", "status", "hello");
         assertEquals(0, s.code(), s::toString);
-        assertTrue(s.out().contains("ALLOC ID  NODE  GROUP  INDEX  STATUS    EXIT  MESSAGE"), s.out());
-        assertTrue(s.out().contains("a1        1001  g      1      complete  0     -"), s.out());
+        assertTrue(s.out().contains("ALLOC ID  NODE  GROUP  INDEX  STATUS    EXIT  LAST EVENT  MESSAGE"), s.out());
+        assertTrue(s.out().contains("a1        1001  g      1      complete  0     -           -"), s.out());
 
         api.ok("GET", "/v1/jobs", """
                 {"jobs":[{"id":"hello","type":"batch","status":"complete","version":1,

@@ -15,7 +15,7 @@ record Validity(Instant notBefore, Instant notAfter) {
         Objects.requireNonNull(now, "now");
         Objects.requireNonNull(lifetime, "lifetime");
         if (lifetime.isNegative() || lifetime.isZero()) {
-            throw new IllegalArgumentException("certificate lifetime must be positive, got " + lifetime);
+            throw new IllegalArgumentException("certificate lifetime must be positive, got " + io.muster.types.HumanDuration.of(lifetime));
         }
         // X.509 times have one-second resolution; truncating keeps the encoded and the computed values identical.
         Instant start = now.truncatedTo(ChronoUnit.SECONDS);

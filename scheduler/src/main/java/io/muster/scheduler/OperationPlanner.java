@@ -342,9 +342,6 @@ public final class OperationPlanner {
     }
 
     private static String human(Duration d) {
-        long s = d.toSeconds();
-        if (s % 3600 == 0) return s / 3600 + "h";
-        if (s % 60 == 0) return s / 60 + "m";
-        return s + "s";
+        return io.muster.types.HumanDuration.of(d);
     }
 }

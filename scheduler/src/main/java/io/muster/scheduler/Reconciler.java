@@ -1,5 +1,6 @@
 package io.muster.scheduler;
 
+import io.muster.types.HumanDuration;
 import io.muster.types.job.JobSpec;
 import io.muster.types.job.ReschedulePolicy;
 import io.muster.types.job.TaskGroup;
@@ -48,10 +49,18 @@ final class Reconciler {
     }
 
     Reconciler(JobSpec job, NodeUsage usage, long nowMillis) {
+        this(job, usage, nowMillis, 0);
+    }
+
+    /** @param deadlineMillis when the job's own timeout runs out (0 = none): past it the job is over, whatever it has */
+    Reconciler(JobSpec job, NodeUsage usage, long nowMillis, long deadlineMillis) {
         this.job = job;
         this.usage = usage;
         this.now = nowMillis;
+        this.deadline = deadlineMillis;
     }
+
+    private final long deadline;
 
     List<Stop> stops() {
         return stops;
@@ -63,6 +72,16 @@ final class Reconciler {
     }
 
     List<GroupWork> reconcile(Collection<AllocView> allocs, List<NodeCheck> jobChecks) {
+        if (deadline > 0 && now >= deadline) {
+            // Past the job's timeout: a placement would only fail at once on its worker. Stop what is left, place nothing.
+            String why = "job timed out after " + HumanDuration.of(job.timeout());
+            allocs.stream().filter(AllocView::live).sorted(Comparator.comparing(AllocView::group).thenComparingInt(AllocView::index)
+                    .thenComparing(AllocView::id)).forEach(a -> {
+                        stops.add(new Stop(a.id(), StopReason.JOB_DEADLINE, why));
+                        usage.release(a);
+                    });
+            return List.of();
+        }
         Map<String, List<AllocView>> byGroup = new LinkedHashMap<>();
         for (AllocView a : allocs) {
             byGroup.computeIfAbsent(a.group(), g -> new ArrayList<>()).add(a);
@@ -80,6 +99,15 @@ final class Reconciler {
             GroupFeasibility feas = new GroupFeasibility(usage, jobChecks, g);
             List<AllocView> mine = byGroup.getOrDefault(g.name(), List.of());
             work.add(job.type().perNode() ? perNode(g, feas, mine) : slots(g, feas, mine));
+        }
+        if (deadline > 0) {
+            // Something still runs, waits to be placed or backs off: look again at the deadline to stop it then. A job
+            // with nothing left asks for nothing (it would read as still going until its deadline).
+            java.util.Set<String> stopped = new java.util.HashSet<>();
+            stops.forEach(st -> stopped.add(st.allocId()));
+            boolean going = nextEvaluation != Long.MAX_VALUE || work.stream().anyMatch(w -> !w.requests().isEmpty())
+                    || allocs.stream().anyMatch(a -> a.live() && !stopped.contains(a.id()));
+            if (going) nextEvaluation = Math.min(nextEvaluation, deadline);
         }
         return work;
     }

@@ -36,6 +36,15 @@ public final class Scheduler {
 
     /** Computes the plan that brings {@code job}'s allocations in line with its spec. */
     public static Plan schedule(JobSpec job, ClusterView view, SchedulerContext ctx) {
+        return schedule(job, view, ctx, 0);
+    }
+
+    /**
+     * As {@link #schedule(JobSpec, ClusterView, SchedulerContext)} for a job that must be over by {@code deadlineMillis}
+     * (its {@code timeout} after submission; 0 = none): from then on it places and reschedules nothing and stops what
+     * still runs, and until then it asks to be evaluated again at the deadline.
+     */
+    public static Plan schedule(JobSpec job, ClusterView view, SchedulerContext ctx, long deadlineMillis) {
         Objects.requireNonNull(job, "job");
         Objects.requireNonNull(view, "view");
         Objects.requireNonNull(ctx, "ctx");
@@ -44,7 +53,7 @@ public final class Scheduler {
                 .map(NodeCheck.ConstraintCheck::compile)
                 .map(NodeCheck.class::cast)
                 .toList();
-        Reconciler reconciler = new Reconciler(job, usage, ctx.nowMillis());
+        Reconciler reconciler = new Reconciler(job, usage, ctx.nowMillis(), deadlineMillis);
         List<Reconciler.GroupWork> work = reconciler.reconcile(view.allocsOfJob(job.id()), jobChecks);
 
         List<Placement> placements = new ArrayList<>();

@@ -13,7 +13,9 @@ public enum StopReason {
     /** System/sysbatch allocation on a node that no longer satisfies the group's constraints or drivers. */
     NODE_INFEASIBLE("node no longer feasible"),
     /** A second live allocation for the same slot (or, for system jobs, the same node). */
-    DUPLICATE("duplicate allocation");
+    DUPLICATE("duplicate allocation"),
+    /** The job's own {@code timeout} ran out: nothing of it runs any more, and nothing new is placed. */
+    JOB_DEADLINE("job timed out");
 
     private final String text;
 

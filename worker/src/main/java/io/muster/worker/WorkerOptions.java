@@ -77,7 +77,7 @@ public record WorkerOptions(Clock clock, Ticker ticker, DriverFactory drivers, S
         }
         for (Duration d : List.of(stopGrace, initialBackoff, maxBackoff, callTimeout, statusBatchDelay, renewalCheckInterval)) {
             if (d.isNegative()) {
-                throw new IllegalArgumentException("durations must not be negative, got " + d);
+                throw new IllegalArgumentException("durations must not be negative, got " + io.muster.types.HumanDuration.of(d));
             }
         }
     }

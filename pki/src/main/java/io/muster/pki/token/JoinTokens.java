@@ -105,7 +105,7 @@ public final class JoinTokens {
         if (claims.issuedAt().isAfter(now.plus(allowedSkew))) {
             throw new TokenException(Reason.ISSUED_IN_FUTURE, "join token " + claims.tokenId() + " is issued at "
                     + claims.issuedAt() + ", later than now (" + now + ") plus the allowed clock skew of "
-                    + allowedSkew + "; check the clocks");
+                    + io.muster.types.HumanDuration.of(allowedSkew) + "; check the clocks");
         }
         if (!now.isBefore(claims.expiresAt().plus(allowedSkew))) {
             throw new TokenException(Reason.EXPIRED, "join token " + claims.tokenId() + " expired at "

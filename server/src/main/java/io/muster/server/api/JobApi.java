@@ -15,6 +15,7 @@ import io.muster.server.leader.GcService;
 import io.muster.server.state.GcApplier;
 import io.muster.server.state.AllocCounts;
 import io.muster.server.state.ClusterSnapshot;
+import io.muster.server.state.AllocEvents;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.GroupFailureRecord;
 import io.muster.server.state.Records.JobRecord;
@@ -270,7 +271,7 @@ public final class JobApi implements Routes {
     private void alloc(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         AllocRecord a = snapshots.snapshot().alloc(id).orElseThrow(() -> new ApiException(404, "ALLOC_NOT_FOUND", "no allocation with id " + id));
-        Http.ok(ctx, allocView(a));
+        Http.ok(ctx, allocView(a, Integer.MAX_VALUE));
     }
 
     private void logs(RoutingContext ctx) {
@@ -325,11 +326,23 @@ public final class JobApi implements Routes {
 
     /** An allocation as the job, allocation and node detail answers show it. */
     static Allocation allocView(AllocRecord a) {
+        return allocView(a, RECENT_EVENTS);
+    }
+
+    /** Events per allocation in job and node answers: enough for --wait to see each one as it comes, bounded for big jobs. */
+    static final int RECENT_EVENTS = 3;
+
+    /** @param maxEvents the newest events to include (the allocation answer includes all it keeps) */
+    static Allocation allocView(AllocRecord a, int maxEvents) {
         // Only a task that ended by itself has an exit code; lost or stopped ones never exited on their own.
         Integer exitCode = a.status() == AllocStatus.COMPLETE || a.status() == AllocStatus.FAILED ? a.exitCode() : null;
+        List<AllocEvents.Event> kept = a.events().events();
+        List<io.muster.client.AllocEvent> events = kept.subList(Math.max(0, kept.size() - maxEvents), kept.size()).stream()
+                .map(e -> new io.muster.client.AllocEvent(instant(e.at()), e.type().wire(), e.message())).toList();
         return new Allocation(a.id(), a.nodeId(), a.status().wire(), exitCode, a.jobId(), a.group(), a.index(), a.desiredRun() ? "run" : "stop",
                 a.message().isEmpty() ? a.desiredReason() : a.message(), a.attempt(), a.jobVersion(),
-                a.startedAt() > 0 ? instant(a.startedAt()) : null, a.finishedAt() > 0 ? instant(a.finishedAt()) : null);
+                a.startedAt() > 0 ? instant(a.startedAt()) : null, a.finishedAt() > 0 ? instant(a.finishedAt()) : null,
+                events, a.events().total());
     }
 
     static String instant(long unixMillis) {
@@ -345,7 +358,12 @@ public final class JobApi implements Routes {
         if (j.stopped()) return JobStatus.STOPPED;
         AllocCounts current = snap.allocCounts(j.id(), j.version());
         boolean batch = j.type().equals("batch") || j.type().equals("sysbatch");
-        if (current.total() == 0) return j.modifyIndex() == 0 || !j.failures().isEmpty() ? JobStatus.PENDING : (batch ? JobStatus.COMPLETE : JobStatus.PENDING);
+        if (current.total() == 0) {
+            if (j.modifyIndex() == 0 || !j.failures().isEmpty()) return JobStatus.PENDING;
+            // Evaluated, nothing placed, nothing failing to place: done (a sysbatch matching no node), unless allocations
+            // were wanted and the job's deadline ended it before any could be placed.
+            return batch ? (RescheduleOutlook.endedUnplaced(j) ? JobStatus.FAILED : JobStatus.COMPLETE) : JobStatus.PENDING;
+        }
         boolean anyLive = current.live() > 0;
         boolean anyRunning = current.running() > 0;
         if (batch) {
@@ -355,11 +373,12 @@ public final class JobApi implements Routes {
             Map<String, AllocStatus> last = new LinkedHashMap<>();
             for (AllocRecord a : snap.allocsOfJob(j.id()))
                 if (a.jobVersion() == j.version()) last.merge(a.group() + "#" + a.index(), a.status(), (x, y) -> x == AllocStatus.COMPLETE ? x : y);
-            return last.values().stream().allMatch(s -> s == AllocStatus.COMPLETE) ? JobStatus.COMPLETE : JobStatus.FAILED;
+            if (last.values().stream().allMatch(s -> s == AllocStatus.COMPLETE)) return JobStatus.COMPLETE;
+            return RescheduleOutlook.pending(snap, j) ? JobStatus.PENDING : JobStatus.FAILED;
         }
         if (anyRunning) return JobStatus.RUNNING;
         boolean allFailed = current.failed() + current.lost() == current.total();
-        return allFailed && j.nextEvalAt() == 0 && j.failures().isEmpty() ? JobStatus.FAILED : JobStatus.PENDING;
+        return allFailed && j.nextEvalAt() == 0 && j.failures().isEmpty() && !RescheduleOutlook.pending(snap, j) ? JobStatus.FAILED : JobStatus.PENDING;
     }
 
     static int desiredCount(JobSpec spec) {

@@ -103,7 +103,7 @@ public final class DivergenceChecker implements LeaderServices, AutoCloseable {
     }
 
     private static Duration positive(Duration d) {
-        if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("divergence check period must be positive, not " + d);
+        if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("divergence check period must be positive, not " + io.muster.types.HumanDuration.of(d));
         return d;
     }
 

@@ -210,7 +210,9 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
             plan = Scheduler.scheduleStop(jobId, view);
         } else {
             JobSpec spec = JobSpecJson.fromJson(job.specJson().getBytes(StandardCharsets.UTF_8));
-            plan = Scheduler.schedule(spec, view, new SchedulerContext(clock.millis(), random, () -> UUID.randomUUID().toString()));
+            // The job's own timeout counts from its submission (the workers get the same deadline: AllocationView).
+            long deadline = spec.timeout() == null ? 0 : job.submittedAt() + spec.timeout().toMillis();
+            plan = Scheduler.schedule(spec, view, new SchedulerContext(clock.millis(), random, () -> UUID.randomUUID().toString()), deadline);
         }
         metrics.planned(System.nanoTime() - started);
         long nextEval = plan.nextEvaluationAtMillis().orElse(0);
@@ -238,7 +240,7 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
         for (int i = 0; i < count; i++) {
             ApplyPlan.Builder b = header.clone();
             if (i == 0) {
-                for (Stop s : plan.stops()) b.addStop(StoppedAlloc.newBuilder().setAllocId(s.allocId()).setReason(s.reason().toString()));
+                for (Stop s : plan.stops()) b.addStop(StoppedAlloc.newBuilder().setAllocId(s.allocId()).setReason(s.text()));
             }
             for (Placement p : placements.subList(i * max, Math.min(placements.size(), (i + 1) * max))) b.addPlace(plannedAlloc(p));
             out.add(b.build());

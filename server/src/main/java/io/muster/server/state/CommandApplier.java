@@ -32,6 +32,7 @@ public final class CommandApplier {
     public CommandResult apply(Command cmd, long index, long term) {
         ClusterSnapshot before = state.snapshot();
         s = new StateTx(before);
+        s.commandTime = cmd.getProposedUnixMs();
         try {
             CommandResult r = switch (cmd.getKindCase()) {
                 case KV_PUT -> cluster.kvPut(s, cmd, index);

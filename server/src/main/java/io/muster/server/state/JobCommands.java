@@ -15,6 +15,7 @@ import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.GroupFailureRecord;
 import io.muster.server.state.Records.JobRecord;
 import io.muster.server.state.Records.NodeRecord;
+import io.muster.types.state.AllocEventType;
 import io.muster.types.state.AllocStatus;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +69,8 @@ final class JobCommands {
 
     void stopAlloc(StateTx s, AllocRecord a, String reason, long index) {
         if (!a.desiredRun()) return;
-        AllocRecord after = a.withDesiredStop(reason, index);
+        AllocRecord after = a.withDesiredStop(reason, index)
+                .withEvent(new AllocEvents.Event(s.commandTime, AllocEventType.STOP_REQUESTED, "stop requested: " + reason), index);
         // Never started anywhere: nothing will report it stopped, so it is stopped now.
         if (a.status() == AllocStatus.PENDING) after = after.withClientStatus(AllocStatus.STOPPED, 0, reason, 0, 0, index);
         s.indexAlloc(after);
@@ -108,9 +110,21 @@ final class JobCommands {
                     skipped++; // the slot already has a live allocation (a plan made before another one committed)
                     continue;
                 }
+                String where = OperationReads.name(n) + " (node " + n.id() + ")";
+                AllocRecord previous = pa.getPreviousAllocId().isEmpty() ? null : s.alloc(pa.getPreviousAllocId());
+                String placed = "placed on " + where + (previous == null ? "" : ", replacing " + previous.id()
+                        + (pa.getAttempt() > 0 ? " (reschedule " + pa.getAttempt() + ")" : ""));
                 AllocRecord a = new AllocRecord(pa.getAllocId(), pa.getJobId(), j.version(), pa.getGroup(), pa.getIndex(), pa.getNodeId(),
                         pa.getCpu(), pa.getMemoryMb(), true, "", AllocStatus.PENDING, 0, "", 0, 0, pa.getAttempt(),
-                        pa.getPreviousAllocId(), index, index, "");
+                        pa.getPreviousAllocId(), index, index, "",
+                        AllocEvents.EMPTY.append(new AllocEvents.Event(s.commandTime, AllocEventType.PLACED, placed)));
+                if (previous != null) {
+                    AllocRecord before = previous;
+                    previous = previous.withEvent(new AllocEvents.Event(s.commandTime, AllocEventType.RESCHEDULED,
+                            "rescheduled as " + a.id() + " on " + where), index);
+                    s.indexAlloc(previous);
+                    s.notifyAlloc(before, previous);
+                }
                 s.indexAlloc(a);
                 s.event(pa.getNodeId(), new Event(index, Kind.SET, a.id(), false, 0));
                 s.notifyAlloc(null, a);
@@ -164,13 +178,28 @@ final class JobCommands {
             if (a.terminal() && !status.isTerminal()) continue;
             // Only an operation's tasks carry an output excerpt into the state (its results matrix); at most 1 KiB.
             String output = st.getOutput().isEmpty() || !isOperation(s, a) ? a.output() : cap(st.getOutput(), 1024);
-            AllocRecord after = a.withClientStatus(status, st.getExitCode(), st.getMessage(), st.getStartedUnixMs(), st.getFinishedUnixMs(), index, output);
+            AllocRecord after = a.withClientStatus(status, st.getExitCode(), st.getMessage(), st.getStartedUnixMs(), st.getFinishedUnixMs(), index, output)
+                    .withEvents(workerEvents(a.events(), st.getEventsList()), index);
             if (after.equals(a)) continue;
             s.indexAlloc(after);
             s.notifyAlloc(a, after);
             applied++;
         }
         return ok().toBuilder().setValue(Integer.toString(applied)).build();
+    }
+
+    /** Appends a worker's events newer than the ones applied (a resent report repeats some), at most the bound's tail. */
+    static AllocEvents workerEvents(AllocEvents have, List<io.muster.proto.AllocEvent> reported) {
+        List<AllocEvents.Event> added = new ArrayList<>();
+        long seq = have.workerSeq();
+        for (io.muster.proto.AllocEvent e : reported) {
+            if (e.getSeq() <= seq) continue; // already applied, or out of order: a worker numbers them ascending
+            seq = e.getSeq();
+            AllocEventType type = ProtoStates.allocEventType(e.getType());
+            if (type != null) added.add(new AllocEvents.Event(e.getTimeUnixMs(), type, e.getMessage()));
+        }
+        int cut = Math.max(0, added.size() - AllocEvents.LAST); // more than the bound keeps: only the newest can stay anyway
+        return have.append(added.subList(cut, added.size()), seq, cut);
     }
 
     private static boolean isOperation(StateTx s, AllocRecord a) {
@@ -188,7 +217,8 @@ final class JobCommands {
         for (AllocRecord a : s.allocsOnNode(nodeId)) {
             if (a.terminal() && !a.desiredRun()) continue;
             AllocRecord after = a.withDesiredStop(reason, index);
-            if (!a.terminal()) after = after.withClientStatus(AllocStatus.LOST, a.exitCode(), reason, a.startedAt(), 0, index);
+            if (!a.terminal()) after = after.withClientStatus(AllocStatus.LOST, a.exitCode(), reason, a.startedAt(), 0, index)
+                    .withEvent(new AllocEvents.Event(s.commandTime, AllocEventType.NODE_LOST, "lost with node " + nodeId + ": " + reason), index);
             s.indexAlloc(after);
             if (a.desiredRun()) s.event(nodeId, new Event(index, Kind.DELETE, a.id(), false, 0));
             s.notifyAlloc(a, after);

@@ -183,7 +183,9 @@ final class OperationCommands {
             // Already placed (the same decision proposed again, or by an earlier leader): never a second run.
             if (s.hasAlloc(p.getAllocId())) continue;
             AllocRecord x = new AllocRecord(p.getAllocId(), j.id(), j.version(), p.getGroup(), 0, p.getNodeId(), 0, 0, true, "",
-                    AllocStatus.PENDING, 0, "", 0, 0, (int) p.getAttempt(), "", index, index, "");
+                    AllocStatus.PENDING, 0, "", 0, 0, (int) p.getAttempt(), "", index, index, "",
+                    AllocEvents.EMPTY.append(new AllocEvents.Event(s.commandTime, io.muster.types.state.AllocEventType.PLACED,
+                            placedOn(s.nodes.get(p.getNodeId()), p.getNodeId()))));
             s.indexAlloc(x);
             s.event(p.getNodeId(), new Event(index, Kind.SET, x.id(), false, 0));
             s.notifyAlloc(null, x);
@@ -214,5 +216,9 @@ final class OperationCommands {
         s.jobs.put(jobId, j.withOperation(j.operation().ended(OperationStatus.CANCELLED, at, reason), index));
         s.afterCommit(st -> st.listeners.forEach(l -> l.jobChanged(jobId)));
         return ok();
+    }
+
+    private static String placedOn(Records.NodeRecord n, long nodeId) {
+        return "placed on " + (n == null ? "node " + nodeId : OperationReads.name(n) + " (node " + nodeId + ")");
     }
 }

@@ -1,6 +1,7 @@
 package io.muster.server.state;
 
 import io.muster.proto.AllocState;
+import io.muster.types.state.AllocEventType;
 import io.muster.types.state.AllocStatus;
 import io.muster.types.state.NodeStatus;
 import java.util.Optional;
@@ -33,6 +34,28 @@ public final class ProtoStates {
             case FAILED -> AllocState.ALLOC_FAILED;
             case LOST -> AllocState.ALLOC_LOST;
             case STOPPED -> AllocState.ALLOC_STOPPED;
+        };
+    }
+
+    /** A reported event's type; null for unspecified or a type newer than this server (the event is skipped). */
+    public static AllocEventType allocEventType(io.muster.proto.AllocEventType t) {
+        return switch (t) {
+            case ALLOC_EVENT_PLACED -> AllocEventType.PLACED;
+            case ALLOC_EVENT_RECEIVED -> AllocEventType.RECEIVED;
+            case ALLOC_EVENT_TASK_STARTED -> AllocEventType.TASK_STARTED;
+            case ALLOC_EVENT_TASK_EXITED -> AllocEventType.TASK_EXITED;
+            case ALLOC_EVENT_TIMED_OUT -> AllocEventType.TIMED_OUT;
+            case ALLOC_EVENT_RESTARTING -> AllocEventType.RESTARTING;
+            case ALLOC_EVENT_DEADLINE -> AllocEventType.DEADLINE;
+            case ALLOC_EVENT_OOM_KILLED -> AllocEventType.OOM_KILLED;
+            case ALLOC_EVENT_NODE_LOST -> AllocEventType.NODE_LOST;
+            case ALLOC_EVENT_RESCHEDULED -> AllocEventType.RESCHEDULED;
+            case ALLOC_EVENT_STOP_REQUESTED -> AllocEventType.STOP_REQUESTED;
+            case ALLOC_EVENT_STOPPED -> AllocEventType.STOPPED;
+            case ALLOC_EVENT_FAILED -> AllocEventType.FAILED;
+            case ALLOC_EVENT_COMPLETED -> AllocEventType.COMPLETED;
+            case ALLOC_EVENT_SETUP_FAILED -> AllocEventType.SETUP_FAILED;
+            case ALLOC_EVENT_TYPE_UNSPECIFIED, UNRECOGNIZED -> null;
         };
     }
 

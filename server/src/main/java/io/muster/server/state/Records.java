@@ -176,10 +176,20 @@ public final class Records {
     public record AllocRecord(String id, String jobId, long jobVersion, String group, int index, long nodeId, int cpu,
                               int memoryMb, boolean desiredRun, String desiredReason, AllocStatus status, int exitCode,
                               String message, long startedAt, long finishedAt, int attempt, String previousAllocId,
-                              long createIndex, long modifyIndex, String output) {
+                              long createIndex, long modifyIndex, String output, AllocEvents events) {
 
         public AllocRecord {
             if (output == null) output = ""; // only operation tasks report one
+            if (events == null) events = AllocEvents.EMPTY; // snapshots written before events were kept
+        }
+
+        public AllocRecord withEvents(AllocEvents e, long idx) {
+            return new AllocRecord(id, jobId, jobVersion, group, index, nodeId, cpu, memoryMb, desiredRun, desiredReason, status, exitCode,
+                    message, startedAt, finishedAt, attempt, previousAllocId, createIndex, idx, output, e);
+        }
+
+        public AllocRecord withEvent(AllocEvents.Event e, long idx) {
+            return withEvents(events.append(e), idx);
         }
 
         public boolean terminal() {
@@ -193,7 +203,7 @@ public final class Records {
 
         public AllocRecord withDesiredStop(String reason, long idx) {
             return new AllocRecord(id, jobId, jobVersion, group, index, nodeId, cpu, memoryMb, false, reason, status, exitCode,
-                    message, startedAt, finishedAt, attempt, previousAllocId, createIndex, idx, output);
+                    message, startedAt, finishedAt, attempt, previousAllocId, createIndex, idx, output, events);
         }
 
         public AllocRecord withClientStatus(AllocStatus s, int exit, String msg, long started, long finished, long idx) {
@@ -202,7 +212,7 @@ public final class Records {
 
         public AllocRecord withClientStatus(AllocStatus s, int exit, String msg, long started, long finished, long idx, String out) {
             return new AllocRecord(id, jobId, jobVersion, group, index, nodeId, cpu, memoryMb, desiredRun, desiredReason, s, exit,
-                    msg, started, finished, attempt, previousAllocId, createIndex, idx, out);
+                    msg, started, finished, attempt, previousAllocId, createIndex, idx, out, events);
         }
     }
 

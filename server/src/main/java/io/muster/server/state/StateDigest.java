@@ -42,7 +42,7 @@ import java.util.TreeMap;
  */
 public final class StateDigest {
     /** The encoding's version, hashed first: a changed encoding never compares equal to an old one by accident. */
-    static final String VERSION = "muster-state-digest/2"; // 2: operations, backends, task output
+    static final String VERSION = "muster-state-digest/3"; // 2: operations, backends, task output; 3: allocation events
 
     private final byte[] sha256;
 
@@ -219,6 +219,9 @@ public final class StateDigest {
                     .i32(a.memoryMb()).bool(a.desiredRun()).str(a.desiredReason()).str(a.status().wire()).i32(a.exitCode())
                     .str(a.message()).i64(a.startedAt()).i64(a.finishedAt()).i32(a.attempt()).str(a.previousAllocId())
                     .i64(a.createIndex()).i64(a.modifyIndex()).str(a.output());
+            AllocEvents ev = a.events();
+            c.i64(ev.dropped()).i64(ev.workerSeq()).i32(ev.events().size());
+            for (AllocEvents.Event e : ev.events()) c.i64(e.at()).str(e.type().wire()).str(e.message());
         }
 
         List<KvEntry> kv = sorted(s.kv(), Comparator.comparing(KvEntry::key, NULLS));
@@ -232,8 +235,9 @@ public final class StateDigest {
     static final Map<Class<? extends Record>, Integer> FIELDS = Map.ofEntries(
             Map.entry(ClusterIdentity.class, 5), Map.entry(ServerRecord.class, 5), Map.entry(AclTokenRecord.class, 5),
             Map.entry(JoinTokenRecord.class, 8), Map.entry(NodeRecord.class, 23), Map.entry(JobRecord.class, 10),
-            Map.entry(GroupFailureRecord.class, 4), Map.entry(AllocRecord.class, 20), Map.entry(KvEntry.class, 3),
+            Map.entry(GroupFailureRecord.class, 4), Map.entry(AllocRecord.class, 21), Map.entry(KvEntry.class, 3),
             Map.entry(OperationRecord.class, 8), Map.entry(ExcludedNode.class, 2),
+            Map.entry(AllocEvents.class, 3), Map.entry(AllocEvents.Event.class, 3),
             // format, term and index are the image's metadata, not state: the nine others are above.
             Map.entry(StateImage.class, 12));
 

@@ -59,6 +59,9 @@ final class StateTx {
 
     record NodeEvent(long nodeId, Event event) {}
 
+    /** The command's proposed time: the only clock an applier may read (allocation events are stamped with it). */
+    long commandTime;
+
     StateTx(ClusterSnapshot from) {
         identity = from.identity;
         nextNodeId = from.nextNodeId;

@@ -212,11 +212,13 @@ class ApiRecordsTest {
             assertEquals(JOB_FIELDS, names(jobJson), "no next_eval_at: nothing to retry");
             JsonNode done = jobJson.get("allocations").get(0);
             List<String> doneFields = new ArrayList<>(ALLOC_FIELDS);
-            doneFields.addAll(List.of("started_at", "finished_at"));
+            doneFields.addAll(List.of("started_at", "finished_at", "events", "events_total"));
             assertEquals(doneFields, names(done));
             assertEquals(0, done.get("exit_code").asInt());
             JsonNode pending = jobJson.get("allocations").get(1);
-            assertEquals(ALLOC_FIELDS, names(pending));
+            List<String> pendingFields = new ArrayList<>(ALLOC_FIELDS);
+            pendingFields.addAll(List.of("events", "events_total")); // placed, at least
+            assertEquals(pendingFields, names(pending));
             assertTrue(pending.get("exit_code").isNull(), "present as null until the task ends by itself");
             assertTrue(pending.get("node_id").isIntegralNumber(), "node ids stay JSON numbers");
             JobStatus s = JobStatus.from(jobJson);
@@ -232,8 +234,14 @@ class ApiRecordsTest {
             roundTrips(jobJson, s, JobStatus.class);
 
             // An allocation alone, and a node detail's allocations, are the same record.
+            // The allocation's answer has every event kept; a job's, only the newest 3 of each allocation.
             JsonNode alloc = call(base, "GET", "/v1/allocations/" + done.get("id").asText(), null);
-            assertEquals(done, alloc);
+            JsonNode allEvents = ((com.fasterxml.jackson.databind.node.ObjectNode) alloc).remove("events");
+            JsonNode newest = ((com.fasterxml.jackson.databind.node.ObjectNode) done.deepCopy()).remove("events");
+            assertEquals(((com.fasterxml.jackson.databind.node.ObjectNode) done.deepCopy()).without("events"), alloc);
+            assertEquals(alloc.get("events_total").asInt(), allEvents.size());
+            assertTrue(newest.size() <= 3 && newest.size() <= allEvents.size(), newest.toString());
+            for (int i = 0; i < newest.size(); i++) assertEquals(allEvents.get(allEvents.size() - newest.size() + i), newest.get(i));
             JsonNode detail = call(base, "GET", "/v1/nodes/" + worker.nodeId, null);
             assertEquals(jobJson.get("allocations"), detail.get("allocations"));
 

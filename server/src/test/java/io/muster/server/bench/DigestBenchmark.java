@@ -54,7 +54,7 @@ class DigestBenchmark {
         for (int a = 0; a < ALLOCS; a++)
             allocs.add(new AllocRecord(String.format("%08x-%04x-4%03x-8%03x-%012x", a, a % 65_536, a % 4_096, a % 4_096, (long) a * 7919),
                     "job-" + a % JOBS, 3, "web", a / JOBS, 1 + a % NODES, 250, 256, true, "", AllocStatus.RUNNING, 0, "", 1_700_000_200_000L + a,
-                    0, 0, "", 10_000 + a, 20_000 + a, ""));
+                    0, 0, "", 10_000 + a, 20_000 + a, "", null));
         List<KvEntry> kv = new ArrayList<>();
         for (int k = 0; k < KV; k++) kv.add(new KvEntry("key-" + k, new byte[64], k));
         byte[] cert = new byte[900];

@@ -39,7 +39,7 @@ class StateSnapshotCompatTest {
     }
 
     static AllocRecord alloc(AllocStatus status) {
-        return new AllocRecord("a1", "j", 1, "g", 0, 7, 10, 20, false, "node down", status, 0, "", 5, 0, 0, "", 8, 9, null);
+        return new AllocRecord("a1", "j", 1, "g", 0, 7, 10, 20, false, "node down", status, 0, "", 5, 0, 0, "", 8, 9, null, null);
     }
 
     static StateImage image(List<NodeRecord> nodes, List<AllocRecord> allocs) {

@@ -116,7 +116,7 @@ class StateCoreTest {
         StateTx tx = new StateTx(before);
         tx.kv.put("x", new Records.KvEntry("x", new byte[0], 99));
         tx.putNode(s.state.node(nodes.get(0)).orElseThrow().withState(NodeStatus.DOWN, 1));
-        tx.indexAlloc(new AllocRecord("z", "j", 1, "g", 0, nodes.get(1), 1, 1, true, "", AllocStatus.PENDING, 0, "", 0, 0, 0, "", 99, 99, ""));
+        tx.indexAlloc(new AllocRecord("z", "j", 1, "g", 0, nodes.get(1), 1, 1, true, "", AllocStatus.PENDING, 0, "", 0, 0, 0, "", 99, 99, "", null));
         assertEquals("x", tx.kv.get("x").key(), "the command reads its own writes");
         assertEquals(1, tx.allocsOnNode(nodes.get(1)).size());
         assertSame(before, s.state.snapshot(), "nothing is published before commit");

@@ -52,8 +52,9 @@ class StateDigestTest {
                         new OperationRecord(OperationStatus.RUNNING, List.of(1L, 2L), List.of(new ExcludedNode(3, "node is down")), 16, 17, 0, 1, "")),
                 new JobRecord("j0", "batch", "{}", 1, 15, true, List.of(), 0, 9, null));
         List<AllocRecord> allocs = List.of(
-                new AllocRecord("x1", "j1", 2, "g", 0, 1, 10, 20, true, "", AllocStatus.RUNNING, 0, "", 30, 0, 0, "", 19, 20, "out"),
-                new AllocRecord("x0", "j1", 1, "g", 0, 2, 10, 20, false, "job updated", AllocStatus.COMPLETE, 3, "done", 5, 6, 1, "x-1", 7, 8, ""));
+                new AllocRecord("x1", "j1", 2, "g", 0, 1, 10, 20, true, "", AllocStatus.RUNNING, 0, "", 30, 0, 0, "", 19, 20, "out",
+                        new AllocEvents(List.of(new AllocEvents.Event(31, io.muster.types.state.AllocEventType.TIMED_OUT, "timed out after 3s")), 4, 7)),
+                new AllocRecord("x0", "j1", 1, "g", 0, 2, 10, 20, false, "job updated", AllocStatus.COMPLETE, 3, "done", 5, 6, 1, "x-1", 7, 8, "", null));
         List<KvEntry> kv = List.of(new KvEntry("k", new byte[] {9}, 21), new KvEntry("a", new byte[0], 22));
         return new StateImage(StateImage.FORMAT, 3, 100, 5, id, servers, acl, join, nodes, jobs, allocs, kv);
     }
@@ -65,9 +66,9 @@ class StateDigestTest {
     @Test
     void theEncodingIsPinned() {
         // Any change to the encoding changes these; a deliberate one updates them (and StateDigest.VERSION). The empty
-        // state's value was checked against an independent implementation of the encoding (Python, hashlib), again for version 2.
-        assertEquals("d6af82d72db63520e9ef41b16c92fbdc35dc3f9c147657163ddd7a332329e808", StateDigest.of(new ClusterState()).hex());
-        assertEquals("aaa0aec8e7e312da1cead9a77dffe62595a580eec2c539a8541ece0b5c6369ac", digest(sample()).hex());
+        // state's value was checked against an independent implementation of the encoding (Python, hashlib), again for version 3.
+        assertEquals("cc78e0081d87605f0ad11f8111627560aee69262ed62ca17359ca05829c85945", StateDigest.of(new ClusterState()).hex());
+        assertEquals("059d8887711d68892a7eccad2daaab89b725f40634fdae7525e2f2b5b2c9e5cc", digest(sample()).hex());
     }
 
     @Test
@@ -169,7 +170,22 @@ class StateDigestTest {
             assertNotEquals(d0, digest(with(base, "jobs", jobs)), "excluded node field " + c);
             checked++;
         }
-        assertEquals(5 + 5 + 5 + 8 + 23 + 10 + 20 + 3 + 4 + 8 + 2, checked);
+        // The records inside an allocation: its history and each event of it.
+        AllocRecord a = base.allocs().getFirst();
+        for (int c = 0; c < AllocEvents.class.getRecordComponents().length; c++) {
+            List<AllocRecord> allocs = new ArrayList<>(base.allocs());
+            allocs.set(0, a.withEvents(mutate(a.events(), c), a.modifyIndex()));
+            assertNotEquals(d0, digest(with(base, "allocs", allocs)), "allocation events field " + c);
+            checked++;
+        }
+        AllocEvents.Event e = a.events().events().getFirst();
+        for (int c = 0; c < AllocEvents.Event.class.getRecordComponents().length; c++) {
+            List<AllocRecord> allocs = new ArrayList<>(base.allocs());
+            allocs.set(0, a.withEvents(new AllocEvents(List.of(mutate(e, c)), a.events().dropped(), a.events().workerSeq()), a.modifyIndex()));
+            assertNotEquals(d0, digest(with(base, "allocs", allocs)), "allocation event field " + c);
+            checked++;
+        }
+        assertEquals(5 + 5 + 5 + 8 + 23 + 10 + 21 + 3 + 4 + 8 + 2 + 3 + 3, checked);
     }
 
     @Test
@@ -243,6 +259,7 @@ class StateDigestTest {
             }
             case null -> throw new IllegalArgumentException("the sample has a null field: give it a value so its mutation counts");
             case OperationRecord o -> o.atStep(o.step() + 1);
+            case AllocEvents e -> e.append(new AllocEvents.Event(1, io.muster.types.state.AllocEventType.PLACED, "x"));
             case Enum<?> e -> { // a state: the next one
                 Object[] all = e.getDeclaringClass().getEnumConstants();
                 yield all[(e.ordinal() + 1) % all.length];

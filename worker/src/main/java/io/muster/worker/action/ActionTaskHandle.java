@@ -167,7 +167,7 @@ final class ActionTaskHandle implements TaskHandle {
             sink().stderr(ran);
         }
         String message = switch (outcome) {
-            case TIMED_OUT -> "timed out after " + timeout.toSeconds() + " s; " + ran;
+            case TIMED_OUT -> "timed out after " + io.muster.types.HumanDuration.of(timeout) + "; " + ran;
             case STOPPED -> "stopped; " + ran;
             default -> ran;
         };

@@ -1,6 +1,8 @@
 package io.muster.worker.alloc;
 
+import io.muster.proto.AllocEventType;
 import io.muster.proto.AllocState;
+import io.muster.types.HumanDuration;
 import io.muster.worker.action.Utf8;
 import io.muster.worker.driver.DriverAvailability;
 import io.muster.worker.driver.OutputBuffer;
@@ -9,6 +11,7 @@ import io.muster.worker.driver.TaskDriver;
 import io.muster.worker.driver.TaskHandle;
 import io.muster.worker.driver.TaskRequest;
 import io.muster.worker.driver.TaskResult;
+import io.muster.worker.state.WorkerState.EventRecord;
 import io.muster.worker.state.WorkerState.StatusRecord;
 import io.muster.worker.state.WorkerState.TaskRecord;
 import io.muster.worker.util.Waker;
@@ -90,6 +93,9 @@ public final class AllocRunner {
     private final ReentrantLock statusLock = new ReentrantLock();
     private StatusRecord status;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** The latest events (at most {@link EventRecord#KEPT}), guarded by {@link #statusLock}; every status published carries them. */
+    private final List<EventRecord> events = new ArrayList<>();
+    private long eventSeq;
 
     /**
      * @param status the last known status (null for a new allocation)
@@ -101,6 +107,10 @@ public final class AllocRunner {
         this.ctx = ctx;
         this.listener = listener;
         this.status = status;
+        if (status != null) {
+            events.addAll(status.events()); // a re-attached allocation goes on numbering where it was
+            eventSeq = status.lastEventSeq();
+        }
         this.stopped = new Waker(ctx.ticker());
         GroupSpec parsed = null;
         String error = null;
@@ -162,6 +172,7 @@ public final class AllocRunner {
         try {
             StatusRecord terminal = execute();
             if (terminal != null) {
+                terminalEvent(terminal);
                 publish(terminal);
                 log.info("alloc {}: {} ({})", assignment.id(), stateName(terminal.state()), terminal.message());
             }
@@ -169,8 +180,10 @@ public final class AllocRunner {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             log.error("alloc {}: worker error while running it", assignment.id(), e);
-            publish(terminal(AllocState.ALLOC_FAILED, TaskResult.UNKNOWN_EXIT_CODE,
-                    "worker error while running the allocation: " + e));
+            StatusRecord failed = terminal(AllocState.ALLOC_FAILED, TaskResult.UNKNOWN_EXIT_CODE,
+                    "worker error while running the allocation: " + e);
+            terminalEvent(failed);
+            publish(failed);
         } finally {
             done.complete(null);
         }
@@ -183,6 +196,7 @@ public final class AllocRunner {
             return terminal(AllocState.ALLOC_FAILED, TaskResult.UNKNOWN_EXIT_CODE, refusal.get()); // touch no file
         }
         if (status == null || AllocState.ALLOC_STATE_UNSPECIFIED.name().equals(status.state())) {
+            addEvent(AllocEventType.ALLOC_EVENT_RECEIVED, "received by node " + ctx.nodeId());
             publish(new StatusRecord(AllocState.ALLOC_PENDING.name(), 0, "allocation received", 0, 0, 0));
         }
         if (specError != null) {
@@ -295,7 +309,10 @@ public final class AllocRunner {
             recover = false;
             listener.taskChanged(assignment.id(), new TaskRecord(name, driver.name(), slot.key, handle.taskId(), slot.restarts));
             TaskResult early = handle.result().getNow(null);
-            if (early == null || (!early.failedToStart() && early.outcome() != TaskResult.Outcome.LOST)) {
+            boolean started = early == null || (!early.failedToStart() && early.outcome() != TaskResult.Outcome.LOST);
+            if (started) {
+                event(AllocEventType.ALLOC_EVENT_TASK_STARTED, "task " + name + (recovered(handle, slot) ? " re-attached: " : " started: ")
+                        + driver.name() + (driver.name().equals("docker") ? " container " : " pid ") + handle.taskId());
                 markRunning();
             }
             TaskResult result = await(handle);
@@ -306,6 +323,7 @@ public final class AllocRunner {
             if (stopCause.get() != null) {
                 return new Outcome(name, Kind.STOPPED, result, slot.restarts);
             }
+            taskEnded(slot, result);
             switch (policy.decide(result, slot.restarts, assignment.runsToCompletion())) {
                 case RestartPolicy.Decision.Finish finish -> {
                     return new Outcome(name, finish.success() ? Kind.COMPLETE : Kind.FAILED, result, slot.restarts);
@@ -321,6 +339,28 @@ public final class AllocRunner {
                     }
                 }
             }
+        }
+    }
+
+    private static boolean recovered(TaskHandle handle, Slot slot) {
+        return slot.recovered != null && handle.taskId().equals(slot.recovered.handleId());
+    }
+
+    /** The event of a run that ended by itself (not stopped by us, not detached). */
+    private void taskEnded(Slot slot, TaskResult r) {
+        String task = "task " + slot.task.name();
+        if (r.timedOut()) {
+            Duration limit = slot.task.timeoutDuration();
+            event(AllocEventType.ALLOC_EVENT_TIMED_OUT, task + " timed out after "
+                    + (limit != null && !limit.isZero() ? HumanDuration.of(limit) : HumanDuration.of(Duration.between(r.startedAt(), r.finishedAt()))));
+        } else if (r.oomKilled()) {
+            event(AllocEventType.ALLOC_EVENT_OOM_KILLED, task + " ran out of memory and was killed (exit code " + r.exitCode() + ")");
+        } else if (r.failedToStart()) {
+            event(AllocEventType.ALLOC_EVENT_SETUP_FAILED, task + " could not start: " + r.message());
+        } else if (r.outcome() == TaskResult.Outcome.EXITED) {
+            event(AllocEventType.ALLOC_EVENT_TASK_EXITED, task + " exited with code " + r.exitCode());
+        } else {
+            event(AllocEventType.ALLOC_EVENT_TASK_EXITED, task + ": " + r.message());
         }
     }
 
@@ -381,6 +421,7 @@ public final class AllocRunner {
             return; // stopped, detached or interrupted before the deadline
         }
         log.info("alloc {}: job deadline {} reached, stopping its tasks", assignment.id(), Instant.ofEpochMilli(deadlineUnixMs));
+        event(AllocEventType.ALLOC_EVENT_DEADLINE, "killed by the job deadline (" + Instant.ofEpochMilli(deadlineUnixMs) + ")");
         requestStop(StopCause.DEADLINE, "job deadline reached");
     }
 
@@ -415,15 +456,20 @@ public final class AllocRunner {
     }
 
     private void noteRestart(String task, TaskResult result, Duration after, int restarts) {
+        String in = HumanDuration.of(after);
         String attempts = policy.keepRestarting() && restarts > policy.attempts()
-                ? "restart " + restarts + ", every " + after.toSeconds() + "s from now on"
+                ? "restart " + restarts + ", every " + in + " from now on"
                 : "restart " + restarts + " of " + policy.attempts();
-        log.info("alloc {}: task {} ended ({}); {} in {}s", assignment.id(), task, result.message(), attempts, after.toSeconds());
+        String cause = result.timedOut() ? "after timing out"
+                : result.outcome() == TaskResult.Outcome.EXITED ? "after exit code " + result.exitCode()
+                : "after: " + result.message();
+        log.info("alloc {}: task {} ended ({}); {} in {}", assignment.id(), task, result.message(), attempts, in);
         statusLock.lock();
         try {
+            addEvent(AllocEventType.ALLOC_EVENT_RESTARTING, "task " + task + ": " + attempts + " in " + in + " " + cause);
             StatusRecord s = status;
             publish(new StatusRecord(s.state(), exitCodeOf(result, TaskResult.UNKNOWN_EXIT_CODE),
-                    "task " + task + ": " + result.message() + "; " + attempts + " in " + after.toSeconds() + "s",
+                    "task " + task + ": " + result.message() + "; " + attempts + " in " + in,
                     s.startedUnixMs(), 0, totalRestarts()));
         } finally {
             statusLock.unlock();
@@ -458,10 +504,46 @@ public final class AllocRunner {
         return "";
     }
 
-    /** Records and forwards a status; the lock keeps concurrent tasks' updates in order. */
+    /** Records an event, to travel with the next status published. */
+    private void addEvent(AllocEventType type, String message) {
+        statusLock.lock();
+        try {
+            events.add(new EventRecord(++eventSeq, ctx.clock().millis(), type.name(), message));
+            if (events.size() > EventRecord.KEPT) {
+                events.removeFirst();
+            }
+        } finally {
+            statusLock.unlock();
+        }
+    }
+
+    /** Records an event and reports it at once, with the current status. */
+    private void event(AllocEventType type, String message) {
+        statusLock.lock();
+        try {
+            addEvent(type, message);
+            if (status != null) {
+                publish(status);
+            }
+        } finally {
+            statusLock.unlock();
+        }
+    }
+
+    private void terminalEvent(StatusRecord end) {
+        AllocEventType type = switch (AllocState.valueOf(end.state())) {
+            case ALLOC_COMPLETE -> AllocEventType.ALLOC_EVENT_COMPLETED;
+            case ALLOC_STOPPED -> AllocEventType.ALLOC_EVENT_STOPPED;
+            default -> AllocEventType.ALLOC_EVENT_FAILED;
+        };
+        addEvent(type, end.message());
+    }
+
+    /** Records and forwards a status (with the events so far); the lock keeps concurrent tasks' updates in order. */
     private void publish(StatusRecord next) {
         statusLock.lock();
         try {
+            next = next.withEvents(events);
             status = next;
             listener.statusChanged(assignment.id(), next);
         } finally {

@@ -1,7 +1,10 @@
 package io.muster.worker.alloc;
 
+import io.muster.proto.AllocEvent;
+import io.muster.proto.AllocEventType;
 import io.muster.proto.AllocState;
 import io.muster.proto.AllocStatus;
+import io.muster.worker.state.WorkerState.EventRecord;
 import io.muster.worker.state.WorkerState.StatusRecord;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -95,6 +98,16 @@ final class StatusOutbox {
         AllocStatus.Builder b = AllocStatus.newBuilder();
         if (s.output() != null) {
             b.setOutput(s.output());
+        }
+        for (EventRecord e : s.events()) {
+            AllocEventType type;
+            try {
+                type = AllocEventType.valueOf(e.type());
+            } catch (IllegalArgumentException | NullPointerException ex) {
+                type = AllocEventType.ALLOC_EVENT_TYPE_UNSPECIFIED;
+            }
+            b.addEvents(AllocEvent.newBuilder().setSeq(e.seq()).setTimeUnixMs(e.timeUnixMs()).setType(type)
+                    .setMessage(e.message() == null ? "" : e.message()));
         }
         return b
                 .setAllocId(allocId)

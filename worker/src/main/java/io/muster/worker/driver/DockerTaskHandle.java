@@ -210,12 +210,12 @@ final class DockerTaskHandle extends WatchedTaskHandle {
                     "docker: the container's command could not be executed: " + execFailure.get(), started, finished);
         }
         String message = switch (outcome) {
-            case TIMED_OUT -> "timed out after " + watch.timeout() + "; container stopped (exit code " + exitCode + ")";
+            case TIMED_OUT -> "timed out after " + io.muster.types.HumanDuration.of(watch.timeout()) + "; container stopped (exit code " + exitCode + ")";
             case STOPPED -> "stopped; container exited with code " + exitCode;
             default -> "container exited with code " + exitCode;
         };
         if (state != null && Boolean.TRUE.equals(state.getOOMKilled())) {
-            message += "; killed for exceeding its memory limit (OOM)";
+            message += "; " + TaskResult.OOM_NOTE;
         }
         if (watch.note() != null) {
             message += "; " + watch.note();

@@ -125,7 +125,7 @@ final class ExecTaskHandle extends WatchedTaskHandle {
 
     private String message(TaskResult.Outcome outcome, int exitCode) {
         String what = switch (outcome) {
-            case TIMED_OUT -> "timed out after " + timeout + "; process group " + record.pid() + " killed";
+            case TIMED_OUT -> "timed out after " + io.muster.types.HumanDuration.of(timeout) + "; process group " + record.pid() + " killed";
             case STOPPED -> "stopped; process group " + record.pid() + " killed";
             default -> process != null ? "exited with code " + exitCode : "exited";
         };

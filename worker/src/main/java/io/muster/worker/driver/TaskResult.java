@@ -49,6 +49,14 @@ public record TaskResult(Outcome outcome, int exitCode, String message, Instant 
         return outcome == Outcome.EXITED && exitCode == 0;
     }
 
+    /** What a driver appends to the message of a task the kernel killed for its memory limit. */
+    public static final String OOM_NOTE = "killed for exceeding its memory limit (OOM)";
+
+    /** The driver could tell the task was killed for running out of memory. */
+    public boolean oomKilled() {
+        return message.contains(OOM_NOTE);
+    }
+
     public boolean timedOut() {
         return outcome == Outcome.TIMED_OUT;
     }

@@ -74,7 +74,7 @@ abstract class WatchedTaskHandle implements TaskHandle {
         }
         long delay = Math.max(0, deadlineEpochMs - clock.millis());
         timers.add(scheduler.schedule(() -> {
-            log.info("alloc {}: timeout of {} reached, stopping {}", allocId(), timeout, describe());
+            log.info("alloc {}: timeout of {} reached, stopping {}", allocId(), io.muster.types.HumanDuration.of(timeout), describe());
             requestStop(TaskResult.Outcome.TIMED_OUT, killGrace);
         }, delay, TimeUnit.MILLISECONDS));
     }

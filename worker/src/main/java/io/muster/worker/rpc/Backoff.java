@@ -16,7 +16,7 @@ public final class Backoff {
 
     public Backoff(Duration initial, Duration max, RandomGenerator random) {
         if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
-            throw new IllegalArgumentException("backoff needs 0 < initial <= max, got " + initial + " and " + max);
+            throw new IllegalArgumentException("backoff needs 0 < initial <= max, got " + io.muster.types.HumanDuration.of(initial) + " and " + io.muster.types.HumanDuration.of(max));
         }
         this.initial = initial;
         this.max = max;

@@ -52,18 +52,43 @@ public record WorkerState(int version, long nodeId, long lastRevision, boolean d
      *
      * @param output operation allocations, once ended: the end of the task's output (at most 1 KiB of UTF-8); else
      *     null
+     * @param events the allocation's latest events (at most {@link EventRecord#KEPT}), oldest first; reported with the
+     *     status until a server acknowledged it (servers skip the ones they have by {@code seq})
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record StatusRecord(String state, int exitCode, String message, long startedUnixMs, long finishedUnixMs,
-                               int restarts, String output) {
-        /** Without an output excerpt. */
+                               int restarts, String output, List<EventRecord> events) {
+        public StatusRecord {
+            events = events == null ? List.of() : List.copyOf(events); // state files written before events
+        }
+
+        /** Without an output excerpt or events. */
         public StatusRecord(String state, int exitCode, String message, long startedUnixMs, long finishedUnixMs,
                             int restarts) {
-            this(state, exitCode, message, startedUnixMs, finishedUnixMs, restarts, null);
+            this(state, exitCode, message, startedUnixMs, finishedUnixMs, restarts, null, List.of());
         }
 
         public StatusRecord withOutput(String excerpt) {
-            return new StatusRecord(state, exitCode, message, startedUnixMs, finishedUnixMs, restarts, excerpt);
+            return new StatusRecord(state, exitCode, message, startedUnixMs, finishedUnixMs, restarts, excerpt, events);
         }
+
+        public StatusRecord withEvents(List<EventRecord> e) {
+            return new StatusRecord(state, exitCode, message, startedUnixMs, finishedUnixMs, restarts, output, e);
+        }
+
+        /** The sequence number of the newest event (0: none). */
+        public long lastEventSeq() {
+            return events.isEmpty() ? 0 : events.getLast().seq();
+        }
+    }
+
+    /**
+     * An allocation event as the worker keeps it: {@code type} is the proto {@code AllocEventType}'s name, {@code seq}
+     * numbers the allocation's events 1, 2, 3 ... (carried across worker restarts in the state file).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record EventRecord(long seq, long timeUnixMs, String type, String message) {
+        /** Events a status carries: the server keeps its own bounded history, so only the recent ones travel. */
+        public static final int KEPT = 20;
     }
 }

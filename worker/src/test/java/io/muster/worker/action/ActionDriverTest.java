@@ -126,7 +126,7 @@ class ActionDriverTest {
         TaskResult r = result(h);
         assertEquals(TaskResult.Outcome.TIMED_OUT, r.outcome());
         assertEquals(1, r.exitCode());
-        assertTrue(r.message().startsWith("timed out after 1 s"), r.message());
+        assertTrue(r.message().startsWith("timed out after 1s"), r.message());
         assertProcessGone(childPid.get());
     }
 
