@@ -45,7 +45,7 @@ class DrainStatusTest {
         assertEquals("nothing left on this node; the drain completes at the next heartbeat",
                 NodeApi.drainStatus(snap, snap.node(1).orElseThrow(), List.of()));
         var running = new io.muster.server.state.Records.AllocRecord("a", "j", 1, "g", 0, 1, 0, 0, true, "",
-                io.muster.types.state.AllocStatus.RUNNING, 0, "", 1, 0, 0, "", 1, 1, "");
+                io.muster.types.state.AllocStatus.RUNNING, 0, "", 1, 0, 0, "", 1, 1, "", io.muster.server.state.AllocEvents.EMPTY);
         assertEquals("1 allocation still on this node; no other node is eligible to take them: they stay until a node joins or becomes"
                 + " eligible (no drain deadline is set)", NodeApi.drainStatus(snap, snap.node(1).orElseThrow(), List.of(running)));
         node(2);
