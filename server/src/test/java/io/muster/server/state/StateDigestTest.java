@@ -16,6 +16,7 @@ import io.muster.types.state.OperationStatus;
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.KvEntry;
 import io.muster.server.state.Records.NodeRecord;
+import io.muster.server.state.Records.SecretRecord;
 import io.muster.server.state.Records.ServerRecord;
 import io.muster.types.state.AllocStatus;
 import io.muster.types.state.DrainState;
@@ -55,7 +56,9 @@ class StateDigestTest {
                 new AllocRecord("x1", "j1", 2, "g", 0, 1, 10, 20, true, "", AllocStatus.RUNNING, 0, "", 30, 0, 0, "", 19, 20, "out"),
                 new AllocRecord("x0", "j1", 1, "g", 0, 2, 10, 20, false, "job updated", AllocStatus.COMPLETE, 3, "done", 5, 6, 1, "x-1", 7, 8, ""));
         List<KvEntry> kv = List.of(new KvEntry("k", new byte[] {9}, 21), new KvEntry("a", new byte[0], 22));
-        return new StateImage(StateImage.FORMAT, 3, 100, 5, id, servers, acl, join, nodes, jobs, allocs, kv);
+        List<SecretRecord> secrets = List.of(new SecretRecord("db", 2, 1, new byte[] {1, 2, 3}, 9, 23, 24),
+                new SecretRecord("api", 1, 1, new byte[] {4}, 5, 25, 25));
+        return new StateImage(StateImage.FORMAT, 3, 100, 5, id, servers, acl, join, nodes, jobs, allocs, kv, secrets);
     }
 
     static StateDigest digest(StateImage img) {
@@ -65,9 +68,9 @@ class StateDigestTest {
     @Test
     void theEncodingIsPinned() {
         // Any change to the encoding changes these; a deliberate one updates them (and StateDigest.VERSION). The empty
-        // state's value was checked against an independent implementation of the encoding (Python, hashlib), again for version 2.
-        assertEquals("d6af82d72db63520e9ef41b16c92fbdc35dc3f9c147657163ddd7a332329e808", StateDigest.of(new ClusterState()).hex());
-        assertEquals("aaa0aec8e7e312da1cead9a77dffe62595a580eec2c539a8541ece0b5c6369ac", digest(sample()).hex());
+        // state's value was checked against an independent implementation of the encoding (Python, hashlib), again for version 3.
+        assertEquals("4f411c357e251517d55f2a903703803b2b35f286fa6f8b027e42a8f6739d16eb", StateDigest.of(new ClusterState()).hex());
+        assertEquals("537237a3079b2c94f0e9f57a54820dc23820fb6a7fbc702e45d5245c06ea831b", digest(sample()).hex());
     }
 
     @Test
@@ -91,7 +94,7 @@ class StateDigestTest {
                     shuffled(a.jobs(), r).stream().map(j -> new JobRecord(j.id(), j.type(), j.specJson(), j.version(), j.submittedAt(),
                             j.stopped(), j.failures().stream().map(f -> new GroupFailureRecord(f.group(), f.unplaced(), f.nodesEvaluated(),
                             reordered(f.filtered()))).toList(), j.nextEvalAt(), j.modifyIndex(), j.operation())).toList(),
-                    shuffled(a.allocs(), r), shuffled(a.kv(), r));
+                    shuffled(a.allocs(), r), shuffled(a.kv(), r), shuffled(a.secrets(), r));
             assertEquals(digest(a), digest(b));
             ClusterState s = new ClusterState();
             s.restore(b);
@@ -103,7 +106,7 @@ class StateDigestTest {
     void theIndexTermAndFormatAreNotState() {
         StateImage a = sample();
         StateImage b = new StateImage(a.format() + 1, a.term() + 5, a.index() + 1_000, a.nextNodeId(), a.identity(), a.servers(),
-                a.aclTokens(), a.joinTokens(), a.nodes(), a.jobs(), a.allocs(), a.kv());
+                a.aclTokens(), a.joinTokens(), a.nodes(), a.jobs(), a.allocs(), a.kv(), a.secrets());
         assertEquals(digest(a), digest(b));
     }
 
@@ -129,7 +132,7 @@ class StateDigestTest {
             assertNotEquals(d0, digest(with(base, "identity", mutate(base.identity(), c))), "identity field " + c);
             checked++;
         }
-        for (String list : List.of("servers", "aclTokens", "joinTokens", "nodes", "jobs", "allocs", "kv")) {
+        for (String list : List.of("servers", "aclTokens", "joinTokens", "nodes", "jobs", "allocs", "kv", "secrets")) {
             List<?> items = (List<?>) StateImage.class.getMethod(list).invoke(base);
             assertNotEquals(d0, digest(with(base, list, items.subList(1, items.size()))), list + ": one record fewer");
             Record first = (Record) items.getFirst();
@@ -169,7 +172,7 @@ class StateDigestTest {
             assertNotEquals(d0, digest(with(base, "jobs", jobs)), "excluded node field " + c);
             checked++;
         }
-        assertEquals(5 + 5 + 5 + 8 + 23 + 10 + 20 + 3 + 4 + 8 + 2, checked);
+        assertEquals(5 + 5 + 5 + 8 + 23 + 10 + 20 + 3 + 7 + 4 + 8 + 2, checked);
     }
 
     @Test
