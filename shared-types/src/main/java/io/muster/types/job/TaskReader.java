@@ -173,6 +173,11 @@ final class TaskReader extends SpecValues {
                 file = null;
             }
             boolean stdin = f.has("stdin") && Boolean.TRUE.equals(bool(f.get("stdin"), f.path("stdin")));
+            if (stdin && task != null && task.driver() == Driver.DOCKER) {
+                // A container's stdin would need an attached stream kept open by the worker; docker tasks take env or file.
+                error(f.path("stdin"), f.get("stdin").loc(), "is for exec tasks: a docker task receives secrets as env or file");
+                continue;
+            }
             int ways = (f.has("env") ? 1 : 0) + (f.has("file") ? 1 : 0) + (stdin ? 1 : 0);
             if (ways != 1) {
                 error(p, obj.loc(), "give exactly one of env: VARIABLE, file: /path or stdin: true (found " + ways + ")");
