@@ -317,10 +317,9 @@ public final class ExecDriver implements TaskDriver {
         return Optional.of(handle);
     }
 
-    /** A task ended: forget it, and remove its secret files (if it had any). */
+    /** A task ended (its handle removed its secret files): forget it. */
     private void finished(String allocId, Path dir) {
         active.remove(allocId);
-        SecretFiles.remove(dir);
     }
 
     private Optional<String> validate(TaskRequest request) {

@@ -126,6 +126,7 @@ final class ExecTaskHandle extends WatchedTaskHandle {
         pollOutput();
         output.close();
         ExecTaskRecord.delete(allocDir);
+        SecretFiles.remove(allocDir); // before the result: whoever sees the task ended finds its secret files gone
         TaskResult.Outcome outcome = outcome();
         int exitCode = process != null ? process.exitValue() : TaskResult.UNKNOWN_EXIT_CODE;
         result.complete(new TaskResult(outcome, exitCode, message(outcome, exitCode), record.startedAt(), clock.instant()));
