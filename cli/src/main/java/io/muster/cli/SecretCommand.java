@@ -25,7 +25,7 @@ final class SecretCommand {
 
     @Command(name = "put", description = "Create or replace a secret. The value comes from --from-file F or from standard input ('-').")
     int put(@Parameters(index = "0", paramLabel = "NAME", description = "The name tasks use (secrets: [{name: NAME, ...}]).") String name,
-            @Parameters(index = "1", arity = "0..1", paramLabel = "-", description = "Read the value from standard input.") String dash,
+            @Parameters(index = "1", arity = "0..1", paramLabel = "STDIN", description = "'-': read the value from standard input.") String dash,
             @Option(names = "--from-file", paramLabel = "F", description = "Read the value from this file.") Path file) {
         Cli cli = Cli.of(spec);
         if (!SecretNames.valid(name)) throw cli.usage("NAME: '" + name + "' does not match " + SecretNames.SYNTAX);
