@@ -294,10 +294,10 @@ public final class DockerDriver implements TaskDriver {
                 ? OutputBuffer.mirroredTo(logDir, config.outputBufferBytes(), config.maxLogFileBytes(), replay)
                 : new OutputBuffer(config.outputBufferBytes());
         String allocId = watch.allocId();
-        DockerTaskHandle handle = new DockerTaskHandle(watch, client, scheduler, blocking, config.removeExited(), output, () -> {
-            active.remove(allocId);
-            if (logDir != null) SecretFiles.remove(logDir);
-        }, config.clock(), redactor);
+        DockerTaskHandle handle = new DockerTaskHandle(watch, client, scheduler, blocking, config.removeExited(), output,
+                () -> active.remove(allocId), config.clock(), redactor, () -> {
+                    if (logDir != null) SecretFiles.remove(logDir);
+                });
         active.put(allocId, handle);
         handle.begin();
         return handle;

@@ -48,10 +48,14 @@ final class DockerTaskHandle extends WatchedTaskHandle {
     /** Per stream: the task's secrets are scrubbed from every frame before it reaches the buffer or the log file. */
     private final SecretRedactor.Stream redactOut;
     private final SecretRedactor.Stream redactErr;
+    /** Runs once the task ended, before its result is published (the secret files go then). */
+    private final Runnable beforeResult;
 
     DockerTaskHandle(Watch watch, DockerClient client, ScheduledExecutorService scheduler, ExecutorService blocking,
-                     boolean removeExited, OutputBuffer output, Runnable onFinished, Clock clock, SecretRedactor redactor) {
+                     boolean removeExited, OutputBuffer output, Runnable onFinished, Clock clock, SecretRedactor redactor,
+                     Runnable beforeResult) {
         super(scheduler, output, clock);
+        this.beforeResult = beforeResult;
         this.redactOut = redactor.stream();
         this.redactErr = redactor.stream();
         this.watch = watch;
@@ -183,6 +187,7 @@ final class DockerTaskHandle extends WatchedTaskHandle {
             }
         }
         closeStreams();
+        beforeResult.run();
         result.complete(r);
         onFinished.run();
     }
