@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * The byte patterns a task's output must not contain: each secret's value, the value without one trailing newline
- * (a value put from a file usually ends in one; the task prints what it uses), and the standard base64 of each, with
- * and without padding. Each is replaced by {@code [redacted:NAME]}. Immutable; {@link #stream} makes the per-stream
+ * (a value put from a file usually ends in one; the task prints what it uses), the standard base64 of each, with
+ * and without padding, and the value JSON-escaped (as the stdin object carries it). Each is replaced by {@code [redacted:NAME]}. Immutable; {@link #stream} makes the per-stream
  * state.
  */
 public final class SecretRedactor {
@@ -40,9 +40,18 @@ public final class SecretRedactor {
                 forms.add(Base64.getEncoder().encode(f));
                 forms.add(Base64.getEncoder().withoutPadding().encode(f));
             }
+            // As the stdin object carries it: a value with quotes, backslashes or newlines is escaped there.
+            forms.add(jsonEscaped(value));
             for (byte[] f : forms) if (f.length > 0 && out.stream().noneMatch(p -> Arrays.equals(p.bytes(), f))) out.add(new Pattern(f, label));
         });
         return new SecretRedactor(out);
+    }
+
+    private static byte[] jsonEscaped(byte[] value) {
+        StringBuilder out = new StringBuilder();
+        com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance()
+                .quoteAsString(new String(value, StandardCharsets.UTF_8), out);
+        return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     public boolean isEmpty() {

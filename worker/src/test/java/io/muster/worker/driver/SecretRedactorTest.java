@@ -83,6 +83,13 @@ class SecretRedactorTest {
     }
 
     @Test
+    void aValueAsTheStdinJsonEscapesItIsFoundToo() {
+        SecretRedactor r = redactor("cfg", "a\"b\\c\nd");
+        assertEquals("{\"cfg\":\"[redacted:cfg]\"}", run(r, "{\"cfg\":\"a\\\"b\\\\c\\nd\"}", 9));
+        assertEquals("raw [redacted:cfg]", run(r, "raw a\"b\\c\nd"));
+    }
+
+    @Test
     void overlappingValuesTheLongerWins() {
         SecretRedactor r = redactor("short", "abc", "long", "abcdef");
         assertEquals("[redacted:long] [redacted:short]x", run(r, "abcdef abcx"));
