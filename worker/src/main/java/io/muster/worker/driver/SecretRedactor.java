@@ -21,11 +21,18 @@ public final class SecretRedactor {
     record Pattern(byte[] bytes, byte[] replacement) {}
 
     private final List<Pattern> patterns;
+    /** Patterns by their first byte: most output bytes start none, and cost one array read. */
+    private final Pattern[][] byFirstByte = new Pattern[256][];
     private final int maxLength;
 
     private SecretRedactor(List<Pattern> patterns) {
         this.patterns = List.copyOf(patterns);
         this.maxLength = patterns.stream().mapToInt(p -> p.bytes().length).max().orElse(0);
+        for (int b = 0; b < 256; b++) {
+            int first = b;
+            List<Pattern> starting = patterns.stream().filter(p -> (p.bytes()[0] & 0xff) == first).toList();
+            byFirstByte[b] = starting.isEmpty() ? null : starting.toArray(Pattern[]::new);
+        }
     }
 
     /** @param values secret name → value; empty values are ignored (there is nothing to find) */
@@ -98,8 +105,13 @@ public final class SecretRedactor {
             int plainFrom = 0;
             scan:
             while (i < buf.length) {
+                Pattern[] candidates = byFirstByte[buf[i] & 0xff];
+                if (candidates == null) {
+                    i++;
+                    continue;
+                }
                 Pattern best = null;
-                for (Pattern p : patterns) {
+                for (Pattern p : candidates) {
                     int n = p.bytes().length;
                     int avail = Math.min(n, buf.length - i);
                     if (!regionMatches(buf, i, p.bytes(), avail)) continue;
