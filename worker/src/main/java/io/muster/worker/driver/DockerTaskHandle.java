@@ -48,6 +48,7 @@ final class DockerTaskHandle extends WatchedTaskHandle {
     /** Per stream: the task's secrets are scrubbed from every frame before it reaches the buffer or the log file. */
     private final SecretRedactor.Stream redactOut;
     private final SecretRedactor.Stream redactErr;
+    private final Object redactLock = new Object();
     /** Runs once the task ended, before its result is published (the secret files go then). */
     private final Runnable beforeResult;
 
@@ -73,7 +74,7 @@ final class DockerTaskHandle extends WatchedTaskHandle {
                     public void onNext(Frame frame) {
                         boolean err = frame.getStreamType() == StreamType.STDERR; // else STDOUT, or RAW for tty containers (we create none)
                         byte[] payload = frame.getPayload();
-                        synchronized (DockerTaskHandle.this) {
+                        synchronized (redactLock) { // not the handle's monitor: finish() holds that while it drains this stream
                             if (err) output.stderr().append((redactErr.write(payload, 0, payload.length)));
                             else output.stdout().append(redactOut.write(payload, 0, payload.length));
                         }
@@ -167,8 +168,10 @@ final class DockerTaskHandle extends WatchedTaskHandle {
         }
         cancelTimers();
         drainLogs();
-        output.stdout().append(redactOut.flush());
-        output.stderr().append(redactErr.flush());
+        synchronized (redactLock) {
+            output.stdout().append(redactOut.flush());
+            output.stderr().append(redactErr.flush());
+        }
         output.close();
         InspectContainerResponse.ContainerState state = null;
         try {
