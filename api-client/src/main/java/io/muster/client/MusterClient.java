@@ -372,6 +372,27 @@ public final class MusterClient implements AutoCloseable {
         return delete("/v1/acl/tokens/" + seg(accessorId));
     }
 
+    // ---------------------------------------------------------------- secrets
+
+    /** Stores {@code value} (any bytes) as secret {@code name}; the answer has its version and size, never the value. */
+    public JsonNode putSecret(String name, byte[] value) {
+        return call("PUT", "/v1/secrets/" + seg(name), obj().put("value", java.util.Base64.getEncoder().encodeToString(value)));
+    }
+
+    /** Names, versions, sizes and times: never a value. */
+    public JsonNode secrets() {
+        return get("/v1/secrets");
+    }
+
+    /** The secret with its value (base64 in {@code value}): management tokens only. */
+    public JsonNode secret(String name) {
+        return get("/v1/secrets/" + seg(name));
+    }
+
+    public JsonNode deleteSecret(String name) {
+        return delete("/v1/secrets/" + seg(name));
+    }
+
     /** Writes {@code value} under {@code key} in the replicated key-value store: the smallest write through Raft. */
     public JsonNode kvPut(String key, String value) {
         return json(send("PUT", "/v1/kv/" + seg(key), value.getBytes(StandardCharsets.UTF_8), "application/octet-stream"));

@@ -25,7 +25,13 @@ public final class Main {
 
     /** Runs one command line with the given environment and streams; returns the exit code. Tests call this. */
     public static int execute(Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
+        return execute(env, System.in, out, err, args);
+    }
+
+    /** The same, reading standard input from {@code stdin} ({@code secret put NAME -}). */
+    public static int execute(Map<String, String> env, java.io.InputStream stdin, PrintWriter out, PrintWriter err, String... args) {
         MusterCommand root = new MusterCommand(env);
+        root.stdin = stdin;
         CommandLine cl = commandLine(root, subcommandNamed(args));
         cl.setOut(out);
         cl.setErr(err);

@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
         exitCodeList = {"0:success", "1:the operation failed (one line on stderr)", "2:usage error"})
 public final class MusterCommand {
     /** The top-level subcommands in help order ({@code loadtest} is added by {@link Subcommands}). */
-    static final List<String> SUBCOMMANDS = List.of("dev", "server", "worker", "acl", "node", "job", "alloc", "cluster", "raft", "system",
+    static final List<String> SUBCOMMANDS = List.of("dev", "server", "worker", "acl", "secret", "node", "job", "alloc", "cluster", "raft", "system",
             "version", "completion", "loadtest");
 
     /**
@@ -33,6 +33,7 @@ public final class MusterCommand {
             case "server" -> new ServerCommand();
             case "worker" -> new WorkerCommand();
             case "acl" -> new AclCommand();
+            case "secret" -> new SecretCommand();
             case "node" -> new NodeCommand();
             case "job" -> new JobCommand();
             case "alloc" -> new AllocCommand();
@@ -49,6 +50,8 @@ public final class MusterCommand {
     final GlobalOptions global = new GlobalOptions();
 
     final Map<String, String> env;
+    /** Where {@code secret put NAME -} reads the value (tests hand their own). */
+    java.io.InputStream stdin = System.in;
     private final List<AutoCloseable> resources = new ArrayList<>();
 
     public MusterCommand(Map<String, String> env) {

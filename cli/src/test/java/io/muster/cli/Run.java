@@ -15,6 +15,14 @@ record Run(int code, String out, String err) {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /** With {@code stdin} as standard input ({@code secret put NAME -}). */
+    static Run withStdin(Map<String, String> env, byte[] stdin, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(env, new java.io.ByteArrayInputStream(stdin), new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
     /** Against {@code api}, with no token in the environment. */
     static Run against(FakeApi api, String... args) {
         return muster(Map.of("MUSTER_ADDR", api.url()), args);

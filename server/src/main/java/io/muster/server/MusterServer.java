@@ -77,6 +77,8 @@ public final class MusterServer implements AutoCloseable {
         closeables.add(metrics);
         this.credentials = ServerCredentials.open(config, clock);
         this.raft = new RaftNode(config, state, options.join(), clock, credentials, options.raftInterceptor());
+        // Secret values are sealed under keys derived from the cluster secret, which every server holds (dev mode too).
+        io.muster.server.secrets.SecretKeyring keyring = new io.muster.server.secrets.SecretKeyring(credentials.secret());
         this.proposer = raft.proposer();
         RaftStatus raftStatus = raft.status();
         raft.stateMachine().setMetrics(metrics);
@@ -103,6 +105,7 @@ public final class MusterServer implements AutoCloseable {
         closeables.add(heartbeats::stopLeading);
         this.grpc = new io.muster.server.grpc.WorkerGrpcServer(config, state, clock, proposer, raftStatus, security.workerCertLifetime(),
                 heartbeats, metrics);
+        grpc.serveSecrets(keyring);
         closeables.add(grpc);
         metrics.bindWorkerEndpoint(grpc.controls()::connectedCount, grpc.polls()::waitingCount);
         this.scheduler = new io.muster.server.leader.SchedulerService(state, proposer, clock, metrics);
@@ -143,6 +146,7 @@ public final class MusterServer implements AutoCloseable {
                 .add(new io.muster.server.api.NodeApi(state, proposer, clock, joinTokens, heartbeats))
                 .add(new io.muster.server.api.JobApi(config, state, proposer, clock, grpc))
                 .add(new io.muster.server.api.GcApi(config, state, gc))
+                .add(new io.muster.server.api.SecretApi(state, proposer, keyring, clock))
                 .add(new io.muster.server.api.MetricsApi(metrics::scrape));
     }
 

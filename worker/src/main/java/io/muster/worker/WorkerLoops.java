@@ -74,10 +74,10 @@ final class WorkerLoops {
         this.fail = fail;
         Map<String, TaskDriver> byName = new LinkedHashMap<>();
         drivers.forEach(d -> byName.put(d.name(), d));
-        this.ctx = new RunnerContext(byName, availability, paths.allocRoot(), identity.nodeId(), options.clock(),
-                options.ticker(), options.stopGrace());
-        this.allocations = new Allocations(ctx, stateStore, this::statusPending);
         this.session = new Session(servers, new TlsChannels(options.version()), identity, options.clock());
+        this.ctx = new RunnerContext(byName, availability, paths.allocRoot(), identity.nodeId(), options.clock(),
+                options.ticker(), options.stopGrace(), new io.muster.worker.loop.SessionSecrets(session, identity.nodeId(), options.callTimeout()));
+        this.allocations = new Allocations(ctx, stateStore, this::statusPending);
         Duration heartbeatRetryCap = max(options.initialBackoff(), min(options.maxBackoff(), HEARTBEAT_RETRY_CAP));
         this.heartbeat = new HeartbeatLoop(session, allocations, identity.nodeId(), options.clock(), options.ticker(),
                 new ResourceSampler(), initialTtlSecs, options.statusBatchDelay(), options.callTimeout(),

@@ -117,6 +117,16 @@ public final class ClusterSecret {
         return derive("muster/v1/seal-ca-keys");
     }
 
+    /**
+     * Key {@code keyId} of the secrets keyring: the key that seals the values of {@code muster secret put} in the
+     * replicated state. Its own HKDF label, so it is unrelated to the CA-sealing and join keys; a new key id is a new
+     * label (rotation re-seals every value under it; each sealed value names the key id it needs).
+     */
+    public byte[] keyringKey(int keyId) {
+        if (keyId < 1) throw new IllegalArgumentException("keyring key ids start at 1");
+        return derive("muster secrets keyring v" + keyId);
+    }
+
     /** Key that proves knowledge of the secret when a server asks for its certificate. */
     public byte[] joinKey() {
         return derive("muster/v1/server-join");

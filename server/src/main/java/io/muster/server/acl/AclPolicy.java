@@ -14,8 +14,11 @@ import java.util.Set;
 public enum AclPolicy {
     /** Everything, including ACL administration. The bootstrap token is one. */
     MANAGEMENT("management", EnumSet.allOf(Permission.class)),
-    /** Day-to-day operations: every read, drain/eligibility, job run/stop. No ACL, join-token or membership admin. */
-    OPERATOR("operator", with(reads(), Permission.NODE_WRITE, Permission.JOB_WRITE)),
+    /**
+     * Day-to-day operations: every read, drain/eligibility, job run/stop, secret put/delete. No ACL, join-token or
+     * membership admin, and no secret value through the API.
+     */
+    OPERATOR("operator", with(reads(), Permission.NODE_WRITE, Permission.JOB_WRITE, Permission.SECRET_WRITE)),
     /** Every read that shows no secret. */
     READ_ONLY("read-only", reads()),
     /** Only mints bounded worker join tokens (see {@link JoinTokenLimits#PROVISIONER}); not even reads. */

@@ -27,6 +27,12 @@ public enum Permission {
     CLUSTER_ADMIN("cluster:admin", false),
     RAFT_READ("raft:read", true),
     KV_READ("kv:read", true),
+    /** Names, versions, sizes and times of secrets: never a value. */
+    SECRET_LIST("secret:list", true),
+    /** A secret's value: management only (not a {@link #read} permission, so read-only and operator lack it). */
+    SECRET_READ("secret:read", false),
+    /** Put and delete secrets: a writer cannot read a value back through the API. */
+    SECRET_WRITE("secret:write", false),
     KV_WRITE("kv:write", false),
     /** This server's metrics in the Prometheus text format (counts and timings, no secret); public with {@code metrics: {public: true}}. */
     METRICS_READ("metrics:read", true),

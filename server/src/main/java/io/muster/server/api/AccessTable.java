@@ -13,6 +13,9 @@ import static io.muster.server.acl.Permission.NODE_REVOKE;
 import static io.muster.server.acl.Permission.NODE_WRITE;
 import static io.muster.server.acl.Permission.PUBLIC;
 import static io.muster.server.acl.Permission.RAFT_READ;
+import static io.muster.server.acl.Permission.SECRET_LIST;
+import static io.muster.server.acl.Permission.SECRET_READ;
+import static io.muster.server.acl.Permission.SECRET_WRITE;
 import static io.muster.server.acl.Permission.TOKEN_CREATE;
 import static io.muster.server.acl.Permission.TOKEN_READ;
 import static io.muster.server.acl.Permission.TOKEN_REVOKE;
@@ -84,6 +87,10 @@ final class AccessTable {
             new Rule(GET, "/v1/raft/log", RAFT_READ),
             new Rule(GET, "/v1/kv/:key", KV_READ),
             new Rule(PUT, "/v1/kv/:key", KV_WRITE),
+            new Rule(GET, "/v1/secrets", SECRET_LIST),
+            new Rule(GET, "/v1/secrets/:name", SECRET_READ), // the value: management only
+            new Rule(PUT, "/v1/secrets/:name", SECRET_WRITE),
+            new Rule(DELETE, "/v1/secrets/:name", SECRET_WRITE),
             // This server's own metrics; AclGuard lets anyone through when the config says metrics: {public: true}.
             new Rule(GET, "/v1/metrics", METRICS_READ),
             // The dashboard: static files; the pages call the API above with the user's token.

@@ -132,6 +132,7 @@ public final class JobApi implements Routes {
     }
 
     private void register(RoutingContext ctx, JobSpec submitted) {
+        requireSecrets(submitted);
         JobSpec spec = submitted.type() == io.muster.types.job.JobType.SYSBATCH ? pinToCurrentNodes(submitted) : submitted;
         byte[] json = JobSpecJson.toJson(spec);
         proposer.proposeAndApply(Command.newBuilder().setRegisterJob(RegisterJob.newBuilder().setJobId(spec.id())
@@ -143,6 +144,17 @@ public final class JobApi implements Routes {
                     else snapshots.snapshot().job(spec.id()).ifPresentOrElse(j -> Http.json(ctx, 201, jobView(j)),
                             () -> Http.error(ctx, 500, "INTERNAL", "job " + spec.id() + " committed but not visible"));
                 });
+    }
+
+    /** A job naming a secret that does not exist is refused now, not failed later on a worker. */
+    private void requireSecrets(JobSpec spec) {
+        var snap = snapshots.snapshot();
+        for (var g : spec.groups())
+            for (var t : g.tasks())
+                for (var s : t.secrets())
+                    if (snap.secret(s.name()).isEmpty())
+                        throw new ApiException(422, "UNKNOWN_SECRET", "groups." + g.name() + ".tasks." + t.name() + ": secret '" + s.name()
+                                + "' does not exist (create it with 'muster secret put " + s.name() + "')");
     }
 
     /**

@@ -71,6 +71,7 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
     private volatile OpenCalls calls;
     private LeaderForwarder forwarder;
     private volatile io.muster.server.digest.DigestRecorder digests;
+    private volatile io.muster.server.secrets.SecretKeyring keyring;
     private WorkerServiceImpl workers;
     private Server server;
 
@@ -154,6 +155,7 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
                 .build();
         workers = new WorkerServiceImpl(config, state, clock, proposer, raft, workerCertLifetime, m, polls, controls, heartbeats, forwarder,
                 () -> serverAddresses(state), crypto, metrics);
+        if (keyring != null) workers.serveSecrets(new SecretFetch(state, keyring));
         OpenCalls open = new OpenCalls(m.clusterId(), clock, certs, raft::isMember);
         calls = open;
         timer.scheduleAtFixedRate(() -> {
@@ -184,6 +186,11 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
     }
 
     /** The state digests this server answers the leader's divergence check with (set before {@link #start}). */
+    /** The keyring FetchSecrets opens values with (set before {@link #start}). */
+    public void serveSecrets(io.muster.server.secrets.SecretKeyring keyring) {
+        this.keyring = keyring;
+    }
+
     public void serveDigests(io.muster.server.digest.DigestRecorder recorder) {
         this.digests = recorder;
     }

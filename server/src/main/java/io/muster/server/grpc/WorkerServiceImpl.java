@@ -82,6 +82,8 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     private final RegistrationBatcher registrations;
     private final StatusRelay relay;
     private final CryptoPool crypto;
+    /** Set once the server has its keyring; until then FetchSecrets answers UNAVAILABLE. */
+    private volatile SecretFetch secrets;
 
     WorkerServiceImpl(ServerConfig config, ClusterState state, Clock clock, Proposer proposer, RaftStatus raft, Duration workerCertLifetime,
                       ServerSecurity.Material m, PollHub polls, ControlRegistry controls, Heartbeats heartbeats,
@@ -289,6 +291,22 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
                     out.onNext(RenewResponse.newBuilder().setCertificatePem(Pem.encodeCertificate(cert)).setCaPem(m.caBundlePem()).build());
                     out.onCompleted();
                 });
+    }
+
+    void serveSecrets(SecretFetch fetch) {
+        this.secrets = fetch;
+    }
+
+    @Override
+    public void fetchSecrets(io.muster.proto.SecretFetchRequest req, StreamObserver<io.muster.proto.SecretFetchReply> out) {
+        SecretFetch fetch = secrets;
+        try {
+            if (fetch == null) throw Status.UNAVAILABLE.withDescription("this server does not serve secrets yet").asRuntimeException();
+            out.onNext(fetch.fetch(req));
+            out.onCompleted();
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+        }
     }
 
     @Override

@@ -50,6 +50,10 @@ final class LogSummaries {
             // Accessor and policy only: never the secret's hash, nor the free-text description.
             case CREATE_ACL_TOKEN -> "ACL token " + c.getCreateAclToken().getAccessorId() + " policy " + c.getCreateAclToken().getPolicy();
             case REVOKE_ACL_TOKEN -> "revoke ACL token " + c.getRevokeAclToken().getAccessorId();
+            // Name, key id and size: the sealed value is not shown either.
+            case PUT_SECRET -> "put secret " + c.getPutSecret().getName() + " (" + c.getPutSecret().getSize() + " bytes, sealed under keyring key "
+                    + c.getPutSecret().getKeyId() + ")";
+            case DELETE_SECRET -> "delete secret " + c.getDeleteSecret().getName();
             case CREATE_JOIN_TOKEN -> "join token " + c.getCreateJoinToken().getTokenId() + " max uses " + c.getCreateJoinToken().getMaxUses();
             case REVOKE_JOIN_TOKEN -> "revoke join token " + c.getRevokeJoinToken().getTokenId();
             case REGISTER_NODE -> "register node (token " + c.getRegisterNode().getTokenId() + ", " + c.getRegisterNode().getProfile().getHostname() + ")";

@@ -7,6 +7,7 @@ import io.muster.server.state.Records.JobRecord;
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.KvEntry;
 import io.muster.server.state.Records.NodeRecord;
+import io.muster.server.state.Records.SecretRecord;
 import io.muster.server.state.Records.ServerRecord;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -26,7 +27,7 @@ public final class ClusterSnapshot {
     static final ClusterSnapshot EMPTY = new ClusterSnapshot(0, 0, 1, 0, 0, null, PersistentHashMap.empty(), PersistentHashMap.empty(),
             PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty(),
             PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty(),
-            PersistentHashMap.empty(), PersistentHashMap.empty());
+            PersistentHashMap.empty(), PersistentHashMap.empty(), PersistentHashMap.empty());
 
     final long index;
     final long term;
@@ -50,12 +51,15 @@ public final class ClusterSnapshot {
     /** Derived from {@link #allocs} (rebuilt on restore, not in the digest): allocation counts per job and per job version. */
     final ImMap<String, AllocCounts> countsByJob;
     final ImMap<AllocCounts.JobVersion, AllocCounts> countsByJobVersion;
+    /** Secret name → its sealed value and metadata. */
+    final ImMap<String, SecretRecord> secrets;
 
     ClusterSnapshot(long index, long term, long nextNodeId, long liveNodes, long jobsIndex, ClusterIdentity identity, ImMap<Integer, ServerRecord> servers,
                     ImMap<String, AclTokenRecord> aclTokens, ImMap<String, JoinTokenRecord> joinTokens, ImMap<Long, NodeRecord> nodes,
                     ImMap<String, Long> nodeByKey, ImMap<String, JobRecord> jobs, ImMap<String, AllocRecord> allocs,
                     ImMap<Long, ImSet<String>> allocsByNode, ImMap<String, ImSet<String>> allocsByJob, ImMap<String, KvEntry> kv,
-                    ImMap<String, AllocCounts> countsByJob, ImMap<AllocCounts.JobVersion, AllocCounts> countsByJobVersion) {
+                    ImMap<String, AllocCounts> countsByJob, ImMap<AllocCounts.JobVersion, AllocCounts> countsByJobVersion,
+                    ImMap<String, SecretRecord> secrets) {
         this.index = index;
         this.term = term;
         this.nextNodeId = nextNodeId;
@@ -74,12 +78,13 @@ public final class ClusterSnapshot {
         this.kv = kv;
         this.countsByJob = countsByJob;
         this.countsByJobVersion = countsByJobVersion;
+        this.secrets = secrets;
     }
 
     /** The same state, recorded as of a later index (an entry that changed nothing: a rejection, a no-op). */
     ClusterSnapshot at(long newIndex, long newTerm) {
         return new ClusterSnapshot(newIndex, newTerm, nextNodeId, liveNodes, jobsIndex, identity, servers, aclTokens, joinTokens, nodes, nodeByKey, jobs,
-                allocs, allocsByNode, allocsByJob, kv, countsByJob, countsByJobVersion);
+                allocs, allocsByNode, allocsByJob, kv, countsByJob, countsByJobVersion, secrets);
     }
 
     /** The Raft index this snapshot is the state after. */
@@ -215,11 +220,20 @@ public final class ClusterSnapshot {
         return kv.values();
     }
 
+    public Optional<SecretRecord> secret(String name) {
+        return Optional.ofNullable(secrets.get(name));
+    }
+
+    /** Every secret (sealed), by name. */
+    public List<SecretRecord> secrets() {
+        return sorted(secrets.values(), Comparator.comparing(SecretRecord::name));
+    }
+
     /** The snapshot as the serializable image written to Raft snapshots. */
     public StateImage image() {
         return new StateImage(StateImage.FORMAT, term, index, nextNodeId, identity, List.copyOf(servers.values()),
                 List.copyOf(aclTokens.values()), List.copyOf(joinTokens.values()), List.copyOf(nodes.values()), List.copyOf(jobs.values()),
-                List.copyOf(allocs.values()), List.copyOf(kv.values()));
+                List.copyOf(allocs.values()), List.copyOf(kv.values()), List.copyOf(secrets.values()));
     }
 
     private static <T> List<T> sorted(Collection<T> values, Comparator<T> order) {

@@ -254,6 +254,7 @@ public final class ClusterState implements Snapshots {
         img.jobs().forEach(j -> tx.jobs.put(j.id(), j));
         img.allocs().forEach(tx::indexAlloc);
         img.kv().forEach(e -> tx.kv.put(e.key(), e));
+        img.secrets().forEach(x -> tx.secrets.put(x.name(), x));
         eventLogs.clear();
         eventFloor = img.index();
         current = tx.commit(img.index(), img.term());
@@ -265,6 +266,11 @@ public final class ClusterState implements Snapshots {
     /** Every allocation of the newest snapshot, in no order. */
     public Collection<AllocRecord> allAllocs() {
         return current.allocs();
+    }
+
+    /** Every secret (sealed) of the newest snapshot, by name. */
+    public List<Records.SecretRecord> secrets() {
+        return current.secrets();
     }
 
     /** Every KV entry of the newest snapshot, in no order. */

@@ -17,6 +17,7 @@ public final class CommandApplier {
     private final JoinTokenCommands tokens = new JoinTokenCommands();
     private final JobCommands jobs = new JobCommands();
     private final NodeCommands nodes = new NodeCommands(jobs);
+    private final SecretCommands secrets = new SecretCommands();
     /** The command being applied (apply thread only). */
     private StateTx s;
 
@@ -41,6 +42,8 @@ public final class CommandApplier {
                 case ACL_BOOTSTRAP -> acl.bootstrap(s, cmd);
                 case CREATE_ACL_TOKEN -> acl.create(s, cmd);
                 case REVOKE_ACL_TOKEN -> acl.revoke(s, cmd);
+                case PUT_SECRET -> secrets.put(s, cmd);
+                case DELETE_SECRET -> secrets.delete(s, cmd);
                 case CREATE_JOIN_TOKEN -> tokens.createJoinToken(s, cmd);
                 case REVOKE_JOIN_TOKEN -> tokens.revokeJoinToken(s, cmd);
                 case REGISTER_NODE -> nodes.registerNode(s, cmd, cmd.getRegisterNode());

@@ -218,4 +218,17 @@ public final class Records {
 
     /** A small replicated key-value map: the smallest replicated write, used by tests and benchmarks. */
     public record KvEntry(String key, byte[] value, long index) {}
+
+    /**
+     * A secret: its value only sealed ({@code SecretKeyring}, under keyring key {@code keyId}), never in the clear.
+     *
+     * @param size      the plaintext's length in bytes
+     * @param version   1 for the first put, +1 for each put after
+     */
+    public record SecretRecord(String name, long version, int keyId, byte[] sealed, int size, long createdAt, long updatedAt) {
+        @Override
+        public String toString() {
+            return "SecretRecord[" + name + " v" + version + "]"; // never the ciphertext either
+        }
+    }
 }

@@ -10,6 +10,7 @@ import io.muster.server.state.Records.OperationRecord;
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.KvEntry;
 import io.muster.server.state.Records.NodeRecord;
+import io.muster.server.state.Records.SecretRecord;
 import io.muster.server.state.Records.ServerRecord;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,7 +32,7 @@ import java.util.TreeMap;
  * order, the JVM, the clock or the applied index (the index a digest was taken at travels beside it, so a refused
  * command, which changes nothing, leaves the digest as it was).
  *
- * <p>Covered: the cluster identity, servers, ACL tokens, join tokens, nodes, jobs, allocations, the KV map and the
+ * <p>Covered: the cluster identity, servers, ACL tokens, join tokens, nodes, jobs, allocations, the KV map, the secrets (sealed) and the
  * next node id — everything a snapshot ({@link StateImage}) holds but its index and term. Not covered, because
  * they are local or derived: the per-node event logs and their floor, listeners, waiters, and the indexes derived
  * from the records (public-key index, allocations by node and job, the live-node count).
@@ -42,7 +43,7 @@ import java.util.TreeMap;
  */
 public final class StateDigest {
     /** The encoding's version, hashed first: a changed encoding never compares equal to an old one by accident. */
-    static final String VERSION = "muster-state-digest/3"; // 2: operations, backends, task output; 3: allocation events
+    static final String VERSION = "muster-state-digest/3"; // 2: operations, backends, task output; 3: allocation events, secrets
 
     private final byte[] sha256;
 
@@ -107,6 +108,9 @@ public final class StateDigest {
 
         Collection<KvEntry> kv();
 
+        /** Secrets, sealed: the digest covers the ciphertext, never a value. */
+        Collection<SecretRecord> secrets();
+
         /** The live state, through its public read methods only. */
         static Source of(ClusterState s) {
             return new Source() {
@@ -119,6 +123,7 @@ public final class StateDigest {
                 public Collection<JobRecord> jobs() { return s.jobs(); }
                 public Collection<AllocRecord> allocs() { return s.allAllocs(); }
                 public Collection<KvEntry> kv() { return s.kvEntries(); }
+                public Collection<SecretRecord> secrets() { return s.secrets(); }
             };
         }
 
@@ -134,6 +139,7 @@ public final class StateDigest {
                 public Collection<JobRecord> jobs() { return i.jobs(); }
                 public Collection<AllocRecord> allocs() { return i.allocs(); }
                 public Collection<KvEntry> kv() { return i.kv(); }
+                public Collection<SecretRecord> secrets() { return i.secrets(); }
             };
         }
     }
@@ -228,6 +234,11 @@ public final class StateDigest {
         c.str("kv").i32(kv.size());
         for (KvEntry e : kv) c.str(e.key()).bytes(e.value()).i64(e.index());
 
+        List<SecretRecord> secrets = sorted(s.secrets(), Comparator.comparing(SecretRecord::name, NULLS));
+        c.str("secrets").i32(secrets.size());
+        for (SecretRecord x : secrets)
+            c.str(x.name()).i64(x.version()).i32(x.keyId()).bytes(x.sealed()).i32(x.size()).i64(x.createdAt()).i64(x.updatedAt());
+
         return new StateDigest(c.finish());
     }
 
@@ -236,10 +247,10 @@ public final class StateDigest {
             Map.entry(ClusterIdentity.class, 5), Map.entry(ServerRecord.class, 5), Map.entry(AclTokenRecord.class, 5),
             Map.entry(JoinTokenRecord.class, 8), Map.entry(NodeRecord.class, 23), Map.entry(JobRecord.class, 10),
             Map.entry(GroupFailureRecord.class, 4), Map.entry(AllocRecord.class, 21), Map.entry(KvEntry.class, 3),
-            Map.entry(OperationRecord.class, 8), Map.entry(ExcludedNode.class, 2),
+            Map.entry(OperationRecord.class, 8), Map.entry(ExcludedNode.class, 2), Map.entry(SecretRecord.class, 7),
             Map.entry(AllocEvents.class, 3), Map.entry(AllocEvents.Event.class, 3),
-            // format, term and index are the image's metadata, not state: the nine others are above.
-            Map.entry(StateImage.class, 12));
+            // format, term and index are the image's metadata, not state: the ten others are above.
+            Map.entry(StateImage.class, 13));
 
     private static final Comparator<String> NULLS = Comparator.nullsFirst(Comparator.naturalOrder());
 

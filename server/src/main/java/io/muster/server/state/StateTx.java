@@ -8,6 +8,7 @@ import io.muster.server.state.Records.JobRecord;
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.KvEntry;
 import io.muster.server.state.Records.NodeRecord;
+import io.muster.server.state.Records.SecretRecord;
 import io.muster.server.state.Records.ServerRecord;
 import io.muster.types.state.NodeStatus;
 import java.util.ArrayList;
@@ -47,6 +48,7 @@ final class StateTx {
     private final Map<Long, MutSet<String>> openByNode = new HashMap<>();
     private final Map<String, MutSet<String>> openByJob = new HashMap<>();
     final TxMap<String, KvEntry> kv;
+    final TxMap<String, SecretRecord> secrets;
     private final TxMap<String, AllocCounts> countsByJob;
     private final TxMap<AllocCounts.JobVersion, AllocCounts> countsByJobVersion;
     /** This command's changes to the allocation counts, folded into the maps once at commit (a plan adds 10,000 to one job). */
@@ -77,6 +79,7 @@ final class StateTx {
         allocsByNode = new TxMap<>(from.allocsByNode);
         allocsByJob = new TxMap<>(from.allocsByJob);
         kv = new TxMap<>(from.kv);
+        secrets = new TxMap<>(from.secrets);
         countsByJob = new TxMap<>(from.countsByJob);
         countsByJobVersion = new TxMap<>(from.countsByJobVersion);
     }
@@ -91,7 +94,7 @@ final class StateTx {
         long jobsChanged = jobs.written() || allocs.written() ? index : jobsIndex;
         return new ClusterSnapshot(index, term, nextNodeId, liveNodes, jobsChanged, identity, servers.commit(), aclTokens.commit(), joinTokens.commit(),
                 nodes.commit(), nodeByKey.commit(), jobs.commit(), allocs.commit(), allocsByNode.commit(), allocsByJob.commit(), kv.commit(),
-                countsByJob.commit(), countsByJobVersion.commit());
+                countsByJob.commit(), countsByJobVersion.commit(), secrets.commit());
     }
 
     private static <K> void fold(TxMap<K, AllocCounts> counts, Map<K, int[]> deltas, long index) {

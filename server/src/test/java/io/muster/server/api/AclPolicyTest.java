@@ -13,6 +13,9 @@ import static io.muster.server.acl.Permission.NODE_REVOKE;
 import static io.muster.server.acl.Permission.NODE_WRITE;
 import static io.muster.server.acl.Permission.PUBLIC;
 import static io.muster.server.acl.Permission.RAFT_READ;
+import static io.muster.server.acl.Permission.SECRET_LIST;
+import static io.muster.server.acl.Permission.SECRET_READ;
+import static io.muster.server.acl.Permission.SECRET_WRITE;
 import static io.muster.server.acl.Permission.TOKEN_CREATE;
 import static io.muster.server.acl.Permission.TOKEN_READ;
 import static io.muster.server.acl.Permission.TOKEN_REVOKE;
@@ -71,8 +74,9 @@ class AclPolicyTest {
     private static final Map<AclPolicy, Set<Permission>> ALLOWED = new EnumMap<>(Map.of(
             AclPolicy.MANAGEMENT, EnumSet.allOf(Permission.class),
             AclPolicy.OPERATOR, EnumSet.of(PUBLIC, TOKEN_READ, NODE_READ, NODE_WRITE, JOB_READ, JOB_WRITE, CLUSTER_READ, RAFT_READ, KV_READ,
-                    METRICS_READ),
-            AclPolicy.READ_ONLY, EnumSet.of(PUBLIC, TOKEN_READ, NODE_READ, JOB_READ, CLUSTER_READ, RAFT_READ, KV_READ, METRICS_READ),
+                    METRICS_READ, SECRET_LIST, SECRET_WRITE),
+            // Secrets: read-only sees names and versions; only management reads a value back.
+            AclPolicy.READ_ONLY, EnumSet.of(PUBLIC, TOKEN_READ, NODE_READ, JOB_READ, CLUSTER_READ, RAFT_READ, KV_READ, METRICS_READ, SECRET_LIST),
             AclPolicy.NODE_PROVISIONER, EnumSet.of(PUBLIC, TOKEN_CREATE)));
 
     /** One call of an endpoint group and the status it gets when allowed ({@code %s} in path or body: the policy name). */
@@ -106,6 +110,10 @@ class AclPolicyTest {
             new Call(KV_READ, "GET", "/v1/kv/acl-no-such-key", null, 404),
             new Call(KV_WRITE, "PUT", "/v1/kv/acl-%s", "v", 200),
             new Call(METRICS_READ, "GET", "/v1/metrics", null, 200),
+            new Call(SECRET_LIST, "GET", "/v1/secrets", null, 200),
+            new Call(SECRET_READ, "GET", "/v1/secrets/no-such-secret", null, 404),
+            new Call(SECRET_WRITE, "PUT", "/v1/secrets/acl-%s", "{\"value\": \"dg==\"}", 200),
+            new Call(SECRET_WRITE, "DELETE", "/v1/secrets/no-such-secret", null, 404),
             new Call(UNCLASSIFIED, "GET", "/v1/no-such-endpoint", null, 404));
 
     private TestCluster cluster;
@@ -200,6 +208,42 @@ class AclPolicyTest {
             }
         }
         assertEquals(List.of(), wrong);
+    }
+
+    /** A secret's value: back to management only; never in a listing, the Raft log (plaintext) or to read-only/operator. */
+    @Test
+    void secretValuesGoOnlyToManagement() throws Exception {
+        String value = "hunter2-" + Secrets.newSecret();
+        String b64 = java.util.Base64.getEncoder().encodeToString(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        HttpResponse<String> r = call("PUT", "/v1/secrets/db_password", secrets.get(AclPolicy.OPERATOR), "{\"value\": \"" + b64 + "\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertFalse(r.body().contains(value) || r.body().contains(b64), r.body());
+        assertEquals(1, JSON.readTree(r.body()).get("version").asInt());
+        for (AclPolicy p : List.of(AclPolicy.READ_ONLY, AclPolicy.OPERATOR, AclPolicy.NODE_PROVISIONER)) {
+            r = call("GET", "/v1/secrets/db_password", secrets.get(p), null);
+            assertEquals(403, r.statusCode(), p + ": " + r.body());
+            assertEquals("policy " + p.wireName() + " does not allow secret:read (GET /v1/secrets/db_password)", JSON.readTree(r.body()).get("error").asText());
+            assertFalse(r.body().contains(value), r.body());
+        }
+        // On a follower too: the value opens there with its own keyring (derived from the same cluster secret).
+        r = call(cluster.apiUrl(followerId()), "GET", "/v1/secrets/db_password", management, null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(b64, JSON.readTree(r.body()).get("value").asText());
+        r = call("GET", "/v1/secrets", secrets.get(AclPolicy.READ_ONLY), null);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode listed = null;
+        for (JsonNode x : JSON.readTree(r.body())) if (x.get("name").asText().equals("db_password")) listed = x;
+        assertEquals(value.length(), listed.get("size").asInt(), r.body());
+        assertFalse(listed.has("value") || r.body().contains(value) || r.body().contains(b64), r.body());
+        String log = call("GET", "/v1/raft/log?limit=1000", management, null).body();
+        assertTrue(log.contains("put_secret"), log);
+        assertFalse(log.contains(value) || log.contains(b64), "the Raft log view shows the value");
+        for (MusterServer s : cluster.running()) {
+            var x = s.state().secrets().stream().filter(y -> y.name().equals("db_password")).findFirst().orElseThrow();
+            assertFalse(new String(x.sealed(), java.nio.charset.StandardCharsets.ISO_8859_1).contains(value), "state holds the value in plaintext");
+        }
+        r = call("PUT", "/v1/secrets/db_password", secrets.get(AclPolicy.READ_ONLY), "{\"value\": \"" + b64 + "\"}");
+        assertEquals(403, r.statusCode(), r.body());
     }
 
     @Test

@@ -63,7 +63,7 @@ class DigestBenchmark {
                 List.of(new ServerRecord(1, "10.0.0.1:3669", "10.0.0.1:3670", "10.0.0.1:3671", "0.1.0")),
                 List.of(new AclTokenRecord("boot", "ab".repeat(32), AclPolicy.MANAGEMENT, "bootstrap token", 1)),
                 List.of(new JoinTokenRecord("tok-1", Long.MAX_VALUE, 0, NODES, Map.of("pool", "a"), 1, false, "")),
-                nodes, jobs, allocs, kv);
+                nodes, jobs, allocs, kv, List.of());
     }
 
     interface Body {

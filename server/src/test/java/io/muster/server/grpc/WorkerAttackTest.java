@@ -1,6 +1,7 @@
 package io.muster.server.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -158,6 +159,69 @@ class WorkerAttackTest {
                 ch.shutdownNow();
             }
             w.beat(w.connect(grpc)); // the recorded leaf still works
+        }
+    }
+
+    // ---- secrets: only to the node of a live allocation that names them ----
+
+    private void ok(Command.Builder c) throws Exception {
+        var r = s.proposer().propose(c).get(30, TimeUnit.SECONDS);
+        assertTrue(r.getOk(), r.toString());
+    }
+
+    @Test
+    void aWorkerGetsOnlyTheSecretsOfItsOwnLiveAllocations() throws Exception {
+        var t = token(2);
+        var keyring = new io.muster.server.secrets.SecretKeyring(s.credentials().secret());
+        try (TestWorker a = new TestWorker(); TestWorker b = new TestWorker()) {
+            a.register(grpc, t.token(), TestWorker.profile("secret-a", Map.of()));
+            b.register(grpc, t.token(), TestWorker.profile("secret-b", Map.of()));
+            for (String name : List.of("attack_db", "attack_other")) {
+                var sealed = keyring.seal(name, ("value-of-" + name).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                ok(Command.newBuilder().setPutSecret(io.muster.proto.raft.PutSecret.newBuilder().setName(name).setKeyId(sealed.keyId())
+                        .setSealed(com.google.protobuf.ByteString.copyFrom(sealed.bytes())).setSize(8).setPutUnixMs(clock.millis())));
+            }
+            // On one of these two nodes (earlier tests' nodes are ready too).
+            String spec = """
+                    {"id":"sec-job","type":"batch","constraints":[{"attribute":"node.id","operator":"in","value":"%d,%d"}],\
+                    "groups":[{"name":"g","count":1,"tasks":[{"name":"t","driver":"exec","command":"sleep",\
+                    "resources":{"cpu":10,"memory":10},"secrets":[{"name":"attack_db","env":"DB"}]}]}]}""".formatted(a.nodeId, b.nodeId);
+            ok(Command.newBuilder().setRegisterJob(io.muster.proto.raft.RegisterJob.newBuilder().setJobId("sec-job")
+                    .setSpecJson(com.google.protobuf.ByteString.copyFromUtf8(spec)).setSubmittedUnixMs(clock.millis()).setMaxPendingJobs(100)));
+            // Both nodes ready; the scheduler places the job's one allocation on one of them.
+            a.beat(a.connect(grpc));
+            b.beat(b.connect(grpc));
+            Await.until("allocation placed", T, () -> !s.state().snapshot().allocsOfJob("sec-job").isEmpty());
+            var alloc = s.state().snapshot().allocsOfJob("sec-job").getFirst();
+            TestWorker owner = alloc.nodeId() == a.nodeId ? a : b;
+            TestWorker other = owner == a ? b : a;
+            String allocId = alloc.id();
+
+            var request = io.muster.proto.SecretFetchRequest.newBuilder().setAllocId(allocId);
+            // Its own node: exactly the secrets the allocation names, not every secret.
+            var reply = owner.connect(grpc).fetchSecrets(request.setNodeId(owner.nodeId).build());
+            assertEquals(1, reply.getSecretsCount());
+            assertEquals("attack_db", reply.getSecrets(0).getName());
+            assertEquals("value-of-attack_db", reply.getSecrets(0).getValue().toStringUtf8());
+
+            // Another node asking for it, as itself: not found (the id is not even confirmed).
+            var otherStub = other.connect(grpc);
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> otherStub.fetchSecrets(request.setNodeId(other.nodeId).build()));
+            assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), e.getStatus().toString());
+            assertFalse(e.getStatus().toString().contains("value-of"), e.getStatus().toString());
+            // ... or claiming to be the allocation's node: its certificate says otherwise.
+            e = assertThrows(StatusRuntimeException.class, () -> otherStub.fetchSecrets(request.setNodeId(owner.nodeId).build()));
+            assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode(), e.getStatus().toString());
+
+            // Once the allocation finished, its secrets are no longer served, even to its node.
+            ok(Command.newBuilder().setAllocStatusBatch(io.muster.proto.raft.AllocStatusBatch.newBuilder().addUpdates(
+                    io.muster.proto.raft.AllocStatusUpdate.newBuilder().setNodeId(owner.nodeId).setStatus(io.muster.proto.AllocStatus.newBuilder()
+                            .setAllocId(allocId).setState(io.muster.proto.AllocState.ALLOC_COMPLETE).setStartedUnixMs(clock.millis())
+                            .setFinishedUnixMs(clock.millis())))));
+            Await.until("allocation complete", T, () -> s.state().alloc(allocId).orElseThrow().terminal());
+            var ownStub = owner.connect(grpc);
+            e = assertThrows(StatusRuntimeException.class, () -> ownStub.fetchSecrets(request.setNodeId(owner.nodeId).build()));
+            assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getStatus().toString());
         }
     }
 

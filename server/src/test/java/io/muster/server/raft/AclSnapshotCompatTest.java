@@ -22,7 +22,7 @@ class AclSnapshotCompatTest {
     private static final ObjectMapper SMILE = new ObjectMapper(new SmileFactory());
 
     static StateImage image(List<AclTokenRecord> tokens) {
-        return new StateImage(StateImage.FORMAT, 1, 10, 1, null, List.of(), tokens, List.of(), List.of(), List.of(), List.of(), List.of());
+        return new StateImage(StateImage.FORMAT, 1, 10, 1, null, List.of(), tokens, List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
     }
 
     @Test

@@ -43,7 +43,7 @@ class StateSnapshotCompatTest {
     }
 
     static StateImage image(List<NodeRecord> nodes, List<AllocRecord> allocs) {
-        return new StateImage(StateImage.FORMAT, 1, 10, 8, null, List.of(), List.of(), List.of(), nodes, List.of(), allocs, List.of());
+        return new StateImage(StateImage.FORMAT, 1, 10, 8, null, List.of(), List.of(), List.of(), nodes, List.of(), allocs, List.of(), List.of());
     }
 
     private JsonNode raw(Path file) throws IOException {

@@ -19,6 +19,8 @@ import io.muster.proto.raft.Command.KindCase;
 import io.muster.proto.raft.CommandResult;
 import io.muster.proto.raft.CreateAclToken;
 import io.muster.proto.raft.CreateJoinToken;
+import io.muster.proto.raft.DeleteSecret;
+import io.muster.proto.raft.PutSecret;
 import io.muster.proto.raft.InitCluster;
 import io.muster.proto.raft.KvPut;
 import io.muster.proto.raft.NodeStateBatch;
@@ -58,6 +60,8 @@ class CommandKindsTest {
             Map.entry(KindCase.ACL_BOOTSTRAP, "aclBootstrap"),
             Map.entry(KindCase.CREATE_ACL_TOKEN, "createAclToken"),
             Map.entry(KindCase.REVOKE_ACL_TOKEN, "revokeAclToken"),
+            Map.entry(KindCase.PUT_SECRET, "putSecret"),
+            Map.entry(KindCase.DELETE_SECRET, "deleteSecret"),
             Map.entry(KindCase.CREATE_JOIN_TOKEN, "createJoinToken"),
             Map.entry(KindCase.REVOKE_JOIN_TOKEN, "revokeJoinToken"),
             Map.entry(KindCase.REGISTER_NODE, "registerNode"),
@@ -247,6 +251,36 @@ class CommandKindsTest {
         refused("ACL_LAST_MANAGEMENT_TOKEN", Command.newBuilder().setRevokeAclToken(RevokeAclToken.newBuilder().setAccessorId("boot")));
         accepted(Command.newBuilder().setRevokeAclToken(RevokeAclToken.newBuilder().setAccessorId("ops")));
         assertTrue(s.aclToken("ops").isEmpty());
+    }
+
+    static Command.Builder putSecret(String name, int sealedBytes, int size, long at) {
+        return Command.newBuilder().setPutSecret(PutSecret.newBuilder().setName(name).setKeyId(1)
+                .setSealed(ByteString.copyFrom(new byte[sealedBytes])).setSize(size).setPutUnixMs(at));
+    }
+
+    @Test
+    void putSecret() {
+        assertEquals("1", accepted(putSecret("db_password", 29 + 8, 8, NOW)).getValue());
+        assertEquals("2", accepted(putSecret("db_password", 29 + 9, 9, NOW + 5)).getValue(), "a put over a secret is its next version");
+        var x = s.secrets().getFirst();
+        assertEquals(2, x.version());
+        assertEquals(9, x.size());
+        assertEquals(NOW, x.createdAt());
+        assertEquals(NOW + 5, x.updatedAt());
+        refused("SECRET_MALFORMED", putSecret("../etc", 29 + 1, 1, NOW));
+        refused("SECRET_MALFORMED", putSecret("ok", 3, 1, NOW)); // shorter than version + nonce + tag: not a sealed value
+        refused("SECRET_MALFORMED", putSecret("ok", 29 + 64 * 1024 + 1, 64 * 1024 + 1, NOW));
+        refused("SECRET_MALFORMED", Command.newBuilder().setPutSecret(PutSecret.newBuilder().setName("ok").setKeyId(0)
+                .setSealed(ByteString.copyFrom(new byte[40])).setSize(1)));
+        refused("SECRET_TOO_LARGE", putSecret("ok", 40, 64 * 1024 + 1, NOW));
+    }
+
+    @Test
+    void deleteSecret() {
+        apply(putSecret("api_key", 40, 11, NOW));
+        refused("SECRET_NOT_FOUND", Command.newBuilder().setDeleteSecret(DeleteSecret.newBuilder().setName("nope")));
+        accepted(Command.newBuilder().setDeleteSecret(DeleteSecret.newBuilder().setName("api_key")));
+        assertTrue(s.secrets().isEmpty());
     }
 
     @Test

@@ -234,6 +234,18 @@ public final class JobSpecJson {
         g.writeBooleanField("network", t.network());
         writeOptional(g, "workdir", t.workdir());
         writeOptional(g, "user", t.user());
+        if (!t.secrets().isEmpty()) { // omitted when empty: specs without secrets keep their canonical form
+            g.writeArrayFieldStart("secrets");
+            for (SecretRef r : t.secrets()) {
+                g.writeStartObject();
+                g.writeStringField("name", r.name());
+                writeOptional(g, "env", r.env());
+                writeOptional(g, "file", r.file());
+                if (r.stdin()) g.writeBooleanField("stdin", true);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
     }
 
     private static void writeConstraints(JsonGenerator g, List<Constraint> constraints) throws IOException {

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 /** Reads one task of a group: driver, command and arguments or image, env, resources and the optional settings. */
 final class TaskReader extends SpecValues {
     static final List<String> TASK_KEYS = List.of("name", "driver", "command", "args", "image", "env", "resources",
-            "timeout", "network", "workdir", "user");
+            "timeout", "network", "workdir", "user", "secrets");
+    static final List<String> SECRET_KEYS = List.of("name", "env", "file", "stdin");
     static final List<String> RESOURCE_KEYS = List.of("cpu", "memory");
 
     private static final Pattern ENV_KEY = Pattern.compile(ENV_KEY_SYNTAX);
@@ -39,7 +40,8 @@ final class TaskReader extends SpecValues {
         unique(name, "task", f, seenNames);
         Duration timeout = f.has("timeout") ? duration(f.get("timeout"), f.path("timeout"), 1) : null;
         TaskSpec task = fields(f, name, timeout);
-        return errors.size() == before ? task : null;
+        List<SecretRef> secrets = f.has("secrets") ? secrets(f.get("secrets"), f.path("secrets"), task) : List.of();
+        return errors.size() == before && task != null ? task.withSecrets(secrets) : null;
     }
 
     /**
@@ -123,6 +125,67 @@ final class TaskReader extends SpecValues {
         return errors.size() == before && name != null
                 ? new TaskSpec(name, driver, command, args, image, env, resources, timeout, network, workdir, user)
                 : null;
+    }
+
+    /**
+     * {@code secrets: [{name: db, env: DB_PASSWORD} | {name: key, file: /secrets/key} | {name: cfg, stdin: true}]}: one
+     * way each, no name twice, no variable or file twice, no variable that {@code env} sets too.
+     */
+    private List<SecretRef> secrets(Node node, String path, TaskSpec task) {
+        List<Node> items = list(node, path, 0, SecretNames.MAX_PER_TASK, "secret");
+        if (items == null) return null;
+        List<SecretRef> out = new ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        java.util.Set<String> targets = new java.util.HashSet<>();
+        for (int i = 0; i < items.size(); i++) {
+            String p = path + "[" + i + "]";
+            Obj obj = object(items.get(i), p);
+            if (obj == null) continue;
+            Fields f = new Fields(obj, p, SECRET_KEYS);
+            String name = f.has("name") ? text(f.get("name"), f.path("name"), 128, false) : null;
+            if (!f.has("name")) f.missing("name", "is required (the name given to 'muster secret put')");
+            else if (name != null && !SecretNames.valid(name)) {
+                error(f.path("name"), f.get("name").loc(), "'" + name + "' is not a secret name (must match " + SecretNames.SYNTAX + ")");
+                name = null;
+            } else if (name != null && !names.add(name)) {
+                error(f.path("name"), f.get("name").loc(), "secret '" + name + "' is named twice in this task");
+                name = null;
+            }
+            String env = f.has("env") ? text(f.get("env"), f.path("env"), 256, false) : null;
+            if (env != null && !ENV_KEY.matcher(env).matches()) {
+                error(f.path("env"), f.get("env").loc(), "'" + env + "' is not a valid variable name (must match " + ENV_KEY_SYNTAX + ")");
+                env = null;
+            } else if (env != null && task != null && task.env().containsKey(env)) {
+                error(f.path("env"), f.get("env").loc(), "'" + env + "' is also set by the task's env: a variable gets one value");
+                env = null;
+            } else if (env != null && !targets.add("env:" + env)) {
+                error(f.path("env"), f.get("env").loc(), "variable '" + env + "' receives two secrets");
+                env = null;
+            }
+            String file = f.has("file") ? text(f.get("file"), f.path("file"), MAX_PATH, false) : null;
+            if (file != null && (!file.startsWith("/") || file.endsWith("/") || java.util.Arrays.asList(file.split("/")).contains(".."))) {
+                error(f.path("file"), f.get("file").loc(), "must be an absolute file path without '..' (e.g. /secrets/tls.key)");
+                file = null;
+            } else if (file != null && !targets.add("file:" + file.substring(file.lastIndexOf('/') + 1))) {
+                // exec tasks get each file by its last segment in one secrets directory: those must differ too
+                error(f.path("file"), f.get("file").loc(), "another secret file of this task has the name '"
+                        + file.substring(file.lastIndexOf('/') + 1) + "'");
+                file = null;
+            }
+            boolean stdin = f.has("stdin") && Boolean.TRUE.equals(bool(f.get("stdin"), f.path("stdin")));
+            if (stdin && task != null && task.driver() == Driver.DOCKER) {
+                // A container's stdin would need an attached stream kept open by the worker; docker tasks take env or file.
+                error(f.path("stdin"), f.get("stdin").loc(), "is for exec tasks: a docker task receives secrets as env or file");
+                continue;
+            }
+            int ways = (f.has("env") ? 1 : 0) + (f.has("file") ? 1 : 0) + (stdin ? 1 : 0);
+            if (ways != 1) {
+                error(p, obj.loc(), "give exactly one of env: VARIABLE, file: /path or stdin: true (found " + ways + ")");
+                continue;
+            }
+            if (name != null && (env != null || file != null || stdin)) out.add(new SecretRef(name, env, file, stdin));
+        }
+        return out;
     }
 
     private Map<String, String> env(Node node, String path) {

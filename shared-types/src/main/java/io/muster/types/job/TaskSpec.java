@@ -21,6 +21,7 @@ import java.util.TreeMap;
  * @param network   docker only: give the container a network ({@code false} = no network, the default)
  * @param workdir   absolute working directory (host path for exec, container path for docker); {@code null} = default
  * @param user      user to run as, {@code name}, {@code uid} or {@code uid:gid}; {@code null} = the driver's default
+ * @param secrets   secrets the task receives (by name; values never in the spec), at most {@value SecretNames#MAX_PER_TASK}
  */
 public record TaskSpec(
         String name,
@@ -33,15 +34,23 @@ public record TaskSpec(
         Duration timeout,
         boolean network,
         String workdir,
-        String user) {
+        String user,
+        List<SecretRef> secrets) {
 
     public TaskSpec {
+        secrets = secrets == null ? List.of() : List.copyOf(secrets);
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(driver, "driver");
         Objects.requireNonNull(resources, "resources");
         args = args == null ? List.of() : List.copyOf(args);
         // Sorted so iteration order (and thus canonical JSON and the worker's environment) is deterministic.
         env = env == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(new TreeMap<>(env));
+    }
+
+    /** A task without secrets. */
+    public TaskSpec(String name, Driver driver, String command, List<String> args, String image, Map<String, String> env,
+                    TaskResources resources, Duration timeout, boolean network, String workdir, String user) {
+        this(name, driver, command, args, image, env, resources, timeout, network, workdir, user, List.of());
     }
 
     /** An exec task with default resources and no extras. */
@@ -51,6 +60,10 @@ public record TaskSpec(
     }
 
     public TaskSpec withResources(TaskResources r) {
-        return new TaskSpec(name, driver, command, args, image, env, r, timeout, network, workdir, user);
+        return new TaskSpec(name, driver, command, args, image, env, r, timeout, network, workdir, user, secrets);
+    }
+
+    public TaskSpec withSecrets(List<SecretRef> s) {
+        return new TaskSpec(name, driver, command, args, image, env, resources, timeout, network, workdir, user, s);
     }
 }

@@ -12,6 +12,7 @@ import io.muster.worker.driver.TaskHandle;
 import io.muster.worker.driver.TaskRequest;
 import io.muster.worker.driver.TaskResult;
 import io.muster.worker.state.WorkerState.EventRecord;
+import io.muster.worker.driver.TaskSecrets;
 import io.muster.worker.state.WorkerState.StatusRecord;
 import io.muster.worker.state.WorkerState.TaskRecord;
 import io.muster.worker.util.Waker;
@@ -297,7 +298,7 @@ public final class AllocRunner {
                 if (handle != null) {
                     log.info("alloc {}: task {} re-attached ({} {})", assignment.id(), name, driver.name(), handle.taskId());
                 } else {
-                    handle = driver.start(request(slot));
+                    handle = start(driver, slot);
                 }
                 slot.handle = handle;
             } catch (IllegalStateException e) {
@@ -374,7 +375,33 @@ public final class AllocRunner {
         }
     }
 
-    private TaskRequest request(Slot slot) {
+    /** Fetches the task's secrets (every start: a restart after a worker restart included), then starts it. */
+    private TaskHandle start(TaskDriver driver, Slot slot) {
+        TaskSecrets secrets = TaskSecrets.NONE;
+        if (!slot.task.secrets().isEmpty()) {
+            Instant attempted = ctx.clock().instant();
+            try {
+                secrets = secrets(slot.task, ctx.secrets().fetch(assignment.id()));
+            } catch (SecretSource.SecretFetchException e) {
+                log.warn("alloc {}: task {}: {}", assignment.id(), slot.task.name(), e.getMessage());
+                return TaskHandle.failedToStart(slot.key, e.getMessage(), attempted, ctx.clock().instant());
+            }
+        }
+        return driver.start(request(slot, secrets));
+    }
+
+    /** The task's secrets with their values; a name the server did not answer fails the start. */
+    static TaskSecrets secrets(GroupSpec.Task task, Map<String, byte[]> values) throws SecretSource.SecretFetchException {
+        List<TaskSecrets.Secret> out = new ArrayList<>();
+        for (GroupSpec.SecretUse u : task.secrets()) {
+            byte[] v = values.get(u.name());
+            if (v == null) throw new SecretSource.SecretFetchException("the server sent no value for secret " + u.name());
+            out.add(new TaskSecrets.Secret(u.name(), v, u.env(), u.file(), u.stdin()));
+        }
+        return new TaskSecrets(out);
+    }
+
+    private TaskRequest request(Slot slot, TaskSecrets secrets) {
         GroupSpec.Task task = slot.task;
         Map<String, String> env = new LinkedHashMap<>(task.env());
         // Set last so that a job cannot spoof them.
@@ -399,6 +426,7 @@ public final class AllocRunner {
                 .network(task.network())
                 .killGrace(ctx.stopGrace())
                 .action(task.action())
+                .secrets(secrets)
                 .build();
     }
 

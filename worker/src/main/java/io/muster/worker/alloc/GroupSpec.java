@@ -31,11 +31,16 @@ public record GroupSpec(String name, int count, List<Task> tasks, Restart restar
         tasks = tasks == null ? List.of() : List.copyOf(tasks);
     }
 
-    /** @param action the {@code action} driver's backend call ({@code {backend, action, params}}); null otherwise */
+    /**
+     * @param action  the {@code action} driver's backend call ({@code {backend, action, params}}); null otherwise
+     * @param secrets the secrets the task names (names and how to deliver them; the values are fetched at start)
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Task(String name, String driver, String command, List<String> args, String image,
-                       Map<String, String> env, Resources resources, Long timeout, boolean network, ActionCall action) {
+                       Map<String, String> env, Resources resources, Long timeout, boolean network, ActionCall action,
+                       List<SecretUse> secrets) {
         public Task {
+            secrets = secrets == null ? List.of() : List.copyOf(secrets);
             args = args == null ? List.of() : List.copyOf(args);
             env = env == null ? Map.of() : Map.copyOf(env);
             resources = resources == null ? new Resources(0, 0) : resources;
@@ -49,6 +54,10 @@ public record GroupSpec(String name, int count, List<Task> tasks, Restart restar
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Resources(int cpu, int memory) {}
+
+    /** One of {@code env}, {@code file} or {@code stdin} says how the task receives secret {@code name}. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record SecretUse(String name, String env, String file, boolean stdin) {}
 
     /**
      * The worker-local restart policy (durations in whole seconds).

@@ -17,11 +17,19 @@ import java.util.Map;
  * @param clock wall clock: status timestamps, job deadlines
  * @param ticker monotonic time and waits: restart delays, the wait for a job deadline
  * @param stopGrace time between SIGTERM and SIGKILL when a task is stopped or times out
+ * @param secrets where the values of the secrets a task names come from (fetched before each start)
  */
 public record RunnerContext(Map<String, TaskDriver> drivers, Map<String, DriverAvailability> availability,
-                            Path allocRoot, long nodeId, Clock clock, Ticker ticker, Duration stopGrace) {
+                            Path allocRoot, long nodeId, Clock clock, Ticker ticker, Duration stopGrace, SecretSource secrets) {
     public RunnerContext {
         drivers = Map.copyOf(drivers);
         availability = Map.copyOf(availability);
+        secrets = secrets == null ? SecretSource.UNAVAILABLE : secrets;
+    }
+
+    /** Without a secret source: a task that names secrets fails to start. */
+    public RunnerContext(Map<String, TaskDriver> drivers, Map<String, DriverAvailability> availability,
+                         Path allocRoot, long nodeId, Clock clock, Ticker ticker, Duration stopGrace) {
+        this(drivers, availability, allocRoot, nodeId, clock, ticker, stopGrace, SecretSource.UNAVAILABLE);
     }
 }

@@ -5,7 +5,10 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
@@ -74,6 +77,8 @@ public final class DockerDriver implements TaskDriver {
     static final String LABEL_DEADLINE = "io.muster.deadline_epoch_ms";
     static final String LABEL_TIMEOUT = "io.muster.timeout";
     static final String LABEL_KILL_GRACE = "io.muster.kill_grace_ms";
+    /** Set on a container whose task received secrets: such a container is never re-attached (see {@link #attach}). */
+    static final String LABEL_SECRETS = "io.muster.secrets";
     static final String CONTAINER_PREFIX = "muster-";
 
     /**
@@ -223,7 +228,7 @@ public final class DockerDriver implements TaskDriver {
                 DockerTaskHandle.Watch watch = new DockerTaskHandle.Watch(allocId, id, startedAt,
                         request.hasTimeout() ? startedAt.plus(request.timeout()).toEpochMilli() : 0,
                         request.timeout(), request.killGrace(), null);
-                return watch(watch, request.workDir(), false);
+                return watch(watch, request.workDir(), false, request.secrets().redactor());
             } catch (RuntimeException e) {
                 return failed(request, "docker: " + rootMessage(e), attempted);
             }
@@ -262,6 +267,15 @@ public final class DockerDriver implements TaskDriver {
         Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
         String allocId = labels.get(LABEL_ALLOC_ID);
         Instant startedAt = c.getCreated() != null ? Instant.ofEpochSecond(c.getCreated()) : config.clock().instant();
+        if (labels.containsKey(LABEL_SECRETS)) {
+            // A new worker process holds no secret values, so it could not redact this container's output (docker
+            // replays it all): the container goes, and the restart policy runs the task again with fetched values.
+            removeQuietly(c.getId());
+            SecretFiles.remove(Path.of(labels.getOrDefault(LABEL_LOG_DIR, "/nonexistent")));
+            return new CompletedTaskHandle(allocId, c.getId(), new TaskResult(TaskResult.Outcome.LOST, TaskResult.UNKNOWN_EXIT_CODE,
+                    "docker: a container that received secrets is not re-attached after a worker restart (its output could not"
+                            + " be redacted); removed", startedAt, config.clock().instant()), new OutputBuffer(1024));
+        }
         Duration timeout = Duration.ZERO;
         try {
             timeout = Duration.parse(labels.getOrDefault(LABEL_TIMEOUT, "PT0S"));
@@ -272,16 +286,18 @@ public final class DockerDriver implements TaskDriver {
                 parseLong(labels.get(LABEL_DEADLINE)), timeout,
                 Duration.ofMillis(parseLong(labels.getOrDefault(LABEL_KILL_GRACE, "5000"))), note);
         String logDir = labels.get(LABEL_LOG_DIR);
-        return watch(watch, logDir == null || logDir.isEmpty() ? null : Path.of(logDir), true);
+        return watch(watch, logDir == null || logDir.isEmpty() ? null : Path.of(logDir), true, SecretRedactor.NONE);
     }
 
-    private TaskHandle watch(DockerTaskHandle.Watch watch, Path logDir, boolean replay) {
+    private TaskHandle watch(DockerTaskHandle.Watch watch, Path logDir, boolean replay, SecretRedactor redactor) {
         OutputBuffer output = logDir != null && Files.isDirectory(logDir)
                 ? OutputBuffer.mirroredTo(logDir, config.outputBufferBytes(), config.maxLogFileBytes(), replay)
                 : new OutputBuffer(config.outputBufferBytes());
         String allocId = watch.allocId();
         DockerTaskHandle handle = new DockerTaskHandle(watch, client, scheduler, blocking, config.removeExited(), output,
-                () -> active.remove(allocId), config.clock());
+                () -> active.remove(allocId), config.clock(), redactor, () -> {
+                    if (logDir != null) SecretFiles.remove(logDir);
+                });
         active.put(allocId, handle);
         handle.begin();
         return handle;
@@ -309,13 +325,30 @@ public final class DockerDriver implements TaskDriver {
         env.add("MUSTER_GROUP=" + r.group());
         env.add("MUSTER_TASK=" + r.taskName());
         r.env().forEach((k, v) -> env.add(k + "=" + v));
+        if (!r.secrets().isEmpty()) {
+            labels.put(LABEL_SECRETS, Integer.toString(r.secrets().all().size()));
+            r.secrets().env().forEach((k, v) -> env.add(k + "=" + v));
+        }
 
+        HostConfig hc = hostConfig(r);
+        if (!r.secrets().files().isEmpty()) {
+            if (r.workDir() == null) throw new IllegalArgumentException("secret files need the allocation directory");
+            try {
+                SecretFiles.Written w = SecretFiles.write(r.workDir(), r.secrets());
+                List<Bind> binds = new ArrayList<>();
+                for (TaskSecrets.Secret x : r.secrets().files())
+                    binds.add(new Bind(w.dir().resolve(x.fileName()).toString(), new Volume(x.file()), AccessMode.ro));
+                hc.withBinds(binds);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot write the task's secret files: " + e.getMessage(), e);
+            }
+        }
         var cmd = client.createContainerCmd(r.image())
                 .withName(containerName(r.allocId()))
                 .withLabels(labels)
                 .withEnv(env)
                 .withTty(false)
-                .withHostConfig(hostConfig(r));
+                .withHostConfig(hc);
         if (r.command() != null && !r.command().isBlank()) {
             List<String> argv = new ArrayList<>();
             argv.add(r.command());

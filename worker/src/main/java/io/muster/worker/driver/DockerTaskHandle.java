@@ -6,6 +6,7 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.api.model.WaitResponse;
 import java.io.Closeable;
 import java.io.IOException;
@@ -44,10 +45,20 @@ final class DockerTaskHandle extends WatchedTaskHandle {
     private final Runnable onFinished;
     private final List<Closeable> streams = new CopyOnWriteArrayList<>();
     private volatile ResultCallback.Adapter<Frame> logs;
+    /** Per stream: the task's secrets are scrubbed from every frame before it reaches the buffer or the log file. */
+    private final SecretRedactor.Stream redactOut;
+    private final SecretRedactor.Stream redactErr;
+    private final Object redactLock = new Object();
+    /** Runs once the task ended, before its result is published (the secret files go then). */
+    private final Runnable beforeResult;
 
     DockerTaskHandle(Watch watch, DockerClient client, ScheduledExecutorService scheduler, ExecutorService blocking,
-                     boolean removeExited, OutputBuffer output, Runnable onFinished, Clock clock) {
+                     boolean removeExited, OutputBuffer output, Runnable onFinished, Clock clock, SecretRedactor redactor,
+                     Runnable beforeResult) {
         super(scheduler, output, clock);
+        this.beforeResult = beforeResult;
+        this.redactOut = redactor.stream();
+        this.redactErr = redactor.stream();
         this.watch = watch;
         this.client = client;
         this.blocking = blocking;
@@ -61,11 +72,12 @@ final class DockerTaskHandle extends WatchedTaskHandle {
                 .exec(new ResultCallback.Adapter<>() {
                     @Override
                     public void onNext(Frame frame) {
-                        StreamBuffer target = switch (frame.getStreamType()) {
-                            case STDERR -> output.stderr();
-                            default -> output.stdout(); // STDOUT, or RAW for tty containers (we create none)
-                        };
-                        target.append(frame.getPayload());
+                        boolean err = frame.getStreamType() == StreamType.STDERR; // else STDOUT, or RAW for tty containers (we create none)
+                        byte[] payload = frame.getPayload();
+                        synchronized (redactLock) { // not the handle's monitor: finish() holds that while it drains this stream
+                            if (err) output.stderr().append((redactErr.write(payload, 0, payload.length)));
+                            else output.stdout().append(redactOut.write(payload, 0, payload.length));
+                        }
                     }
 
                     @Override
@@ -156,6 +168,10 @@ final class DockerTaskHandle extends WatchedTaskHandle {
         }
         cancelTimers();
         drainLogs();
+        synchronized (redactLock) {
+            output.stdout().append(redactOut.flush());
+            output.stderr().append(redactErr.flush());
+        }
         output.close();
         InspectContainerResponse.ContainerState state = null;
         try {
@@ -174,6 +190,7 @@ final class DockerTaskHandle extends WatchedTaskHandle {
             }
         }
         closeStreams();
+        beforeResult.run();
         result.complete(r);
         onFinished.run();
     }

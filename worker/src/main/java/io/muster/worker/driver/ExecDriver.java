@@ -164,10 +164,26 @@ public final class ExecDriver implements TaskDriver {
             return survivor.get();
         }
         Map<String, String> env = environment(request, dir);
+        TaskSecrets secrets = request.secrets();
+        if (!secrets.isEmpty()) {
+            env.putAll(secrets.env());
+            if (!secrets.files().isEmpty()) {
+                try {
+                    SecretFiles.Written w = SecretFiles.write(dir, secrets);
+                    env.put(TaskSecrets.DIR_VARIABLE, w.dir().toString());
+                    log.info("alloc {}: {} secret file(s) in {} ({})", allocId, secrets.files().size(), w.dir(),
+                            w.tmpfs() ? "tmpfs" : "0700 directory: no tmpfs (the worker is not root or cannot mount)");
+                } catch (IOException e) {
+                    SecretFiles.remove(dir);
+                    return failed(request, "exec: cannot write the task's secret files: " + e.getMessage(), attempted);
+                }
+            }
+        }
         String executable;
         try {
             executable = resolveCommand(request.command(), env.get("PATH"), dir);
         } catch (IllegalArgumentException e) {
+            SecretFiles.remove(dir);
             return failed(request, e.getMessage(), attempted);
         }
 
@@ -180,11 +196,15 @@ public final class ExecDriver implements TaskDriver {
         Path stderr = dir.resolve(OutputBuffer.STDERR_FILE);
         long stdoutStart = LogFileTailer.sizeOf(stdout);
         long stderrStart = LogFileTailer.sizeOf(stderr);
+        byte[] stdinJson = secrets.stdinJson();
+        // A task with secrets writes through the worker (pipes), so its output is redacted before it reaches a file;
+        // the price: it does not outlive the worker (its next write after the worker died raises SIGPIPE).
+        boolean piped = !secrets.isEmpty();
         ProcessBuilder pb = new ProcessBuilder(argv)
                 .directory(dir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(stdout.toFile()))
-                .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
+                .redirectInput(stdinJson != null ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(piped ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.appendTo(stdout.toFile()))
+                .redirectError(piped ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         pb.environment().clear();
         pb.environment().putAll(env);
 
@@ -192,7 +212,17 @@ public final class ExecDriver implements TaskDriver {
         try {
             process = pb.start();
         } catch (IOException e) {
+            SecretFiles.remove(dir);
             return failed(request, "exec: cannot start '" + executable + "': " + e.getMessage(), attempted);
+        }
+        if (stdinJson != null) {
+            Thread.ofVirtual().name("muster-secret-stdin-" + allocId).start(() -> {
+                try (var in = process.getOutputStream()) {
+                    in.write(stdinJson);
+                } catch (IOException e) {
+                    // the task closed its stdin or ended without reading it
+                }
+            });
         }
         Instant startedAt = config.clock().instant();
         long pid = process.pid();
@@ -210,12 +240,25 @@ public final class ExecDriver implements TaskDriver {
             // The task runs, it just cannot be recovered after a worker restart.
             log.warn("alloc {}: cannot write recovery record in {}: {}", allocId, dir, e.toString());
         }
-        OutputBuffer output = new OutputBuffer(config.outputBufferBytes());
-        List<LogFileTailer> tailers = List.of(
-                new LogFileTailer(stdout, output.stdout(), config.maxLogFileBytes(), stdoutStart),
-                new LogFileTailer(stderr, output.stderr(), config.maxLogFileBytes(), stderrStart));
+        OutputBuffer output;
+        List<LogFileTailer> tailers;
+        java.util.concurrent.CompletableFuture<Void> drained;
+        if (piped) {
+            output = OutputBuffer.mirroredTo(dir, config.outputBufferBytes(), config.maxLogFileBytes(), false);
+            tailers = List.of();
+            SecretRedactor redactor = secrets.redactor();
+            drained = java.util.concurrent.CompletableFuture.allOf(
+                    RedactingPump.start(process.getInputStream(), output.stdout(), redactor, "muster-out-" + allocId),
+                    RedactingPump.start(process.getErrorStream(), output.stderr(), redactor, "muster-err-" + allocId));
+        } else {
+            output = new OutputBuffer(config.outputBufferBytes());
+            tailers = List.of(
+                    new LogFileTailer(stdout, output.stdout(), config.maxLogFileBytes(), stdoutStart),
+                    new LogFileTailer(stderr, output.stderr(), config.maxLogFileBytes(), stderrStart));
+            drained = java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
         ExecTaskHandle handle = new ExecTaskHandle(allocId, dir, record, process, process.toHandle(), output, tailers,
-                scheduler, killBinary, request.timeout(), () -> active.remove(allocId), config.clock());
+                scheduler, killBinary, request.timeout(), () -> finished(allocId, dir), config.clock(), drained);
         active.put(allocId, handle);
         handle.begin(config.logPollInterval());
         log.info("alloc {}: started {} as pid {}", allocId, executable, pid);
@@ -266,11 +309,17 @@ public final class ExecDriver implements TaskDriver {
         Duration timeout = record.deadlineEpochMs() > 0
                 ? Duration.ofMillis(record.deadlineEpochMs() - record.startedAt().toEpochMilli()) : Duration.ZERO;
         ExecTaskHandle handle = new ExecTaskHandle(allocId, dir, record, null, ph.get(), output, tailers,
-                scheduler, killBinary, timeout, () -> active.remove(allocId), config.clock());
+                scheduler, killBinary, timeout, () -> finished(allocId, dir), config.clock(),
+                java.util.concurrent.CompletableFuture.completedFuture(null));
         active.put(allocId, handle);
         handle.begin(config.logPollInterval());
         log.info("alloc {}: re-attached to running pid {}", allocId, record.pid());
         return Optional.of(handle);
+    }
+
+    /** A task ended (its handle removed its secret files): forget it. */
+    private void finished(String allocId, Path dir) {
+        active.remove(allocId);
     }
 
     private Optional<String> validate(TaskRequest request) {

@@ -25,10 +25,12 @@ final class ExecTaskHandle extends WatchedTaskHandle {
     private final String killBinary;
     private final Duration timeout;
     private final Runnable onFinished;
+    /** Completes when the output pipes are drained (a task with secrets); completed from the start otherwise. */
+    private final CompletableFuture<Void> drained;
 
     ExecTaskHandle(String allocId, Path allocDir, ExecTaskRecord record, Process process, ProcessHandle processHandle,
                    OutputBuffer output, List<LogFileTailer> tailers, ScheduledExecutorService scheduler,
-                   String killBinary, Duration timeout, Runnable onFinished, Clock clock) {
+                   String killBinary, Duration timeout, Runnable onFinished, Clock clock, CompletableFuture<Void> drained) {
         super(scheduler, output, clock);
         this.allocId = allocId;
         this.allocDir = allocDir;
@@ -39,6 +41,7 @@ final class ExecTaskHandle extends WatchedTaskHandle {
         this.killBinary = killBinary;
         this.timeout = timeout;
         this.onFinished = onFinished;
+        this.drained = drained;
     }
 
     /** Arms output polling, the timeout (from the recorded deadline) and the exit watch. */
@@ -114,9 +117,16 @@ final class ExecTaskHandle extends WatchedTaskHandle {
             // The leader is gone; whatever it left behind in its group goes with it.
             ProcFs.signalGroup(record.pid(), ProcFs.Signal.KILL, killBinary);
         }
+        try {
+            // The group is gone, so the pipes close; bounded in case a process escaped the group and holds them.
+            drained.get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // what was read so far is in the buffer
+        }
         pollOutput();
         output.close();
         ExecTaskRecord.delete(allocDir);
+        SecretFiles.remove(allocDir); // before the result: whoever sees the task ended finds its secret files gone
         TaskResult.Outcome outcome = outcome();
         int exitCode = process != null ? process.exitValue() : TaskResult.UNKNOWN_EXIT_CODE;
         result.complete(new TaskResult(outcome, exitCode, message(outcome, exitCode), record.startedAt(), clock.instant()));

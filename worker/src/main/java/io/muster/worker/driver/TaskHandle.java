@@ -26,4 +26,9 @@ public interface TaskHandle {
 
     /** The task's recent stdout/stderr, bounded in memory. */
     OutputBuffer output();
+
+    /** A task that could not start for a reason found before any driver was asked (e.g. its secrets could not be fetched). */
+    static TaskHandle failedToStart(String allocId, String message, java.time.Instant attempted, java.time.Instant now) {
+        return new CompletedTaskHandle(allocId, "", TaskResult.failedToStart(message, attempted, now), new OutputBuffer(1024));
+    }
 }

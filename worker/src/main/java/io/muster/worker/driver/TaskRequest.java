@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  *     (default) runs with network mode {@code none}
  * @param killGrace time between SIGTERM and SIGKILL when the timeout fires; default 5s
  * @param action action driver only: the backend action to run (null for other drivers)
+ * @param secrets the secrets the task receives, values in memory only; never part of {@code env} (which is logged
+ *     and compared), the drivers add them when they start the task
  */
 public record TaskRequest(
         String allocId,
@@ -50,7 +52,8 @@ public record TaskRequest(
         Duration timeout,
         boolean network,
         Duration killGrace,
-        ActionCall action) {
+        ActionCall action,
+        TaskSecrets secrets) {
 
     public static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(5);
     private static final Pattern ALLOC_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
@@ -73,6 +76,7 @@ public record TaskRequest(
         if (cpu < 0 || memoryMb < 0) {
             throw new IllegalArgumentException("cpu and memoryMb must be >= 0 (got " + cpu + ", " + memoryMb + ")");
         }
+        secrets = secrets == null ? TaskSecrets.NONE : secrets;
         timeout = timeout == null ? Duration.ZERO : timeout;
         killGrace = killGrace == null ? DEFAULT_KILL_GRACE : killGrace;
         if (timeout.isNegative() || killGrace.isNegative()) {
@@ -105,6 +109,7 @@ public record TaskRequest(
         private boolean network;
         private Duration killGrace = DEFAULT_KILL_GRACE;
         private ActionCall action;
+        private TaskSecrets secrets = TaskSecrets.NONE;
 
         private Builder(String allocId) {
             this.allocId = allocId;
@@ -126,10 +131,11 @@ public record TaskRequest(
         public Builder network(boolean v) { network = v; return this; }
         public Builder killGrace(Duration v) { killGrace = v; return this; }
         public Builder action(ActionCall v) { action = v; return this; }
+        public Builder secrets(TaskSecrets v) { secrets = v; return this; }
 
         public TaskRequest build() {
             return new TaskRequest(allocId, jobId, group, taskName, command, args, image, env, workDir,
-                    cpu, memoryMb, timeout, network, killGrace, action);
+                    cpu, memoryMb, timeout, network, killGrace, action, secrets);
         }
     }
 }

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
@@ -101,6 +102,45 @@ class DockerDriverTest {
         assertEquals("err\n", Files.readString(allocDir.resolve(OutputBuffer.STDERR_FILE)));
         assertTrue(Files.readString(allocDir.resolve(OutputBuffer.STDOUT_FILE)).startsWith("out\n"));
         assertEquals(0, containerCount(alloc("out")), "exited container removed after its result was collected");
+    }
+
+    @Test
+    void secretsArriveAsEnvAndAReadOnlyFileAndTheOutputIsRedacted() throws IOException {
+        String db = "docker-db-" + Long.toHexString(System.nanoTime());
+        String key = "docker-key-" + Long.toHexString(System.nanoTime());
+        TaskSecrets secrets = new TaskSecrets(java.util.List.of(
+                new TaskSecrets.Secret("db", db.getBytes(java.nio.charset.StandardCharsets.UTF_8), "DB", null, false),
+                new TaskSecrets.Secret("key", key.getBytes(java.nio.charset.StandardCharsets.UTF_8), null, "/run/secrets/tls.key", false)));
+        TaskHandle h = driver.start(task("secrets", "sh", "-c", "echo env $DB; echo half-${DB%??}; printf %s ${DB#${DB%??}}; echo; "
+                + "cat /run/secrets/tls.key; echo; stat -c %a /run/secrets/tls.key; (echo x > /run/secrets/tls.key) 2>/dev/null || echo read-only; "
+                + "echo err $DB >&2").workDir(allocDir).secrets(secrets).build());
+        TaskResult r = TestWait.result(h, WAIT);
+        assertTrue(r.success(), r + " " + h.output().stderr().tailString(4096));
+        String out = h.output().stdout().tailString(4096);
+        assertTrue(out.startsWith("env [redacted:db]\n"), out);
+        assertTrue(out.contains("[redacted:key]\n400\nread-only\n"), out);
+        assertEquals("err [redacted:db]\n", h.output().stderr().tailString(4096));
+        for (Path f : List.of(allocDir.resolve(OutputBuffer.STDOUT_FILE), allocDir.resolve(OutputBuffer.STDERR_FILE))) {
+            String text = Files.readString(f);
+            assertFalse(text.contains(db) || text.contains(key), f + ": " + text);
+        }
+        assertFalse(out.contains(db) || out.contains(key), out);
+        assertFalse(Files.exists(allocDir.resolve(SecretFiles.DIR)), "the secret files are gone with the task");
+    }
+
+    @Test
+    void aContainerThatReceivedSecretsIsNotReattachedByANewWorker() {
+        TaskSecrets secrets = new TaskSecrets(java.util.List.of(
+                new TaskSecrets.Secret("db", "v".repeat(12).getBytes(java.nio.charset.StandardCharsets.UTF_8), "DB", null, false)));
+        TaskHandle h = driver.start(task("noreattach", "sleep", "300").workDir(allocDir).secrets(secrets).build());
+        TestWait.until(() -> containerCount(alloc("noreattach")) == 1, WAIT, "container running");
+        driver.close(); // the worker goes; the container keeps running
+        driver = new DockerDriver(DockerDriver.Config.defaults());
+        TaskHandle recovered = driver.recover(alloc("noreattach")).orElseThrow();
+        TaskResult r = TestWait.result(recovered, WAIT);
+        assertEquals(TaskResult.Outcome.LOST, r.outcome(), r.toString());
+        assertTrue(r.message().contains("not re-attached"), r.message());
+        assertEquals(0, containerCount(alloc("noreattach")), "removed, so the restart policy runs it again with fetched values");
     }
 
     @Test
