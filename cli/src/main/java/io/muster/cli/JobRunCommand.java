@@ -50,6 +50,9 @@ final class JobRunCommand implements Callable<Integer> {
             description = "The job spec file; or with -t the command and its arguments (after --), or a backend, its action and the action's parameters (without --).")
     List<String> args = new ArrayList<>();
 
+    /** Set when the job is a one-shot command ({@code -t ... -- CMD}): its output streams under --wait. */
+    private boolean oneshot;
+
     @Override
     public Integer call() {
         Cli cli = Cli.of(spec);
@@ -63,6 +66,7 @@ final class JobRunCommand implements Callable<Integer> {
             if (spec.commandLine().getParseResult().originalArgs().contains("--")) {
                 if (args.isEmpty()) throw cli.usage("a command is required with -t, after --: muster job run -t " + target + " -- COMMAND [ARGS...]");
                 submitted = client.runOneshot(target, args);
+                oneshot = true;
             } else {
                 submitted = client.submitJob(OperationShorthand.spec(cli, target, args).toString(), SpecFormat.JSON);
             }
@@ -109,13 +113,21 @@ final class JobRunCommand implements Callable<Integer> {
         progress.println("Job " + submitted.id() + " submitted (version " + submitted.version() + "); waiting...");
         progress.flush();
         long started = System.nanoTime();
+        // A one-shot command's output streams as it comes (on several nodes, each line after its node's name).
+        LiveOutput live = oneshot && !cli.json() ? new LiveOutput(client, cli, !target.startsWith("node:")) : null;
+        if (live != null) live.seen(submitted);
         JobStatus last = client.awaitJob(submitted.id(), timeoutSecs == null ? null : Duration.ofSeconds(timeoutSecs),
                 Duration.ofMillis(pollMs), s -> {
+                    if (live != null) live.seen(s);
                     long secs = Duration.ofNanos(System.nanoTime() - started).toSeconds();
                     progress.println(String.format("  %4ds  %-8s  %s", secs, s.status(), Fmt.counts(s.countsByStatus())));
                     for (JobStatus.Failure f : s.failures()) if (f.unplaced() > 0) progress.println("         " + JobCommand.failure(f));
                     progress.flush();
                 });
+        if (live != null) {
+            live.seen(last);
+            live.finish(Duration.ofSeconds(10));
+        }
         if (cli.json()) cli.printJson(last.json());
         else {
             cli.out.println();

@@ -101,6 +101,11 @@ final class ExecTaskHandle extends WatchedTaskHandle {
         }
     }
 
+    @Override
+    public void refreshOutput() {
+        pollOutput();
+    }
+
     private void pollOutput() {
         tailers.forEach(LogFileTailer::poll);
     }

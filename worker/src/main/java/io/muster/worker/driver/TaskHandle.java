@@ -26,4 +26,7 @@ public interface TaskHandle {
 
     /** The task's recent stdout/stderr, bounded in memory. */
     OutputBuffer output();
+
+    /** Brings {@link #output} up to date now, for a reader that follows it (drivers that poll files do it here too). */
+    default void refreshOutput() {}
 }
