@@ -61,7 +61,7 @@ class LogCommandsTest {
         api.ok("GET", "/v1/allocations/a2/logs", "{\"alloc_id\":\"a2\",\"end\":true,\"error\":\"node 7 is not connected to any server\"}\n{\"done\":true}\n");
         r = Run.against(api, "alloc", "logs", "a2");
         assertEquals(1, r.code(), r::toString);
-        assertEquals("Error: no logs could be fetched for allocation a2", r.errLine());
+        assertEquals("alloc a2: node 7 is not connected to any server\nError: no logs could be fetched for allocation a2\n", r.err());
         assertEquals("follow=false", api.requests.getLast().query());
     }
 
