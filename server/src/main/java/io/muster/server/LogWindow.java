@@ -14,6 +14,7 @@ public final class LogWindow {
     private final AtomicLong peakPerFollow = new AtomicLong();
     private final AtomicLong open = new AtomicLong();
     private final AtomicLong frames = new AtomicLong();
+    private final AtomicLong credits = new AtomicLong();
 
     /** One follow's part of the gauge. */
     public final class Share {
@@ -22,6 +23,11 @@ public final class LogWindow {
 
         Share() {
             open.incrementAndGet();
+        }
+
+        /** Bytes this follow holds now (received and not yet delivered). */
+        public long held() {
+            return mine.get();
         }
 
         public synchronized void received(int bytes) {
@@ -34,6 +40,7 @@ public final class LogWindow {
 
         public synchronized void delivered(int bytes) {
             if (closed) return;
+            if (bytes > 0) credits.incrementAndGet();
             mine.addAndGet(-bytes);
             buffered.addAndGet(-bytes);
         }
@@ -63,6 +70,11 @@ public final class LogWindow {
     /** Follows open on this server (their streams not yet freed). */
     public long openFollows() {
         return open.get();
+    }
+
+    /** Deliveries that gave a frame's bytes back (a credit message to the worker, or a request(1) to the relaying server). */
+    public long credits() {
+        return credits.get();
     }
 
     /** Frames received from workers or relaying servers (the gRPC messages of followed output). */

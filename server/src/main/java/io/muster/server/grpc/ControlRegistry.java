@@ -61,7 +61,17 @@ public final class ControlRegistry {
 
         void frame(io.muster.proto.LogStreamFrame f) {
             if (ended.get()) return;
-            share.received(io.muster.server.TaskLogs.dataBytes(f));
+            int bytes = io.muster.server.TaskLogs.dataBytes(f);
+            if (share.held() + bytes > io.muster.server.LogWindow.BYTES) {
+                // A worker sending past its credit would make this server buffer without bound: the follow ends instead.
+                if (finish()) {
+                    control(io.muster.proto.LogStreamControl.newBuilder().setCancel(true));
+                    sink.accept(io.muster.proto.LogStreamFrame.newBuilder().setEnd(true)
+                            .setError("node " + stream.nodeId + " sent more output than it was granted; the follow was ended").build());
+                }
+                return;
+            }
+            share.received(bytes);
             if (f.getEnd()) finish();
             sink.accept(f);
         }
