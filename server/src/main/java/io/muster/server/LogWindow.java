@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LogWindow {
     /** Credit a worker starts with and never exceeds: bytes of output in flight or buffered per follow. */
     public static final int BYTES = 256 * 1024;
+    /** The most output a worker puts in one frame: a relaying server keeps {@code BYTES / FRAME_BYTES} frames asked for. */
+    public static final int FRAME_BYTES = 64 * 1024;
 
     private final AtomicLong buffered = new AtomicLong();
     private final AtomicLong peakPerFollow = new AtomicLong();

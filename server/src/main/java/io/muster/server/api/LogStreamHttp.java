@@ -34,7 +34,7 @@ import java.util.Map;
  */
 final class LogStreamHttp {
     /** Write queue bound of a following response: past it, frames wait on the worker, not here. */
-    static final int WRITE_QUEUE_BYTES = 64 * 1024;
+    static final int WRITE_QUEUE_BYTES = 256 * 1024;
 
     private LogStreamHttp() {}
 

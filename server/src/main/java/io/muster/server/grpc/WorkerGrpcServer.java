@@ -247,8 +247,8 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
 
     /**
      * Follows an allocation's output: through this server's own stream to the worker, or relayed by the server the
-     * worker is connected to (asked in turn, as {@link #fetchLogs} does). A relayed frame is asked for (gRPC's
-     * manual flow control, one message at a time) only once the previous one was delivered.
+     * worker is connected to (asked in turn, as {@link #fetchLogs} does). Relayed frames are asked for with gRPC's manual
+     * flow control: a window's worth at first, then one more each time one was delivered.
      */
     @Override
     public Follow followLogs(io.muster.proto.LogFollowRequest req, java.util.function.Consumer<io.muster.proto.LogStreamFrame> sink) {
@@ -296,7 +296,8 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
 
                 @Override
                 public void beforeStart(io.grpc.stub.ClientCallStreamObserver<io.muster.proto.LogFollowRequest> s) {
-                    s.disableAutoRequestWithInitial(1);
+                    // As many frames in flight as the worker's credit allows: one at a time would cost a round trip each.
+                    s.disableAutoRequestWithInitial(io.muster.server.LogWindow.BYTES / io.muster.server.LogWindow.FRAME_BYTES);
                     call = s;
                 }
 

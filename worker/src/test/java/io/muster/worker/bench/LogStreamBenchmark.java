@@ -61,10 +61,10 @@ class LogStreamBenchmark {
                 MusterServer direct = cluster.running().stream().filter(s -> s.grpc().controlConnected(w.nodeId())).findFirst().orElseThrow();
                 MusterServer relay = cluster.running().stream().filter(s -> s != direct && s != leader).findFirst()
                         .orElseGet(() -> cluster.running().stream().filter(s -> s != direct).findFirst().orElseThrow());
-                // 100-byte lines (99 characters and a newline); awk prints them as fast as it can, or paced per 10 ms.
+                // 100-byte lines (99 characters and a newline); awk prints them as fast as it can, or in bursts of a tenth of the rate every 100 ms (plus the time a burst takes).
                 String awk = rate == 0
                         ? "awk 'BEGIN{for(i=0;i<" + lines + ";i++) printf \"%010d %088d\\n\", i, 0}'"
-                        : "awk 'BEGIN{per=" + Math.max(1, rate / 100) + "; for(i=0;i<" + lines + ";i++){ printf \"%010d %088d\\n\", i, 0; if(i%per==per-1){fflush(); system(\"sleep 0.01\")} }}'";
+                        : "awk 'BEGIN{per=" + Math.max(1, rate / 10) + "; for(i=0;i<" + lines + ";i++){ printf \"%010d %088d\\n\", i, 0; if(i%per==per-1){fflush(); system(\"sleep 0.1\")} }}'";
                 String spec = """
                         {"id":"logbench","type":"batch","groups":[{"name":"g","tasks":[{"name":"t","driver":"exec","command":"/bin/sh",
                         "args":["-c","sleep 2; %s"]}]}]}""".formatted(awk.replace("\\", "\\\\").replace("\"", "\\\""));
