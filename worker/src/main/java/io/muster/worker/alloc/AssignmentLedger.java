@@ -228,7 +228,9 @@ final class AssignmentLedger {
                 continue;
             }
             // Stopped ones too (no longer wanted): their logs stay readable until the retention or the bound ends them.
-            if (e.status.finishedUnixMs() < oldest) {
+            // A refused one (unsafe ids) never ran and has no logs: once unwanted it goes at once.
+            boolean nothingToKeep = !e.wanted && AllocPaths.problem(e.assignment).isPresent();
+            if (nothingToKeep || e.status.finishedUnixMs() < oldest) {
                 it.remove();
                 forgotten(e, plan);
             } else {
