@@ -161,3 +161,32 @@ export function describe(err) {
   if (err instanceof ApiError) return err.message;
   return (err && err.message) || String(err);
 }
+
+/**
+ * Reads an NDJSON stream (a log follow): calls onEvent with each parsed line as it arrives, until the server ends the
+ * answer or `signal` aborts it (which closes the connection, and with it the follow on the servers and the worker).
+ */
+export async function apiStream(path, onEvent, signal) {
+  const headers = { Accept: 'application/x-ndjson' };
+  const t = token();
+  if (t) headers['X-Muster-Token'] = t;
+  const res = await fetch(path, { headers, cache: 'no-store', credentials: 'same-origin', signal });
+  if (!res.ok) {
+    const err = (await decode(res)) || {};
+    throw new ApiError(res.status, err.code || `HTTP_${res.status}`, err.error || `HTTP ${res.status}`, { request: `GET ${path.split('?')[0]}` });
+  }
+  const reader = res.body.getReader();
+  const text = new TextDecoder('utf-8');
+  let rest = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    rest += text.decode(value, { stream: true });
+    let nl;
+    while ((nl = rest.indexOf('\n')) >= 0) {
+      const line = rest.slice(0, nl);
+      rest = rest.slice(nl + 1);
+      if (line.trim()) onEvent(JSON.parse(line));
+    }
+  }
+}

@@ -1,5 +1,5 @@
 // Task log viewer for one job: pick an allocation and a stream; output arrives base64-encoded from the worker.
-import { api, describe } from '../lib/api.js';
+import { api, apiStream, describe } from '../lib/api.js';
 import { h, fill, icon } from '../lib/dom.js';
 import { bytes } from '../lib/format.js';
 import { card, segmented, empty } from '../lib/ui.js';
@@ -22,12 +22,16 @@ export function decodeBase64(b64) {
 }
 
 export function logViewer(jobId) {
-  const state = { alloc: null, stream: 'stdout', wrap: false, follow: false, data: null, optionsKey: '', loading: false };
-  const select = h('select', { id: 'log-alloc', onchange: () => { state.alloc = select.value; state.data = null; load(); } });
+  const state = { alloc: null, stream: 'stdout', wrap: false, follow: false, data: null, optionsKey: '', loading: false, live: null };
+  const select = h('select', { id: 'log-alloc', onchange: () => { state.alloc = select.value; state.data = null; stopFollow(); load(); if (state.follow) startFollow(); } });
   const streams = segmented([{ value: 'stdout', label: 'stdout' }, { value: 'stderr', label: 'stderr' }], 'stdout',
     (v) => { state.stream = v; paint(); }, 'Output stream');
   const wrap = h('input', { type: 'checkbox', onchange: () => { state.wrap = wrap.checked; paint(); } });
-  const follow = h('input', { type: 'checkbox', onchange: () => { state.follow = follow.checked; if (state.follow) load(); } });
+  const follow = h('input', { type: 'checkbox', onchange: () => {
+    state.follow = follow.checked;
+    if (state.follow) startFollow();
+    else { stopFollow(); load(); }
+  } });
   const reload = h('button', { type: 'button', class: 'btn btn-sm', onclick: () => load() }, icon('refresh'), 'Reload');
   const note = h('div', { class: 'log-note', hidden: true, role: 'status' });
   const pre = h('pre', { class: 'log', tabindex: '0', 'aria-label': 'Task output' });
@@ -59,7 +63,49 @@ export function logViewer(jobId) {
       state.data = null;
     }
     select.value = state.alloc;
-    if (!state.data || state.follow) await load();
+    if (!state.data && !state.live) await load();
+  }
+
+  /** Most text a followed stream keeps in the page; older lines are cut (at a line) beyond it. */
+  const LIVE_MAX = 1 << 20;
+
+  /**
+   * Follow: one streamed answer (chunked NDJSON) instead of re-polling. It starts with what the worker holds of the
+   * running attempt, then every batch of output as it is written, and ends when the task ends.
+   */
+  function startFollow() {
+    stopFollow();
+    const alloc = state.alloc;
+    if (!alloc) return;
+    const live = { alloc, abort: new AbortController(), text: { stdout: '', stderr: '' }, dropped: { stdout: 0, stderr: 0 },
+      decoders: { stdout: new TextDecoder('utf-8'), stderr: new TextDecoder('utf-8') }, ended: false, error: null };
+    state.live = live;
+    paint();
+    let pending = false;
+    const repaint = () => { if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; if (state.live === live) paint(); }); } };
+    apiStream(`/v1/allocations/${encodeURIComponent(alloc)}/logs?follow=true&stream=both&tail=all`, (e) => {
+      if (e.end) { live.ended = true; if (e.error) live.error = e.error; repaint(); return; }
+      if (!e.data) return;
+      const s = e.stream === 'stderr' ? 'stderr' : 'stdout';
+      if (e.dropped) live.dropped[s] += e.dropped;
+      const bin = atob(e.data);
+      const buf = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i);
+      let t = live.text[s] + live.decoders[s].decode(buf, { stream: true });
+      if (t.length > LIVE_MAX) { const cut = t.indexOf('\n', t.length - LIVE_MAX); t = t.slice(cut < 0 ? t.length - LIVE_MAX : cut + 1); }
+      live.text[s] = t;
+      repaint();
+    }, live.abort.signal).catch((err) => {
+      if (live.abort.signal.aborted) return;
+      live.ended = true;
+      live.error = `the follow stopped: ${describe(err)}`;
+      repaint();
+    });
+  }
+
+  function stopFollow() {
+    if (state.live) state.live.abort.abort();
+    state.live = null;
   }
 
   async function load() {
@@ -83,7 +129,8 @@ export function logViewer(jobId) {
 
   /** Renders the chosen stream, keeping the scroll pinned to the end when it was there. */
   function paint() {
-    const d = state.data;
+    const live = state.live;
+    const d = live ? { stdout: '', stderr: '', error: live.error || (live.ended ? 'The task ended; nothing more will come.' : '') } : state.data;
     const atEnd = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 24;
     pre.className = `log${state.wrap ? ' wrap' : ''}${state.stream === 'stderr' ? ' stderr' : ''}`;
     if (!d) {
@@ -93,16 +140,21 @@ export function logViewer(jobId) {
     }
     const notes = [];
     if (d.error) notes.push(d.error);
-    const dropped = d[`${state.stream}_dropped`];
+    const dropped = live ? live.dropped[state.stream] : d[`${state.stream}_dropped`];
     if (dropped) notes.push(`The first ${bytes(dropped)} of ${state.stream} were dropped; only the most recent output is kept.`);
     fill(note, notes.join(' '));
     note.hidden = !notes.length;
-    streams.update({ stdout: size(d.stdout), stderr: size(d.stderr) });
     let textOut;
-    try {
-      textOut = decodeBase64(d[state.stream]);
-    } catch {
-      textOut = null;
+    if (live) {
+      streams.update({ stdout: bytes(live.text.stdout.length) , stderr: bytes(live.text.stderr.length) });
+      textOut = live.text[state.stream];
+    } else {
+      streams.update({ stdout: size(d.stdout), stderr: size(d.stderr) });
+      try {
+        textOut = decodeBase64(d[state.stream]);
+      } catch {
+        textOut = null;
+      }
     }
     if (textOut == null) fill(pre, h('span', { class: 'log-empty' }, `The ${state.stream} data could not be decoded.`));
     else if (!textOut) fill(pre, h('span', { class: 'log-empty' }, d.error ? 'No output available.' : `No output on ${state.stream} yet.`));
@@ -120,10 +172,13 @@ export function logViewer(jobId) {
       select.value = allocId;
       el.scrollIntoView({ behavior: 'smooth', block: 'start' });
       select.focus({ preventScroll: true });
+      stopFollow();
       load();
+      if (state.follow) startFollow();
     },
     close() {
       state.follow = false;
+      stopFollow();
     },
   };
 }

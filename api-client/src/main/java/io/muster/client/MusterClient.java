@@ -301,7 +301,8 @@ public final class MusterClient implements AutoCloseable {
         return call("DELETE", path, null);
     }
 
-    static String seg(String s) {
+    /** A URL path segment or query value, percent-encoded. */
+    public static String seg(String s) {
         if (s == null || s.isEmpty()) throw new IllegalArgumentException("an id is required");
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
@@ -505,6 +506,43 @@ public final class MusterClient implements AutoCloseable {
      */
     public JsonNode systemGc() {
         return post("/v1/system/gc", null);
+    }
+
+    /**
+     * Reads a log stream ({@code /v1/jobs/{id}/logs?...} or {@code /v1/allocations/{id}/logs?...}, see {@link LogEvent})
+     * as it arrives, calling {@code onEvent} for each line, until the server says it is done or closes the stream.
+     * Returns false when the stream broke off before {@code done}. Non-2xx throws.
+     */
+    public boolean streamLogs(String pathAndQuery, Consumer<LogEvent> onEvent) {
+        HttpResponse<InputStream> r = exchangeFollowing("GET", pathAndQuery, null, null, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            if (r.statusCode() < 200 || r.statusCode() > 299) {
+                throw error(new Response(r.statusCode(), r.headers().firstValue("content-type").orElse(""), in.readNBytes(64 * 1024),
+                        r.request().uri()));
+            }
+            var lines = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+            for (String line; (line = lines.readLine()) != null; ) {
+                if (line.isBlank()) continue;
+                LogEvent e = LogEvent.from(J.MAPPER.readTree(line));
+                if (e.done()) return true;
+                onEvent.accept(e);
+            }
+            return false;
+        } catch (IOException e) {
+            throw new MusterApiException(r.statusCode(), MusterApiException.BAD_RESPONSE, "the log stream from " + origin(r.request().uri())
+                    + " broke off: " + rootMessage(e), e);
+        }
+    }
+
+    /** The query of a log stream: follow, task, stream (stdout|stderr|both), since (e.g. 5m), tail (lines or "all"), alloc. */
+    public static String logQuery(boolean follow, String task, String stream, String since, String tail, String alloc) {
+        StringBuilder q = new StringBuilder("?follow=").append(follow);
+        if (task != null) q.append("&task=").append(seg(task));
+        if (stream != null) q.append("&stream=").append(seg(stream));
+        if (since != null) q.append("&since=").append(seg(since));
+        if (tail != null) q.append("&tail=").append(seg(tail));
+        if (alloc != null) q.append("&alloc=").append(seg(alloc));
+        return q.toString();
     }
 
     /** Logs of every allocation, or of {@code allocId} only; {@code maxBytes} caps each stream (server default when null). */

@@ -121,11 +121,24 @@ final class JobCommand {
         return 0;
     }
 
-    @Command(name = "logs", description = "Captured stdout (or stderr) of a job's allocations.")
+    @Command(name = "logs", description = {"Captured stdout (or stderr) of a job's allocations; every attempt of a restarted task, each after a"
+            + " '--- attempt N ---' line. With -f, --task, --since or --tail, the output streams (and with -f keeps coming until the tasks end).",
+            "  muster job logs web -f", "  muster job logs web --task api --stderr --since 5m", "  muster job logs web --tail 100"})
     int logs(@Parameters(paramLabel = "ID", description = "The job id.") String id,
              @Option(names = "--alloc", paramLabel = "ALLOC_ID", description = "Only this allocation.") String alloc,
              @Option(names = "--stderr", description = "Show stderr instead of stdout.") boolean stderr,
-             @Option(names = "--max-bytes", paramLabel = "N", description = "At most the last N bytes per stream (server default).") Long maxBytes) {
+             @Option(names = "--max-bytes", paramLabel = "N", description = "At most the last N bytes per stream (server default; not with -f).") Long maxBytes,
+             @Option(names = {"-f", "--follow"}, description = "Keep printing output as the tasks write it, until they end.") boolean follow,
+             @Option(names = "--task", paramLabel = "T", description = "Only this task of the group.") String task,
+             @Option(names = "--since", paramLabel = "DURATION", description = "Only output written in the last DURATION (30s, 5m, 2h).") String since,
+             @Option(names = "--tail", paramLabel = "N", description = "Start with the last N lines (default: all, or 10 with -f).") Integer tail) {
+        if (follow || task != null || since != null || tail != null) {
+            Cli cli = Cli.of(spec);
+            if (maxBytes != null) throw cli.usage("--max-bytes cannot be combined with -f, --task, --since or --tail (use --tail)");
+            LogOptions.check(cli, since, tail);
+            String q = io.muster.client.MusterClient.logQuery(follow, task, stderr ? "stderr" : null, since, tail == null ? null : tail.toString(), alloc);
+            return LogOptions.stream(cli, "/v1/jobs/" + io.muster.client.MusterClient.seg(id) + "/logs" + q, alloc == null, "job " + id);
+        }
         Cli cli = Cli.of(spec);
         if (maxBytes != null && maxBytes < 1) throw cli.usage("--max-bytes: must be >= 1");
         JobLogs logs = cli.client().jobLogs(id, alloc, maxBytes);

@@ -50,6 +50,9 @@ final class JobRunCommand implements Callable<Integer> {
             description = "The job spec file; or with -t the command and its arguments (after --), or a backend, its action and the action's parameters (without --).")
     List<String> args = new ArrayList<>();
 
+    /** Set when the job is a one-shot command ({@code -t ... -- CMD}): its output streams under --wait. */
+    private boolean oneshot;
+
     @Override
     public Integer call() {
         Cli cli = Cli.of(spec);
@@ -63,6 +66,7 @@ final class JobRunCommand implements Callable<Integer> {
             if (spec.commandLine().getParseResult().originalArgs().contains("--")) {
                 if (args.isEmpty()) throw cli.usage("a command is required with -t, after --: muster job run -t " + target + " -- COMMAND [ARGS...]");
                 submitted = client.runOneshot(target, args);
+                oneshot = true;
             } else {
                 submitted = client.submitJob(OperationShorthand.spec(cli, target, args).toString(), SpecFormat.JSON);
             }
@@ -111,8 +115,12 @@ final class JobRunCommand implements Callable<Integer> {
         long started = System.nanoTime();
         AllocEventLines events = new AllocEventLines(progress);
         String[] lastLine = {""};
+        // A one-shot command's output streams as it comes (on several nodes, each line after its node's name).
+        LiveOutput live = oneshot && !cli.json() ? new LiveOutput(client, cli, !target.startsWith("node:")) : null;
+        if (live != null) live.seen(submitted);
         JobStatus last = client.awaitJob(submitted.id(), timeoutSecs == null ? null : Duration.ofSeconds(timeoutSecs),
                 Duration.ofMillis(pollMs), s -> {
+                    if (live != null) live.seen(s);
                     long secs = Duration.ofNanos(System.nanoTime() - started).toSeconds();
                     events.print(s, secs);
                     String line = String.format("%-8s  %s", s.status(), Fmt.counts(s.countsByStatus()));
@@ -121,6 +129,10 @@ final class JobRunCommand implements Callable<Integer> {
                     for (JobStatus.Failure f : s.failures()) if (f.unplaced() > 0) progress.println("         " + JobCommand.failure(f));
                     progress.flush();
                 });
+        if (live != null) {
+            live.seen(last);
+            live.finish(Duration.ofSeconds(10));
+        }
         if (cli.json()) cli.printJson(last.json());
         else {
             cli.out.println();

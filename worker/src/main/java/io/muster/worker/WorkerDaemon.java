@@ -170,6 +170,12 @@ public final class WorkerDaemon implements AutoCloseable {
         return nodeId;
     }
 
+    /** Log follows this worker is serving now (each freed when its reader goes away or its task ends). */
+    public int openLogFollows() {
+        WorkerLoops l = loops;
+        return l == null ? 0 : l.openLogFollows();
+    }
+
     public Status status() {
         WorkerLoops l = loops;
         Allocations a = l != null ? l.allocations() : null;

@@ -115,6 +115,12 @@ final class WorkerLoops {
         control.start();
     }
 
+    /** Log follows open on this worker's control stream (0 before it exists). */
+    int openLogFollows() {
+        ControlStream c = control;
+        return c == null ? 0 : c.openFollows();
+    }
+
     /**
      * Stops the loops and the session and detaches the runners (tasks keep running for the next worker process).
      * The caller has closed {@code stopping} and closes the drivers afterwards.

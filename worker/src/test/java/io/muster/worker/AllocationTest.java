@@ -69,7 +69,7 @@ class AllocationTest {
 
     @Test
     void aServiceRunsUntilTheServerDeletesIt() throws Exception {
-        h.cluster.set(node, alloc("svc", "service", shGroup("exec sleep 30", 0)));
+        h.cluster.set(node, alloc("svc", "service", shGroup("echo serving; exec sleep 30", 0)));
         AllocStatus running = h.awaitState("svc", AllocState.ALLOC_RUNNING);
         assertTrue(running.getStartedUnixMs() > 0);
         assertEquals(java.util.Set.of("svc"), worker.status().runningAllocs());
@@ -81,7 +81,13 @@ class AllocationTest {
         AllocStatus stopped = h.awaitState("svc", AllocState.ALLOC_STOPPED);
         assertTrue(stopped.getMessage().startsWith("stopped: deleted by the server"), stopped.getMessage());
         Await.until("the task process to be gone", () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
-        // Deleted, final status acknowledged: the record and its directory go.
+        // Deleted, final status acknowledged: the record and its logs stay until the retention ends, then both go.
+        Await.until("the final status to be acknowledged", () -> lastReport().getAllocationsCount() == 0);
+        assertEquals("stopped", worker.status().allocations().get("svc"));
+        LogsReply logs = Await.get(h.cluster.fetchLogs(node, "svc", 4096), "logs of the stopped allocation");
+        assertTrue(logs.getFound(), logs.getError());
+        assertEquals("serving\n", logs.getStdout().toStringUtf8());
+        h.cluster.clock.advance(java.time.Duration.ofHours(25));
         Await.until("the allocation to be forgotten", () -> !worker.status().allocations().containsKey("svc")
                 && !Files.exists(dataDir.resolve("allocs/svc")), () -> worker.status().toString());
     }
@@ -208,7 +214,7 @@ class AllocationTest {
 
     @Test
     void aRevokedNodeStopsItsTasksAndEndsWithoutRegisteringAgain() throws Exception {
-        h.cluster.set(node, alloc("svc", "service", shGroup("exec sleep 30", 0)));
+        h.cluster.set(node, alloc("svc", "service", shGroup("echo serving; exec sleep 30", 0)));
         h.awaitState("svc", AllocState.ALLOC_RUNNING);
         long pid = Long.parseLong(Files.readString(dataDir.resolve("allocs/svc/.muster-exec-task")).lines()
                 .filter(l -> l.startsWith("pid=")).findFirst().orElseThrow().substring(4));

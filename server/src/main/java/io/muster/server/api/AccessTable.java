@@ -71,6 +71,7 @@ final class AccessTable {
             new Rule(GET, "/v1/jobs/:id", JOB_READ),
             new Rule(GET, "/v1/jobs/:id/logs", JOB_READ),
             new Rule(GET, "/v1/allocations/:id", JOB_READ),
+            new Rule(GET, "/v1/allocations/:id/logs", JOB_READ),
             new Rule(POST, "/v1/jobs", JOB_WRITE),
             new Rule(POST, "/v1/jobs/oneshot", JOB_WRITE),
             new Rule(DELETE, "/v1/jobs/:id", JOB_WRITE),

@@ -78,6 +78,7 @@ public final class JobApi implements Routes {
         r.post("/v1/jobs/:id/cancel").handler(this::cancel);
         r.get("/v1/jobs/:id/logs").handler(this::logs);
         r.get("/v1/allocations/:id").handler(this::alloc);
+        r.get("/v1/allocations/:id/logs").handler(this::allocLogs);
     }
 
     private void submit(RoutingContext ctx) {
@@ -286,9 +287,24 @@ public final class JobApi implements Routes {
         Http.ok(ctx, allocView(a, Integer.MAX_VALUE));
     }
 
+    /** {@code GET /v1/allocations/:id/logs}: always the streaming form (see {@link LogStreamHttp}). */
+    private void allocLogs(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        AllocRecord a = snapshots.snapshot().alloc(id).orElseThrow(() -> new ApiException(404, "ALLOC_NOT_FOUND", "no allocation with id " + id));
+        LogStreamHttp.serve(ctx, grpc, List.of(a), LogStreamHttp.options(ctx, clock));
+    }
+
     private void logs(RoutingContext ctx) {
         JobRecord j = job(ctx);
         String only = ctx.queryParams().get("alloc");
+        if (LogStreamHttp.wanted(ctx)) {
+            var options = LogStreamHttp.options(ctx, clock);
+            List<AllocRecord> picked = snapshots.snapshot().allocsOfJob(j.id()).stream().filter(a -> only == null || a.id().equals(only) || a.id().startsWith(only))
+                    .sorted(Comparator.comparingLong(AllocRecord::createIndex)).toList();
+            if (picked.isEmpty()) throw new ApiException(404, "ALLOC_NOT_FOUND", only == null ? "job " + j.id() + " has no allocations yet" : "no allocation " + only + " in job " + j.id());
+            LogStreamHttp.serve(ctx, grpc, picked, options);
+            return;
+        }
         int maxBytes = (int) Http.longParam(ctx, "max_bytes", 64 * 1024, 1, 1024 * 1024);
         List<AllocRecord> allocs = snapshots.snapshot().allocsOfJob(j.id()).stream().filter(a -> only == null || a.id().equals(only) || a.id().startsWith(only))
                 .sorted(Comparator.comparingLong(AllocRecord::createIndex)).toList();

@@ -41,6 +41,70 @@ public final class ControlRegistry {
 
     private final Map<Long, Stream> streams = new ConcurrentHashMap<>();
     private final Map<Long, Pending> inflight = new ConcurrentHashMap<>();
+    /** Open log follows by stream id: bound, like requests, to the stream they were opened on. */
+    private final Map<Long, LogFollow> follows = new ConcurrentHashMap<>();
+    private final io.muster.server.LogWindow window = new io.muster.server.LogWindow();
+
+    /** A follow of a task's output down a worker's stream; the worker sends at most the credit this side granted. */
+    private final class LogFollow implements io.muster.server.TaskLogs.Follow {
+        final long id;
+        final Stream stream;
+        final java.util.function.Consumer<io.muster.proto.LogStreamFrame> sink;
+        final io.muster.server.LogWindow.Share share = window.open();
+        final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+
+        LogFollow(long id, Stream stream, java.util.function.Consumer<io.muster.proto.LogStreamFrame> sink) {
+            this.id = id;
+            this.stream = stream;
+            this.sink = sink;
+        }
+
+        void frame(io.muster.proto.LogStreamFrame f) {
+            if (ended.get()) return;
+            int bytes = io.muster.server.TaskLogs.dataBytes(f);
+            if (share.held() + bytes > io.muster.server.LogWindow.BYTES) {
+                // A worker sending past its credit would make this server buffer without bound: the follow ends instead.
+                if (finish()) {
+                    control(io.muster.proto.LogStreamControl.newBuilder().setCancel(true));
+                    sink.accept(io.muster.proto.LogStreamFrame.newBuilder().setEnd(true)
+                            .setError("node " + stream.nodeId + " sent more output than it was granted; the follow was ended").build());
+                }
+                return;
+            }
+            share.received(bytes);
+            if (f.getEnd()) finish();
+            sink.accept(f);
+        }
+
+        @Override
+        public void delivered(int bytes) {
+            share.delivered(bytes);
+            if (bytes > 0 && !ended.get()) control(io.muster.proto.LogStreamControl.newBuilder().setCreditBytes(bytes));
+        }
+
+        @Override
+        public void cancel() {
+            if (finish()) control(io.muster.proto.LogStreamControl.newBuilder().setCancel(true));
+        }
+
+        /** Frees this side; true the first time. */
+        boolean finish() {
+            if (!ended.compareAndSet(false, true)) return false;
+            follows.remove(id, this);
+            share.close();
+            return true;
+        }
+
+        void control(io.muster.proto.LogStreamControl.Builder op) {
+            try {
+                synchronized (stream.lock) {
+                    stream.out.onNext(ControlRequest.newBuilder().setRequestId(id).setLogStream(op).build());
+                }
+            } catch (RuntimeException e) {
+                // the stream is gone; closed() ends this follow
+            }
+        }
+    }
     private final SecureRandom random = new SecureRandom();
 
     StreamObserver<ControlReply> open(StreamObserver<ControlRequest> out) {
@@ -58,6 +122,11 @@ public final class ControlRegistry {
                     return;
                 }
                 if (self == null) return;
+                if (reply.hasLogFrame()) {
+                    LogFollow f = follows.get(reply.getRequestId());
+                    if (f != null && f.stream == self) f.frame(reply.getLogFrame());
+                    return;
+                }
                 Pending p = inflight.get(reply.getRequestId());
                 // Only the stream the request went down may answer it; anything else is dropped and the request still waits.
                 if (p != null && p.stream() == self && inflight.remove(reply.getRequestId(), p)) p.reply().complete(reply);
@@ -113,6 +182,41 @@ public final class ControlRegistry {
                 .thenApply(ControlReply::getLogs));
     }
 
+    /** The gauge of what log follows hold on this server. */
+    public io.muster.server.LogWindow logWindow() {
+        return window;
+    }
+
+    /**
+     * Opens a follow on the worker's stream, if the node is connected here. The worker may send {@link
+     * io.muster.server.LogWindow#BYTES} before any credit; each {@code delivered} gives that much back.
+     */
+    public Optional<io.muster.server.TaskLogs.Follow> follow(io.muster.proto.LogFollowRequest req,
+                                                             java.util.function.Consumer<io.muster.proto.LogStreamFrame> sink) {
+        Stream s = streams.get(req.getNodeId());
+        if (s == null) return Optional.empty();
+        long id;
+        LogFollow f;
+        while (true) {
+            long candidate = random.nextLong();
+            if (candidate == 0 || inflight.containsKey(candidate)) continue;
+            f = new LogFollow(candidate, s, sink);
+            if (follows.putIfAbsent(candidate, f) == null) {
+                id = candidate;
+                break;
+            }
+        }
+        f.control(io.muster.proto.LogStreamControl.newBuilder().setOpen(req.toBuilder().setInitialCredit(io.muster.server.LogWindow.BYTES)));
+        if (!streams.containsKey(s.nodeId) || streams.get(s.nodeId) != s) endFollows(s, "the control stream of node " + s.nodeId + " closed");
+        return Optional.of(f);
+    }
+
+    private void endFollows(Stream s, String why) {
+        follows.values().forEach(f -> {
+            if (f.stream == s && f.finish()) f.sink.accept(io.muster.proto.LogStreamFrame.newBuilder().setEnd(true).setError(why).build());
+        });
+    }
+
     /** A fresh random id for {@code p}; 0 is never used (it is what a reply without an id carries). */
     private long register(Pending p) {
         while (true) {
@@ -122,6 +226,7 @@ public final class ControlRegistry {
     }
 
     private void failPending(Stream s, String why) {
+        endFollows(s, why);
         inflight.forEach((id, p) -> {
             if (p.stream() == s && inflight.remove(id, p)) p.reply().completeExceptionally(Status.UNAVAILABLE.withDescription(why).asRuntimeException());
         });

@@ -142,4 +142,54 @@ final class InternalServiceImpl extends InternalServiceGrpc.InternalServiceImplB
             }
         });
     }
+
+    /**
+     * Relays a follow of a worker connected here to the server that asked. The worker is granted credit for a frame only
+     * once this call's outbound side is ready again (gRPC flow control), so a slow reader at the far end holds at most
+     * one window here.
+     */
+    @Override
+    public void followLogs(io.muster.proto.LogFollowRequest req, StreamObserver<io.muster.proto.LogStreamFrame> out) {
+        try {
+            Caller.requireServer();
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+            return;
+        }
+        var call = (io.grpc.stub.ServerCallStreamObserver<io.muster.proto.LogStreamFrame>) out;
+        var follow = new java.util.concurrent.atomic.AtomicReference<io.muster.server.TaskLogs.Follow>();
+        var owed = new java.util.concurrent.atomic.AtomicInteger();
+        Object lock = new Object();
+        Runnable release = () -> {
+            var f = follow.get();
+            int n = owed.getAndSet(0);
+            if (f != null && n > 0) f.delivered(n);
+        };
+        call.setOnReadyHandler(release);
+        call.setOnCancelHandler(() -> {
+            var f = follow.get();
+            if (f != null) f.cancel();
+        });
+        var opened = controls.follow(req, frame -> {
+            synchronized (lock) {
+                try {
+                    out.onNext(frame);
+                    if (frame.getEnd()) out.onCompleted();
+                } catch (RuntimeException e) {
+                    return; // cancelled: the cancel handler frees the follow
+                }
+            }
+            owed.addAndGet(io.muster.server.TaskLogs.dataBytes(frame));
+            if (call.isReady()) release.run();
+        });
+        if (opened.isEmpty()) {
+            out.onNext(io.muster.proto.LogStreamFrame.newBuilder().setEnd(true).setNotConnected(true)
+                    .setError("node " + req.getNodeId() + " is not connected here").build());
+            out.onCompleted();
+            return;
+        }
+        follow.set(opened.get());
+        if (call.isCancelled()) opened.get().cancel();
+        release.run();
+    }
 }

@@ -12,6 +12,7 @@ import io.muster.proto.LogsReply;
 import io.muster.proto.LogsRequest;
 import io.muster.server.Proposer;
 import io.muster.server.ServerSecurity;
+import io.muster.server.TaskLogs.Follow;
 import io.muster.server.leader.Heartbeats;
 import io.muster.server.raft.RaftStatus;
 import io.muster.server.state.ClusterState;
@@ -239,6 +240,125 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
             @Override
             public void onCompleted() {}
         });
+    }
+
+    /** True when node {@code nodeId}'s control stream is open to this server. */
+    public boolean controlConnected(long nodeId) {
+        return controls.connected(nodeId);
+    }
+
+    /** The gauge of what log follows hold on this server. */
+    public io.muster.server.LogWindow logWindow() {
+        return controls.logWindow();
+    }
+
+    /**
+     * Follows an allocation's output: through this server's own stream to the worker, or relayed by the server the
+     * worker is connected to (asked in turn, as {@link #fetchLogs} does). Relayed frames are asked for with gRPC's manual
+     * flow control: a window's worth at first, then one more each time one was delivered.
+     */
+    @Override
+    public Follow followLogs(io.muster.proto.LogFollowRequest req, java.util.function.Consumer<io.muster.proto.LogStreamFrame> sink) {
+        Optional<Follow> local = controls.follow(req, sink);
+        if (local.isPresent()) return local.get();
+        List<Integer> others = state.servers().stream().map(ServerRecord::id).filter(id -> id != config.serverId()).toList();
+        RelayedFollow f = new RelayedFollow(req, sink, others);
+        f.next();
+        return f;
+    }
+
+    /** A follow relayed by another server. */
+    private final class RelayedFollow implements Follow {
+        private final io.muster.proto.LogFollowRequest req;
+        private final java.util.function.Consumer<io.muster.proto.LogStreamFrame> sink;
+        private final List<Integer> servers;
+        private final io.muster.server.LogWindow.Share share = controls.logWindow().open();
+        private int i;
+        private volatile boolean cancelled;
+        private volatile io.grpc.stub.ClientCallStreamObserver<io.muster.proto.LogFollowRequest> call;
+
+        RelayedFollow(io.muster.proto.LogFollowRequest req, java.util.function.Consumer<io.muster.proto.LogStreamFrame> sink, List<Integer> servers) {
+            this.req = req;
+            this.sink = sink;
+            this.servers = servers;
+        }
+
+        void next() {
+            if (cancelled) return;
+            if (i >= servers.size()) {
+                share.close();
+                sink.accept(io.muster.proto.LogStreamFrame.newBuilder().setEnd(true)
+                        .setError("node " + req.getNodeId() + " is not connected to any server").build());
+                return;
+            }
+            // No deadline: a follow lasts as long as its task; the reader's going away cancels it.
+            var stub = forwarder == null ? Optional.<io.muster.proto.InternalServiceGrpc.InternalServiceStub>empty() : forwarder.streamStub(servers.get(i++));
+            if (stub.isEmpty()) {
+                next();
+                return;
+            }
+            stub.get().followLogs(req, new io.grpc.stub.ClientResponseObserver<io.muster.proto.LogFollowRequest, io.muster.proto.LogStreamFrame>() {
+                boolean tryNext;
+                boolean ended;
+
+                @Override
+                public void beforeStart(io.grpc.stub.ClientCallStreamObserver<io.muster.proto.LogFollowRequest> s) {
+                    // As many frames in flight as the worker's credit allows: one at a time would cost a round trip each.
+                    s.disableAutoRequestWithInitial(io.muster.server.LogWindow.BYTES / io.muster.server.LogWindow.FRAME_BYTES);
+                    call = s;
+                }
+
+                @Override
+                public void onNext(io.muster.proto.LogStreamFrame f) {
+                    if (f.getNotConnected()) {
+                        tryNext = true;
+                        return;
+                    }
+                    share.received(io.muster.server.TaskLogs.dataBytes(f));
+                    if (f.getEnd()) {
+                        ended = true;
+                        share.close();
+                    }
+                    sink.accept(f);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    if (cancelled || ended) return;
+                    if (tryNext) {
+                        next();
+                        return;
+                    }
+                    share.close();
+                    sink.accept(io.muster.proto.LogStreamFrame.newBuilder().setEnd(true)
+                            .setError("the server relaying node " + req.getNodeId() + "'s output failed: " + t.getMessage()).build());
+                }
+
+                @Override
+                public void onCompleted() {
+                    if (tryNext) next();
+                    else if (!ended && !cancelled) {
+                        share.close();
+                        sink.accept(io.muster.proto.LogStreamFrame.newBuilder().setEnd(true).setError("the relaying server ended the stream").build());
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void delivered(int bytes) {
+            share.delivered(bytes);
+            var c = call;
+            if (c != null && !cancelled) c.request(1);
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+            share.close();
+            var c = call;
+            if (c != null) c.cancel("the reader went away", null);
+        }
     }
 
     /** Ends calls whose client certificate has expired now (the timer does it every second). */

@@ -130,4 +130,74 @@ class ControlRegistryTest {
         assertTrue(f.isCompletedExceptionally(), "a request to a closed stream waited for its timeout");
         assertFalse(registry.connected(1));
     }
+
+    private static void frame(long nodeId, StreamObserver<ControlReply> in, long id, int bytes, boolean end) {
+        as(nodeId, () -> {
+            in.onNext(ControlReply.newBuilder().setRequestId(id).setLogFrame(io.muster.proto.LogStreamFrame.newBuilder().setEnd(end)
+                    .addChunks(io.muster.proto.LogChunk.newBuilder().setTask("t").setData(ByteString.copyFrom(new byte[bytes])))).build());
+            return null;
+        });
+    }
+
+    @Test
+    void aFollowTakesFramesOnlyFromItsStreamWithinTheCreditAndFreesItselfWhenCancelled() {
+        Sent s1 = new Sent();
+        Sent s2 = new Sent();
+        StreamObserver<ControlReply> in1 = connect(1, s1, true);
+        StreamObserver<ControlReply> in2 = connect(2, s2, true);
+        List<io.muster.proto.LogStreamFrame> got = new CopyOnWriteArrayList<>();
+        var follow = registry.follow(io.muster.proto.LogFollowRequest.newBuilder().setNodeId(1).setAllocId("a").setFollow(true).build(), got::add)
+                .orElseThrow();
+        ControlRequest open = s1.requests.getFirst();
+        assertEquals(io.muster.server.LogWindow.BYTES, open.getLogStream().getOpen().getInitialCredit());
+        long id = open.getRequestId();
+
+        frame(2, in2, id, 10, false); // another node's stream: ignored
+        assertTrue(got.isEmpty());
+        frame(1, in1, id, 100_000, false);
+        frame(1, in1, id, 100_000, false);
+        assertEquals(2, got.size());
+        assertEquals(200_000, registry.logWindow().buffered());
+        follow.delivered(100_000);
+        assertEquals(100_000, s1.requests.getLast().getLogStream().getCreditBytes(), "the credit goes back to the worker");
+        assertEquals(100_000, registry.logWindow().buffered());
+
+        follow.cancel();
+        assertTrue(s1.requests.getLast().getLogStream().getCancel(), "the worker is told to stop");
+        assertEquals(0, registry.logWindow().buffered());
+        assertEquals(0, registry.logWindow().openFollows());
+        frame(1, in1, id, 10, false);
+        assertEquals(2, got.size(), "nothing after the cancel");
+    }
+
+    @Test
+    void aWorkerThatSendsPastItsCreditEndsTheFollowInsteadOfGrowingTheServersMemory() {
+        Sent s1 = new Sent();
+        StreamObserver<ControlReply> in1 = connect(1, s1, true);
+        List<io.muster.proto.LogStreamFrame> got = new CopyOnWriteArrayList<>();
+        registry.follow(io.muster.proto.LogFollowRequest.newBuilder().setNodeId(1).setAllocId("a").build(), got::add).orElseThrow();
+        long id = s1.requests.getFirst().getRequestId();
+        frame(1, in1, id, io.muster.server.LogWindow.BYTES, false);
+        frame(1, in1, id, 1, false);
+        assertEquals(2, got.size());
+        assertTrue(got.getLast().getEnd() && got.getLast().getError().contains("more output than it was granted"), got.getLast().toString());
+        assertEquals(0, registry.logWindow().buffered());
+        assertEquals(0, registry.logWindow().openFollows());
+    }
+
+    @Test
+    void aClosedStreamEndsItsFollows() {
+        Sent s1 = new Sent();
+        StreamObserver<ControlReply> in1 = connect(1, s1, true);
+        List<io.muster.proto.LogStreamFrame> got = new CopyOnWriteArrayList<>();
+        registry.follow(io.muster.proto.LogFollowRequest.newBuilder().setNodeId(1).setAllocId("a").build(), got::add).orElseThrow();
+        as(1, () -> {
+            in1.onError(new RuntimeException("gone"));
+            return null;
+        });
+        assertEquals(1, got.size());
+        assertTrue(got.getFirst().getEnd() && !got.getFirst().getError().isEmpty());
+        assertEquals(0, registry.logWindow().openFollows());
+        assertTrue(registry.follow(io.muster.proto.LogFollowRequest.newBuilder().setNodeId(1).build(), got::add).isEmpty());
+    }
 }

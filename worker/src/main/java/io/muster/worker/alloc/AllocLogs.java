@@ -38,7 +38,10 @@ final class AllocLogs {
         for (Map.Entry<String, Path> task : taskDirs.entrySet()) {
             OutputBuffer buffer = buffers.get(task.getKey());
             String header = headers ? "==> task " + task.getKey() + " <==\n" : "";
-            if (buffer != null) {
+            // The files hold every attempt (each after its AttemptMarker); the buffer only the current one.
+            boolean files = Files.exists(task.getValue().resolve(OutputBuffer.STDOUT_FILE))
+                    || Files.exists(task.getValue().resolve(OutputBuffer.STDERR_FILE));
+            if (buffer != null && !files) {
                 out.add(header, buffer.stdout(), perTask);
                 err.add(header, buffer.stderr(), perTask);
             } else {
@@ -75,12 +78,25 @@ final class AllocLogs {
             try {
                 byte[] recent = tail(current, max);
                 byte[] older = recent.length < max ? tail(rotated, max - recent.length) : new byte[0];
-                bytes.writeBytes(older);
-                bytes.writeBytes(recent);
-                dropped += Math.max(0, size(current) + size(rotated) - recent.length - older.length);
+                byte[] both = new byte[older.length + recent.length];
+                System.arraycopy(older, 0, both, 0, older.length);
+                System.arraycopy(recent, 0, both, older.length, recent.length);
+                long cut = Math.max(0, size(current) + size(rotated) - both.length);
+                // Cut at the bound, the first (partial) line goes too: a line is shown whole or not at all.
+                int skip = cut > 0 || Files.exists(rotated) ? wholeLineStart(both) : 0;
+                bytes.write(both, skip, both.length - skip);
+                dropped += cut + skip;
             } catch (IOException e) {
                 bytes.writeBytes(("(cannot read " + current + ": " + e.getMessage() + ")\n").getBytes(StandardCharsets.UTF_8));
             }
+        }
+
+        /** Where the first whole line starts (after the first newline); 0 when there is none (one very long line). */
+        static int wholeLineStart(byte[] data) {
+            for (int i = 0; i < data.length; i++) {
+                if (data[i] == '\n') return i + 1 < data.length ? i + 1 : 0;
+            }
+            return 0;
         }
 
         private static byte[] tail(Path file, int max) throws IOException {

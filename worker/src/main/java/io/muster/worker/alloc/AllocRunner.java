@@ -157,6 +157,33 @@ public final class AllocRunner {
         return done.copy();
     }
 
+    /** The tasks' current handles (this attempt's), by task name; tasks that never started are missing. */
+    public Map<String, TaskHandle> handles() {
+        Map<String, TaskHandle> out = new LinkedHashMap<>();
+        for (Slot slot : slots) {
+            TaskHandle h = slot.handle;
+            if (h != null) {
+                out.put(slot.task.name(), h);
+            }
+        }
+        return out;
+    }
+
+    /** How often {@code task} was restarted so far (0 for an unknown task). */
+    public int restarts(String task) {
+        return slots.stream().filter(s -> s.task.name().equals(task)).mapToInt(s -> s.restarts).findFirst().orElse(0);
+    }
+
+    /** The group's task names, in spec order (empty when the spec could not be read). */
+    public List<String> taskNames() {
+        return slots.stream().map(s -> s.task.name()).toList();
+    }
+
+    /** True once the runner has nothing left to do: every task's final output is in its buffer. */
+    public boolean finished() {
+        return done.isDone();
+    }
+
     /** The tasks' recent output, by task name (tasks that never started are missing). */
     public Map<String, OutputBuffer> outputs() {
         Map<String, OutputBuffer> out = new LinkedHashMap<>();
@@ -334,6 +361,8 @@ public final class AllocRunner {
                     listener.taskChanged(assignment.id(),
                             new TaskRecord(name, driver.name(), slot.key, handle.taskId(), slot.restarts));
                     noteRestart(name, result, restart.after(), slot.restarts);
+                    AttemptMarker.append(AllocPaths.taskDir(ctx.allocRoot(), slot.key), slot.restarts + 1,
+                            exitCodeOf(result, TaskResult.UNKNOWN_EXIT_CODE));
                     stopped.await(restart.after());
                     if (Thread.interrupted()) {
                         throw new InterruptedException("interrupted during the restart delay");

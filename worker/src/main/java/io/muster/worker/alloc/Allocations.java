@@ -226,6 +226,31 @@ public final class Allocations implements AllocRunner.Listener {
         return ledger.states();
     }
 
+    /**
+     * What a log follow reads: the allocation's task directories (by task name, in spec order), its runner (null when
+     * it finished before this worker process started), and whether it ended. Empty when the node does not know it.
+     */
+    record LogSource(Map<String, Path> taskDirs, AllocRunner runner, boolean terminal) {}
+
+    java.util.Optional<LogSource> logSource(String allocId) {
+        Map<String, Path> taskDirs = new LinkedHashMap<>();
+        boolean terminal;
+        synchronized (this) {
+            Entry e = ledger.get(allocId);
+            if (e == null) {
+                return java.util.Optional.empty();
+            }
+            terminal = e.terminal();
+            GroupSpec spec = AllocPaths.problem(e.assignment).isPresent() ? null : specOrNull(e.assignment);
+            if (spec != null) {
+                spec.tasks().forEach(t -> putTaskDir(taskDirs, t.name(), e.assignment.taskKey(spec, t.name())));
+            } else {
+                e.tasks.values().forEach(t -> putTaskDir(taskDirs, t.name(), t.key()));
+            }
+        }
+        return java.util.Optional.of(new LogSource(taskDirs, runners.runner(allocId), terminal));
+    }
+
     public LogsReply logs(String allocId, int maxBytes) {
         Map<String, Path> taskDirs = new LinkedHashMap<>();
         synchronized (this) {

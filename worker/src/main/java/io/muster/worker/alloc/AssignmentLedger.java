@@ -38,7 +38,9 @@ final class AssignmentLedger {
     /**
      * Finished allocations the server has the final status of are kept this long (for their logs, and so that a
      * repeated Set does not run them again), and at most {@link #MAX_FINISHED} of them, oldest forgotten first;
-     * a Delete or a full snapshot without them makes the worker forget them at once.
+     * stopped ones (deleted by the server, or left out of a full snapshot) alike, so that their logs stay readable
+     * while the server still has the allocation (it collects finished allocations after {@code gc.alloc_after}, 1 h
+     * by default).
      */
     static final Duration FINISHED_RETENTION = Duration.ofHours(24);
     static final int MAX_FINISHED = 1000;
@@ -213,8 +215,8 @@ final class AssignmentLedger {
     }
 
     /**
-     * Forgets finished allocations whose final status a server acknowledged ({@code settled}), once the server no
-     * longer wants them or they are past {@link #FINISHED_RETENTION} (or the oldest beyond {@link #MAX_FINISHED}).
+     * Forgets finished allocations whose final status a server acknowledged ({@code settled}), once they are past
+     * {@link #FINISHED_RETENTION} (or the oldest beyond {@link #MAX_FINISHED}), wanted or not.
      */
     void collectGarbage(long nowUnixMs, Predicate<String> settled, Plan plan) {
         long oldest = nowUnixMs - FINISHED_RETENTION.toMillis();
@@ -225,7 +227,10 @@ final class AssignmentLedger {
             if (!e.terminal() || !settled.test(e.id())) {
                 continue;
             }
-            if (!e.wanted || e.status.finishedUnixMs() < oldest) {
+            // Stopped ones too (no longer wanted): their logs stay readable until the retention or the bound ends them.
+            // A refused one (unsafe ids) never ran and has no logs: once unwanted it goes at once.
+            boolean nothingToKeep = !e.wanted && AllocPaths.problem(e.assignment).isPresent();
+            if (nothingToKeep || e.status.finishedUnixMs() < oldest) {
                 it.remove();
                 forgotten(e, plan);
             } else {

@@ -68,6 +68,11 @@ final class RunnerSupervisor {
         runners.remove(allocId);
     }
 
+    /** The allocation's runner, or null (never started here, or forgotten). */
+    AllocRunner runner(String allocId) {
+        return runners.get(allocId);
+    }
+
     /** The tasks' recent output, by task name; empty without a runner. */
     Map<String, OutputBuffer> outputs(String allocId) {
         AllocRunner r = runners.get(allocId);

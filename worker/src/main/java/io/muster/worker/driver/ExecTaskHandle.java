@@ -104,6 +104,11 @@ final class ExecTaskHandle extends WatchedTaskHandle {
         }
     }
 
+    @Override
+    public void refreshOutput() {
+        pollOutput();
+    }
+
     private void pollOutput() {
         tailers.forEach(LogFileTailer::poll);
     }

@@ -25,8 +25,20 @@ public final class StreamBuffer {
     private int size;
     private long total;
     private boolean closed;
+    /** When output was written: (absolute offset, unix ms) marks at most every {@link #MARK_EVERY_MS}, oldest overwritten; for {@code --since}. */
+    private static final int MARKS = 1024;
+    static final long MARK_EVERY_MS = 100;
+    private final long[] markOffset = new long[MARKS];
+    private final long[] markTime = new long[MARKS];
+    private int marks;
+    private final java.util.function.LongSupplier clock;
 
     StreamBuffer(int capacity, RotatingLogFile mirror) {
+        this(capacity, mirror, System::currentTimeMillis);
+    }
+
+    StreamBuffer(int capacity, RotatingLogFile mirror, java.util.function.LongSupplier clock) {
+        this.clock = clock;
         if (capacity <= 0) {
             throw new IllegalArgumentException("buffer capacity must be > 0, got " + capacity);
         }
@@ -66,6 +78,12 @@ public final class StreamBuffer {
         }
         if (mirror != null && !closed) {
             mirror.write(bytes, off, len);
+        }
+        long now = clock.getAsLong();
+        if (marks == 0 || now - markTime[(marks - 1) % MARKS] >= MARK_EVERY_MS) {
+            markOffset[marks % MARKS] = total;
+            markTime[marks % MARKS] = now;
+            marks++;
         }
         total += len;
         ensureRoom((int) Math.min(capacity, (long) size + len));
@@ -108,6 +126,72 @@ public final class StreamBuffer {
 
     public synchronized Snapshot snapshot() {
         return new Snapshot(tail(size), total, total - size);
+    }
+
+    /**
+     * What was written from absolute offset {@code from} on, at most {@code max} bytes. A reader that fell behind the
+     * ring gets what is still retained, starting at the next whole line, and {@link Read#dropped} says how much it lost.
+     */
+    public synchronized Read readFrom(long from, int max) {
+        long first = total - size;
+        long dropped = 0;
+        long at = Math.min(Math.max(from, 0), total);
+        if (at < first) {
+            long lineStart = lineStartAtOrAfter(first);
+            dropped = lineStart - at;
+            at = lineStart;
+        }
+        int n = (int) Math.min(Math.max(0, max), total - at);
+        return new Read(copy(at, n), at + n, dropped);
+    }
+
+    /** The offset where the last {@code lines} retained lines begin (a partial last line counts as one). */
+    public synchronized long lastLinesStart(int lines) {
+        long first = total - size;
+        if (lines <= 0) return total;
+        long at = total;
+        int seen = 0;
+        // A trailing newline ends the last line; it does not start another.
+        long i = total - 1;
+        if (i >= first && byteAt(i) == '\n') i--;
+        for (; i >= first; i--) {
+            if (byteAt(i) == '\n' && ++seen == lines) return i + 1;
+        }
+        return i < first && first > 0 ? lineStartAtOrAfter(first) : first;
+    }
+
+    /** The offset of the first output written at or after {@code unixMs} (to the mark's resolution, {@value #MARK_EVERY_MS} ms). */
+    public synchronized long offsetSince(long unixMs) {
+        int oldest = Math.max(0, marks - MARKS);
+        for (int m = oldest; m < marks; m++) {
+            if (markTime[m % MARKS] >= unixMs) return Math.max(markOffset[m % MARKS], total - size);
+        }
+        return total;
+    }
+
+    /** Output read from {@link #readFrom}: {@code next} is where the following read starts. */
+    public record Read(byte[] data, long next, long dropped) {}
+
+    private long lineStartAtOrAfter(long first) {
+        for (long i = first; i < total; i++) {
+            if (byteAt(i) == '\n') return i + 1;
+        }
+        return first; // one line longer than the ring: keep its end rather than nothing
+    }
+
+    private byte byteAt(long absolute) {
+        long first = total - size;
+        return ring[(int) ((start + (absolute - first)) % ring.length)];
+    }
+
+    private byte[] copy(long absolute, int n) {
+        byte[] out = new byte[n];
+        if (n == 0) return out;
+        int from = (int) ((start + (absolute - (total - size))) % ring.length);
+        int firstPart = Math.min(n, ring.length - from);
+        System.arraycopy(ring, from, out, 0, firstPart);
+        System.arraycopy(ring, 0, out, firstPart, n - firstPart);
+        return out;
     }
 
     public synchronized long totalBytes() {

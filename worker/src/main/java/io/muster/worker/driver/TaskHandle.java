@@ -31,4 +31,7 @@ public interface TaskHandle {
     static TaskHandle failedToStart(String allocId, String message, java.time.Instant attempted, java.time.Instant now) {
         return new CompletedTaskHandle(allocId, "", TaskResult.failedToStart(message, attempted, now), new OutputBuffer(1024));
     }
+
+    /** Brings {@link #output} up to date now, for a reader that follows it (drivers that poll files do it here too). */
+    default void refreshOutput() {}
 }

@@ -35,6 +35,10 @@ public final class ControlStream implements Session.Listener, AutoCloseable {
     /** Log requests read files and copy buffers: kept off gRPC's threads. */
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     private long generation;
+    /** Open log follows, by the server's stream id, with the control-stream generation they belong to. */
+    private final java.util.Map<Long, Follow> follows = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Follow(long gen, io.muster.worker.alloc.LogFollowSession session) {}
     private ClientCallStreamObserver<ControlReply> requests;
     private boolean closed;
 
@@ -66,6 +70,7 @@ public final class ControlStream implements Session.Listener, AutoCloseable {
         }
         long gen = ++generation; // first, so the old stream's cancellation callback is recognised as stale
         cancelCurrent("reopening");
+        cancelFollows(gen - 1);
         Session.Lease lease;
         try {
             lease = session.current();
@@ -86,6 +91,10 @@ public final class ControlStream implements Session.Listener, AutoCloseable {
             public void onNext(ControlRequest request) {
                 synchronized (ControlStream.this) {
                     backoff.reset(); // the stream demonstrably works
+                }
+                if (request.getKindCase() == ControlRequest.KindCase.LOG_STREAM) {
+                    logStream(gen, request); // in order, on this thread: a credit must never overtake its open
+                    return;
                 }
                 try {
                     handlers.execute(() -> handle(gen, request));
@@ -121,9 +130,60 @@ public final class ControlStream implements Session.Listener, AutoCloseable {
                 }
                 send(gen, ControlReply.newBuilder().setRequestId(request.getRequestId()).setLogs(reply).build());
             }
+            case LOG_STREAM -> logStream(gen, request);
             case KIND_NOT_SET -> log.warn("control request {} is of a kind this worker does not know; is the worker"
                     + " older than the server?", request.getRequestId());
         }
+    }
+
+    /** Opens, credits or cancels a follow of a task's output (see {@link io.muster.worker.alloc.LogFollowSession}). */
+    private void logStream(long gen, ControlRequest request) {
+        long id = request.getRequestId();
+        var op = request.getLogStream();
+        switch (op.getOpCase()) {
+            case OPEN -> {
+                var open = op.getOpen();
+                if (open.getNodeId() != 0 && open.getNodeId() != nodeId) {
+                    send(gen, ControlReply.newBuilder().setRequestId(id).setLogFrame(io.muster.proto.LogStreamFrame.newBuilder()
+                            .setEnd(true).setError("logs request for node " + open.getNodeId() + " reached node " + nodeId)).build());
+                    return;
+                }
+                var session = new io.muster.worker.alloc.LogFollowSession(allocations, open, frame -> {
+                    if (frame.getEnd()) follows.remove(id);
+                    send(gen, ControlReply.newBuilder().setRequestId(id).setLogFrame(frame).build());
+                });
+                Follow old = follows.put(id, new Follow(gen, session));
+                if (old != null) old.session().cancel();
+                try {
+                    handlers.execute(session);
+                } catch (RejectedExecutionException closing) {
+                    follows.remove(id);
+                }
+            }
+            case CREDIT_BYTES -> {
+                Follow f = follows.get(id);
+                if (f != null && f.gen() == gen) f.session().credit(op.getCreditBytes());
+            }
+            case CANCEL -> {
+                Follow f = follows.remove(id);
+                if (f != null) f.session().cancel();
+            }
+            case OP_NOT_SET -> { }
+        }
+    }
+
+    /** Open follows (for tests: a cancelled follow is gone from here). */
+    public int openFollows() {
+        return follows.size();
+    }
+
+    /** The stream of generation {@code gen} is gone: its follows end with it. */
+    private void cancelFollows(long gen) {
+        follows.entrySet().removeIf(e -> {
+            if (e.getValue().gen() != gen) return false;
+            e.getValue().session().cancel();
+            return true;
+        });
     }
 
     private synchronized void send(long gen, ControlReply reply) {
@@ -143,6 +203,7 @@ public final class ControlStream implements Session.Listener, AutoCloseable {
                 return;
             }
             requests = null;
+            cancelFollows(gen);
             Duration wait = backoff.next();
             log.info("control stream to {} ended ({}); reopening in {} ms", lease.server(), reason, wait.toMillis());
             // The daemon's timer (real time): the reopen is event-driven and not a loop's pacing; stepped tests
@@ -171,6 +232,8 @@ public final class ControlStream implements Session.Listener, AutoCloseable {
             generation++;
             cancelCurrent("worker shutting down");
         }
+        follows.values().forEach(f -> f.session().cancel());
+        follows.clear();
         handlers.shutdownNow();
     }
 }

@@ -65,7 +65,7 @@ class AssignmentLedgerTest {
     }
 
     @Test
-    void finishedRecordsGoOnlyOnceTheirFinalStatusIsSettledAndTheServerNoLongerWantsThem() {
+    void stoppedRecordsStayForTheirLogsUntilTheRetentionEndsAndGoOnlyOnceSettled() {
         AssignmentLedger ledger = new AssignmentLedger();
         ledger.apply(poll(1, false, set("a", 1)), NOW, new AssignmentLedger.Plan());
         ledger.get("a").status = complete();
@@ -76,8 +76,12 @@ class AssignmentLedgerTest {
         ledger.collectGarbage(NOW, id -> false, unsettled);
         assertTrue(unsettled.forgotten.isEmpty(), "the server may not have the final status yet");
 
+        AssignmentLedger.Plan kept = new AssignmentLedger.Plan();
+        ledger.collectGarbage(NOW, id -> true, kept);
+        assertTrue(kept.forgotten.isEmpty(), "no longer wanted, but its logs stay readable while the server may still show it");
+
         AssignmentLedger.Plan settled = new AssignmentLedger.Plan();
-        ledger.collectGarbage(NOW, id -> true, settled);
+        ledger.collectGarbage(NOW + AssignmentLedger.FINISHED_RETENTION.toMillis() + 1, id -> true, settled);
         assertEquals(List.of("a"), settled.forgotten.stream().map(AssignmentLedger.Entry::id).toList());
         assertEquals(List.of("a"), settled.forgotten.get(0).taskKeys());
         assertEquals(0, ledger.entries().size());
