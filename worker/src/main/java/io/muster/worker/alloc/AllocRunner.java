@@ -593,7 +593,8 @@ public final class AllocRunner {
             case ALLOC_STOPPED -> AllocEventType.ALLOC_EVENT_STOPPED;
             default -> AllocEventType.ALLOC_EVENT_FAILED;
         };
-        addEvent(type, end.message());
+        // A completion needs no more words (the exit was its own event just before); a failure or stop keeps its reason.
+        addEvent(type, type == AllocEventType.ALLOC_EVENT_COMPLETED ? "completed" : end.message());
     }
 
     /** Records and forwards a status (with the events so far); the lock keeps concurrent tasks' updates in order. */
