@@ -48,6 +48,8 @@ public record AllocEvents(List<Event> events, long dropped, long workerSeq) {
      */
     AllocEvents append(List<Event> added, long newWorkerSeq, long skipped) {
         if (added.isEmpty() && newWorkerSeq == workerSeq && skipped == 0) return this;
+        if (events.isEmpty() && added.size() <= FIRST + LAST) // the first event of a new allocation: no scratch list
+            return new AllocEvents(added, dropped + skipped, Math.max(workerSeq, newWorkerSeq));
         List<Event> all = new ArrayList<>(events.size() + added.size());
         all.addAll(events);
         all.addAll(added);

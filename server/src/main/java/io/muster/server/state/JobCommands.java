@@ -100,6 +100,7 @@ final class JobCommands {
         if (!j.stopped()) {
             boolean perNode = perNode(j);
             java.util.Set<Slot> live = liveSlots(s, j, perNode);
+            java.util.Map<Long, String> names = new java.util.HashMap<>();
             for (PlannedAlloc pa : p.getPlaceList()) {
                 NodeRecord n = s.nodes.get(pa.getNodeId());
                 if (n == null || !n.schedulable() || s.hasAlloc(pa.getAllocId())) {
@@ -110,7 +111,7 @@ final class JobCommands {
                     skipped++; // the slot already has a live allocation (a plan made before another one committed)
                     continue;
                 }
-                String where = OperationReads.name(n) + " (node " + n.id() + ")";
+                String where = names.computeIfAbsent(n.id(), id -> OperationReads.name(n) + " (node " + id + ")"); // once per node per plan
                 AllocRecord previous = pa.getPreviousAllocId().isEmpty() ? null : s.alloc(pa.getPreviousAllocId());
                 String placed = "placed on " + where + (previous == null ? "" : ", replacing " + previous.id()
                         + (pa.getAttempt() > 0 ? " (reschedule " + pa.getAttempt() + ")" : ""));
@@ -190,6 +191,7 @@ final class JobCommands {
 
     /** Appends a worker's events newer than the ones applied (a resent report repeats some), at most the bound's tail. */
     static AllocEvents workerEvents(AllocEvents have, List<io.muster.proto.AllocEvent> reported) {
+        if (reported.isEmpty()) return have; // most reports (the load test's, a heartbeat's re-send) carry none
         List<AllocEvents.Event> added = new ArrayList<>();
         long seq = have.workerSeq();
         for (io.muster.proto.AllocEvent e : reported) {

@@ -184,6 +184,7 @@ public final class Records {
         }
 
         public AllocRecord withEvents(AllocEvents e, long idx) {
+            if (e == events && idx == modifyIndex) return this; // a report without events: no second record per update
             return new AllocRecord(id, jobId, jobVersion, group, index, nodeId, cpu, memoryMb, desiredRun, desiredReason, status, exitCode,
                     message, startedAt, finishedAt, attempt, previousAllocId, createIndex, idx, output, e);
         }
