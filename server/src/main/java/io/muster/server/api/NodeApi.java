@@ -159,11 +159,32 @@ public final class NodeApi implements Routes {
                 .sorted(java.util.Comparator.comparingLong(AllocRecord::createIndex).reversed()).toList();
         List<io.muster.client.JobStatus.Allocation> allocs = new ArrayList<>();
         for (AllocRecord a : all.subList(0, Math.min(limit, all.size()))) allocs.add(JobApi.allocView(a));
-        m.set("allocations", Http.JSON.valueToTree(allocs)); // every allocation field, as the job answers show them
+        com.fasterxml.jackson.databind.node.ArrayNode allocNodes = Http.JSON.valueToTree(allocs); // every field, as the job answers show them
+        Map<String, io.muster.proto.AllocUsage> usage = leases.allocUsage(n.id());
+        if (!usage.isEmpty()) allocNodes.forEach(a -> {
+            io.muster.proto.AllocUsage u = usage.get(a.path("id").asText());
+            if (u != null) ((ObjectNode) a).set("usage", usageView(u));
+        });
+        m.set("allocations", allocNodes);
+        ObjectNode limits = m.putObject("resource_limits");
+        limits.put("enforced", n.limitsEnforced());
+        limits.put("detail", n.limitsDetail().isEmpty() ? "not reported by this worker's version" : n.limitsDetail());
         m.put("allocations_total", all.size());
         String drain = drainStatus(snap, n, all);
         if (drain != null) m.put("drain_status", drain);
         Http.ok(ctx, m);
+    }
+
+    /** An allocation's cgroup usage as its worker last sampled it (the leader keeps the latest sample only). */
+    static ObjectNode usageView(io.muster.proto.AllocUsage u) {
+        ObjectNode o = Http.JSON.createObjectNode();
+        o.put("memory_bytes", u.getMemoryBytes());
+        o.put("memory_peak_bytes", u.getMemoryPeakBytes());
+        o.put("memory_limit_bytes", u.getMemoryLimitBytes());
+        o.put("cpu_seconds", u.getCpuUsec() / 1e6);
+        o.put("oom_kills", u.getOomKills());
+        o.put("sampled_at", Instant.ofEpochMilli(u.getSampledUnixMs()).toString());
+        return o;
     }
 
     /** Where a draining node's work stands: how many allocations are left, and whether any other node can take them. */
