@@ -65,6 +65,10 @@ export function nodeView(ctx) {
       ['Registered', when(n.registered_at)],
       ['Certificate expires', n.cert_not_after ? h('span', null, when(n.cert_not_after), h('span', { class: 'muted' }, ` (${ago(n.cert_not_after)})`)) : null],
       ['Drain', n.drain || 'none'],
+      n.resource_limits ? ['Resource limits', n.resource_limits.enforced
+        ? h('span', null, plainBadge('enforced', 'ok'), h('span', { class: 'muted' }, ` ${n.resource_limits.detail}`))
+        : h('span', null, plainBadge('not enforced', 'warn'), h('span', { class: 'muted' }, ` ${n.resource_limits.detail.replace(/^not enforced: /, '')}`))] : null,
+      usageSummary(n.allocations || []),
       n.revoked_reason ? ['Revoked', n.revoked_reason] : null,
     ]));
     const entries = Object.entries(n.labels || {}).sort(([a], [b]) => a.localeCompare(b));
@@ -79,6 +83,19 @@ export function nodeView(ctx) {
     allocCount.textContent = `${num(live)} live, ${num(list.length)} total`;
     if (!allocBody.contains(allocs.el)) allocBody.replaceChildren(allocs.el);
     allocs.update(list);
+  }
+
+  /** What the running allocations use, from their cgroups (the worker's latest sample). */
+  function usageSummary(list) {
+    const sampled = list.filter((a) => a.usage);
+    if (!sampled.length) return null;
+    const mem = sampled.reduce((t, a) => t + a.usage.memory_bytes, 0);
+    const limit = sampled.reduce((t, a) => t + a.usage.memory_limit_bytes, 0);
+    const ooms = sampled.reduce((t, a) => t + a.usage.oom_kills, 0);
+    const cpu = sampled.reduce((t, a) => t + a.usage.cpu_seconds, 0);
+    return ['Task usage', `${mib(Math.round(mem / 1048576))}${limit ? ` of ${mib(Math.round(limit / 1048576))}` : ''} memory,`
+      + ` ${cpu.toFixed(1)} s CPU in ${num(sampled.length)} allocation${sampled.length === 1 ? '' : 's'}`
+      + (ooms ? ` · ${num(ooms)} OOM kill${ooms === 1 ? '' : 's'}` : '')];
   }
 
   return { refresh, interval: 2000 };

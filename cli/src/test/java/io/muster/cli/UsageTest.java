@@ -57,6 +57,7 @@ class UsageTest {
             "worker --server 127.0.0.1:3670 --token a --token-file b",
             "worker --server nohost --token t",
             "worker --config w.yaml --server 127.0.0.1:3670",
+            "worker --server 127.0.0.1:3670 --token t --cgroup-parent ../escape", // one cgroup name, not a path
             "-a ftp://x:1 cluster status",
             "completion",                                   // shell missing
             "completion fish",

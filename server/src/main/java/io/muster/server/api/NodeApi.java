@@ -165,10 +165,10 @@ public final class NodeApi implements Routes {
             io.muster.proto.AllocUsage u = usage.get(a.path("id").asText());
             if (u != null) ((ObjectNode) a).set("usage", usageView(u));
         });
-        m.set("allocations", allocNodes);
-        ObjectNode limits = m.putObject("resource_limits");
+        ObjectNode limits = m.putObject("resource_limits"); // the node's own facts first, then its allocations
         limits.put("enforced", n.limitsEnforced());
         limits.put("detail", n.limitsDetail().isEmpty() ? "not reported by this worker's version" : n.limitsDetail());
+        m.set("allocations", allocNodes);
         m.put("allocations_total", all.size());
         String drain = drainStatus(snap, n, all);
         if (drain != null) m.put("drain_status", drain);

@@ -167,7 +167,7 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
      */
     private void recordUsage(long nodeId, io.muster.proto.ResourceUsage r) {
         if (r.getAllocsCount() == 0) {
-            allocUsage.remove(nodeId);
+            if (!allocUsage.isEmpty()) allocUsage.remove(nodeId); // the usual case, a fleet without samples, costs no hashing
             return;
         }
         Map<String, io.muster.proto.AllocUsage> kept = new java.util.HashMap<>();

@@ -125,9 +125,13 @@ class ApiRecordsTest {
 
             JsonNode detail = call(base, "GET", "/v1/nodes/" + worker.nodeId, null);
             List<String> detailFields = new ArrayList<>(NODE_FIELDS);
+            detailFields.add("resource_limits");
             detailFields.add("allocations");
             detailFields.add("allocations_total");
             assertEquals(detailFields, names(detail));
+            assertEquals("not reported by this worker's version", detail.get("resource_limits").get("detail").asText(),
+                    "a worker whose profile says nothing of limits (older, or this protocol-level test worker)");
+            assertFalse(detail.get("resource_limits").get("enforced").asBoolean());
             assertTrue(detail.get("allocations").isArray());
             assertEquals(List.of(), Node.from(detail).allocations());
             assertNull(n.allocations(), "the list carries no allocations");
