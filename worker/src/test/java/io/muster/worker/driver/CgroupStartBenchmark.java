@@ -50,6 +50,19 @@ class CgroupStartBenchmark {
                 }
             }
         }
+        // The cgroup's own part: create with limits, read the counters, kill nothing, remove.
+        for (int round = 0; round < 3; round++) {
+            long cpu0 = os.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < TASKS; i++) {
+                var c = cgroups.create("c" + round + "-" + i, new io.muster.worker.driver.cgroup.TaskLimits(64L << 20, 100, 4096));
+                c.usage();
+                c.killAll();
+                c.remove();
+            }
+            System.out.printf("round %d, the cgroup alone (create, limits, usage, kill-all, remove): %.2f ms wall, %.2f ms CPU%n", round,
+                    (System.nanoTime() - t0) / 1e6 / TASKS, (os.getProcessCpuTime() - cpu0) / 1e6 / TASKS);
+        }
         if (cgroups instanceof io.muster.worker.driver.cgroup.CgroupV1 v1) {
             for (Path p : v1.parents().values().stream().distinct().toList()) Files.deleteIfExists(p);
         } else if (cgroups instanceof io.muster.worker.driver.cgroup.CgroupV2 v2) {

@@ -81,16 +81,18 @@ final class CgroupFiles {
 
     /**
      * Removes a cgroup directory. Its last processes may still be exiting (the kernel refuses with EBUSY until they
-     * are reaped), so it tries for up to about a second; a directory that stays is reported, not fatal.
+     * are reaped), so it tries for up to about a second; a directory that stays is reported, not fatal. A kernel cgroup
+     * goes with rmdir alone (its interface files are not files); a file-tree stand-in (tests) is emptied first.
      */
     static void rmdir(Path dir) throws IOException {
         IOException last = null;
         for (int attempt = 0; attempt < 100; attempt++) {
             try {
-                // A file-tree stand-in (tests) holds regular files; the kernel's directories vanish with rmdir alone.
-                if (Files.isDirectory(dir)) deleteRegularFiles(dir);
                 Files.deleteIfExists(dir);
                 return;
+            } catch (java.nio.file.DirectoryNotEmptyException e) {
+                last = e;
+                deleteRegularFiles(dir); // on cgroupfs this deletes nothing (the kernel refuses), so the next try says why
             } catch (IOException e) {
                 last = e;
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
@@ -99,21 +101,19 @@ final class CgroupFiles {
         throw new IOException("cannot remove cgroup " + dir + ": " + last.getMessage(), last);
     }
 
-    private static void deleteRegularFiles(Path dir) throws IOException {
-        if (isKernelCgroup(dir)) return;
+    private static void deleteRegularFiles(Path dir) {
         try (var s = Files.list(dir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                if (Files.isRegularFile(p)) Files.deleteIfExists(p);
+                if (Files.isRegularFile(p)) {
+                    try {
+                        Files.deleteIfExists(p);
+                    } catch (IOException e) {
+                        // a kernel interface file: not ours to delete
+                    }
+                }
             }
-        }
-    }
-
-    /** cgroupfs directories cannot hold user files; their interface files must not (and cannot) be deleted. */
-    private static boolean isKernelCgroup(Path dir) {
-        try {
-            return Files.getFileStore(dir).type().startsWith("cgroup");
         } catch (IOException e) {
-            return false;
+            // gone meanwhile, or unreadable: the next rmdir says which
         }
     }
 }
