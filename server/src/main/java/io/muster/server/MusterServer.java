@@ -98,6 +98,7 @@ public final class MusterServer implements AutoCloseable {
                 java.util.random.RandomGenerator.getDefault(), batcher, () -> io.muster.server.grpc.WorkerGrpcServer.serverAddresses(state),
                 metrics);
         raft.stateMachine().addLeaderServices(heartbeats);
+        metrics.bindFailoverLeases(heartbeats::failoverLeaseCount);
         // Closed in reverse: the worker endpoint first, then the leases (dropping them hands removal notices to their
         // executor), the batcher, and that executor last.
         closeables.add(leaseNotices::shutdownNow);
