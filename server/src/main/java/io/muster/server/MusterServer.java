@@ -148,7 +148,8 @@ public final class MusterServer implements AutoCloseable {
                 .add(new io.muster.server.api.JobApi(config, state, proposer, clock, grpc))
                 .add(new io.muster.server.api.GcApi(config, state, gc))
                 .add(new io.muster.server.api.SecretApi(state, proposer, keyring, clock))
-                .add(new io.muster.server.api.MetricsApi(metrics::scrape));
+                .add(new io.muster.server.api.MetricsApi(metrics::scrape))
+                .add(new io.muster.server.api.OpenApiDoc());
     }
 
     /** This server's state digests at agreed indexes (tests set a small interval). */
