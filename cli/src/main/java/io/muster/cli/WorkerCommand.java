@@ -55,6 +55,11 @@ final class WorkerCommand implements Callable<Integer> {
                     + " added to the config's backends). ping, test and sysinfo are always on.")
     List<String> backends = new ArrayList<>();
 
+    @Option(names = "--metrics-addr", paramLabel = "HOST:PORT",
+            description = "Serve this worker's Prometheus metrics at http://HOST:PORT/metrics (off by default; no token:"
+                    + " keep it on loopback, e.g. 127.0.0.1:9102).")
+    String metricsAddr;
+
     @Override
     public Integer call() throws Exception {
         Cli cli = Cli.of(spec);
@@ -111,7 +116,15 @@ final class WorkerCommand implements Callable<Integer> {
         if (!enrolled && tokFile != null && !Files.isReadable(tokFile)) throw new CliFailure("token file " + tokFile + " cannot be read");
         List<String> mergedBackends = new ArrayList<>(base.backends());
         backends.stream().map(String::strip).filter(b -> !mergedBackends.contains(b)).forEach(mergedBackends::add);
-        return new WorkerConfig(data, base.servers(), tok, tokFile, identity, mergedLabels, mergedBackends);
+        HostPort metrics = base.metricsAddr();
+        if (metricsAddr != null) {
+            try {
+                metrics = HostPort.parse(metricsAddr);
+            } catch (IllegalArgumentException e) {
+                throw cli.usage("--metrics-addr: " + e.getMessage());
+            }
+        }
+        return new WorkerConfig(data, base.servers(), tok, tokFile, identity, mergedLabels, mergedBackends, metrics);
     }
 
     private List<HostPort> parseServers(Cli cli) {
