@@ -43,11 +43,6 @@ public final class ControlStream implements Session.Listener, AutoCloseable {
     private boolean closed;
     private final io.muster.worker.metrics.WorkerMetrics metrics;
 
-    public ControlStream(Session session, Allocations allocations, long nodeId, ScheduledExecutorService timer,
-                         Backoff backoff) {
-        this(session, allocations, nodeId, timer, backoff, io.muster.worker.metrics.WorkerMetrics.NONE);
-    }
-
     /** @param metrics told how many bytes of task output each reply carries */
     public ControlStream(Session session, Allocations allocations, long nodeId, ScheduledExecutorService timer,
                          Backoff backoff, io.muster.worker.metrics.WorkerMetrics metrics) {

@@ -53,16 +53,8 @@ public final class HeartbeatLoop implements Runnable {
     /**
      * @param clock wall clock, for the report's {@code sent_unix_ms}
      * @param ticker paces the reports (TTL, batching, retries); tests step it by hand
+     * @param metrics told each report's round trip (wall time, whatever the ticker) and whether it was acknowledged
      */
-    public HeartbeatLoop(Session session, Allocations allocations, long nodeId, Clock clock, Ticker ticker,
-                         ResourceSampler resources,
-                         int initialTtlSecs, Duration batchDelay, Duration callTimeout, Backoff retry, RandomGenerator random,
-                         Consumer<String> revoked) {
-        this(session, allocations, nodeId, clock, ticker, resources, initialTtlSecs, batchDelay, callTimeout, retry, random, revoked,
-                io.muster.worker.metrics.WorkerMetrics.NONE);
-    }
-
-    /** @param metrics told each report's round trip (wall time, whatever the ticker) and whether it was acknowledged */
     public HeartbeatLoop(Session session, Allocations allocations, long nodeId, Clock clock, Ticker ticker,
                          ResourceSampler resources,
                          int initialTtlSecs, Duration batchDelay, Duration callTimeout, Backoff retry, RandomGenerator random,

@@ -42,13 +42,8 @@ public final class PollLoop implements Runnable {
      * @param waker paces the loop (backoff, empty-poll pacing) and ends it when closed
      * @param ticker measures how long a poll took; the same time source as the waker's
      * @param revoked told (with the server's words) when a server says this node was revoked; the loop then ends
+     * @param metrics told how long each poll took (wall time) and how it ended
      */
-    public PollLoop(Session session, Allocations allocations, long nodeId, int maxWaitSecs, Backoff backoff, Waker waker,
-                    Ticker ticker, Consumer<String> revoked) {
-        this(session, allocations, nodeId, maxWaitSecs, backoff, waker, ticker, revoked, io.muster.worker.metrics.WorkerMetrics.NONE);
-    }
-
-    /** @param metrics told how long each poll took (wall time) and how it ended */
     public PollLoop(Session session, Allocations allocations, long nodeId, int maxWaitSecs, Backoff backoff, Waker waker,
                     Ticker ticker, Consumer<String> revoked, io.muster.worker.metrics.WorkerMetrics metrics) {
         this.metrics = metrics;
