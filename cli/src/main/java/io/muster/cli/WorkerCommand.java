@@ -63,6 +63,11 @@ final class WorkerCommand implements Callable<Integer> {
             + " (resource_limits.cgroup_parent; default muster).")
     String cgroupParent;
 
+    @Option(names = "--metrics-addr", paramLabel = "HOST:PORT",
+            description = "Serve this worker's Prometheus metrics at http://HOST:PORT/metrics (off by default; no token:"
+                    + " keep it on loopback, e.g. 127.0.0.1:9102).")
+    String metricsAddr;
+
     @Override
     public Integer call() throws Exception {
         Cli cli = Cli.of(spec);
@@ -119,6 +124,14 @@ final class WorkerCommand implements Callable<Integer> {
         if (!enrolled && tokFile != null && !Files.isReadable(tokFile)) throw new CliFailure("token file " + tokFile + " cannot be read");
         List<String> mergedBackends = new ArrayList<>(base.backends());
         backends.stream().map(String::strip).filter(b -> !mergedBackends.contains(b)).forEach(mergedBackends::add);
+        HostPort metrics = base.metricsAddr();
+        if (metricsAddr != null) {
+            try {
+                metrics = HostPort.parse(metricsAddr);
+            } catch (IllegalArgumentException e) {
+                throw cli.usage("--metrics-addr: " + e.getMessage());
+            }
+        }
         WorkerConfig.ResourceLimits limits;
         try {
             limits = new WorkerConfig.ResourceLimits(base.resourceLimits().enabled() && !noResourceLimits,
@@ -126,7 +139,7 @@ final class WorkerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw cli.usage("--cgroup-parent: " + e.getMessage().substring(e.getMessage().indexOf(' ') + 1));
         }
-        return new WorkerConfig(data, base.servers(), tok, tokFile, identity, mergedLabels, mergedBackends, limits);
+        return new WorkerConfig(data, base.servers(), tok, tokFile, identity, mergedLabels, mergedBackends, metrics, limits);
     }
 
     private List<HostPort> parseServers(Cli cli) {

@@ -82,6 +82,26 @@ class BindingsTest {
     }
 
     @Test
+    void workerMetricsAddressFromFlagOrFileOffOtherwise() throws Exception {
+        assertNull(resolve("worker", "--server", "10.0.0.1:3670", "--token", "t", "--data-dir", dir.toString()).metricsAddr(), "off by default");
+        WorkerConfig flag = resolve("worker", "--server", "10.0.0.1:3670", "--token", "t", "--data-dir", dir.toString(), "--metrics-addr", "127.0.0.1:9102");
+        assertEquals(new HostPort("127.0.0.1", 9102), flag.metricsAddr());
+        Path f = Files.writeString(dir.resolve("metrics.yaml"), """
+                data_dir: %s
+                metrics: {addr: "127.0.0.1:9102"}
+                cluster:
+                  mode: worker-tier
+                  role: worker
+                  servers: ["10.0.0.1:3670"]
+                """.formatted(dir));
+        assertEquals(new HostPort("127.0.0.1", 9102), resolve("worker", "--config", f.toString(), "--token", "t").metricsAddr());
+        assertEquals(new HostPort("127.0.0.1", 9200),
+                resolve("worker", "--config", f.toString(), "--token", "t", "--metrics-addr", "127.0.0.1:9200").metricsAddr(), "the flag overrides the file");
+        assertThrows(CommandLine.ParameterException.class,
+                () -> resolve("worker", "--server", "10.0.0.1:3670", "--token", "t", "--data-dir", dir.toString(), "--metrics-addr", ":9102"));
+    }
+
+    @Test
     void anEnrolledWorkerNeedsNoToken() throws Exception {
         Path id = Files.createDirectories(dir.resolve("id"));
         Files.writeString(id.resolve("cert.pem"), "x");

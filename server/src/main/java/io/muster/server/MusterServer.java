@@ -98,6 +98,7 @@ public final class MusterServer implements AutoCloseable {
                 java.util.random.RandomGenerator.getDefault(), batcher, () -> io.muster.server.grpc.WorkerGrpcServer.serverAddresses(state),
                 metrics);
         raft.stateMachine().addLeaderServices(heartbeats);
+        metrics.bindFailoverLeases(heartbeats::failoverLeaseCount);
         // Closed in reverse: the worker endpoint first, then the leases (dropping them hands removal notices to their
         // executor), the batcher, and that executor last.
         closeables.add(leaseNotices::shutdownNow);
@@ -147,7 +148,8 @@ public final class MusterServer implements AutoCloseable {
                 .add(new io.muster.server.api.JobApi(config, state, proposer, clock, grpc))
                 .add(new io.muster.server.api.GcApi(config, state, gc))
                 .add(new io.muster.server.api.SecretApi(state, proposer, keyring, clock))
-                .add(new io.muster.server.api.MetricsApi(metrics::scrape));
+                .add(new io.muster.server.api.MetricsApi(metrics::scrape))
+                .add(new io.muster.server.api.OpenApiDoc());
     }
 
     /** This server's state digests at agreed indexes (tests set a small interval). */

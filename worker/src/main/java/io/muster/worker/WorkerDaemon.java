@@ -100,6 +100,9 @@ public final class WorkerDaemon implements AutoCloseable {
     private volatile WorkerLoops loops;
     private List<TaskDriver> drivers = List.of();
     private ActionBackends backends;
+    /** The metrics the loops report to, and their endpoint: only with {@code metrics.addr} configured. */
+    private volatile io.muster.worker.metrics.AgentMetrics agentMetrics;
+    private volatile io.muster.worker.metrics.MetricsEndpoint metricsEndpoint;
 
     /** The CLI's entry point (bound by reflection); see {@link Options}. */
     public WorkerDaemon(WorkerConfig config, WorkerOptions options) {
@@ -128,8 +131,40 @@ public final class WorkerDaemon implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new WorkerException("backends: " + e.getMessage(), e);
         }
+        startMetrics();
         state = State.STARTING;
         Thread.ofPlatform().name("muster-worker").start(this::run);
+    }
+
+    /** Serves the worker's metrics when configured; an address that cannot be bound fails the start, naming it. */
+    private void startMetrics() {
+        if (config.metricsAddr() == null) {
+            return;
+        }
+        io.muster.worker.metrics.AgentMetrics m = new io.muster.worker.metrics.AgentMetrics();
+        m.bindAllocations(() -> {
+            WorkerLoops l = loops;
+            return l == null ? Map.of() : l.allocations().states();
+        });
+        try {
+            metricsEndpoint = io.muster.worker.metrics.MetricsEndpoint.start(config.metricsAddr(), m::scrape);
+        } catch (IOException e) {
+            m.close();
+            throw new WorkerException("metrics.addr: cannot listen on " + config.metricsAddr() + ": " + e.getMessage(), e);
+        }
+        agentMetrics = m;
+        log.info("worker metrics at http://{}:{}/metrics", config.metricsAddr().host(), metricsEndpoint.port());
+    }
+
+    /** The port of the metrics endpoint, 0 when it is not configured. */
+    public int metricsPort() {
+        io.muster.worker.metrics.MetricsEndpoint e = metricsEndpoint;
+        return e == null ? 0 : e.port();
+    }
+
+    private io.muster.worker.metrics.WorkerMetrics metrics() {
+        io.muster.worker.metrics.AgentMetrics m = agentMetrics;
+        return m == null ? io.muster.worker.metrics.WorkerMetrics.NONE : m;
     }
 
     /** Blocks until the worker has stopped. @throws WorkerException if it stopped because of an error */
@@ -202,7 +237,8 @@ public final class WorkerDaemon implements AutoCloseable {
             List<String> usable = availability.values().stream().filter(DriverAvailability::usable)
                     .map(DriverAvailability::driver).toList();
             List<BackendInfo> advertised = usable.contains(ActionDriver.NAME) ? backendInfos() : List.of();
-            if (bootstrap.needsRegistration()) {
+            boolean registering = bootstrap.needsRegistration();
+            if (registering) {
                 state = State.REGISTERING;
             }
             Cgroups limits = resourceLimits(usable);
@@ -212,9 +248,12 @@ public final class WorkerDaemon implements AutoCloseable {
             if (joined.isEmpty()) {
                 return; // closed while registering
             }
+            if (registering) {
+                metrics().registered();
+            }
             nodeId = joined.get().identity().nodeId();
             WorkerLoops l = new WorkerLoops(options, joined.get().identity(), drivers, availability, paths, stateStore,
-                    identityStore, servers, joined.get().initialTtlSecs(), stopping, timer, this::revoked, this::fail);
+                    identityStore, servers, joined.get().initialTtlSecs(), stopping, timer, this::revoked, this::fail, metrics());
             loops = l;
             l.start();
             state = State.RUNNING;
@@ -333,6 +372,12 @@ public final class WorkerDaemon implements AutoCloseable {
             }
         }
         timer.shutdownNow();
+        if (metricsEndpoint != null) {
+            metricsEndpoint.close();
+        }
+        if (agentMetrics != null) {
+            agentMetrics.close();
+        }
     }
 
     private static String stateName(String protoName) {

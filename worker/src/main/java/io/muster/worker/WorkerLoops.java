@@ -56,14 +56,19 @@ final class WorkerLoops {
     private final List<Thread> threads = new ArrayList<>();
     private ControlStream control;
 
+    private final io.muster.worker.metrics.WorkerMetrics metrics;
+
     /**
      * @param revoked told (with the server's words) when a server says this node was revoked
      * @param fail told when a loop hits a problem the worker cannot recover from
+     * @param metrics told of heartbeats, polls, reconnects, task events and log bytes ({@code NONE} without an endpoint)
      */
     WorkerLoops(WorkerOptions options, WorkerIdentity identity, List<TaskDriver> drivers,
                 Map<String, DriverAvailability> availability, WorkerPaths paths, StateStore stateStore,
                 IdentityStore identityStore, ServerList servers, int initialTtlSecs, Waker stopping,
-                ScheduledExecutorService timer, Consumer<String> revoked, Consumer<WorkerException> fail) {
+                ScheduledExecutorService timer, Consumer<String> revoked, Consumer<WorkerException> fail,
+                io.muster.worker.metrics.WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.options = options;
         this.identity = identity;
         this.stateStore = stateStore;
@@ -77,13 +82,14 @@ final class WorkerLoops {
         this.session = new Session(servers, new TlsChannels(options.version()), identity, options.clock());
         this.ctx = new RunnerContext(byName, availability, paths.allocRoot(), identity.nodeId(), options.clock(),
                 options.ticker(), options.stopGrace(), new io.muster.worker.loop.SessionSecrets(session, identity.nodeId(), options.callTimeout()));
-        this.allocations = new Allocations(ctx, stateStore, this::statusPending);
+        this.allocations = new Allocations(ctx, stateStore, this::statusPending, metrics);
+        session.addListener(metrics::reconnected);
         Duration heartbeatRetryCap = max(options.initialBackoff(), min(options.maxBackoff(), HEARTBEAT_RETRY_CAP));
         this.heartbeat = new HeartbeatLoop(session, allocations, identity.nodeId(), options.clock(), options.ticker(),
                 new ResourceSampler(options.ticker(), ResourceSampler.DEFAULT_ALLOC_INTERVAL,
                         () -> AllocUsages.of(drivers, options.clock().millis())), initialTtlSecs, options.statusBatchDelay(), options.callTimeout(),
                 new Backoff(options.initialBackoff(), heartbeatRetryCap, WorkerOptions.JITTER), WorkerOptions.JITTER,
-                revoked);
+                revoked, metrics);
     }
 
     Session session() {
@@ -104,11 +110,11 @@ final class WorkerLoops {
             allocations.persist();
         }
         long nodeId = identity.nodeId();
-        control = new ControlStream(session, allocations, nodeId, timer, options.backoff());
+        control = new ControlStream(session, allocations, nodeId, timer, options.backoff(), metrics);
         session.addListener(control);
         threads.add(Thread.ofVirtual().name("muster-heartbeat").start(heartbeat));
         threads.add(Thread.ofVirtual().name("muster-poll").start(new PollLoop(session, allocations, nodeId,
-                options.pollWaitSecs(), options.backoff(), stopping, options.ticker(), revoked)));
+                options.pollWaitSecs(), options.backoff(), stopping, options.ticker(), revoked, metrics)));
         threads.add(Thread.ofVirtual().name("muster-cert-renewal").start(new CertificateRotation(session, identityStore,
                 options.clock(), stopping, options.renewalCheckInterval(), options.callTimeout(),
                 new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10), WorkerOptions.JITTER),

@@ -94,6 +94,8 @@ final class AccessTable {
             new Rule(DELETE, "/v1/secrets/:name", SECRET_WRITE),
             // This server's own metrics; AclGuard lets anyone through when the config says metrics: {public: true}.
             new Rule(GET, "/v1/metrics", METRICS_READ),
+            // The API's OpenAPI description: public, it describes the endpoints and reveals no state.
+            new Rule(GET, "/v1/openapi.json", PUBLIC),
             // The dashboard: static files; the pages call the API above with the user's token.
             new Rule(GET, "/", PUBLIC),
             new Rule(null, "/ui/*", PUBLIC));

@@ -38,6 +38,7 @@ public final class ApiServer implements AutoCloseable {
     private final List<Routes> extra = new ArrayList<>();
     private HttpServer http;
     private volatile List<String> unclassified = List.of();
+    private volatile List<io.vertx.ext.web.Route> routes = List.of();
 
     /**
      * @param snapshots the replicated ACL tokens and servers' API addresses
@@ -85,6 +86,7 @@ public final class ApiServer implements AutoCloseable {
         router.route().last().handler(ctx -> Http.error(ctx, 404, "NOT_FOUND", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
         router.route().failureHandler(ctx -> Http.failure(ctx, ctx.failure() != null ? ctx.failure() : new RuntimeException("status " + ctx.statusCode())));
         unclassified = AccessTable.unclassified(router.getRoutes());
+        routes = List.copyOf(router.getRoutes());
         // Such routes are management-only (default deny); AclPolicyTest fails on them so they get a permission.
         if (!unclassified.isEmpty()) LOG.error("API routes missing from the ACL access table (management only): {}", unclassified);
 
@@ -131,6 +133,11 @@ public final class ApiServer implements AutoCloseable {
     /** Mounted routes that the ACL access table does not classify (empty when all is well). */
     public List<String> unclassifiedRoutes() {
         return unclassified;
+    }
+
+    /** Every route mounted, in order (what the OpenAPI document is checked against). */
+    public List<io.vertx.ext.web.Route> routes() {
+        return routes;
     }
 
     public String url() {

@@ -6,6 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.muster.proto.AssignmentEvent;
 import io.muster.proto.DrainEvent;
 import io.muster.proto.PollResponse;
+import io.muster.server.metrics.WorkerMetrics.PollAnswer;
 import io.muster.server.state.ClusterState;
 import io.muster.server.state.NodeEventLog;
 import io.muster.server.state.NodeEventLog.Event;
@@ -63,12 +64,20 @@ public final class PollHub implements StateListener {
     private final ScheduledExecutorService timer;
     private final ExecutorService responders;
     private final Supplier<List<String>> servers;
+    private final io.muster.server.metrics.WorkerMetrics metrics;
     private final Map<Long, Set<Waiter>> waiting = new ConcurrentHashMap<>();
     private final Set<Waiter> behind = ConcurrentHashMap.newKeySet();
     /** Waiters per node, waiting or behind: what {@link #MAX_POLLS_PER_NODE} limits. */
     private final Map<Long, Integer> perNode = new ConcurrentHashMap<>();
 
     public PollHub(ClusterState state, ScheduledExecutorService timer, ExecutorService responders, Supplier<List<String>> servers) {
+        this(state, timer, responders, servers, io.muster.server.metrics.WorkerMetrics.NONE);
+    }
+
+    /** @param metrics counts the polls answered here, by what they were answered with */
+    public PollHub(ClusterState state, ScheduledExecutorService timer, ExecutorService responders, Supplier<List<String>> servers,
+                   io.muster.server.metrics.WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.state = state;
         this.allocations = new AllocationView(state, new io.muster.server.state.OperationReads());
         this.timer = timer;
@@ -141,6 +150,7 @@ public final class PollHub implements StateListener {
             }
         }
         r.setRevision(revision);
+        metrics.pollAnswered(events == null ? PollAnswer.SNAPSHOT : r.getEventsCount() == 0 ? PollAnswer.EMPTY : PollAnswer.EVENTS);
         send(w, r.build());
     }
 

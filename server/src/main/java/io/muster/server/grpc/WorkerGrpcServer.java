@@ -100,7 +100,7 @@ public final class WorkerGrpcServer implements AutoCloseable, io.muster.server.T
         this.raft = raft;
         this.workerCertLifetime = workerCertLifetime;
         this.heartbeats = heartbeats;
-        this.polls = new PollHub(state, timer, responders, () -> serverAddresses(state));
+        this.polls = new PollHub(state, timer, responders, () -> serverAddresses(state), metrics);
         this.certs = new NodeCertificates(state);
         state.addListener(new io.muster.server.state.StateListener() {
             @Override

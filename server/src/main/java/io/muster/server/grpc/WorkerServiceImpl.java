@@ -345,7 +345,7 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
             out.onError(e);
             return;
         }
-        handleReport(req, out);
+        handleReport(req, new TimedAnswer<>(out, System.nanoTime(), metrics));
     }
 
     /** On the leader: the lease and batcher; elsewhere: relayed to the leader (once: the leader never relays it on). */

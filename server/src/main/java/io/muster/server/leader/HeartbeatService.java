@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
 public final class HeartbeatService implements LeaderServices, Leases, Heartbeats {
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatService.class);
 
-    /** When a lease ends, in ticker nanoseconds. */
-    private record Lease(long expiresAtNanos) {}
+    /** When a lease ends, in ticker nanoseconds; {@code failover}: armed at election, not yet renewed by a heartbeat. */
+    private record Lease(long expiresAtNanos, boolean failover) {}
 
     public record Beat(long atMillis, int ttlSecs) {}
 
@@ -101,7 +101,7 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
                     }
                 })
                 .removalListener((Long nodeId, Lease lease, RemovalCause cause) -> {
-                    if (cause == RemovalCause.EXPIRED && nodeId != null) expired(nodeId);
+                    if (cause == RemovalCause.EXPIRED && nodeId != null) expired(nodeId, lease != null && lease.failover());
                 })
                 .build();
     }
@@ -114,9 +114,10 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
         int armed = 0;
         for (NodeRecord n : state.nodes()) {
             if (n.state().isLost()) continue;
-            leases.put(n.id(), new Lease(now + failover));
+            leases.put(n.id(), new Lease(now + failover, true));
             armed++;
         }
+        metrics.failoverWindow(armed);
         LOG.info("leading term {}: {} worker leases armed with the failover TTL of {} s", term, armed, policy.failoverTtlSecs());
     }
 
@@ -140,7 +141,7 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
         if (node == null) return CompletableFuture.failedFuture(new IllegalArgumentException("node " + nodeId + " is not registered"));
         if (node.state() == NodeStatus.REVOKED) return CompletableFuture.failedFuture(new SecurityException("node " + nodeId + " is revoked"));
         int ttl = policy.staggeredTtlSecs(state.liveNodeCount(), random);
-        leases.put(nodeId, new Lease(ticker.read() + TimeUnit.SECONDS.toNanos(policy.expirySecs(ttl))));
+        leases.put(nodeId, new Lease(ticker.read() + TimeUnit.SECONDS.toNanos(policy.expirySecs(ttl)), false));
         lastBeat.put(nodeId, new Beat(clock.millis(), ttl));
         if (r.getResources().getAllocsCount() > 0 || r.getResources().getRunningAllocs() == 0) recordUsage(nodeId, r.getResources());
         CompletableFuture<Void> committed = batcher.allocStatuses(nodeId, r.getAllocationsList());
@@ -185,13 +186,14 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
         return allocUsage.getOrDefault(nodeId, Map.of());
     }
 
-    private void expired(long nodeId) {
+    private void expired(long nodeId, boolean onFailoverTtl) {
         if (!leading) return;
         NodeRecord n = state.node(nodeId).orElse(null);
         if (n == null || n.state().isLost()) return;
         LOG.info("node {} missed its heartbeat TTL + grace: marking it down", nodeId);
         allocUsage.remove(nodeId);
         metrics.leaseExpired();
+        if (onFailoverTtl) metrics.failoverLeaseExpired();
         batcher.nodeState(NodeStateChange.newBuilder().setNodeId(nodeId).setState(ProtoStates.nodeState(NodeStatus.DOWN)).setAtUnixMs(clock.millis()).build());
     }
 
@@ -207,5 +209,12 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
 
     public long leaseCount() {
         return leases.estimatedSize();
+    }
+
+    /** Leases still on the failover TTL (armed at election, no heartbeat since): O(leases), read at scrape time only. */
+    public int failoverLeaseCount() {
+        int n = 0;
+        for (Lease l : leases.asMap().values()) if (l.failover()) n++;
+        return n;
     }
 }

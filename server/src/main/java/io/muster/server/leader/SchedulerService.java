@@ -215,6 +215,7 @@ public final class SchedulerService implements LeaderServices, StateListener, Au
             plan = Scheduler.schedule(spec, view, new SchedulerContext(clock.millis(), random, () -> UUID.randomUUID().toString()), deadline);
         }
         metrics.planned(System.nanoTime() - started);
+        if (!plan.failures().isEmpty()) metrics.blocked();
         long nextEval = plan.nextEvaluationAtMillis().orElse(0);
         boolean unchanged = plan.placements().isEmpty() && plan.stops().isEmpty() && nextEval == job.nextEvalAt()
                 && plan.failures().size() == job.failures().size() && job.modifyIndex() != 0;

@@ -8,6 +8,9 @@ public interface RaftMetrics {
 
         @Override
         public void snapshotTaken(long nanos, long bytes) {}
+
+        @Override
+        public void committed(long nanos) {}
     };
 
     /** This server learnt of a new leader. */
@@ -15,4 +18,7 @@ public interface RaftMetrics {
 
     /** This server wrote a state snapshot of {@code bytes} in {@code nanos}. */
     void snapshotTaken(long nanos, long bytes);
+
+    /** On the leader: an entry proposed here was committed and reached the state machine {@code nanos} after its proposal arrived. */
+    void committed(long nanos);
 }

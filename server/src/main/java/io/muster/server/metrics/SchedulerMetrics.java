@@ -11,6 +11,9 @@ public interface SchedulerMetrics {
 
         @Override
         public void placements(int count) {}
+
+        @Override
+        public void blocked() {}
     };
 
     /** One job evaluated. */
@@ -21,4 +24,7 @@ public interface SchedulerMetrics {
 
     /** Placements committed by one plan entry. */
     void placements(int count);
+
+    /** An evaluation's plan left allocations unplaced (no node had the capacity or matched): the job waits for capacity. */
+    void blocked();
 }

@@ -43,6 +43,10 @@ public final class ServerMetrics implements WorkerMetrics, SchedulerMetrics, Raf
     private static final Duration[] BUCKETS = {ms(1), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500), ms(1000), ms(2500),
             ms(5000), ms(10_000), ms(30_000), ms(60_000), ms(300_000)};
 
+    /** Buckets of the fast paths (a Raft commit, a heartbeat's answer): 0.5 ms to 30 s. */
+    private static final Duration[] FAST_BUCKETS = {Duration.ofNanos(500_000), ms(1), Duration.ofNanos(2_500_000), ms(5), ms(10), ms(25), ms(50),
+            ms(100), ms(250), ms(500), ms(1000), ms(2500), ms(5000), ms(10_000), ms(30_000)};
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
@@ -50,6 +54,7 @@ public final class ServerMetrics implements WorkerMetrics, SchedulerMetrics, Raf
     private final Counter leaderChanges;
     private final Timer snapshotDuration;
     private final AtomicLong snapshotBytes = new AtomicLong();
+    private final Timer commitDuration;
     // Worker tier: pre-registered, the hot paths only increment
     private final Counter heartbeats;
     private final Counter polls;
@@ -57,16 +62,22 @@ public final class ServerMetrics implements WorkerMetrics, SchedulerMetrics, Raf
     private final Counter registrationsRefused;
     private final Timer registrationDuration;
     private final Counter leaseExpiries;
+    private final Timer heartbeatDuration;
+    private final Counter[] pollAnswers = new Counter[WorkerMetrics.PollAnswer.values().length];
+    private final Counter failoverWindows;
+    private final Counter failoverLeasesArmed;
+    private final Counter failoverExpiries;
     // Scheduler
     private final Counter evaluations;
     private final Counter placements;
     private final Timer planDuration;
+    private final Counter blockedEvaluations;
     // API: one counter per (method, route, status), one timer per (method, route); made on first use
     private final Map<String, Counter> apiRequests = new ConcurrentHashMap<>();
     private final Map<String, Timer> apiDurations = new ConcurrentHashMap<>();
     /** The state-derived counts of the newest snapshot, computed at most once per applied index. */
     private volatile StateCounts counts = new StateCounts(-1, new int[NodeStatus.values().length], new int[JobStatus.values().length],
-            new long[AllocStatus.values().length]);
+            new long[AllocStatus.values().length], 0, 0);
 
     public ServerMetrics() {
         MeterRegistry r = registry;
@@ -74,6 +85,8 @@ public final class ServerMetrics implements WorkerMetrics, SchedulerMetrics, Raf
         snapshotDuration = timer("muster.raft.snapshot.duration", "Time to write a state snapshot").register(r);
         Gauge.builder("muster.raft.snapshot.size", snapshotBytes, AtomicLong::get).baseUnit("bytes")
                 .description("Size of the last state snapshot this server wrote").register(r);
+        commitDuration = Timer.builder("muster.raft.commit.duration").serviceLevelObjectives(FAST_BUCKETS)
+                .description("On the leader: time from an entry's proposal reaching the leader to its commit (as the state machine receives it)").register(r);
         heartbeats = Counter.builder("muster.worker.heartbeats").description("Heartbeats received from workers on this server").register(r);
         polls = Counter.builder("muster.worker.polls").description("Long polls received from workers on this server").register(r);
         registrationsAccepted = Counter.builder("muster.worker.registrations").tag("result", "accepted")
@@ -82,9 +95,22 @@ public final class ServerMetrics implements WorkerMetrics, SchedulerMetrics, Raf
                 .description("Worker registrations answered on this server").register(r);
         registrationDuration = timer("muster.worker.registration.duration", "Time to answer a worker registration (token, CSR, Raft commit)").register(r);
         leaseExpiries = Counter.builder("muster.worker.lease.expiries").description("Worker leases that expired on the leader (node marked down)").register(r);
+        heartbeatDuration = Timer.builder("muster.worker.heartbeat.duration").serviceLevelObjectives(FAST_BUCKETS)
+                .description("Time to answer a worker heartbeat received here (lease renewed and any status change committed, through the leader)").register(r);
+        for (WorkerMetrics.PollAnswer a : WorkerMetrics.PollAnswer.values())
+            pollAnswers[a.ordinal()] = Counter.builder("muster.worker.poll.answers").tag("kind", a.label())
+                    .description("Long polls answered on this server: events, a full snapshot, or empty after the wait").register(r);
+        failoverWindows = Counter.builder("muster.worker.failover.windows")
+                .description("Times this server became leader and gave every live node the failover TTL").register(r);
+        failoverLeasesArmed = Counter.builder("muster.worker.failover.leases.armed")
+                .description("Leases armed with the failover TTL when this server became leader").register(r);
+        failoverExpiries = Counter.builder("muster.worker.failover.expiries")
+                .description("Leases that expired still on the failover TTL (the node never heartbeated to this leader)").register(r);
         evaluations = Counter.builder("muster.scheduler.evaluations").description("Job evaluations run by the leader's scheduler").register(r);
         placements = Counter.builder("muster.scheduler.placements").description("Allocations placed (committed plans)").register(r);
         planDuration = timer("muster.scheduler.plan.duration", "Time to compute one job's plan").register(r);
+        blockedEvaluations = Counter.builder("muster.scheduler.evaluations.blocked")
+                .description("Evaluations whose plan left allocations unplaced for lack of a fitting node").register(r);
         new JvmMemoryMetrics().bindTo(r);
         gc.bindTo(r);
         new JvmThreadMetrics().bindTo(r);
@@ -111,6 +137,11 @@ public final class ServerMetrics implements WorkerMetrics, SchedulerMetrics, Raf
         gauge("muster.raft.is.leader", "1 if this server is the Raft leader, else 0", () -> raft.isLeader() ? 1 : 0);
     }
 
+    /** On the leader, the leases still on the failover TTL (armed at election, not yet renewed by a heartbeat); 0 elsewhere. */
+    public void bindFailoverLeases(IntSupplier onFailoverTtl) {
+        gauge("muster.worker.failover.leases", "Leases still on the failover TTL on this leader (no heartbeat since the election)", onFailoverTtl::getAsInt);
+    }
+
     /** The worker endpoint's open connections on this server: control streams and waiting long polls. */
     public void bindWorkerEndpoint(IntSupplier connectedWorkers, IntSupplier pollWaiters) {
         gauge("muster.worker.connected", "Workers with an open control stream to this server", connectedWorkers::getAsInt);
@@ -133,6 +164,10 @@ public final class ServerMetrics implements WorkerMetrics, SchedulerMetrics, Raf
         for (AllocStatus s : AllocStatus.values())
             Gauge.builder("muster.allocations", () -> counts(snapshots, jobStatus).allocs[s.ordinal()]).tag("status", s.wire())
                     .description("Allocations by client status (replicated state)").register(registry);
+        gauge("muster.scheduler.blocked.evaluations", "Jobs waiting for capacity: their last plan left allocations unplaced (replicated state)",
+                () -> counts(snapshots, jobStatus).blockedJobs());
+        gauge("muster.scheduler.unplaced.allocations", "Allocations the last plans could not place, summed over the jobs waiting for capacity",
+                () -> counts(snapshots, jobStatus).unplaced());
     }
 
     private void gauge(String name, String description, DoubleSupplier value) {
@@ -145,7 +180,7 @@ public final class ServerMetrics implements WorkerMetrics, SchedulerMetrics, Raf
         }).description(description).register(registry);
     }
 
-    private record StateCounts(long index, int[] nodes, int[] jobs, long[] allocs) {}
+    private record StateCounts(long index, int[] nodes, int[] jobs, long[] allocs, int blockedJobs, long unplaced) {}
 
     private StateCounts counts(Snapshots snapshots, BiFunction<ClusterSnapshot, JobRecord, JobStatus> jobStatus) {
         ClusterSnapshot snap = snapshots.snapshot();
@@ -155,8 +190,14 @@ public final class ServerMetrics implements WorkerMetrics, SchedulerMetrics, Raf
         for (NodeRecord n : snap.nodes()) nodes[n.state().ordinal()]++;
         int[] jobs = new int[JobStatus.values().length];
         long[] allocs = new long[AllocStatus.values().length];
+        int blocked = 0;
+        long unplaced = 0;
         for (JobRecord j : snap.jobs()) {
             jobs[jobStatus.apply(snap, j).ordinal()]++;
+            if (!j.stopped() && j.failures() != null && !j.failures().isEmpty()) {
+                blocked++;
+                for (var f : j.failures()) unplaced += f.unplaced();
+            }
             AllocCounts a = snap.allocCounts(j.id());
             allocs[AllocStatus.PENDING.ordinal()] += a.pending();
             allocs[AllocStatus.RUNNING.ordinal()] += a.running();
@@ -165,7 +206,7 @@ public final class ServerMetrics implements WorkerMetrics, SchedulerMetrics, Raf
             allocs[AllocStatus.LOST.ordinal()] += a.lost();
             allocs[AllocStatus.STOPPED.ordinal()] += a.stopped();
         }
-        c = new StateCounts(snap.index(), nodes, jobs, allocs);
+        c = new StateCounts(snap.index(), nodes, jobs, allocs, blocked, unplaced);
         counts = c;
         return c;
     }
@@ -193,6 +234,11 @@ public final class ServerMetrics implements WorkerMetrics, SchedulerMetrics, Raf
         snapshotBytes.set(bytes);
     }
 
+    @Override
+    public void committed(long nanos) {
+        commitDuration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
     // ---- WorkerMetrics ----
 
     @Override
@@ -216,6 +262,27 @@ public final class ServerMetrics implements WorkerMetrics, SchedulerMetrics, Raf
         leaseExpiries.increment();
     }
 
+    @Override
+    public void heartbeatAnswered(long nanos) {
+        heartbeatDuration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void pollAnswered(PollAnswer kind) {
+        pollAnswers[kind.ordinal()].increment();
+    }
+
+    @Override
+    public void failoverWindow(int leases) {
+        failoverWindows.increment();
+        failoverLeasesArmed.increment(leases);
+    }
+
+    @Override
+    public void failoverLeaseExpired() {
+        failoverExpiries.increment();
+    }
+
     // ---- SchedulerMetrics ----
 
     @Override
@@ -231,6 +298,11 @@ public final class ServerMetrics implements WorkerMetrics, SchedulerMetrics, Raf
     @Override
     public void placements(int count) {
         if (count > 0) placements.increment(count);
+    }
+
+    @Override
+    public void blocked() {
+        blockedEvaluations.increment();
     }
 
     // ---- ApiMetrics ----

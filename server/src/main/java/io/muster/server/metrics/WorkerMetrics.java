@@ -14,7 +14,33 @@ public interface WorkerMetrics {
 
         @Override
         public void leaseExpired() {}
+
+        @Override
+        public void heartbeatAnswered(long nanos) {}
+
+        @Override
+        public void pollAnswered(PollAnswer kind) {}
+
+        @Override
+        public void failoverWindow(int leases) {}
+
+        @Override
+        public void failoverLeaseExpired() {}
     };
+
+    /** What a long poll was answered with. */
+    enum PollAnswer {
+        /** New assignment events since the worker's revision. */
+        EVENTS,
+        /** The node's whole assignment set (first poll, or the revision is no longer kept). */
+        SNAPSHOT,
+        /** Nothing new within the poll's wait. */
+        EMPTY;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /** A heartbeat (status report) received from a worker on this server. */
     void heartbeat();
@@ -27,4 +53,16 @@ public interface WorkerMetrics {
 
     /** The leader let a node's lease expire (missed TTL + grace) and marks it down. */
     void leaseExpired();
+
+    /** A heartbeat received here was answered (acked or refused, by this server's lease service or through the leader) after {@code nanos}. */
+    void heartbeatAnswered(long nanos);
+
+    /** A long poll received here was answered. */
+    void pollAnswered(PollAnswer kind);
+
+    /** This server became leader and armed {@code leases} live nodes' leases with the failover TTL. */
+    void failoverWindow(int leases);
+
+    /** A lease expired while still on the failover TTL: the node never heartbeated to this leader. */
+    void failoverLeaseExpired();
 }

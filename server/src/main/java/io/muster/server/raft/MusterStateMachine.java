@@ -143,8 +143,12 @@ public final class MusterStateMachine extends BaseStateMachine {
         if (cmd.hasInitCluster() && io.muster.server.state.InitClusters.carriesPlaintextKeys(cmd.getInitCluster())) {
             throw new IOException("refused: InitCluster carries private keys in the clear (they must be sealed under the cluster secret)");
         }
-        return super.startTransaction(request);
+        // The leader keeps this context until the entry is applied here: commit latency as the leader sees it.
+        return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request).setStateMachineContext(new Proposed(System.nanoTime())).build();
     }
+
+    /** When a proposal reached this (leader) state machine; only the leader's own transactions carry it. */
+    private record Proposed(long atNanos) {}
 
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
@@ -168,6 +172,7 @@ public final class MusterStateMachine extends BaseStateMachine {
             throw e;
         }
         updateLastAppliedTermIndex(term, index);
+        if (trx.getStateMachineContext() instanceof Proposed p) metrics.committed(System.nanoTime() - p.atNanos());
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(result.toByteArray())));
     }
 

@@ -113,6 +113,7 @@ class AclPolicyTest {
             new Call(KV_READ, "GET", "/v1/kv/acl-no-such-key", null, 404),
             new Call(KV_WRITE, "PUT", "/v1/kv/acl-%s", "v", 200),
             new Call(METRICS_READ, "GET", "/v1/metrics", null, 200),
+            new Call(PUBLIC, "GET", "/v1/openapi.json", null, 200),
             new Call(SECRET_LIST, "GET", "/v1/secrets", null, 200),
             new Call(SECRET_READ, "GET", "/v1/secrets/no-such-secret", null, 404),
             new Call(SECRET_WRITE, "PUT", "/v1/secrets/acl-%s", "{\"value\": \"dg==\"}", 200),

@@ -41,7 +41,8 @@ public final class ConfigLoader {
     private static final Set<String> TLS_KEYS = Set.of("ca_file", "cert_file", "key_file");
     private static final Set<String> GC_KEYS = Set.of("job_after", "alloc_after", "node_after", "token_after", "interval");
     private static final Set<String> METRICS_KEYS = Set.of("public");
-    private static final Set<String> WORKER_FILE_KEYS = Set.of("data_dir", "cluster", "backends", "resource_limits");
+    private static final Set<String> WORKER_FILE_KEYS = Set.of("data_dir", "cluster", "backends", "metrics", "resource_limits");
+    private static final Set<String> WORKER_METRICS_KEYS = Set.of("addr");
     private static final Set<String> PEER_KEYS = Set.of("id", "raft_addr", "api_addr");
     private static final Set<String> WORKER_TIER_KEYS = Set.of("mode", "role", "node_id", "peers", "worker_grpc_addr",
             "servers", "token_file", "identity_dir", "worker_ca_dir", "heartbeat_min_ttl", "heartbeat_max_ttl",
@@ -109,6 +110,29 @@ public final class ConfigLoader {
         if (m == null) return d;
         r.onlyKeys("metrics", m, METRICS_KEYS);
         return new ServerConfig.Metrics(r.bool("metrics", m, "public").orElse(d.publicEndpoint()));
+    }
+
+    /**
+     * A worker's {@code metrics:} block: {@code addr} (host:port) where it serves its Prometheus metrics; absent: none.
+     * A bare port is refused rather than bound on every interface: the endpoint has no token (docs/SECURITY.md).
+     */
+    private static HostPort workerMetricsAddr(Obj root, ConfigReader r) {
+        Node t = root.entries().get("metrics");
+        if (t == null || t instanceof Scalar s && s.isNull()) return null;
+        Obj m = r.map("metrics", t).orElse(null);
+        if (m == null) return null;
+        r.onlyKeys("metrics", m, WORKER_METRICS_KEYS);
+        String addr = r.string("metrics", m, "addr").orElse(null);
+        if (addr == null) {
+            r.problem("metrics.addr", m, "is required (host:port, e.g. 127.0.0.1:9102)");
+            return null;
+        }
+        try {
+            return HostPort.parse(addr);
+        } catch (IllegalArgumentException e) {
+            r.problem("metrics.addr", m.entries().get("addr"), e.getMessage());
+            return null;
+        }
     }
 
     /** The {@code operations:} block: {@code max_concurrent} (1 – 10,000) and {@code max_pending} (0 – 1,000,000). */
@@ -238,7 +262,7 @@ public final class ConfigLoader {
             Path base = dataDir != null ? dataDir : Path.of("/var/lib/muster");
             Path identity = w.identityDir() != null ? Path.of(w.identityDir()) : base.resolve("worker/identity");
             cfg = new WorkerConfig(base, servers, null, w.tokenFile() != null ? Path.of(w.tokenFile()) : null, identity, w.labels(), List.copyOf(enabled),
-                    limits);
+                    cluster == root ? null : workerMetricsAddr(root, r), limits);
         } else if (mode != null && r.problems.isEmpty()) {
             r.problem(ConfigReader.join(cpath, "mode"), cluster.entries().get("mode"),
                     "a worker needs mode: worker-tier with role: worker");

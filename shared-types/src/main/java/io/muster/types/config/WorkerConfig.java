@@ -9,9 +9,12 @@ import java.util.Map;
  *
  * @param backends the action backends that change the system to enable ({@code backends: [apt, systemd, file]});
  *     the read-only ones ({@link io.muster.types.job.ActionCatalog#readOnly()}) are always on
+ * @param metricsAddr where the worker serves its Prometheus metrics ({@code metrics: {addr: ...}},
+ *     {@code --metrics-addr}); null (the default): not served
+ * @param resourceLimits whether and where exec tasks get their cgroups ({@code resource_limits:})
  */
 public record WorkerConfig(Path dataDir, List<HostPort> servers, String token, Path tokenFile, Path identityDir,
-                           Map<String, String> labels, List<String> backends, ResourceLimits resourceLimits) {
+                           Map<String, String> labels, List<String> backends, HostPort metricsAddr, ResourceLimits resourceLimits) {
 
     /**
      * {@code resource_limits: {enabled, cgroup_parent}}: whether exec tasks get a cgroup with their limits where the
@@ -41,8 +44,19 @@ public record WorkerConfig(Path dataDir, List<HostPort> servers, String token, P
 
     /** With the default resource limits. */
     public WorkerConfig(Path dataDir, List<HostPort> servers, String token, Path tokenFile, Path identityDir,
+                        Map<String, String> labels, List<String> backends, HostPort metricsAddr) {
+        this(dataDir, servers, token, tokenFile, identityDir, labels, backends, metricsAddr, ResourceLimits.DEFAULT);
+    }
+
+    /** Without a metrics endpoint, with the default resource limits. */
+    public WorkerConfig(Path dataDir, List<HostPort> servers, String token, Path tokenFile, Path identityDir,
                         Map<String, String> labels, List<String> backends) {
-        this(dataDir, servers, token, tokenFile, identityDir, labels, backends, ResourceLimits.DEFAULT);
+        this(dataDir, servers, token, tokenFile, identityDir, labels, backends, null, ResourceLimits.DEFAULT);
+    }
+
+    /** With the metrics endpoint at {@code addr} (null: none). */
+    public WorkerConfig withMetricsAddr(HostPort addr) {
+        return new WorkerConfig(dataDir, servers, token, tokenFile, identityDir, labels, backends, addr, resourceLimits);
     }
 
     /** With no system-changing backend enabled. */
@@ -55,6 +69,7 @@ public record WorkerConfig(Path dataDir, List<HostPort> servers, String token, P
     @Override
     public String toString() {
         return "WorkerConfig[dataDir=" + dataDir + ", servers=" + servers + ", tokenFile=" + tokenFile
-                + ", identityDir=" + identityDir + ", labels=" + labels + ", backends=" + backends + ", resourceLimits=" + resourceLimits + ", token=" + (token == null ? "none" : "<redacted>") + "]";
+                + ", identityDir=" + identityDir + ", labels=" + labels + ", backends=" + backends + ", metricsAddr=" + metricsAddr
+                + ", resourceLimits=" + resourceLimits + ", token=" + (token == null ? "none" : "<redacted>") + "]";
     }
 }

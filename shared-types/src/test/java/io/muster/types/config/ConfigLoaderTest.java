@@ -147,6 +147,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aWorkerServesMetricsOnlyWhereItsConfigSays() throws Exception {
+        String cluster = "cluster:\n  mode: worker-tier\n  role: worker\n  servers: [\"10.0.0.1:3670\"]\n";
+        assertEquals(null, ConfigLoader.loadWorker("data_dir: /d\n" + cluster, "w.yaml").metricsAddr(), "off by default");
+        WorkerConfig w = ConfigLoader.loadWorker("data_dir: /d\nmetrics:\n  addr: \"127.0.0.1:9102\"\n" + cluster, "w.yaml");
+        assertEquals(new HostPort("127.0.0.1", 9102), w.metricsAddr());
+        assertTrue(w.toString().contains("metricsAddr=127.0.0.1:9102"), w.toString());
+        // A bare port would mean every interface for an endpoint without a token: the host is required.
+        ConfigException bare = assertThrows(ConfigException.class,
+                () -> ConfigLoader.loadWorker("data_dir: /d\nmetrics:\n  addr: \":9102\"\n" + cluster, "w.yaml"));
+        assertTrue(bare.getMessage().contains("metrics.addr"), bare.getMessage());
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> ConfigLoader.loadWorker("data_dir: /d\nmetrics: {public: true}\n" + cluster, "w.yaml"));
+        assertTrue(missing.getMessage().contains("metrics"), missing.getMessage());
+        assertTrue(missing.getMessage().contains("metrics.addr: is required"), missing.getMessage());
+    }
+
+    @Test
     void workerBackendsAreEnabledByNameAndUnknownOnesNamed() throws Exception {
         WorkerConfig none = ConfigLoader.loadWorker("cluster:\n  mode: worker-tier\n  role: worker\n  servers: [\"10.0.0.1:3670\"]\n", "w.yaml");
         assertEquals(List.of(), none.backends());

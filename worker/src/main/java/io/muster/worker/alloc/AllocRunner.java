@@ -54,6 +54,9 @@ public final class AllocRunner {
         void statusChanged(String allocId, StatusRecord status);
 
         void taskChanged(String allocId, TaskRecord task);
+
+        /** An event was recorded (its {@link AllocEventType} name); called under the runner's status lock, so keep it cheap. */
+        default void eventRecorded(String allocId, String type) {}
     }
 
     private enum StopCause { SERVER, DEADLINE, SIBLING_FAILED }
@@ -567,6 +570,7 @@ public final class AllocRunner {
         statusLock.lock();
         try {
             events.add(new EventRecord(++eventSeq, ctx.clock().millis(), type.name(), message));
+            listener.eventRecorded(assignment.id(), type.name());
             if (events.size() > EventRecord.KEPT) {
                 events.removeFirst();
             }

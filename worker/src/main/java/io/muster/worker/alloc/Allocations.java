@@ -58,10 +58,18 @@ public final class Allocations implements AllocRunner.Listener {
     private final StateFile stateFile;
     private boolean detached;
 
+    private final io.muster.worker.metrics.WorkerMetrics metrics;
+
     /**
      * @param statusPending called (outside any lock) whenever there is something new to report
      */
     public Allocations(RunnerContext ctx, StateStore store, Runnable statusPending) {
+        this(ctx, store, statusPending, io.muster.worker.metrics.WorkerMetrics.NONE);
+    }
+
+    /** @param metrics told of each task start, exit, restart and setup failure */
+    public Allocations(RunnerContext ctx, StateStore store, Runnable statusPending, io.muster.worker.metrics.WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.ctx = ctx;
         this.statusPending = statusPending;
         this.runners = new RunnerSupervisor(ctx, this);
@@ -138,6 +146,11 @@ public final class Allocations implements AllocRunner.Listener {
     }
 
     // ---- runner callbacks ----
+
+    @Override
+    public void eventRecorded(String allocId, String type) {
+        metrics.taskEvent(type);
+    }
 
     @Override
     public void statusChanged(String allocId, StatusRecord status) {

@@ -41,9 +41,12 @@ public final class ControlStream implements Session.Listener, AutoCloseable {
     private record Follow(long gen, io.muster.worker.alloc.LogFollowSession session) {}
     private ClientCallStreamObserver<ControlReply> requests;
     private boolean closed;
+    private final io.muster.worker.metrics.WorkerMetrics metrics;
 
+    /** @param metrics told how many bytes of task output each reply carries */
     public ControlStream(Session session, Allocations allocations, long nodeId, ScheduledExecutorService timer,
-                         Backoff backoff) {
+                         Backoff backoff, io.muster.worker.metrics.WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.session = session;
         this.allocations = allocations;
         this.nodeId = nodeId;
@@ -192,9 +195,23 @@ public final class ControlStream implements Session.Listener, AutoCloseable {
         }
         try {
             requests.onNext(reply);
+            metrics.logBytesShipped(outputBytes(reply));
         } catch (RuntimeException e) {
             log.debug("control stream send failed: {}", e.toString());
         }
+    }
+
+    /** The task output a reply carries (a log fetch's buffers, a follow frame's chunks). */
+    private static long outputBytes(ControlReply reply) {
+        return switch (reply.getKindCase()) {
+            case LOGS -> reply.getLogs().getStdout().size() + reply.getLogs().getStderr().size();
+            case LOG_FRAME -> {
+                long n = 0;
+                for (var c : reply.getLogFrame().getChunksList()) n += c.getData().size();
+                yield n;
+            }
+            default -> 0;
+        };
     }
 
     private void ended(long gen, Session.Lease lease, String reason) {

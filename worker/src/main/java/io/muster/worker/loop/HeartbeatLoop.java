@@ -48,15 +48,18 @@ public final class HeartbeatLoop implements Runnable {
     private final AtomicLong changedAt = new AtomicLong();
     private volatile int ttlSecs;
     private String nodeState = "";
+    private final io.muster.worker.metrics.WorkerMetrics metrics;
 
     /**
      * @param clock wall clock, for the report's {@code sent_unix_ms}
      * @param ticker paces the reports (TTL, batching, retries); tests step it by hand
+     * @param metrics told each report's round trip (wall time, whatever the ticker) and whether it was acknowledged
      */
     public HeartbeatLoop(Session session, Allocations allocations, long nodeId, Clock clock, Ticker ticker,
                          ResourceSampler resources,
                          int initialTtlSecs, Duration batchDelay, Duration callTimeout, Backoff retry, RandomGenerator random,
-                         Consumer<String> revoked) {
+                         Consumer<String> revoked, io.muster.worker.metrics.WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.session = session;
         this.allocations = allocations;
         this.nodeId = nodeId;
@@ -111,6 +114,7 @@ public final class HeartbeatLoop implements Runnable {
             } catch (IllegalStateException closed) {
                 return;
             }
+            long sentAt = System.nanoTime();
             try {
                 StatusAck ack = lease.blocking()
                         .withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -122,6 +126,7 @@ public final class HeartbeatLoop implements Runnable {
                                 .setDrainComplete(report.drainComplete())
                                 .setSentUnixMs(clock.millis())
                                 .build());
+                metrics.heartbeat(System.nanoTime() - sentAt, true);
                 allocations.acknowledged(report);
                 retry.reset();
                 failing = false;
@@ -139,6 +144,7 @@ public final class HeartbeatLoop implements Runnable {
                     nodeState = ack.getNodeState();
                 }
             } catch (StatusRuntimeException e) {
+                metrics.heartbeat(System.nanoTime() - sentAt, false);
                 if (waker.isClosed()) {
                     return;
                 }

@@ -36,14 +36,17 @@ public final class PollLoop implements Runnable {
     private final Waker waker;
     private final Ticker ticker;
     private final Consumer<String> revoked;
+    private final io.muster.worker.metrics.WorkerMetrics metrics;
 
     /**
      * @param waker paces the loop (backoff, empty-poll pacing) and ends it when closed
      * @param ticker measures how long a poll took; the same time source as the waker's
      * @param revoked told (with the server's words) when a server says this node was revoked; the loop then ends
+     * @param metrics told how long each poll took (wall time) and how it ended
      */
     public PollLoop(Session session, Allocations allocations, long nodeId, int maxWaitSecs, Backoff backoff, Waker waker,
-                    Ticker ticker, Consumer<String> revoked) {
+                    Ticker ticker, Consumer<String> revoked, io.muster.worker.metrics.WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.session = session;
         this.allocations = allocations;
         this.nodeId = nodeId;
@@ -65,11 +68,14 @@ public final class PollLoop implements Runnable {
             }
             long revision = allocations.lastRevision();
             long started = ticker.nanoTime();
+            long sentAt = System.nanoTime();
             try {
                 PollResponse response = lease.blocking()
                         .withDeadlineAfter(Duration.ofSeconds(maxWaitSecs).plus(DEADLINE_SLACK).toMillis(), TimeUnit.MILLISECONDS)
                         .poll(PollRequest.newBuilder().setNodeId(nodeId).setLastRevision(revision)
                                 .setMaxWaitSecs(maxWaitSecs).build());
+                metrics.poll(System.nanoTime() - sentAt, response.getEventsCount() > 0 || response.getFullSnapshot()
+                        ? io.muster.worker.metrics.WorkerMetrics.PollResult.EVENTS : io.muster.worker.metrics.WorkerMetrics.PollResult.EMPTY);
                 backoff.reset();
                 session.updateServers(response.getServersList());
                 if (response.getEventsCount() > 0 || response.getFullSnapshot()) {
@@ -83,6 +89,7 @@ public final class PollLoop implements Runnable {
                     waker.await(MIN_EMPTY_POLL.minus(took));
                 }
             } catch (StatusRuntimeException e) {
+                metrics.poll(System.nanoTime() - sentAt, io.muster.worker.metrics.WorkerMetrics.PollResult.ERROR);
                 if (waker.isClosed()) {
                     return;
                 }
