@@ -54,20 +54,21 @@ public final class EventApi implements Routes {
             throw new ApiException(400, "BAD_REQUEST", "job must be a job id of 1 to " + MAX_JOB_ID + " characters");
         long node = Http.longParam(ctx, "node", 0, 1, Long.MAX_VALUE);
         HttpServerResponse resp = ctx.response();
-        VertxSink sink = new VertxSink(resp, Vertx.currentContext());
-        Subscription sub;
-        try {
-            sub = broker.subscribe(from, new EventFilter(topics, job, node), sink);
-        } catch (EventBroker.TooManySubscribers e) {
-            resp.putHeader("retry-after", "5");
-            Http.error(ctx, 429, "TOO_MANY_SUBSCRIBERS", e.getMessage());
-            return;
-        }
+        // The response is chunked before the subscription exists: its thread may write at once.
         resp.setChunked(true).putHeader("content-type", "application/x-ndjson").putHeader("cache-control", "no-store")
                 .putHeader("x-content-type-options", "nosniff").putHeader("x-accel-buffering", "no");
         resp.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
+        Subscription sub;
+        try {
+            sub = broker.subscribe(from, new EventFilter(topics, job, node), new VertxSink(resp, Vertx.currentContext()));
+        } catch (EventBroker.TooManySubscribers e) {
+            resp.setChunked(false).putHeader("retry-after", "5");
+            Http.error(ctx, 429, "TOO_MANY_SUBSCRIBERS", e.getMessage());
+            return;
+        }
         resp.closeHandler(v -> sub.cancel());
         resp.drainHandler(v -> sub.resume());
+        if (resp.closed()) sub.cancel(); // gone before the handler was set
         resp.write(""); // headers out now: the client knows the stream is open before the first event
     }
 
