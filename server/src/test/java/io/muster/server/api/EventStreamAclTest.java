@@ -67,6 +67,12 @@ class EventStreamAclTest {
                 assertEquals(403, p.status, p.errorBody);
                 assertEquals("policy node-provisioner does not allow job:read (GET /v1/events)", JSON.readTree(p.errorBody).get("error").asText());
             }
+            // Oversized or malformed parameters: 400 before any stream opens.
+            for (String bad : java.util.List.of("?job=" + "x".repeat(300), "?node=-1", "?index=abc", "?topic=Secret")) {
+                try (EventStreamReader r = new EventStreamReader(http, events + bad, management)) {
+                    assertEquals(400, r.status, bad + ": " + r.errorBody);
+                }
+            }
             // A secret put through the API: no event names it, whoever subscribes.
             HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/secrets/db_password")).header("X-Muster-Token", management)
                     .PUT(HttpRequest.BodyPublishers.ofString("{\"value\": \"aHVudGVyMg==\"}")).build(), HttpResponse.BodyHandlers.ofString());
