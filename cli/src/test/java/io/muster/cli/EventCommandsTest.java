@@ -89,6 +89,24 @@ class EventCommandsTest {
     }
 
     @Test
+    void statusWaitFollowsAnExistingJobThroughTheStream() {
+        api.on("GET", "/v1/jobs/hello", new FakeApi.Reply(200, JobCommandsTest.job("batch", "running", JobCommandsTest.alloc("a1", "running", null)),
+                        Map.of("X-Muster-Index", "11")))
+                .on("GET", "/v1/jobs/hello", new FakeApi.Reply(200, JobCommandsTest.job("batch", "running", JobCommandsTest.alloc("a1", "running", null)),
+                        Map.of("X-Muster-Index", "11")))
+                .on("GET", "/v1/jobs/hello", new FakeApi.Reply(200, JobCommandsTest.job("batch", "failed", JobCommandsTest.alloc("a1", "failed", 2)),
+                        Map.of("X-Muster-Index", "15")));
+        api.ok("GET", "/v1/events", DONE + "\n");
+        Run r = Run.against(api, "job", "status", "hello", "--wait");
+        assertEquals(1, r.code(), r::toString);
+        assertTrue(r.out().startsWith("Job hello followed (version 1); waiting..."), r.out());
+        assertEquals("Error: job hello failed: 1 of 1 allocation(s) did not succeed (alloc a1 failed with exit code 2)", r.errLine());
+        assertTrue(api.requests.stream().anyMatch(q -> q.path().equals("/v1/events")), "told by the stream");
+        assertTrue(api.requests.stream().noneMatch(q -> q.query() != null && q.query().contains("wait=")), "never polled");
+        assertEquals(2, Run.against(api, "job", "status", "hello", "--timeout", "5").code(), "--timeout needs --wait");
+    }
+
+    @Test
     void runWaitPollsAServerWithoutTheStream() throws Exception {
         api.ok("POST", "/v1/jobs", JobCommandsTest.job("batch", "pending"));
         api.on("GET", "/v1/jobs/hello", new FakeApi.Reply(200, JobCommandsTest.job("batch", "pending"), Map.of("X-Muster-Index", "11")))
