@@ -558,17 +558,58 @@ public final class MusterClient implements AutoCloseable {
     }
 
     /**
+     * Opens {@code GET /v1/events} ({@link EventStream#query}): any server answers, from its own copy of the log. Non-2xx
+     * throws ({@code 404}: a server older than the event stream).
+     */
+    public EventStream events(String pathAndQuery) {
+        HttpResponse<InputStream> r = exchangeFollowing("GET", pathAndQuery, null, null, HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() < 200 || r.statusCode() > 299) {
+            try (InputStream in = r.body()) {
+                throw error(new Response(r.statusCode(), r.headers().firstValue("content-type").orElse(""), in.readNBytes(64 * 1024), r.request().uri()));
+            } catch (IOException e) {
+                throw new MusterApiException(r.statusCode(), MusterApiException.BAD_RESPONSE, "no answer body from " + origin(r.request().uri()), e);
+            }
+        }
+        return new EventStream(r.body(), origin(r.request().uri()));
+    }
+
+    /**
+     * Waits for a job like {@link #pollJob}, but told by the event stream: the job is read again only when one of its
+     * events (job, allocation, operation) arrives, so nothing is polled. A server without the stream (404) is polled
+     * instead ({@link #pollJob}).
+     */
+    public JobStatus awaitJob(String id, Duration timeout, Duration pollInterval, Consumer<JobStatus> onChange) {
+        try {
+            return new JobEvents(this, id, timeout, onChange).await();
+        } catch (JobEvents.NoEventStream e) {
+            return pollJob(id, timeout, pollInterval, onChange, e.first, e.firstKey);
+        }
+    }
+
+    /** What makes {@link #awaitJob}'s callers look again: status, counts, allocation events, operation progress. */
+    static String changeKey(JobStatus s) {
+        return s.status() + s.countsByStatus() + s.failures() + s.operation() + s.results()
+                + s.allocations().stream().mapToLong(JobStatus.Allocation::eventsTotal).sum(); // a restart changes only events
+    }
+
+    /**
      * Polls a job until {@link JobStatus#isTerminal()} or {@code timeout} (null: no limit), calling
      * {@code onChange} whenever its status, allocation counts, allocation events or (operations) operation section or results change. Returns the last status seen: when
      * it is not terminal, the timeout passed. Brief outages (no leader, unreachable) are ridden out for up to
      * a minute, since a leader election during a long wait is normal.
      */
-    public JobStatus awaitJob(String id, Duration timeout, Duration pollInterval, Consumer<JobStatus> onChange) {
+    public JobStatus pollJob(String id, Duration timeout, Duration pollInterval, Consumer<JobStatus> onChange) {
+        return pollJob(id, timeout, pollInterval, onChange, null, null);
+    }
+
+    /** {@code first}: the job as already read (and reported, with change key {@code firstKey}), or null. */
+    private JobStatus pollJob(String id, Duration timeout, Duration pollInterval, Consumer<JobStatus> onChange, Watched<JobStatus> first,
+                              String firstKey) {
         Instant deadline = timeout == null ? null : Instant.now().plus(timeout);
         Instant outageSince = null;
-        JobStatus last = null;
-        String lastKey = null;
-        long index = 0;
+        JobStatus last = first == null ? null : first.value();
+        String lastKey = firstKey;
+        long index = first == null ? 0 : first.index();
         while (true) {
             Duration left = deadline == null ? null : Duration.between(Instant.now(), deadline);
             if (left != null && (left.isNegative() || left.isZero())) {
@@ -585,8 +626,7 @@ public final class MusterClient implements AutoCloseable {
                 JobStatus s = w.value();
                 outageSince = null;
                 // An operation moves through its steps and results while its status stays "running".
-                String key = s.status() + s.countsByStatus() + s.failures() + s.operation() + s.results()
-                        + s.allocations().stream().mapToLong(JobStatus.Allocation::eventsTotal).sum(); // a restart changes only events
+                String key = changeKey(s);
                 if (!key.equals(lastKey) && onChange != null) onChange.accept(s);
                 lastKey = key;
                 last = s;

@@ -23,9 +23,14 @@ final class JobCommand {
             "  muster job status web", "  muster job status job-1a2b3c4d --long"})
     int status(@Parameters(paramLabel = "ID", description = "The job id.") String id,
                @Option(names = "--long", description = "Operations: one row per task and node, with an excerpt of the output, "
-                       + "whatever the number of nodes.") boolean longFormat) {
+                       + "whatever the number of nodes.") boolean longFormat,
+               @Option(names = "--wait", description = "Follow the job as 'job run --wait' does (told by the event stream) until it "
+                       + "finishes; exit 0 only if it succeeded.") boolean await,
+               @Option(names = "--timeout", paramLabel = "SECS", description = "With --wait: give up (exit 1) after SECS seconds.") Long timeoutSecs) {
         Cli cli = Cli.of(spec);
+        if (timeoutSecs != null && (!await || timeoutSecs < 1)) throw cli.usage("--timeout: needs --wait and at least 1 second");
         JobStatus s = cli.client().job(id);
+        if (await) return JobRunCommand.followExisting(cli, s, timeoutSecs);
         if (cli.json()) return cli.printJson(s.json());
         if (s.operation() != null) OperationReport.print(cli.out, s, longFormat);
         else print(cli.out, s);

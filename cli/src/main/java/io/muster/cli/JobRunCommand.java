@@ -52,6 +52,21 @@ final class JobRunCommand implements Callable<Integer> {
 
     /** Set when the job is a one-shot command ({@code -t ... -- CMD}): its output streams under --wait. */
     private boolean oneshot;
+    /** What the first progress line says happened to the job: "submitted" by run, "followed" by job status --wait. */
+    private String started = "submitted";
+
+    /**
+     * {@code job status ID --wait}: follows a job that already exists, as {@code job run --wait} follows the one it
+     * submitted (told by the event stream), with the same output and exit code.
+     */
+    static int followExisting(Cli cli, JobStatus s, Long timeoutSecs) {
+        JobRunCommand f = new JobRunCommand();
+        f.timeoutSecs = timeoutSecs;
+        f.pollMs = 1000;
+        f.started = "followed";
+        MusterClient client = cli.client();
+        return s.operationJob() ? f.followOperation(cli, client, s) : f.follow(cli, client, s);
+    }
 
     @Override
     public Integer call() {
@@ -90,7 +105,7 @@ final class JobRunCommand implements Callable<Integer> {
     /** An operation: a line per task and node as each changes, then the operation's outcome; 0 only when it completed. */
     private int followOperation(Cli cli, MusterClient client, JobStatus submitted) {
         PrintWriter progress = cli.json() ? cli.err : cli.out;
-        progress.println("Operation " + submitted.id() + " submitted (version " + submitted.version() + "); waiting...");
+        progress.println("Operation " + submitted.id() + " " + started + " (version " + submitted.version() + "); waiting...");
         progress.flush();
         OperationProgress lines = new OperationProgress(progress);
         JobStatus last = client.awaitJob(submitted.id(), timeoutSecs == null ? null : Duration.ofSeconds(timeoutSecs),
@@ -110,7 +125,7 @@ final class JobRunCommand implements Callable<Integer> {
     private int follow(Cli cli, MusterClient client, JobStatus submitted) {
         // Progress goes to stdout for people, to stderr with -o json so stdout stays one JSON document.
         PrintWriter progress = cli.json() ? cli.err : cli.out;
-        progress.println("Job " + submitted.id() + " submitted (version " + submitted.version() + "); waiting...");
+        progress.println("Job " + submitted.id() + " " + started + " (version " + submitted.version() + "); waiting...");
         progress.flush();
         long started = System.nanoTime();
         AllocEventLines events = new AllocEventLines(progress);

@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
         exitCodeList = {"0:success", "1:the operation failed (one line on stderr)", "2:usage error"})
 public final class MusterCommand {
     /** The top-level subcommands in help order ({@code loadtest} is added by {@link Subcommands}). */
-    static final List<String> SUBCOMMANDS = List.of("dev", "server", "worker", "acl", "secret", "node", "job", "alloc", "cluster", "raft", "system",
+    static final List<String> SUBCOMMANDS = List.of("dev", "server", "worker", "acl", "secret", "node", "job", "alloc", "event", "cluster", "raft", "system",
             "version", "completion", "loadtest");
 
     /**
@@ -37,6 +37,7 @@ public final class MusterCommand {
             case "node" -> new NodeCommand();
             case "job" -> new JobCommand();
             case "alloc" -> new AllocCommand();
+            case "event" -> new EventCommand();
             case "cluster" -> new ClusterCommand();
             case "raft" -> new RaftCommand();
             case "system" -> new SystemCommand();

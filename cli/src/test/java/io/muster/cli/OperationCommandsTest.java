@@ -218,9 +218,11 @@ class OperationCommandsTest {
         Run r = Run.against(api, "job", "run", "-t", "all", "--wait", "--poll-interval-ms", "600000", "ping", "echo");
         assertEquals(0, r.code(), r::toString);
         List<FakeApi.Request> gets = api.requests.stream().filter(q -> q.method().equals("GET")).toList();
-        assertEquals(2, gets.size(), gets::toString);
+        // The event stream is tried first; this server has none (404), so the job is watched with a blocking query.
+        assertEquals(3, gets.size(), gets::toString);
         assertEquals(null, gets.get(0).query());
-        assertTrue(gets.get(1).query().startsWith("index=41&wait="), gets.get(1).query());
+        assertEquals("/v1/events", gets.get(1).path());
+        assertTrue(gets.get(2).query().startsWith("index=41&wait="), gets.get(2).query());
     }
 
     @Test

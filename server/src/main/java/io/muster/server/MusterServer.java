@@ -61,6 +61,7 @@ public final class MusterServer implements AutoCloseable {
     private final io.muster.server.digest.DigestRecorder digests;
     private final io.muster.server.leader.DivergenceChecker divergence;
     private final io.muster.server.metrics.ServerMetrics metrics;
+    private final io.muster.server.events.EventBroker events;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private volatile boolean closed;
 
@@ -118,6 +119,10 @@ public final class MusterServer implements AutoCloseable {
         this.gc = new io.muster.server.leader.GcService(state, proposer::propose, clock, config.gc());
         raft.stateMachine().addLeaderServices(gc);
         closeables.add(gc);
+        // The event stream: recorded from every applied entry (added before Raft applies any), served by any server.
+        this.events = new io.muster.server.events.EventBroker(state, io.muster.server.events.EventBroker.Settings.of(config.events()), clock);
+        state.addListener(events.listener());
+        closeables.add(events);
         // Divergence detection: digests at agreed indexes on every server, compared by the leader (docs/RELIABILITY.md).
         this.digests = new io.muster.server.digest.DigestRecorder(state, io.muster.server.digest.DigestRecorder.DEFAULT_INTERVAL);
         state.addListener(digests);
@@ -149,7 +154,8 @@ public final class MusterServer implements AutoCloseable {
                 .add(new io.muster.server.api.GcApi(config, state, gc))
                 .add(new io.muster.server.api.SecretApi(state, proposer, keyring, clock))
                 .add(new io.muster.server.api.MetricsApi(metrics::scrape))
-                .add(new io.muster.server.api.OpenApiDoc());
+                .add(new io.muster.server.api.OpenApiDoc())
+                .add(new io.muster.server.api.EventApi(events));
     }
 
     /** This server's state digests at agreed indexes (tests set a small interval). */
@@ -210,6 +216,10 @@ public final class MusterServer implements AutoCloseable {
 
     public io.muster.server.grpc.WorkerGrpcServer grpc() {
         return grpc;
+    }
+
+    public io.muster.server.events.EventBroker events() {
+        return events;
     }
 
     public ApiServer api() {

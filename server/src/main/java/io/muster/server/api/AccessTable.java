@@ -76,6 +76,8 @@ final class AccessTable {
             new Rule(POST, "/v1/jobs/oneshot", JOB_WRITE),
             new Rule(DELETE, "/v1/jobs/:id", JOB_WRITE),
             new Rule(POST, "/v1/jobs/:id/cancel", JOB_WRITE),
+            // The event stream: job:read for the route; the Node topic also needs node:read (EventApi checks per topic).
+            new Rule(GET, "/v1/events", JOB_READ),
             new Rule(GET, "/v1/cluster/status", CLUSTER_READ),
             // A joining server has no ACL token: it proves the cluster secret instead (ServerCertificateApi, before the guard).
             new Rule(POST, "/v1/cluster/server-certificate", PUBLIC),

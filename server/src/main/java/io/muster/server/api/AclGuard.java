@@ -82,6 +82,11 @@ final class AclGuard implements Handler<RoutingContext> {
         };
     }
 
+    /** The policy of the caller this guard let through; null in dev mode (no ACL) and for public routes. */
+    static AclPolicy policy(RoutingContext ctx) {
+        return ctx.get(POLICY);
+    }
+
     /** From {@code X-Muster-Token}, else {@code Authorization: Bearer}; null when neither is set. */
     static String token(RoutingContext ctx) {
         String token = ctx.request().getHeader(HEADER);

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
 /** The apply cost of a fanout on one state machine: 100,000 placements in 10 plan entries, then 200,000 status updates. */
 class ApplyCostBenchmark {
     private static final int ROUNDS = 10;
+    /** {@code -Dapplycost.events=true}: with the event stream's recorder attached, as on a server (default buffer). */
+    private static final boolean EVENTS = Boolean.getBoolean("applycost.events");
 
     @Test
     void fanoutApplyCost() {
@@ -25,6 +27,8 @@ class ApplyCostBenchmark {
         double[] status = new double[ROUNDS];
         for (int round = 0; round < ROUNDS; round++) {
             AppliedState s = new AppliedState();
+            if (EVENTS) s.state.addListener(new io.muster.server.events.EventBroker(s.state, io.muster.server.events.EventBroker.Settings.DEFAULTS,
+                    java.time.Clock.systemUTC()).listener());
             List<Long> nodes = s.readyNodes(1000, 1_000_000, 1_000_000);
             long v = s.registerJob("big", "service", 100_000, 1, 1);
             // Commands are built before the clock starts: only the apply is measured.
@@ -62,7 +66,7 @@ class ApplyCostBenchmark {
                     round, (t1 - t0) / 1_000_000, place[round], (t2 - t1) / 1_000_000, status[round]);
         }
         // The first rounds run cold (JIT); the median of the last half is the figure.
-        System.out.printf("APPLYCOST median of rounds %d-%d: %.2f us per placement, %.2f us per status update (best %.2f, %.2f)%n",
+        System.out.printf("APPLYCOST" + (EVENTS ? " (events recorded)" : "") + " median of rounds %d-%d: %.2f us per placement, %.2f us per status update (best %.2f, %.2f)%n",
                 ROUNDS / 2, ROUNDS - 1, median(place), median(status), Arrays.stream(place, ROUNDS / 2, ROUNDS).min().orElseThrow(),
                 Arrays.stream(status, ROUNDS / 2, ROUNDS).min().orElseThrow());
     }

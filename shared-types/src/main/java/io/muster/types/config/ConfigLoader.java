@@ -36,7 +36,8 @@ public final class ConfigLoader {
 
     private static final Set<String> SERVER_FILE_KEYS = Set.of("data_dir", "cluster", "api_addr", "raft_addr",
             "worker_grpc_addr", "snapshot_threshold", "max_pending_jobs", "worker_cert_lifetime", "secret_file", "tls", "gc", "metrics",
-            "operations");
+            "operations", "events");
+    private static final Set<String> EVENTS_KEYS = Set.of("buffer", "max_subscribers", "heartbeat", "stall_timeout");
     private static final Set<String> OPERATIONS_KEYS = Set.of("max_concurrent", "max_pending");
     private static final Set<String> TLS_KEYS = Set.of("ca_file", "cert_file", "key_file");
     private static final Set<String> GC_KEYS = Set.of("job_after", "alloc_after", "node_after", "token_after", "interval");
@@ -148,6 +149,21 @@ public final class ConfigLoader {
                 r.integer("operations", m, "max_pending", 0, 1_000_000).orElse((long) d.maxPending()).intValue());
     }
 
+    /** The {@code events:} block: {@code buffer} (16 – 10,000,000 events), {@code max_subscribers}, {@code heartbeat}, {@code stall_timeout} (seconds). */
+    private static ServerConfig.Events events(Obj root, ConfigReader r) {
+        ServerConfig.Events d = ServerConfig.Events.DEFAULTS;
+        Node t = root.entries().get("events");
+        if (t == null || t instanceof Scalar s && s.isNull()) return d;
+        Obj m = r.map("events", t).orElse(null);
+        if (m == null) return d;
+        r.onlyKeys("events", m, EVENTS_KEYS);
+        return new ServerConfig.Events(
+                r.integer("events", m, "buffer", 16, 10_000_000).orElse((long) d.buffer()).intValue(),
+                r.integer("events", m, "max_subscribers", 1, 100_000).orElse((long) d.maxSubscribers()).intValue(),
+                r.integer("events", m, "heartbeat", 1, 3600).orElse(d.heartbeatSecs()),
+                r.integer("events", m, "stall_timeout", 1, 86_400).orElse(d.stallTimeoutSecs()));
+    }
+
     public static ServerConfig loadServer(String text, String source, Path dataDirOverride) throws ConfigException {
         ConfigReader r = new ConfigReader();
         Obj root = root(text, source, r);
@@ -164,6 +180,7 @@ public final class ConfigLoader {
         ServerConfig.Gc gc = ServerConfig.Gc.DEFAULTS;
         ServerConfig.Metrics metrics = ServerConfig.Metrics.DEFAULTS;
         ServerConfig.Operations operations = ServerConfig.Operations.DEFAULTS;
+        ServerConfig.Events events = ServerConfig.Events.DEFAULTS;
         if (root.entries().containsKey("mode")) { // a bare ZLayer ClusterMode document
             cluster = root;
             cpath = "";
@@ -180,6 +197,7 @@ public final class ConfigLoader {
             gc = gc(root, r);
             metrics = metrics(root, r);
             operations = operations(root, r);
+            events = events(root, r);
             Node c = root.entries().get("cluster");
             if (c == null) {
                 cluster = Obj.of(Map.of("mode", Scalar.string("single-node", new Loc(1, 1))), new Loc(1, 1));
@@ -222,7 +240,7 @@ public final class ConfigLoader {
                     + (peers.size() - 1) + " and risks split votes; use 3, 5 or 7");
             if (peers.size() > 7) warnings.add("cluster has " + peers.size() + " servers: more than 7 slows every commit; use 3, 5 or 7 and add workers instead");
             cfg = new ServerConfig(dataDir, id, List.copyOf(peers), grpc, hb, false, snapshotThreshold, maxPendingJobs, certLifetime,
-                    List.copyOf(warnings), tls, gc, metrics, operations);
+                    List.copyOf(warnings), tls, gc, metrics, operations, events);
         }
         if (!r.problems.isEmpty()) throw new ConfigException(source, r.problems);
         return cfg;

@@ -22,7 +22,8 @@ public record ServerConfig(
         ServerTls tls,
         Gc gc,
         Metrics metrics,
-        Operations operations) {
+        Operations operations,
+        Events events) {
 
     /**
      * Garbage collection ({@code gc:} in the server file), integer seconds: how long a stopped or finished job, a
@@ -61,10 +62,32 @@ public record ServerConfig(
         }
     }
 
+    /**
+     * The event stream ({@code events:} in the server file): {@code buffer} events kept for replay (about 200 bytes each,
+     * see docs/ARCHITECTURE.md), at most {@code max_subscribers} open streams, a heartbeat line after {@code heartbeat}
+     * idle seconds, and a stream whose reader takes nothing for {@code stall_timeout} seconds is ended.
+     */
+    public record Events(int buffer, int maxSubscribers, long heartbeatSecs, long stallTimeoutSecs) {
+        public static final Events DEFAULTS = new Events(65_536, 256, 10, 60);
+
+        public Events {
+            if (buffer < 1 || maxSubscribers < 1 || heartbeatSecs < 1 || stallTimeoutSecs < 1)
+                throw new IllegalArgumentException("events: buffer, max_subscribers, heartbeat and stall_timeout must be >= 1");
+        }
+    }
+
     public ServerConfig {
+        if (events == null) events = Events.DEFAULTS;
         if (gc == null) gc = Gc.DEFAULTS;
         if (metrics == null) metrics = Metrics.DEFAULTS;
         if (operations == null) operations = Operations.DEFAULTS;
+    }
+
+    public ServerConfig(Path dataDir, int serverId, List<Peer> peers, HostPort workerGrpcAddr, HeartbeatPolicy heartbeat,
+                        boolean dev, long snapshotThreshold, int maxPendingJobs, long workerCertLifetimeSecs, List<String> warnings,
+                        ServerTls tls, Gc gc, Metrics metrics, Operations operations) {
+        this(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold, maxPendingJobs, workerCertLifetimeSecs,
+                warnings, tls, gc, metrics, operations, Events.DEFAULTS);
     }
 
     public ServerConfig(Path dataDir, int serverId, List<Peer> peers, HostPort workerGrpcAddr, HeartbeatPolicy heartbeat,
@@ -115,26 +138,31 @@ public record ServerConfig(
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, operations);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, operations, events);
     }
 
     public ServerConfig withTls(ServerTls t) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, t, gc, metrics, operations);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, t, gc, metrics, operations, events);
     }
 
     public ServerConfig withGc(Gc g) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, g, metrics, operations);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, g, metrics, operations, events);
     }
 
     public ServerConfig withMetrics(Metrics m) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, m, operations);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, m, operations, events);
     }
 
     public ServerConfig withOperations(Operations o) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, o);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, o, events);
+    }
+
+    public ServerConfig withEvents(Events e) {
+        return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, operations, e);
     }
 }

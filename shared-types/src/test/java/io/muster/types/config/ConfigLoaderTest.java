@@ -259,6 +259,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void eventsBlockSetsTheBufferAndLimitsStrictly() throws Exception {
+        assertEquals(ServerConfig.Events.DEFAULTS, ConfigLoader.loadServer(GOOD, "server.yaml", null).events());
+        assertEquals(new ServerConfig.Events(1000, 8, 5, 30), ConfigLoader.loadServer(GOOD
+                + "events: {buffer: 1000, max_subscribers: 8, heartbeat: 5, stall_timeout: 30}\n", "server.yaml", null).events());
+        assertEquals(new ServerConfig.Events(200, 256, 10, 60), ConfigLoader.loadServer(GOOD + "events: {buffer: 200}\n", "server.yaml", null).events());
+        String msg = problem(GOOD + "events:\n  buffer: 3\n  max_subscriber: 4\n");
+        assertTrue(msg.contains("events.buffer: must be between 16 and 10000000, got 3 (line 17"), msg);
+        assertTrue(msg.contains("events.max_subscriber: unknown field (did you mean 'max_subscribers'?) (line 18"), msg);
+        ServerConfig c = ConfigLoader.loadServer(GOOD + "events: {buffer: 100}\n", "server.yaml", null);
+        assertEquals(100, c.withGc(ServerConfig.Gc.DEFAULTS).withMetrics(ServerConfig.Metrics.DEFAULTS).withDataDir(Path.of("/tmp/e")).events().buffer());
+    }
+
+    @Test
     void operationsBlockSetsTheQueueLimitsStrictly() throws Exception {
         assertEquals(ServerConfig.Operations.DEFAULTS, ConfigLoader.loadServer(GOOD, "server.yaml", null).operations());
         assertEquals(new ServerConfig.Operations(2, 0),
