@@ -56,6 +56,7 @@ public final class ClientGrpcServer implements AutoCloseable {
     /** Handlers read snapshots, wait on Raft through futures or read the Raft log from disk: virtual threads, not the network's. */
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     private Server server;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     public ClientGrpcServer(ServerConfig config, Snapshots snapshots, Clock clock, JobsService jobsService, NodesService nodesService,
                             ClusterInfoService clusterInfo, TaskLogs logs) {
@@ -116,6 +117,7 @@ public final class ClientGrpcServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         health.enterTerminalState();
         Server s = server;
         if (s != null) {
