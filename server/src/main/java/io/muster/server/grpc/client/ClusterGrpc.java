@@ -13,10 +13,13 @@ import io.muster.server.service.ServiceException;
 final class ClusterGrpc extends ClusterServiceGrpc.ClusterServiceImplBase {
     private final ClusterInfoService info;
     private final LeaderCalls leader;
+    private final java.util.concurrent.Executor blocking;
 
-    ClusterGrpc(ClusterInfoService info, LeaderCalls leader) {
+    /** @param blocking where Raft log reads (file reads) run, off the network threads */
+    ClusterGrpc(ClusterInfoService info, LeaderCalls leader, java.util.concurrent.Executor blocking) {
         this.info = info;
         this.leader = leader;
+        this.blocking = blocking;
     }
 
     @Override
@@ -25,16 +28,16 @@ final class ClusterGrpc extends ClusterServiceGrpc.ClusterServiceImplBase {
         Errors.answer(out, () -> ProtoViews.cluster(info.status()));
     }
 
-    /** Reads this server's own log (blocking file reads: the server runs handlers off its network threads). */
+    /** Reads this server's own log: file reads, so off the network thread. */
     @Override
     public void listRaftLog(ListRaftLogRequest req, StreamObserver<RaftLog> out) {
-        Errors.answer(out, () -> {
+        blocking.execute(() -> Errors.answer(out, () -> {
             if (req.getTail() > Limits.MAX_PAGE) throw new ServiceException(400, "BAD_REQUEST", "tail must be between 0 and " + Limits.MAX_PAGE);
             try {
                 return ProtoViews.raftLog(info.raftLog(req.getStartIndex(), Limits.page(req.getLimit(), "limit"), req.getTail()));
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        });
+        }));
     }
 }
