@@ -130,7 +130,7 @@ public final class JobApi implements Routes {
     }
 
     private void logs(RoutingContext ctx) {
-        String id = ctx.pathParam("id");
+        String id = jobs.job(ctx.pathParam("id")).id(); // an unknown job is a 404 before the options are read
         String only = ctx.queryParams().get("alloc");
         if (LogStreamHttp.wanted(ctx)) {
             var options = LogStreamHttp.options(ctx, clock);

@@ -136,7 +136,7 @@ public final class NodeApi implements Routes {
 
     private void status(RoutingContext ctx) {
         if (leader.handledByLeader(ctx)) return;
-        long id = Http.pathLong(ctx, "id");
+        long id = nodes.node(Http.pathLong(ctx, "id")).id(); // an unknown node is a 404 before the options are read
         int limit = (int) Http.longParam(ctx, "limit", 50, 1, 1000);
         NodesService.NodeDetail d = nodes.detail(id, limit);
         ObjectNode m = Http.JSON.valueToTree(d.node());

@@ -14,6 +14,7 @@ import java.util.Set;
 final class ClientMethods {
     static final Map<String, Permission> PERMISSIONS = Map.ofEntries(
             Map.entry(JobServiceGrpc.getSubmitJobMethod().getFullMethodName(), Permission.JOB_WRITE),
+            Map.entry(JobServiceGrpc.getRunCommandMethod().getFullMethodName(), Permission.JOB_WRITE),
             Map.entry(JobServiceGrpc.getGetJobMethod().getFullMethodName(), Permission.JOB_READ),
             Map.entry(JobServiceGrpc.getListJobsMethod().getFullMethodName(), Permission.JOB_READ),
             Map.entry(JobServiceGrpc.getStopJobMethod().getFullMethodName(), Permission.JOB_WRITE),

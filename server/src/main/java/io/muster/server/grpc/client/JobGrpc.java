@@ -51,6 +51,12 @@ final class JobGrpc extends JobServiceGrpc.JobServiceImplBase {
     }
 
     @Override
+    public void runCommand(io.muster.proto.client.v1.RunCommandRequest req, StreamObserver<Job> out) {
+        String target = req.getTarget().isEmpty() ? "all" : req.getTarget();
+        Errors.answerAsync(out, () -> jobs.oneShot(target, req.getCommandList()).thenApply(ProtoViews::job));
+    }
+
+    @Override
     public void getJob(GetJobRequest req, StreamObserver<Job> out) {
         Errors.answer(out, () -> ProtoViews.job(jobs.get(req.getId())));
     }

@@ -240,6 +240,17 @@ class ClientGrpcClusterTest {
             var afterL = as(NodeServiceGrpc.newBlockingStub(toLeader), readOnly).getNode(GetNodeRequest.newBuilder().setId(nodeId).build());
             assertFalse(afterL.getNode().getEligible());
             assertTrue(afterL.getNode().getDrainDeadline().length() > 0);
+            // A one-shot command: on the node by id (through the follower); an unknown node is refused with REST's reason.
+            var oneShot = as(jobsF, management).runCommand(io.muster.proto.client.v1.RunCommandRequest.newBuilder()
+                    .setTarget("node:" + nodeId).addCommand("echo").addCommand("hi").build());
+            assertTrue(oneShot.getId().startsWith("job-"), oneShot.getId());
+            assertEquals("batch", follower.state().snapshot().job(oneShot.getId()).orElseThrow().type());
+            StatusRuntimeException noNode = assertThrows(StatusRuntimeException.class, () -> as(jobsF, management)
+                    .runCommand(io.muster.proto.client.v1.RunCommandRequest.newBuilder().setTarget("node:999").addCommand("true").build()));
+            assertEquals(Status.Code.FAILED_PRECONDITION, noNode.getStatus().getCode());
+            assertEquals("NO_TARGET_NODES", Status.trailersFromThrowable(noNode).get(Errors.CODE));
+            assertEquals(Status.Code.PERMISSION_DENIED, refused(() -> as(jobsF, readOnly)
+                    .runCommand(io.muster.proto.client.v1.RunCommandRequest.newBuilder().addCommand("true").build())));
             assertEquals("none", as(nodesF, management).drainNode(DrainNodeRequest.newBuilder().setId(nodeId).setDisable(true).build()).getDrain());
             w.close();
 

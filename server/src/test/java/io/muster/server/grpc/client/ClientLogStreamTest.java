@@ -166,7 +166,16 @@ class ClientLogStreamTest {
                         .streamLogs(StreamLogsRequest.newBuilder().setJobId("chatty").setFollow(true).setStream(LogStream.LOG_STREAM_BOTH).build());
                 assertEquals("t", it.next().getTask());
                 FakeFollow f = logs.follows.getFirst();
-                Await.until("the worker waits for credit", T, f::waiting);
+                // Waiting for credit, with nothing sent, for 25 polls in a row (0.5 s): the windows between here and the
+                // worker are full. (A short wait alone is not it: credit still flows while the HTTP/2 window fills.)
+                long[] last = {-1};
+                int[] still = {0};
+                Await.until("the worker is held back", T, () -> {
+                    long sent = f.sent();
+                    still[0] = f.waiting() && sent == last[0] ? still[0] + 1 : 0;
+                    last[0] = sent;
+                    return still[0] >= 25;
+                });
                 long held = f.sent();
                 // Give a server that handed out credit regardless of the reader the time to let the worker run on.
                 Thread.sleep(500);

@@ -33,7 +33,7 @@ class ClientMethodsTest {
         for (ServiceDescriptor s : SERVICES)
             for (var m : s.getMethods()) {
                 Permission p = ClientMethods.permission(m.getFullMethodName());
-                boolean write = m.getFullMethodName().matches(".*/(Submit|Stop|Cancel|Drain|Set).*");
+                boolean write = m.getFullMethodName().matches(".*/(Submit|Run|Stop|Cancel|Drain|Set).*");
                 assertEquals(!write, AclPolicy.READ_ONLY.allows(p), m.getFullMethodName());
                 assertTrue(AclPolicy.MANAGEMENT.allows(p), m.getFullMethodName());
             }
