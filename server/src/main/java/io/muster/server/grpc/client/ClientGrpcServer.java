@@ -106,10 +106,17 @@ public final class ClientGrpcServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(cluster, auth, forwarded))
                 .addService(ServerInterceptors.intercept(health.getHealthService(), auth))
                 .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), auth))
+                .addService(ServerInterceptors.intercept(reflectionV1Alpha(), auth))
                 .build()
                 .start();
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
         LOG.info("client gRPC API listening on {} ({})", bind, config.dev() ? "plaintext, dev mode" : "TLS");
+    }
+
+    /** The pre-1.0 reflection service too: grpcurl before 1.8.8 (still what some distributions ship) asks only for it. */
+    @SuppressWarnings("deprecation")
+    private static io.grpc.BindableService reflectionV1Alpha() {
+        return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     }
 
     /** Log streams open now. */

@@ -261,7 +261,7 @@ class ClientGrpcClusterTest {
             // Reflection, without a token (it describes the published client.proto only), so grpcurl can list and call.
             List<String> services = reflectedServices(toFollower);
             assertTrue(services.containsAll(List.of("muster.client.v1.JobService", "muster.client.v1.NodeService",
-                    "muster.client.v1.ClusterService", "grpc.health.v1.Health")), services.toString());
+                    "muster.client.v1.ClusterService", "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection")), services.toString());
         } finally {
             channels.forEach(ManagedChannel::shutdownNow);
         }
