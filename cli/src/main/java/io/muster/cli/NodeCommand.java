@@ -73,19 +73,54 @@ final class NodeCommand {
                 "CPU (MHz)", n.cpuMhz(), "Memory (MiB)", n.memoryMb(), "Labels", Fmt.labels(n.labels()),
                 "Last heartbeat", n.lastHeartbeat() == null ? null : Fmt.time(n.lastHeartbeat()) + " (" + Fmt.relative(n.lastHeartbeat(), now) + ")",
                 "Heartbeat TTL", n.ttlSecs() == null ? null : n.ttlSecs() + "s",
-                "Drain status", n.json() == null || !n.json().hasNonNull("drain_status") ? null : n.json().get("drain_status").asText());
+                "Drain status", n.json() == null || !n.json().hasNonNull("drain_status") ? null : n.json().get("drain_status").asText(),
+                "Limits", limits(n.json()));
         cli.out.println();
         if (n.allocations() == null || n.allocations().isEmpty()) {
             cli.out.println("No allocations.");
         } else {
-            Table t = new Table("ALLOC ID", "JOB", "GROUP", "STATUS", "EXIT");
-            for (Node.Allocation a : n.allocations()) t.row(a.id(), a.jobId(), a.group(), a.status(), a.exitCode());
+            Map<String, JsonNode> usage = usage(n.json());
+            Table t = usage.isEmpty() ? new Table("ALLOC ID", "JOB", "GROUP", "STATUS", "EXIT")
+                    : new Table("ALLOC ID", "JOB", "GROUP", "STATUS", "EXIT", "MEMORY", "CPU");
+            for (Node.Allocation a : n.allocations()) {
+                JsonNode u = usage.get(a.id());
+                if (usage.isEmpty()) t.row(a.id(), a.jobId(), a.group(), a.status(), a.exitCode());
+                else t.row(a.id(), a.jobId(), a.group(), a.status(), a.exitCode(), u == null ? "" : memory(u),
+                        u == null ? "" : String.format(java.util.Locale.ROOT, "%.1fs", u.path("cpu_seconds").asDouble()));
+            }
             t.print(cli.out);
             long total = n.json() == null ? n.allocations().size() : n.json().path("allocations_total").asLong(n.allocations().size());
             if (total > n.allocations().size()) cli.out.println("(newest " + n.allocations().size() + " of " + total + " allocations)");
         }
         cli.out.flush();
         return 0;
+    }
+
+    /** "enforced (cgroup v2 at ...)" or "not enforced: <why>", as the worker reported it. */
+    static String limits(JsonNode node) {
+        JsonNode l = node == null ? null : node.get("resource_limits");
+        if (l == null || !l.isObject()) return null;
+        String detail = l.path("detail").asText("");
+        if (!l.path("enforced").asBoolean()) return detail.startsWith("not enforced") ? detail : "not enforced: " + detail;
+        return "enforced (" + detail + ")";
+    }
+
+    /** Each allocation's usage sample, by id (only allocations on a node with cgroups have one). */
+    static Map<String, JsonNode> usage(JsonNode node) {
+        Map<String, JsonNode> out = new java.util.HashMap<>();
+        if (node != null) node.path("allocations").forEach(a -> {
+            if (a.hasNonNull("usage")) out.put(a.path("id").asText(), a.get("usage"));
+        });
+        return out;
+    }
+
+    /** "12 MiB / 64 MiB", with the OOM kills when there were any. */
+    static String memory(JsonNode u) {
+        String s = (u.path("memory_bytes").asLong() >> 20) + " MiB";
+        long limit = u.path("memory_limit_bytes").asLong();
+        if (limit > 0) s += " / " + (limit >> 20) + " MiB";
+        long oom = u.path("oom_kills").asLong();
+        return oom > 0 ? s + " (" + oom + " OOM kill" + (oom == 1 ? "" : "s") + ")" : s;
     }
 
     @Command(name = "drain", description = "Move allocations off a node and stop placing new ones (--disable ends a drain).")

@@ -55,6 +55,14 @@ final class WorkerCommand implements Callable<Integer> {
                     + " added to the config's backends). ping, test and sysinfo are always on.")
     List<String> backends = new ArrayList<>();
 
+    @Option(names = "--no-resource-limits", description = "Run exec tasks without cgroups even where the machine has them"
+            + " (resource_limits: {enabled: false}); jobs with resources.enforce: true are then not placed here.")
+    boolean noResourceLimits;
+
+    @Option(names = "--cgroup-parent", paramLabel = "NAME", description = "The cgroup that holds the tasks' cgroups"
+            + " (resource_limits.cgroup_parent; default muster).")
+    String cgroupParent;
+
     @Override
     public Integer call() throws Exception {
         Cli cli = Cli.of(spec);
@@ -111,7 +119,14 @@ final class WorkerCommand implements Callable<Integer> {
         if (!enrolled && tokFile != null && !Files.isReadable(tokFile)) throw new CliFailure("token file " + tokFile + " cannot be read");
         List<String> mergedBackends = new ArrayList<>(base.backends());
         backends.stream().map(String::strip).filter(b -> !mergedBackends.contains(b)).forEach(mergedBackends::add);
-        return new WorkerConfig(data, base.servers(), tok, tokFile, identity, mergedLabels, mergedBackends);
+        WorkerConfig.ResourceLimits limits;
+        try {
+            limits = new WorkerConfig.ResourceLimits(base.resourceLimits().enabled() && !noResourceLimits,
+                    cgroupParent != null ? cgroupParent : base.resourceLimits().cgroupParent());
+        } catch (IllegalArgumentException e) {
+            throw cli.usage("--cgroup-parent: " + e.getMessage().substring(e.getMessage().indexOf(' ') + 1));
+        }
+        return new WorkerConfig(data, base.servers(), tok, tokFile, identity, mergedLabels, mergedBackends, limits);
     }
 
     private List<HostPort> parseServers(Cli cli) {

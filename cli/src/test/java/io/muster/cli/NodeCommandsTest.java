@@ -119,6 +119,28 @@ class NodeCommandsTest {
     }
 
     @Test
+    void nodeStatusShowsResourceLimitsAndEachAllocationsUsage() {
+        api.ok("GET", "/v1/nodes/3", """
+                {"id":"3","state":"ready","eligible":true,"labels":{},"os":"linux","arch":"amd64","hostname":"w3",
+                 "resource_limits":{"enforced":true,"detail":"cgroup v2 at /sys/fs/cgroup/muster (memory, cpu, pids)"},
+                 "allocations":[{"id":"a-1","job_id":"web","group":"g","status":"running",
+                                 "usage":{"memory_bytes":12582912,"memory_limit_bytes":67108864,"cpu_seconds":2.5,"oom_kills":1}},
+                                {"id":"a-2","job_id":"web","group":"g","status":"complete","exit_code":0}]}""");
+        Run r = Run.against(api, "node", "status", "3");
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("Limits          enforced (cgroup v2 at /sys/fs/cgroup/muster (memory, cpu, pids))"), r.out());
+        assertTrue(r.out().contains("MEMORY"), r.out());
+        assertTrue(r.out().matches("(?s).*a-1 +web +g +running +- +12 MiB / 64 MiB \\(1 OOM kill\\) +2\\.5s.*"), r.out());
+
+        api.ok("GET", "/v1/nodes/4", """
+                {"id":"4","state":"ready","eligible":true,"labels":{},"os":"linux","arch":"amd64","hostname":"w4",
+                 "resource_limits":{"enforced":false,"detail":"not enforced: the cgroup2 hierarchy at /sys/fs/cgroup does not offer the memory controller"},
+                 "allocations":[]}""");
+        Run r4 = Run.against(api, "node", "status", "4");
+        assertTrue(r4.out().contains("Limits          not enforced: the cgroup2 hierarchy at /sys/fs/cgroup does not offer the memory controller"), r4.out());
+    }
+
+    @Test
     void nodeStatusSaysWhereADrainStandsAndThatAllocationsAreTheNewest() {
         api.ok("GET", "/v1/nodes/7", """
                 {"id":"7","state":"ready","eligible":false,"drain":"draining","labels":{},"os":"linux","arch":"amd64","hostname":"w7",

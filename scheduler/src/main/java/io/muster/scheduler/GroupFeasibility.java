@@ -26,6 +26,9 @@ final class GroupFeasibility {
         for (String d : group.drivers()) {
             chain.add(new NodeCheck.DriverCheck(d));
         }
+        if (group.requiresLimits()) {
+            chain.add(new NodeCheck.LimitsCheck());
+        }
         this.checks = List.copyOf(chain);
         this.firstFailure = new int[usage.size()];
         Arrays.fill(firstFailure, UNKNOWN);

@@ -7,10 +7,10 @@ import java.util.regex.Pattern;
 
 /**
  * One static feasibility check, the scheduler's counterpart of a Nomad feasibility iterator. Checks are chained
- * in a fixed order (readiness, job constraints, group constraints, drivers); a node is counted in metrics under
+ * in a fixed order (readiness, job constraints, group constraints, drivers, enforced limits); a node is counted in metrics under
  * the first one it fails. Resources are checked separately because they change as the plan places work.
  */
-sealed interface NodeCheck permits NodeCheck.Ready, NodeCheck.ConstraintCheck, NodeCheck.DriverCheck {
+sealed interface NodeCheck permits NodeCheck.Ready, NodeCheck.ConstraintCheck, NodeCheck.DriverCheck, NodeCheck.LimitsCheck {
 
     boolean test(NodeView node);
 
@@ -40,6 +40,21 @@ sealed interface NodeCheck permits NodeCheck.Ready, NodeCheck.ConstraintCheck, N
         @Override
         public String label() {
             return "driver " + driver + " missing";
+        }
+    }
+
+    /** The group requires enforced resource limits ({@code resources: {enforce: true}}) and the node has them. */
+    record LimitsCheck() implements NodeCheck {
+        static final String LABEL = "resource limits not enforced (no usable cgroups)";
+
+        @Override
+        public boolean test(NodeView node) {
+            return node.limitsEnforced();
+        }
+
+        @Override
+        public String label() {
+            return LABEL;
         }
     }
 

@@ -15,6 +15,8 @@ import java.util.Set;
  * @param labels   operator-assigned labels ({@code label.<key>})
  * @param drivers  task drivers the node can run, e.g. {@code exec}, {@code docker}
  * @param capacity what allocations may reserve in total
+ * @param limitsEnforced the node's exec driver confines tasks to their resources (cgroups); groups that require it
+ *                 ({@code resources: {enforce: true}}) go only there
  */
 public record NodeView(
         long id,
@@ -24,7 +26,14 @@ public record NodeView(
         String arch,
         Map<String, String> labels,
         Set<String> drivers,
-        Resources capacity) {
+        Resources capacity,
+        boolean limitsEnforced) {
+
+    /** A node whose exec tasks run without enforced limits. */
+    public NodeView(long id, NodeStatus status, boolean eligible, String os, String arch, Map<String, String> labels,
+                    Set<String> drivers, Resources capacity) {
+        this(id, status, eligible, os, arch, labels, drivers, capacity, false);
+    }
 
     public NodeView {
         Objects.requireNonNull(status, "status");
@@ -41,10 +50,10 @@ public record NodeView(
     }
 
     public NodeView withStatus(NodeStatus s) {
-        return new NodeView(id, s, eligible, os, arch, labels, drivers, capacity);
+        return new NodeView(id, s, eligible, os, arch, labels, drivers, capacity, limitsEnforced);
     }
 
     public NodeView withEligible(boolean e) {
-        return new NodeView(id, status, e, os, arch, labels, drivers, capacity);
+        return new NodeView(id, status, e, os, arch, labels, drivers, capacity, limitsEnforced);
     }
 }

@@ -180,4 +180,37 @@ class FeasibilityTest {
         assertEquals(2, plan.failures().get(0).unplaced());
         assertEquals(2, plan.failures().get(0).metric().nodesExhausted());
     }
+
+    private static NodeView limited(long id) {
+        NodeView n = node(id);
+        return new NodeView(n.id(), n.status(), n.eligible(), n.os(), n.arch(), n.labels(), n.drivers(), n.capacity(), true);
+    }
+
+    private static JobSpec enforced(String id, int count, io.muster.types.job.Driver driver) {
+        io.muster.types.job.TaskSpec task = driver == io.muster.types.job.Driver.EXEC
+                ? io.muster.types.job.TaskSpec.exec("main", "sleep", List.of("60")).withResources(new io.muster.types.job.TaskResources(100, 64, 0, true))
+                : new io.muster.types.job.TaskSpec("main", driver, null, List.of(), "busybox", Map.of(), new io.muster.types.job.TaskResources(100, 64, 0, true),
+                        null, false, null, null);
+        return job(id, JobType.SERVICE, new io.muster.types.job.TaskGroup("web", count, PlacementStrategy.PACK, List.of(),
+                io.muster.types.job.RestartPolicy.defaultFor(JobType.SERVICE), io.muster.types.job.ReschedulePolicy.defaultFor(JobType.SERVICE), List.of(task)));
+    }
+
+    @Test
+    void anExecGroupThatRequiresLimitsGoesOnlyToNodesThatEnforceThem() {
+        InMemoryClusterView v = cluster(3).putNode(limited(2));
+        assertEquals(Set.of(2L), nodesChosen(enforced("j", 3, io.muster.types.job.Driver.EXEC), v));
+        assertEquals(Set.of(1L, 2L, 3L).size(), nodesChosen(spread("k", 3, 100, 64), v).size(), "without enforce: any node");
+
+        v.removeNode(2);
+        Plan plan = Scheduler.schedule(enforced("j", 2, io.muster.types.job.Driver.EXEC), v, ctx(1));
+        assertEquals(List.of(), plan.placements());
+        assertEquals(Map.of("resource limits not enforced (no usable cgroups)", 2), plan.failures().get(0).metric().filtered(),
+                "the reason names what is missing");
+    }
+
+    @Test
+    void dockerEnforcesLimitsItselfSoEnforceDoesNotNarrowItsNodes() {
+        InMemoryClusterView v = cluster(2);
+        assertEquals(2, Scheduler.schedule(enforced("d", 2, io.muster.types.job.Driver.DOCKER), v, ctx(1)).placements().size());
+    }
 }

@@ -7,6 +7,8 @@ import io.muster.worker.action.ActionBackend;
 import io.muster.worker.action.ActionBackends;
 import io.muster.worker.action.ActionDriver;
 import io.muster.worker.alloc.Allocations;
+import io.muster.worker.driver.cgroup.Cgroups;
+import io.muster.worker.driver.ExecDriver;
 import io.muster.worker.driver.DriverAvailability;
 import io.muster.worker.driver.TaskDriver;
 import io.muster.worker.identity.IdentityStore;
@@ -195,7 +197,7 @@ public final class WorkerDaemon implements AutoCloseable {
     private void run() {
         try {
             Files.createDirectories(paths.allocRoot());
-            drivers = withActionDriver(options.drivers().create(paths.allocRoot()));
+            drivers = withActionDriver(options.drivers().create(paths.allocRoot(), config.resourceLimits()));
             Map<String, DriverAvailability> availability = probeDrivers();
             List<String> usable = availability.values().stream().filter(DriverAvailability::usable)
                     .map(DriverAvailability::driver).toList();
@@ -203,8 +205,10 @@ public final class WorkerDaemon implements AutoCloseable {
             if (bootstrap.needsRegistration()) {
                 state = State.REGISTERING;
             }
+            Cgroups limits = resourceLimits(usable);
             Optional<NodeBootstrap.Joined> joined = bootstrap.join(servers, new TlsChannels(options.version()), stopping,
-                    () -> NodeProfiles.detect(config.labels(), options.version(), usable, options.cpuMhzPerCore(), advertised));
+                    () -> NodeProfiles.detect(config.labels(), options.version(), usable, options.cpuMhzPerCore(), advertised).toBuilder()
+                            .setLimitsEnforced(limits.enforced()).setLimitsDetail(limits.describe()).build());
             if (joined.isEmpty()) {
                 return; // closed while registering
             }
@@ -233,6 +237,20 @@ public final class WorkerDaemon implements AutoCloseable {
             log.info(failure != null ? "worker stopped after the error above" : "worker stopped");
             terminated.countDown();
         }
+    }
+
+    /** How the exec driver confines tasks, said once at start (and advertised: jobs that require limits go elsewhere). */
+    private Cgroups resourceLimits(List<String> usable) {
+        Cgroups limits = drivers.stream().filter(d -> d instanceof ExecDriver && usable.contains(d.name()))
+                .map(d -> ((ExecDriver) d).cgroups()).findFirst()
+                .orElse(Cgroups.unavailable("the exec driver is not usable on this node"));
+        if (limits.enforced()) {
+            log.info("resource limits for exec tasks: {}", limits.describe());
+        } else {
+            log.warn("resource limits for exec tasks: {}; jobs with resources.enforce: true will not be placed here",
+                    limits.describe());
+        }
+        return limits;
     }
 
     /** The factory's drivers plus the action driver with the configured backends, unless the factory made one. */

@@ -80,7 +80,8 @@ final class WorkerLoops {
         this.allocations = new Allocations(ctx, stateStore, this::statusPending);
         Duration heartbeatRetryCap = max(options.initialBackoff(), min(options.maxBackoff(), HEARTBEAT_RETRY_CAP));
         this.heartbeat = new HeartbeatLoop(session, allocations, identity.nodeId(), options.clock(), options.ticker(),
-                new ResourceSampler(), initialTtlSecs, options.statusBatchDelay(), options.callTimeout(),
+                new ResourceSampler(options.ticker(), ResourceSampler.DEFAULT_ALLOC_INTERVAL,
+                        () -> AllocUsages.of(drivers, options.clock().millis())), initialTtlSecs, options.statusBatchDelay(), options.callTimeout(),
                 new Backoff(options.initialBackoff(), heartbeatRetryCap, WorkerOptions.JITTER), WorkerOptions.JITTER,
                 revoked);
     }

@@ -1,5 +1,7 @@
 package io.muster.worker;
 
+import io.muster.types.config.WorkerConfig;
+import io.muster.worker.driver.cgroup.Cgroups;
 import io.muster.worker.driver.DockerDriver;
 import io.muster.worker.driver.ExecDriver;
 import io.muster.worker.driver.TaskDriver;
@@ -48,18 +50,36 @@ public record WorkerOptions(Clock clock, Ticker ticker, DriverFactory drivers, S
     public interface DriverFactory {
         List<TaskDriver> create(Path allocRoot);
 
-        /** exec and docker with their default settings (docker is advertised only if its engine answers). */
+        /** With the worker's resource-limit settings; a factory that has no use for them ignores them. */
+        default List<TaskDriver> create(Path allocRoot, WorkerConfig.ResourceLimits limits) {
+            return create(allocRoot);
+        }
+
+        /**
+         * exec and docker with their default settings (docker is advertised only if its engine answers); exec confines
+         * tasks with cgroups where the machine allows it and the configuration does not say otherwise.
+         */
         static DriverFactory standard() {
-            return allocRoot -> {
-                List<TaskDriver> drivers = new ArrayList<>();
-                drivers.add(new ExecDriver(ExecDriver.Config.defaults(allocRoot)));
-                try {
-                    drivers.add(new DockerDriver(DockerDriver.Config.defaults()));
-                } catch (RuntimeException e) {
-                    // A broken DOCKER_HOST or docker config must not keep the worker from running exec tasks.
-                    log.warn("docker driver unavailable: {}", e.getMessage());
+            return new DriverFactory() {
+                @Override
+                public List<TaskDriver> create(Path allocRoot) {
+                    return create(allocRoot, WorkerConfig.ResourceLimits.DEFAULT);
                 }
-                return drivers;
+
+                @Override
+                public List<TaskDriver> create(Path allocRoot, WorkerConfig.ResourceLimits limits) {
+                    List<TaskDriver> drivers = new ArrayList<>();
+                    Cgroups cgroups = limits.enabled() ? Cgroups.detect(limits.cgroupParent())
+                            : Cgroups.unavailable("turned off in the worker's configuration (resource_limits: {enabled: false})");
+                    drivers.add(new ExecDriver(ExecDriver.Config.defaults(allocRoot).withCgroups(cgroups)));
+                    try {
+                        drivers.add(new DockerDriver(DockerDriver.Config.defaults()));
+                    } catch (RuntimeException e) {
+                        // A broken DOCKER_HOST or docker config must not keep the worker from running exec tasks.
+                        log.warn("docker driver unavailable: {}", e.getMessage());
+                    }
+                    return drivers;
+                }
             };
         }
     }

@@ -140,10 +140,30 @@ public final class NodeApi implements Routes {
         int limit = (int) Http.longParam(ctx, "limit", 50, 1, 1000);
         NodesService.NodeDetail d = nodes.detail(id, limit);
         ObjectNode m = Http.JSON.valueToTree(d.node());
-        m.set("allocations", Http.JSON.valueToTree(d.allocations())); // every allocation field, as the job answers show them
+        com.fasterxml.jackson.databind.node.ArrayNode allocNodes = Http.JSON.valueToTree(d.allocations()); // every field, as the job answers show them
+        if (!d.usage().isEmpty()) allocNodes.forEach(a -> {
+            io.muster.proto.AllocUsage u = d.usage().get(a.path("id").asText());
+            if (u != null) ((ObjectNode) a).set("usage", usageView(u));
+        });
+        m.set("allocations", allocNodes);
+        ObjectNode limits = m.putObject("resource_limits");
+        limits.put("enforced", d.limitsEnforced());
+        limits.put("detail", d.limitsDetail());
         m.put("allocations_total", d.allocationsTotal());
         if (d.drainStatus() != null) m.put("drain_status", d.drainStatus());
         Http.ok(ctx, m);
+    }
+
+    /** An allocation's cgroup usage as its worker last sampled it (the leader keeps the latest sample only). */
+    static ObjectNode usageView(io.muster.proto.AllocUsage u) {
+        ObjectNode o = Http.JSON.createObjectNode();
+        o.put("memory_bytes", u.getMemoryBytes());
+        o.put("memory_peak_bytes", u.getMemoryPeakBytes());
+        o.put("memory_limit_bytes", u.getMemoryLimitBytes());
+        o.put("cpu_seconds", u.getCpuUsec() / 1e6);
+        o.put("oom_kills", u.getOomKills());
+        o.put("sampled_at", Instant.ofEpochMilli(u.getSampledUnixMs()).toString());
+        return o;
     }
 
     /** Where a draining node's work stands (see {@link NodesService#drainStatus}). */

@@ -20,6 +20,8 @@ public final class ProfileLimits {
     /** os, arch, version and each driver name: short identifiers. */
     public static final int SHORT = 64;
     public static final int DRIVERS = 16;
+    /** How the worker enforces resource limits, or why it cannot: one line. */
+    public static final int LIMITS_DETAIL = io.muster.server.state.Records.NodeRecord.MAX_LIMITS_DETAIL;
 
     private ProfileLimits() {}
 
@@ -29,6 +31,7 @@ public final class ProfileLimits {
         if (v == null) v = tooLong("profile.os", p.getOs(), SHORT);
         if (v == null) v = tooLong("profile.arch", p.getArch(), SHORT);
         if (v == null) v = tooLong("profile.version", p.getVersion(), SHORT);
+        if (v == null) v = tooLong("profile.limits_detail", p.getLimitsDetail(), LIMITS_DETAIL);
         if (v == null && p.getDriversCount() > DRIVERS)
             v = "profile.drivers: " + p.getDriversCount() + " entries, at most " + DRIVERS + " allowed";
         for (int i = 0; v == null && i < p.getDriversCount(); i++) v = tooLong("profile.drivers[" + i + "]", p.getDrivers(i), SHORT);

@@ -57,6 +57,8 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
     private final Supplier<List<String>> servers;
     private final Cache<Long, Lease> leases;
     private final Map<Long, Beat> lastBeat = new ConcurrentHashMap<>();
+    /** Each node's latest allocation usage sample; replaced by the next one, gone with the lease. */
+    private final Map<Long, Map<String, io.muster.proto.AllocUsage>> allocUsage = new ConcurrentHashMap<>();
     private final io.muster.server.metrics.WorkerMetrics metrics;
     private volatile boolean leading;
 
@@ -123,6 +125,7 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
         leading = false;
         leases.asMap().clear(); // EXPLICIT removals: nobody is marked down by a leader that is leaving
         lastBeat.clear();
+        allocUsage.clear();
         batcher.clear();
     }
 
@@ -139,6 +142,7 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
         int ttl = policy.staggeredTtlSecs(state.liveNodeCount(), random);
         leases.put(nodeId, new Lease(ticker.read() + TimeUnit.SECONDS.toNanos(policy.expirySecs(ttl))));
         lastBeat.put(nodeId, new Beat(clock.millis(), ttl));
+        if (r.getResources().getAllocsCount() > 0 || r.getResources().getRunningAllocs() == 0) recordUsage(nodeId, r.getResources());
         CompletableFuture<Void> committed = batcher.allocStatuses(nodeId, r.getAllocationsList());
         if (node.state() == NodeStatus.INITIALIZING || node.state() == NodeStatus.DOWN || profileChange.isPresent()) {
             NodeStateChange.Builder ch = NodeStateChange.newBuilder().setNodeId(nodeId).setState(ProtoStates.nodeState(NodeStatus.READY)).setAtUnixMs(clock.millis());
@@ -156,11 +160,37 @@ public final class HeartbeatService implements LeaderServices, Leases, Heartbeat
                 .setNodeState(ProtoStates.nodeState(state.node(nodeId).map(NodeRecord::state).orElse(stateBefore))).addAllServers(servers.get()).build());
     }
 
+    /**
+     * Keeps a worker's usage sample (most heartbeats carry none: the worker samples every 10 s). Only allocations the
+     * state places on that node are kept, so a worker cannot write figures onto another node's allocations, and at
+     * most {@link #MAX_USAGE_PER_NODE}.
+     */
+    private void recordUsage(long nodeId, io.muster.proto.ResourceUsage r) {
+        if (r.getAllocsCount() == 0) {
+            allocUsage.remove(nodeId);
+            return;
+        }
+        Map<String, io.muster.proto.AllocUsage> kept = new java.util.HashMap<>();
+        for (io.muster.proto.AllocUsage u : r.getAllocsList()) {
+            if (kept.size() >= MAX_USAGE_PER_NODE) break;
+            if (state.alloc(u.getAllocId()).filter(a -> a.nodeId() == nodeId).isPresent()) kept.put(u.getAllocId(), u);
+        }
+        allocUsage.put(nodeId, Map.copyOf(kept));
+    }
+
+    static final int MAX_USAGE_PER_NODE = 1024;
+
+    @Override
+    public Map<String, io.muster.proto.AllocUsage> allocUsage(long nodeId) {
+        return allocUsage.getOrDefault(nodeId, Map.of());
+    }
+
     private void expired(long nodeId) {
         if (!leading) return;
         NodeRecord n = state.node(nodeId).orElse(null);
         if (n == null || n.state().isLost()) return;
         LOG.info("node {} missed its heartbeat TTL + grace: marking it down", nodeId);
+        allocUsage.remove(nodeId);
         metrics.leaseExpired();
         batcher.nodeState(NodeStateChange.newBuilder().setNodeId(nodeId).setState(ProtoStates.nodeState(NodeStatus.DOWN)).setAtUnixMs(clock.millis()).build());
     }

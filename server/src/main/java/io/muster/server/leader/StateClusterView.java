@@ -32,7 +32,8 @@ final class StateClusterView implements ClusterView {
 
     static NodeView node(NodeRecord n) {
         return new NodeView(n.id(), n.state(), n.eligible() && n.drain() == DrainState.NONE, n.os(), n.arch(), n.labels(),
-                new HashSet<>(n.drivers()), new Resources((int) Math.min(Integer.MAX_VALUE, n.cpuMhz()), (int) Math.min(Integer.MAX_VALUE, n.memoryMb())));
+                new HashSet<>(n.drivers()), new Resources((int) Math.min(Integer.MAX_VALUE, n.cpuMhz()), (int) Math.min(Integer.MAX_VALUE, n.memoryMb())),
+                n.limitsEnforced());
     }
 
     static AllocView alloc(AllocRecord a) {

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -35,8 +36,13 @@ public final class NodesService {
         this.leases = leases;
     }
 
-    /** A node's detail: the node, its newest allocations, how many it has in all, and where a drain stands. */
-    public record NodeDetail(Node node, List<io.muster.client.JobStatus.Allocation> allocations, int allocationsTotal, String drainStatus) {}
+    /**
+     * A node's detail: the node, its newest allocations, how many it has in all, where a drain stands, whether its worker
+     * enforces resource limits (and its words on why not), and its allocations' cgroup usage by allocation id as the
+     * worker last sampled it (leader only; empty without cgroups).
+     */
+    public record NodeDetail(Node node, List<io.muster.client.JobStatus.Allocation> allocations, int allocationsTotal, String drainStatus,
+                             boolean limitsEnforced, String limitsDetail, Map<String, io.muster.proto.AllocUsage> usage) {}
 
     public List<Node> list() {
         var snap = snapshots.snapshot();
@@ -57,7 +63,8 @@ public final class NodesService {
         NodeRecord n = snap.node(id).orElseThrow(() -> notFound(id));
         List<AllocRecord> all = snap.allocsOnNode(n.id()).stream().sorted(Comparator.comparingLong(AllocRecord::createIndex).reversed()).toList();
         var allocs = all.subList(0, Math.min(limit, all.size())).stream().map(JobViews::alloc).toList();
-        return new NodeDetail(view(snap, n), allocs, all.size(), drainStatus(snap, n, all));
+        return new NodeDetail(view(snap, n), allocs, all.size(), drainStatus(snap, n, all), n.limitsEnforced(),
+                n.limitsDetail().isEmpty() ? "not reported by this worker's version" : n.limitsDetail(), leases.allocUsage(n.id()));
     }
 
     /** A node as the API shows it: the client's {@link Node} record, so both sides share one shape. */

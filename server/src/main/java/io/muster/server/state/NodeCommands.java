@@ -51,7 +51,8 @@ final class NodeCommands {
         NodeProfile p = r.getProfile();
         NodeRecord n = new NodeRecord(id, NodeStatus.INITIALIZING, true, p.getOs(), p.getArch(), new TreeMap<>(p.getLabelsMap()),
                 p.getCpuCores(), p.getCpuMhz(), p.getMemoryMb(), List.copyOf(p.getDriversList()), p.getHostname(), p.getVersion(),
-                t.id(), keyHash, r.getRegisteredUnixMs(), r.getRegisteredUnixMs(), DrainState.NONE, 0, "", r.getCertSerialHex(), r.getCertNotAfterUnixMs(), "", backends(p));
+                t.id(), keyHash, r.getRegisteredUnixMs(), r.getRegisteredUnixMs(), DrainState.NONE, 0, "", r.getCertSerialHex(), r.getCertNotAfterUnixMs(), "", backends(p),
+                p.getLimitsEnforced(), p.getLimitsDetail());
         s.putNode(n);
         s.notifyNode(null, n);
         return ok().toBuilder().setNodeId(id).build();
@@ -87,7 +88,8 @@ final class NodeCommands {
             if (ch.hasProfile()) {
                 NodeProfile p = ch.getProfile();
                 after = after.withProfile(p.getOs(), p.getArch(), new TreeMap<>(p.getLabelsMap()), p.getCpuCores(), p.getCpuMhz(),
-                        p.getMemoryMb(), List.copyOf(p.getDriversList()), p.getHostname(), p.getVersion(), backends(p));
+                        p.getMemoryMb(), List.copyOf(p.getDriversList()), p.getHostname(), p.getVersion(), backends(p),
+                        p.getLimitsEnforced(), p.getLimitsDetail());
             }
             // Empty: only the profile changed. (A name this server does not know changes nothing either.)
             NodeStatus target = ProtoStates.nodeStatus(ch.getState()).orElse(null);

@@ -137,7 +137,8 @@ final class OperationCommands {
         List<OperationTargets.Candidate> out = new ArrayList<>();
         for (NodeRecord n : s.nodes.values()) {
             NodeView v = new NodeView(n.id(), n.state(), n.eligible() && n.drain() == DrainState.NONE, n.os(), n.arch(), n.labels(),
-                    new HashSet<>(n.drivers()), new Resources((int) Math.min(Integer.MAX_VALUE, n.cpuMhz()), (int) Math.min(Integer.MAX_VALUE, n.memoryMb())));
+                    new HashSet<>(n.drivers()), new Resources((int) Math.min(Integer.MAX_VALUE, n.cpuMhz()), (int) Math.min(Integer.MAX_VALUE, n.memoryMb())),
+                n.limitsEnforced());
             out.add(new OperationTargets.Candidate(v, n.hostname(), n.backends()));
         }
         return out;

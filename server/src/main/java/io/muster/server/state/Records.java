@@ -57,9 +57,15 @@ public final class Records {
                              int cpuCores, long cpuMhz, long memoryMb, List<String> drivers, String hostname, String version,
                              String tokenId, String publicKeySha256, long registeredAt, long stateChangedAt,
                              DrainState drain, long drainDeadline, String revokedReason, String certSerial, long certNotAfter,
-                             String previousCertSerial, Map<String, List<String>> backends) {
+                             String previousCertSerial, Map<String, List<String>> backends, boolean limitsEnforced,
+                             String limitsDetail) {
+
+        /** Longest {@code limitsDetail} kept (a worker's words, replicated for every node). */
+        public static final int MAX_LIMITS_DETAIL = 200;
 
         public NodeRecord {
+            // Snapshots written before nodes said how they enforce limits: none.
+            limitsDetail = limitsDetail == null ? "" : limitsDetail.length() > MAX_LIMITS_DETAIL ? limitsDetail.substring(0, MAX_LIMITS_DETAIL) : limitsDetail;
             // Snapshots written before previous serials (or backends) were kept have no such field.
             if (previousCertSerial == null) previousCertSerial = "";
             if (drain == null) drain = DrainState.NONE;
@@ -69,31 +75,31 @@ public final class Records {
 
         public NodeRecord withState(NodeStatus newState, long at) {
             return new NodeRecord(id, newState, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
-                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, revokedReason, certSerial, certNotAfter, previousCertSerial, backends);
+                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, revokedReason, certSerial, certNotAfter, previousCertSerial, backends, limitsEnforced, limitsDetail);
         }
 
         public NodeRecord withEligible(boolean e) {
             return new NodeRecord(id, state, e, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
                     tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, certSerial, certNotAfter,
-                    previousCertSerial, backends);
+                    previousCertSerial, backends, limitsEnforced, limitsDetail);
         }
 
         public NodeRecord withDrain(DrainState d, long deadline) {
             return new NodeRecord(id, state, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
                     tokenId, publicKeySha256, registeredAt, stateChangedAt, d, deadline, revokedReason, certSerial, certNotAfter,
-                    previousCertSerial, backends);
+                    previousCertSerial, backends, limitsEnforced, limitsDetail);
         }
 
         public NodeRecord withRevoked(String reason, long at) {
             return new NodeRecord(id, NodeStatus.REVOKED, false, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
-                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, reason, certSerial, certNotAfter, previousCertSerial, backends);
+                    tokenId, publicKeySha256, registeredAt, at, drain, drainDeadline, reason, certSerial, certNotAfter, previousCertSerial, backends, limitsEnforced, limitsDetail);
         }
 
         /** A new current leaf; the one it replaces becomes the previous serial (recording the same serial again changes nothing). */
         public NodeRecord withCert(String serial, long notAfter) {
             String previous = serial.equals(certSerial) ? previousCertSerial : certSerial;
             return new NodeRecord(id, state, eligible, os, arch, labels, cpuCores, cpuMhz, memoryMb, drivers, hostname, version,
-                    tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, serial, notAfter, previous, backends);
+                    tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, serial, notAfter, previous, backends, limitsEnforced, limitsDetail);
         }
 
         /** True if {@code serialHex} is the node's current leaf or the one just rotated out. */
@@ -103,10 +109,11 @@ public final class Records {
         }
 
         public NodeRecord withProfile(String os2, String arch2, Map<String, String> labels2, int cores, long mhz, long mem,
-                                      List<String> drivers2, String host, String ver, Map<String, List<String>> backends2) {
+                                      List<String> drivers2, String host, String ver, Map<String, List<String>> backends2,
+                                      boolean limitsEnforced2, String limitsDetail2) {
             return new NodeRecord(id, state, eligible, os2, arch2, labels2, cores, mhz, mem, drivers2, host, ver,
                     tokenId, publicKeySha256, registeredAt, stateChangedAt, drain, drainDeadline, revokedReason, certSerial, certNotAfter,
-                    previousCertSerial, backends2);
+                    previousCertSerial, backends2, limitsEnforced2, limitsDetail2);
         }
 
         public boolean schedulable() {

@@ -43,7 +43,7 @@ import java.util.TreeMap;
  */
 public final class StateDigest {
     /** The encoding's version, hashed first: a changed encoding never compares equal to an old one by accident. */
-    static final String VERSION = "muster-state-digest/3"; // 2: operations, backends, task output; 3: allocation events, secrets
+    static final String VERSION = "muster-state-digest/4"; // 2: operations, backends, task output; 3: allocation events, secrets; 4: nodes' resource limits
 
     private final byte[] sha256;
 
@@ -189,6 +189,7 @@ public final class StateDigest {
                     .str(n.previousCertSerial());
             c.i32(n.backends().size());
             n.backends().forEach((name, actions) -> c.str(name).strList(actions)); // sorted by the record
+            c.bool(n.limitsEnforced()).str(n.limitsDetail());
         }
 
         List<JobRecord> jobs = sorted(s.jobs(), Comparator.comparing(JobRecord::id, NULLS));
@@ -245,7 +246,7 @@ public final class StateDigest {
     /** Fields the encoding above covers, per record type; {@code StateDigestTest} checks them against the records. */
     static final Map<Class<? extends Record>, Integer> FIELDS = Map.ofEntries(
             Map.entry(ClusterIdentity.class, 5), Map.entry(ServerRecord.class, 5), Map.entry(AclTokenRecord.class, 5),
-            Map.entry(JoinTokenRecord.class, 8), Map.entry(NodeRecord.class, 23), Map.entry(JobRecord.class, 10),
+            Map.entry(JoinTokenRecord.class, 8), Map.entry(NodeRecord.class, 25), Map.entry(JobRecord.class, 10),
             Map.entry(GroupFailureRecord.class, 4), Map.entry(AllocRecord.class, 21), Map.entry(KvEntry.class, 3),
             Map.entry(OperationRecord.class, 8), Map.entry(ExcludedNode.class, 2), Map.entry(SecretRecord.class, 7),
             Map.entry(AllocEvents.class, 3), Map.entry(AllocEvents.Event.class, 3),

@@ -42,7 +42,8 @@ class DigestBenchmark {
             Map<String, String> labels = new TreeMap<>(Map.of("rack", "r" + i % 40, "zone", "z" + i % 3, "team", "infra"));
             nodes.add(new NodeRecord(i, NodeStatus.READY, true, "linux", "amd64", labels, 16, 48_000, 65_536, List.of("exec", "docker"),
                     "worker-" + i + ".example.internal", "0.1.0", "tok-1", String.format("%064x", i), 1_700_000_000_000L + i,
-                    1_700_000_100_000L + i, DrainState.NONE, 0, "", String.format("%032x", i * 31L), 1_700_259_200_000L, String.format("%032x", i * 17L), Map.of()));
+                    1_700_000_100_000L + i, DrainState.NONE, 0, "", String.format("%032x", i * 31L), 1_700_259_200_000L, String.format("%032x", i * 17L), Map.of(),
+                    true, "cgroup v2 at /sys/fs/cgroup/muster (memory, cpu, pids)"));
         }
         String spec = "{\"id\":\"job-%d\",\"type\":\"service\",\"groups\":[{\"name\":\"web\",\"count\":100,\"tasks\":[{\"name\":\"app\","
                 + "\"driver\":\"docker\",\"config\":{\"image\":\"registry.example/app:1.2.3\"},\"resources\":{\"cpu\":250,\"memory\":256}}]}]}";

@@ -38,5 +38,8 @@ class ProfileLimitsTest {
         for (int i = 0; i < 65; i++) labels.put("k" + i, "v");
         assertTrue(violation(OK.toBuilder().putAllLabels(labels).build()).startsWith("profile.labels: 66 labels, at most 64"));
         assertTrue(violation(OK.toBuilder().setMemoryMb(-1).build()).startsWith("profile.memory_mb"));
+        assertEquals(Optional.empty(), ProfileLimits.violation(OK.toBuilder().setLimitsDetail("d".repeat(200)).build()));
+        assertEquals("profile.limits_detail: 201 characters, at most 200 allowed",
+                violation(OK.toBuilder().setLimitsDetail("d".repeat(201)).build()));
     }
 }

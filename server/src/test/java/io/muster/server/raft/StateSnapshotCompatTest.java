@@ -35,7 +35,7 @@ class StateSnapshotCompatTest {
 
     static NodeRecord node(NodeStatus state, DrainState drain) {
         return new NodeRecord(7, state, false, "linux", "amd64", Map.of("k", "v"), 2, 4_000, 2_048, List.of("exec"), "h", "0.1",
-                "t", "ab", 1, 2, drain, 3, "", "s1", 4, "", null);
+                "t", "ab", 1, 2, drain, 3, "", "s1", 4, "", null, false, null);
     }
 
     static AllocRecord alloc(AllocStatus status) {

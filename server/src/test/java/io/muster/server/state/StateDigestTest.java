@@ -45,9 +45,10 @@ class StateDigestTest {
                 new JoinTokenRecord("t0", 200, 0, 0, Map.of(), 13, true, ""));
         List<NodeRecord> nodes = List.of(
                 new NodeRecord(2, NodeStatus.READY, true, "linux", "amd64", Map.of("k", "v", "z", "w"), 4, 16_000, 8_192, List.of("exec", "docker"),
-                        "h2", "0.1", "t1", "abcd", 13, 14, DrainState.NONE, 0, "", "s2", 15, "s1", Map.of("ping", List.of("echo", "sleep"), "apt", List.of("install"))),
+                        "h2", "0.1", "t1", "abcd", 13, 14, DrainState.NONE, 0, "", "s2", 15, "s1", Map.of("ping", List.of("echo", "sleep"), "apt", List.of("install")),
+                        true, "cgroup v1 at /sys/fs/cgroup/memory/muster (memory, cpu, cpuacct, pids)"),
                 new NodeRecord(1, NodeStatus.DOWN, false, "linux", "arm64", Map.of(), 2, 8_000, 4_096, List.of("exec"),
-                        "h1", "0.1", "t1", "ef01", 13, 16, DrainState.DRAINING, 99, "", "s9", 15, "", Map.of()));
+                        "h1", "0.1", "t1", "ef01", 13, 16, DrainState.DRAINING, 99, "", "s9", 15, "", Map.of(), false, "not enforced: not root"));
         List<JobRecord> jobs = List.of(new JobRecord("j1", "service", "{\"id\":\"j1\"}", 2, 16, false,
                 List.of(new GroupFailureRecord("g", 1, 3, Map.of("cpu", 2, "memory", 1))), 17, 18,
                         new OperationRecord(OperationStatus.RUNNING, List.of(1L, 2L), List.of(new ExcludedNode(3, "node is down")), 16, 17, 0, 1, "")),
@@ -69,9 +70,9 @@ class StateDigestTest {
     @Test
     void theEncodingIsPinned() {
         // Any change to the encoding changes these; a deliberate one updates them (and StateDigest.VERSION). The empty
-        // state's value was checked against an independent implementation of the encoding (Python, hashlib), again for version 3.
-        assertEquals("4f411c357e251517d55f2a903703803b2b35f286fa6f8b027e42a8f6739d16eb", StateDigest.of(new ClusterState()).hex());
-        assertEquals("8c7978ea294fa2a1dbdc68b01bd6dc579a143cebc6c2fd82f213a2b1859c76c3", digest(sample()).hex());
+        // state's value was checked against an independent implementation of the encoding (Python, hashlib), again for version 4.
+        assertEquals("5520b7ba8e1822f4a785c59aa29c4f742afb68149ccc9a9a0985b36a106c844e", StateDigest.of(new ClusterState()).hex());
+        assertEquals("a294f6dae6e9835f31cfb0fe5e8047afc18a2961f92cad42315f4595f1fcbb84", digest(sample()).hex());
     }
 
     @Test
@@ -91,7 +92,7 @@ class StateDigestTest {
                     shuffled(a.aclTokens(), r), shuffled(a.joinTokens(), r).stream().map(t -> new JoinTokenRecord(t.id(), t.expiresAt(),
                     t.maxUses(), t.uses(), reordered(t.labels()), t.createdAt(), t.revoked(), t.description())).toList(),
                     shuffled(a.nodes(), r).stream().map(n -> n.withProfile(n.os(), n.arch(), reordered(n.labels()), n.cpuCores(), n.cpuMhz(),
-                            n.memoryMb(), n.drivers(), n.hostname(), n.version(), reordered(n.backends()))).toList(),
+                            n.memoryMb(), n.drivers(), n.hostname(), n.version(), reordered(n.backends()), n.limitsEnforced(), n.limitsDetail())).toList(),
                     shuffled(a.jobs(), r).stream().map(j -> new JobRecord(j.id(), j.type(), j.specJson(), j.version(), j.submittedAt(),
                             j.stopped(), j.failures().stream().map(f -> new GroupFailureRecord(f.group(), f.unplaced(), f.nodesEvaluated(),
                             reordered(f.filtered()))).toList(), j.nextEvalAt(), j.modifyIndex(), j.operation())).toList(),
@@ -188,7 +189,7 @@ class StateDigestTest {
             assertNotEquals(d0, digest(with(base, "allocs", allocs)), "allocation event field " + c);
             checked++;
         }
-        assertEquals(5 + 5 + 5 + 8 + 23 + 10 + 21 + 3 + 7 + 4 + 8 + 2 + 3 + 3, checked);
+        assertEquals(5 + 5 + 5 + 8 + 25 + 10 + 21 + 3 + 7 + 4 + 8 + 2 + 3 + 3, checked);
     }
 
     @Test

@@ -41,7 +41,7 @@ public final class ConfigLoader {
     private static final Set<String> TLS_KEYS = Set.of("ca_file", "cert_file", "key_file");
     private static final Set<String> GC_KEYS = Set.of("job_after", "alloc_after", "node_after", "token_after", "interval");
     private static final Set<String> METRICS_KEYS = Set.of("public");
-    private static final Set<String> WORKER_FILE_KEYS = Set.of("data_dir", "cluster", "backends");
+    private static final Set<String> WORKER_FILE_KEYS = Set.of("data_dir", "cluster", "backends", "resource_limits");
     private static final Set<String> PEER_KEYS = Set.of("id", "raft_addr", "api_addr");
     private static final Set<String> WORKER_TIER_KEYS = Set.of("mode", "role", "node_id", "peers", "worker_grpc_addr",
             "servers", "token_file", "identity_dir", "worker_ca_dir", "heartbeat_min_ttl", "heartbeat_max_ttl",
@@ -227,6 +227,7 @@ public final class ConfigLoader {
         }
         // backends: in the cluster block, or (full file) at the top level beside data_dir; both lists count.
         List<String> topBackends = cluster == root ? List.of() : backends("", root, r);
+        WorkerConfig.ResourceLimits limits = cluster == root ? WorkerConfig.ResourceLimits.DEFAULT : resourceLimits(root, r);
         ClusterMode mode = clusterMode(cpath, cluster, r, false);
         WorkerConfig cfg = null;
         if (mode instanceof WorkerTierWorker w && r.problems.isEmpty()) {
@@ -236,7 +237,8 @@ public final class ConfigLoader {
             for (String s : w.servers()) servers.add(HostPort.parse(s));
             Path base = dataDir != null ? dataDir : Path.of("/var/lib/muster");
             Path identity = w.identityDir() != null ? Path.of(w.identityDir()) : base.resolve("worker/identity");
-            cfg = new WorkerConfig(base, servers, null, w.tokenFile() != null ? Path.of(w.tokenFile()) : null, identity, w.labels(), List.copyOf(enabled));
+            cfg = new WorkerConfig(base, servers, null, w.tokenFile() != null ? Path.of(w.tokenFile()) : null, identity, w.labels(), List.copyOf(enabled),
+                    limits);
         } else if (mode != null && r.problems.isEmpty()) {
             r.problem(ConfigReader.join(cpath, "mode"), cluster.entries().get("mode"),
                     "a worker needs mode: worker-tier with role: worker");
@@ -344,6 +346,24 @@ public final class ConfigLoader {
                 r.problem(mpath, modeNode, "unknown mode '" + mode.get() + "': use single-node | raft | static | worker-tier");
                 return null;
             }
+        }
+    }
+
+    /** {@code resource_limits: {enabled: true, cgroup_parent: muster}} beside {@code data_dir}; both keys optional. */
+    private static WorkerConfig.ResourceLimits resourceLimits(Obj root, ConfigReader r) {
+        Node n = root.entries().get("resource_limits");
+        if (n == null) return WorkerConfig.ResourceLimits.DEFAULT;
+        Obj o = r.map("resource_limits", n).orElse(null);
+        if (o == null) return WorkerConfig.ResourceLimits.DEFAULT;
+        r.onlyKeys("resource_limits", o, Set.of("enabled", "cgroup_parent"));
+        boolean enabled = r.bool("resource_limits", o, "enabled").orElse(true);
+        String parent = r.string("resource_limits", o, "cgroup_parent").orElse(WorkerConfig.ResourceLimits.DEFAULT.cgroupParent());
+        try {
+            return new WorkerConfig.ResourceLimits(enabled, parent);
+        } catch (IllegalArgumentException e) {
+            r.problem("resource_limits.cgroup_parent", o.entries().get("cgroup_parent"),
+                    "must be one cgroup name matching " + WorkerConfig.ResourceLimits.CGROUP_NAME.pattern() + " (no '/' or '..')");
+            return WorkerConfig.ResourceLimits.DEFAULT;
         }
     }
 

@@ -11,12 +11,38 @@ import java.util.Map;
  *     the read-only ones ({@link io.muster.types.job.ActionCatalog#readOnly()}) are always on
  */
 public record WorkerConfig(Path dataDir, List<HostPort> servers, String token, Path tokenFile, Path identityDir,
-                           Map<String, String> labels, List<String> backends) {
+                           Map<String, String> labels, List<String> backends, ResourceLimits resourceLimits) {
+
+    /**
+     * {@code resource_limits: {enabled, cgroup_parent}}: whether exec tasks get a cgroup with their limits where the
+     * machine allows it (default true), and the name of the cgroup that holds the tasks' cgroups (default
+     * {@code muster}: {@code /sys/fs/cgroup/muster} on cgroup v2).
+     */
+    public record ResourceLimits(boolean enabled, String cgroupParent) {
+        /** A cgroup's name: it becomes a directory under every hierarchy's root. */
+        public static final java.util.regex.Pattern CGROUP_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+        /** Declared after the pattern it is checked against (static initialisers run in order). */
+        public static final ResourceLimits DEFAULT = new ResourceLimits(true, "muster");
+
+        public ResourceLimits {
+            if (cgroupParent == null || !CGROUP_NAME.matcher(cgroupParent).matches() || cgroupParent.contains("..")) {
+                throw new IllegalArgumentException("cgroup_parent: '" + cgroupParent + "' must match " + CGROUP_NAME.pattern()
+                        + " (one cgroup name, no '/' or '..')");
+            }
+        }
+    }
 
     public WorkerConfig {
         servers = List.copyOf(servers);
         labels = Map.copyOf(labels);
         backends = backends == null ? List.of() : List.copyOf(backends);
+        resourceLimits = resourceLimits == null ? ResourceLimits.DEFAULT : resourceLimits;
+    }
+
+    /** With the default resource limits. */
+    public WorkerConfig(Path dataDir, List<HostPort> servers, String token, Path tokenFile, Path identityDir,
+                        Map<String, String> labels, List<String> backends) {
+        this(dataDir, servers, token, tokenFile, identityDir, labels, backends, ResourceLimits.DEFAULT);
     }
 
     /** With no system-changing backend enabled. */
@@ -29,6 +55,6 @@ public record WorkerConfig(Path dataDir, List<HostPort> servers, String token, P
     @Override
     public String toString() {
         return "WorkerConfig[dataDir=" + dataDir + ", servers=" + servers + ", tokenFile=" + tokenFile
-                + ", identityDir=" + identityDir + ", labels=" + labels + ", backends=" + backends + ", token=" + (token == null ? "none" : "<redacted>") + "]";
+                + ", identityDir=" + identityDir + ", labels=" + labels + ", backends=" + backends + ", resourceLimits=" + resourceLimits + ", token=" + (token == null ? "none" : "<redacted>") + "]";
     }
 }

@@ -229,6 +229,9 @@ public final class JobSpecJson {
         g.writeObjectFieldStart("resources");
         g.writeNumberField("cpu", t.resources().cpu());
         g.writeNumberField("memory", t.resources().memoryMb());
+        // Written only when set: specs that never used them keep their canonical form (and the state's digest).
+        if (t.resources().pids() > 0) g.writeNumberField("pids", t.resources().pids());
+        if (t.resources().enforce()) g.writeBooleanField("enforce", true);
         g.writeEndObject();
         writeDuration(g, "timeout", timeout);
         g.writeBooleanField("network", t.network());

@@ -42,6 +42,8 @@ public final class JobSpecLimits {
     public static final int MAX_CPU = 1_000_000;
     /** Memory per task, MiB (4 TiB). */
     public static final int MAX_MEMORY_MB = 4 * 1024 * 1024;
+    /** Processes and threads per task (Linux's default pid_max is 4,194,304; a task asking for more is a mistake). */
+    public static final int MAX_PIDS = 1_048_576;
     /** Restart and reschedule attempts. */
     public static final int MAX_ATTEMPTS = 10_000;
     /** Any duration (timeouts, delays): 365 days, in seconds. */

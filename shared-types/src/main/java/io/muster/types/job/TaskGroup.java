@@ -53,6 +53,17 @@ public record TaskGroup(
         return drivers;
     }
 
+    /**
+     * True when an exec task of the group says {@code resources: {enforce: true}}: the group may only be placed on
+     * nodes that enforce limits. (Docker enforces memory and CPU by itself wherever it runs.)
+     */
+    public boolean requiresLimits() {
+        for (TaskSpec t : tasks) {
+            if (t.resources().enforce() && t.driver() == Driver.EXEC) return true;
+        }
+        return false;
+    }
+
     public TaskGroup withCount(int newCount) {
         return new TaskGroup(name, newCount, placement, constraints, restart, reschedule, tasks);
     }

@@ -18,7 +18,7 @@ final class TaskReader extends SpecValues {
     static final List<String> TASK_KEYS = List.of("name", "driver", "command", "args", "image", "env", "resources",
             "timeout", "network", "workdir", "user", "secrets");
     static final List<String> SECRET_KEYS = List.of("name", "env", "file", "stdin");
-    static final List<String> RESOURCE_KEYS = List.of("cpu", "memory");
+    static final List<String> RESOURCE_KEYS = List.of("cpu", "memory", "pids", "enforce");
 
     private static final Pattern ENV_KEY = Pattern.compile(ENV_KEY_SYNTAX);
     private static final Pattern USER = Pattern.compile(USER_SYNTAX);
@@ -224,6 +224,8 @@ final class TaskReader extends SpecValues {
                 : Integer.valueOf(TaskResources.DEFAULT.cpu());
         Integer mem = f.has("memory") ? intIn(f.get("memory"), f.path("memory"), 1, MAX_MEMORY_MB)
                 : Integer.valueOf(TaskResources.DEFAULT.memoryMb());
-        return cpu == null || mem == null ? null : new TaskResources(cpu, mem);
+        Integer pids = f.has("pids") ? intIn(f.get("pids"), f.path("pids"), 1, MAX_PIDS) : Integer.valueOf(0);
+        Boolean enforce = f.has("enforce") ? bool(f.get("enforce"), f.path("enforce")) : Boolean.FALSE;
+        return cpu == null || mem == null || pids == null || enforce == null ? null : new TaskResources(cpu, mem, pids, enforce);
     }
 }

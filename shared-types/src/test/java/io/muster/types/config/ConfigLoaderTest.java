@@ -178,6 +178,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void workerResourceLimitsAreOnByDefaultAndConfigurable() throws Exception {
+        String cluster = "cluster:\n  mode: worker-tier\n  role: worker\n  servers: [\"10.0.0.1:3670\"]\n";
+        assertEquals(WorkerConfig.ResourceLimits.DEFAULT, ConfigLoader.loadWorker(cluster, "w.yaml").resourceLimits());
+        assertEquals(new WorkerConfig.ResourceLimits(true, "muster"), WorkerConfig.ResourceLimits.DEFAULT);
+        WorkerConfig w = ConfigLoader.loadWorker("data_dir: /d\nresource_limits: {enabled: false, cgroup_parent: batch.slice}\n" + cluster, "w.yaml");
+        assertEquals(new WorkerConfig.ResourceLimits(false, "batch.slice"), w.resourceLimits());
+        ConfigException escape = assertThrows(ConfigException.class, () -> ConfigLoader.loadWorker(
+                "data_dir: /d\nresource_limits: {cgroup_parent: ../../etc}\n" + cluster, "w.yaml"));
+        assertTrue(escape.getMessage().contains("resource_limits.cgroup_parent: must be one cgroup name"), escape.getMessage());
+        assertTrue(escape.getMessage().contains("line 2"), escape.getMessage());
+        ConfigException typo = assertThrows(ConfigException.class, () -> ConfigLoader.loadWorker(
+                "data_dir: /d\nresource_limits: {enable: false}\n" + cluster, "w.yaml"));
+        assertTrue(typo.getMessage().contains("resource_limits.enable: unknown"), typo.getMessage());
+        ConfigException notBool = assertThrows(ConfigException.class, () -> ConfigLoader.loadWorker(
+                "data_dir: /d\nresource_limits: {enabled: sometimes}\n" + cluster, "w.yaml"));
+        assertTrue(notBool.getMessage().contains("resource_limits.enabled: must be true or false"), notBool.getMessage());
+    }
+
+    @Test
     void singleNodeDefaults() throws Exception {
         ServerConfig c = ConfigLoader.loadServer("data_dir: /d\ncluster:\n  mode: single-node\n", "s.yaml", null);
         assertInstanceOf(HostPort.class, c.apiAddr());

@@ -133,7 +133,9 @@ class JobSpecJsonPropertyTest {
     private Arbitrary<TaskSpec> task() {
         Arbitrary<TaskResources> resources = Combinators.combine(
                         Arbitraries.integers().between(1, JobSpecLimits.MAX_CPU),
-                        Arbitraries.integers().between(1, JobSpecLimits.MAX_MEMORY_MB))
+                        Arbitraries.integers().between(1, JobSpecLimits.MAX_MEMORY_MB),
+                        Arbitraries.integers().between(0, JobSpecLimits.MAX_PIDS),
+                        Arbitraries.of(true, false))
                 .as(TaskResources::new);
         Arbitrary<Map<String, String>> env = Arbitraries.maps(
                 Arbitraries.strings().withCharRange('A', 'Z').withChars('_').ofMinLength(1).ofMaxLength(12),

@@ -312,6 +312,21 @@ class JobSpecParserTest {
     }
 
     @Test
+    void resourceLimitsTheTaskMayRequire() throws Exception {
+        JobSpec spec = PARSER.parse(("groups:\n  - name: g\n    tasks:\n      - {name: t, driver: exec, command: x,"
+                + " resources: {memory: 32, pids: 100, enforce: true}}\n"), "limits.yaml");
+        TaskGroup g = spec.groups().get(0);
+        assertEquals(new TaskResources(100, 32, 100, true), g.tasks().get(0).resources());
+        assertTrue(g.requiresLimits());
+        String json = new String(JobSpecJson.toJson(spec), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"resources\":{\"cpu\":100,\"memory\":32,\"pids\":100,\"enforce\":true}"), json);
+        JobSpec plain = PARSER.parse("groups:\n  - name: g\n    tasks: [{name: t, driver: exec, command: x}]\n", "plain.yaml");
+        String plainJson = new String(JobSpecJson.toJson(plain), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(plainJson.contains("\"resources\":{\"cpu\":100,\"memory\":64}"), "unset keys keep the old canonical form: " + plainJson);
+        assertFalse(plain.groups().get(0).requiresLimits());
+    }
+
+    @Test
     void numbersOutOfRange() {
         assertError("priority: 101\ngroups: [{name: g, " + TASK + "}]\n", "priority", 1, 11, "must be at most 100");
         assertError("groups:\n  - name: g\n    count: 100001\n    " + TASK + "\n",
@@ -320,6 +335,10 @@ class JobSpecParserTest {
                 "groups[0].count", 3, 12, "must be at most 100000");
         assertError("groups:\n  - name: g\n    tasks: [{name: t, driver: exec, command: x, resources: {cpu: 0}}]\n",
                 "groups[0].tasks[0].resources.cpu", 3, 66, "must be a positive integer");
+        assertError("groups:\n  - name: g\n    tasks: [{name: t, driver: exec, command: x, resources: {pids: 0}}]\n",
+                "groups[0].tasks[0].resources.pids", 3, 67, "must be a positive integer");
+        assertError("groups:\n  - name: g\n    tasks: [{name: t, driver: exec, command: x, resources: {enforce: maybe}}]\n",
+                "groups[0].tasks[0].resources.enforce", 3, 70, "true or false");
         assertError("type: system\ngroups:\n  - name: g\n    count: 3\n    " + TASK + "\n",
                 "groups[0].count", 4, 12, "must be 1 for system jobs");
         assertError("groups:\n  - name: g\n    restart: {attempts: -1}\n    " + TASK + "\n",

@@ -451,6 +451,7 @@ public final class AllocRunner {
                 .workDir(AllocPaths.taskDir(ctx.allocRoot(), slot.key))
                 .cpu(Math.max(0, task.resources().cpu()))
                 .memoryMb(Math.max(0, task.resources().memory()))
+                .pidsMax(Math.max(0, task.resources().pids()))
                 .timeout(task.timeoutDuration())
                 .network(task.network())
                 .killGrace(ctx.stopGrace())

@@ -43,7 +43,7 @@ public record GroupSpec(String name, int count, List<Task> tasks, Restart restar
             secrets = secrets == null ? List.of() : List.copyOf(secrets);
             args = args == null ? List.of() : List.copyOf(args);
             env = env == null ? Map.of() : Map.copyOf(env);
-            resources = resources == null ? new Resources(0, 0) : resources;
+            resources = resources == null ? new Resources(0, 0, 0) : resources;
         }
 
         /** Zero means no timeout. */
@@ -52,8 +52,9 @@ public record GroupSpec(String name, int count, List<Task> tasks, Restart restar
         }
     }
 
+    /** @param pids most processes and threads; 0 = the worker's default */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Resources(int cpu, int memory) {}
+    public record Resources(int cpu, int memory, int pids) {}
 
     /** One of {@code env}, {@code file} or {@code stdin} says how the task receives secret {@code name}. */
     @JsonIgnoreProperties(ignoreUnknown = true)

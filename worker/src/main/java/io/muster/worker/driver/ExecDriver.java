@@ -19,6 +19,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import io.muster.worker.driver.cgroup.CgroupUsage;
+import io.muster.worker.driver.cgroup.Cgroups;
+import io.muster.worker.driver.cgroup.TaskCgroup;
+import io.muster.worker.driver.cgroup.TaskLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +33,15 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Isolation</b>: none beyond its own session and process group, created by launching the
  *       command through {@code setsid} (util-linux), which exec()s it so the task's pid is also its
  *       group id. Stop and timeout signal the whole group (TERM, then KILL after the grace), and
- *       when the task exits by itself, whatever it left running in its group is killed. A task
- *       that deliberately calls setsid itself escapes; that needs cgroups, which this driver
- *       does not use (so {@code memoryMb} and {@code cpu} are not enforced either).</li>
+ *       when the task exits by itself, whatever it left running in its group is killed.</li>
+ *   <li><b>Limits</b>: where the worker found usable cgroups ({@link Cgroups#detect}), each task runs in its own
+ *       cgroup ({@code <parent>/<allocId>}) with {@code memoryMb} as a hard memory limit, {@code cpu} as its CPU
+ *       weight and {@code pidsMax} as its process limit. The task joins the cgroup before its command runs: setsid
+ *       starts {@code sh}, which writes its own pid into the cgroup and exec()s the command, so not one of the
+ *       task's instructions or forks happens outside it. An OOM kill is told apart from any other SIGKILL by the
+ *       cgroup's own counter, and when the task ends everything left in its cgroup is killed (a task that called
+ *       setsid to leave its process group does not escape). Without cgroups none of this is enforced, which the
+ *       worker logs at start and advertises in its node profile.</li>
  *   <li><b>Environment</b>: not inherited from the worker. The base is PATH (a fixed system
  *       path), HOME (= workDir), LANG=C.UTF-8 and MUSTER_ALLOC_ID, MUSTER_JOB_ID, MUSTER_GROUP,
  *       MUSTER_TASK, MUSTER_ALLOC_DIR; the task's env is applied on top (and may replace PATH).
@@ -57,6 +67,13 @@ public final class ExecDriver implements TaskDriver {
     public static final String NAME = "exec";
     static final String BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final List<String> SYSTEM_DIRS = List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin");
+    static final Cgroups NO_CGROUPS = Cgroups.unavailable("the worker was not configured to use cgroups");
+    /**
+     * Run by the task's own process before its command: joins each cgroup named (its pid is {@code $$}), then
+     * becomes the command. Arguments: the number of cgroup.procs files, the files, the command and its arguments.
+     */
+    static final String CGROUP_JOIN = "n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || { echo \"muster: cannot join"
+            + " cgroup $1\" >&2; exit 125; }; shift; n=$((n - 1)); done; exec \"$@\"";
 
     /**
      * @param allocRoot directory holding one directory per allocation, named by allocId
@@ -64,19 +81,26 @@ public final class ExecDriver implements TaskDriver {
      * @param maxLogFileBytes size at which stdout.log/stderr.log are rotated to *.log.1
      * @param logPollInterval how often the log files are tailed into the buffer
      * @param clock wall clock: start and end times of tasks, the recorded timeout deadline
+     * @param cgroups how tasks are confined (detected once by the worker), or {@link Cgroups.Unavailable}
      */
     public record Config(Path allocRoot, int outputBufferBytes, long maxLogFileBytes, Duration logPollInterval,
-                         Clock clock) {
+                         Clock clock, Cgroups cgroups) {
         public Config {
             Objects.requireNonNull(allocRoot, "allocRoot");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(cgroups, "cgroups");
             allocRoot = allocRoot.toAbsolutePath().normalize();
             if (outputBufferBytes <= 0 || maxLogFileBytes <= 0 || logPollInterval.isNegative() || logPollInterval.isZero()) {
                 throw new IllegalArgumentException("buffer size, log file size and poll interval must be > 0");
             }
         }
 
-        /** With the system clock. */
+        /** Without cgroups. */
+        public Config(Path allocRoot, int outputBufferBytes, long maxLogFileBytes, Duration logPollInterval, Clock clock) {
+            this(allocRoot, outputBufferBytes, maxLogFileBytes, logPollInterval, clock, NO_CGROUPS);
+        }
+
+        /** With the system clock, without cgroups. */
         public Config(Path allocRoot, int outputBufferBytes, long maxLogFileBytes, Duration logPollInterval) {
             this(allocRoot, outputBufferBytes, maxLogFileBytes, logPollInterval, Clock.systemUTC());
         }
@@ -87,13 +111,18 @@ public final class ExecDriver implements TaskDriver {
         }
 
         public Config withClock(Clock c) {
-            return new Config(allocRoot, outputBufferBytes, maxLogFileBytes, logPollInterval, c);
+            return new Config(allocRoot, outputBufferBytes, maxLogFileBytes, logPollInterval, c, cgroups);
+        }
+
+        public Config withCgroups(Cgroups c) {
+            return new Config(allocRoot, outputBufferBytes, maxLogFileBytes, logPollInterval, clock, c);
         }
     }
 
     private final Config config;
     private final String setsid;
     private final String killBinary;
+    private final String shell;
     private final ScheduledExecutorService scheduler;
     private final Map<String, ExecTaskHandle> active = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -102,6 +131,7 @@ public final class ExecDriver implements TaskDriver {
         this.config = config;
         this.setsid = findSystemBinary("setsid");
         this.killBinary = findSystemBinary("kill");
+        this.shell = findSystemBinary("sh");
         this.scheduler = Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon().name("exec-driver-", 0).factory());
     }
 
@@ -135,8 +165,24 @@ public final class ExecDriver implements TaskDriver {
             return DriverAvailability.unusable(NAME, "alloc root " + config.allocRoot() + " is not writable");
         }
         return DriverAvailability.usable(NAME, "setsid " + setsid + ", kill "
-                + (killBinary != null ? killBinary : "(none: per-process signalling)"));
+                + (killBinary != null ? killBinary : "(none: per-process signalling)") + "; resource limits "
+                + (cgroups().enforced() && shell == null ? "not enforced: no sh in " + SYSTEM_DIRS : cgroups().describe()));
     }
+
+    /** How this driver confines tasks (what the node advertises). */
+    public Cgroups cgroups() {
+        return shell == null ? Cgroups.unavailable("no sh in " + SYSTEM_DIRS + " to join a task to its cgroup") : config.cgroups();
+    }
+
+    /** What each running task's cgroup counted, by task key (an allocation id, or {@code <alloc id>.<task>}). */
+    public Map<String, TaskUsage> usage() {
+        Map<String, TaskUsage> out = new LinkedHashMap<>();
+        active.forEach((key, handle) -> handle.cgroup().ifPresent(c -> out.put(key, new TaskUsage(c.usage(), c.limits()))));
+        return out;
+    }
+
+    /** A task's cgroup counters and the limits it runs under. */
+    public record TaskUsage(CgroupUsage usage, TaskLimits limits) {}
 
     private Path allocDir(String allocId) {
         return config.allocRoot().resolve(allocId);
@@ -187,9 +233,24 @@ public final class ExecDriver implements TaskDriver {
             return failed(request, e.getMessage(), attempted);
         }
 
+        TaskCgroup cgroup = null;
+        if (cgroups().enforced()) {
+            TaskLimits limits = new TaskLimits((long) request.memoryMb() << 20, request.cpu(),
+                    request.pidsMax() > 0 ? request.pidsMax() : TaskLimits.DEFAULT_PIDS_MAX);
+            try {
+                cgroup = cgroups().create(allocId, limits);
+            } catch (IOException | RuntimeException e) {
+                SecretFiles.remove(dir);
+                return failed(request, "exec: cannot create the task's cgroup: " + e.getMessage(), attempted);
+            }
+        }
         List<String> argv = new ArrayList<>();
         argv.add(setsid);
         argv.add("--wait"); // only matters if setsid ever has to fork: then it still reports the exit code
+        if (cgroup != null) {
+            argv.addAll(List.of(shell, "-c", CGROUP_JOIN, "muster-cgroup-join", Integer.toString(cgroup.procsFiles().size())));
+            cgroup.procsFiles().forEach(f -> argv.add(f.toString()));
+        }
         argv.add(executable);
         argv.addAll(request.args());
         Path stdout = dir.resolve(OutputBuffer.STDOUT_FILE);
@@ -213,6 +274,7 @@ public final class ExecDriver implements TaskDriver {
             process = pb.start();
         } catch (IOException e) {
             SecretFiles.remove(dir);
+            if (cgroup != null) cgroup.remove();
             return failed(request, "exec: cannot start '" + executable + "': " + e.getMessage(), attempted);
         }
         if (stdinJson != null) {
@@ -258,7 +320,7 @@ public final class ExecDriver implements TaskDriver {
             drained = java.util.concurrent.CompletableFuture.completedFuture(null);
         }
         ExecTaskHandle handle = new ExecTaskHandle(allocId, dir, record, process, process.toHandle(), output, tailers,
-                scheduler, killBinary, request.timeout(), () -> finished(allocId, dir), config.clock(), drained);
+                scheduler, killBinary, request.timeout(), () -> finished(allocId, dir), config.clock(), drained, cgroup);
         active.put(allocId, handle);
         handle.begin(config.logPollInterval());
         log.info("alloc {}: started {} as pid {}", allocId, executable, pid);
@@ -293,8 +355,13 @@ public final class ExecDriver implements TaskDriver {
                     : Optional.empty();
         }
         Optional<ProcessHandle> ph = ProcessHandle.of(record.pid());
+        TaskCgroup cgroup = cgroups().enforced() ? cgroups().open(allocId).orElse(null) : null;
         if (ph.isEmpty() || !ProcFs.isSameLiveProcess(record.pid(), record.startTicks())) {
             ExecTaskRecord.delete(dir);
+            if (cgroup != null) { // whatever the task left behind goes, and so does its cgroup
+                cgroup.killAll();
+                cgroup.remove();
+            }
             return reportLost
                     ? Optional.of(lost(allocId, Long.toString(record.pid()), "exec: task process " + record.pid()
                             + " is no longer running; it ended while no worker watched it, exit code unknown",
@@ -310,7 +377,7 @@ public final class ExecDriver implements TaskDriver {
                 ? Duration.ofMillis(record.deadlineEpochMs() - record.startedAt().toEpochMilli()) : Duration.ZERO;
         ExecTaskHandle handle = new ExecTaskHandle(allocId, dir, record, null, ph.get(), output, tailers,
                 scheduler, killBinary, timeout, () -> finished(allocId, dir), config.clock(),
-                java.util.concurrent.CompletableFuture.completedFuture(null));
+                java.util.concurrent.CompletableFuture.completedFuture(null), cgroup);
         active.put(allocId, handle);
         handle.begin(config.logPollInterval());
         log.info("alloc {}: re-attached to running pid {}", allocId, record.pid());

@@ -1,5 +1,8 @@
 package io.muster.worker.driver;
 
+import io.muster.worker.driver.cgroup.TaskCgroup;
+import java.util.Optional;
+
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,10 +30,13 @@ final class ExecTaskHandle extends WatchedTaskHandle {
     private final Runnable onFinished;
     /** Completes when the output pipes are drained (a task with secrets); completed from the start otherwise. */
     private final CompletableFuture<Void> drained;
+    /** The task's cgroup, or null on a node without them. */
+    private final TaskCgroup cgroup;
 
     ExecTaskHandle(String allocId, Path allocDir, ExecTaskRecord record, Process process, ProcessHandle processHandle,
                    OutputBuffer output, List<LogFileTailer> tailers, ScheduledExecutorService scheduler,
-                   String killBinary, Duration timeout, Runnable onFinished, Clock clock, CompletableFuture<Void> drained) {
+                   String killBinary, Duration timeout, Runnable onFinished, Clock clock, CompletableFuture<Void> drained,
+                   TaskCgroup cgroup) {
         super(scheduler, output, clock);
         this.allocId = allocId;
         this.allocDir = allocDir;
@@ -42,6 +48,11 @@ final class ExecTaskHandle extends WatchedTaskHandle {
         this.timeout = timeout;
         this.onFinished = onFinished;
         this.drained = drained;
+        this.cgroup = cgroup;
+    }
+
+    Optional<TaskCgroup> cgroup() {
+        return Optional.ofNullable(cgroup);
     }
 
     /** Arms output polling, the timeout (from the recorded deadline) and the exit watch. */
@@ -87,6 +98,9 @@ final class ExecTaskHandle extends WatchedTaskHandle {
     }
 
     private void signal(ProcFs.Signal signal) {
+        if (signal == ProcFs.Signal.KILL && cgroup != null) {
+            cgroup.killAll(); // everything the task started, whatever session or group it moved to
+        }
         if (record.grouped()) {
             ProcFs.signalGroup(record.pid(), signal, killBinary);
             return;
@@ -122,6 +136,12 @@ final class ExecTaskHandle extends WatchedTaskHandle {
             // The leader is gone; whatever it left behind in its group goes with it.
             ProcFs.signalGroup(record.pid(), ProcFs.Signal.KILL, killBinary);
         }
+        long oomKills = 0;
+        if (cgroup != null) {
+            cgroup.killAll();
+            oomKills = cgroup.usage().oomKills();
+            cgroup.remove();
+        }
         try {
             // The group is gone, so the pipes close; bounded in case a process escaped the group and holds them.
             drained.get(2, TimeUnit.SECONDS);
@@ -134,7 +154,13 @@ final class ExecTaskHandle extends WatchedTaskHandle {
         SecretFiles.remove(allocDir); // before the result: whoever sees the task ended finds its secret files gone
         TaskResult.Outcome outcome = outcome();
         int exitCode = process != null ? process.exitValue() : TaskResult.UNKNOWN_EXIT_CODE;
-        result.complete(new TaskResult(outcome, exitCode, message(outcome, exitCode), record.startedAt(), clock.instant()));
+        String message = message(outcome, exitCode);
+        if (oomKills > 0) {
+            long limit = cgroup.limits().memoryBytes();
+            message += "; " + TaskResult.OOM_NOTE + (limit > 0 ? " of " + (limit >> 20) + " MiB" : "")
+                    + (oomKills > 1 ? " (" + oomKills + " processes killed)" : "");
+        }
+        result.complete(new TaskResult(outcome, exitCode, message, record.startedAt(), clock.instant()));
         onFinished.run();
     }
 

@@ -28,12 +28,14 @@ import java.util.regex.Pattern;
  *     directory and HOME, and where {@code stdout.log}/{@code stderr.log} and the recovery record
  *     live (required). docker: where the output is mirrored on the host (optional)
  * @param cpu CPU in MHz-like shares; 0 = no CPU limit (see each driver for the mapping)
- * @param memoryMb memory limit in MiB; 0 = no limit. Enforced by docker; exec does not enforce it
+ * @param memoryMb memory limit in MiB; 0 = no limit. Enforced by docker, and by exec where the node has cgroups
  * @param timeout maximum run time; {@link Duration#ZERO} (or null) = none
  * @param network docker only: {@code true} attaches the default bridge network, {@code false}
  *     (default) runs with network mode {@code none}
  * @param killGrace time between SIGTERM and SIGKILL when the timeout fires; default 5s
  * @param action action driver only: the backend action to run (null for other drivers)
+ * @param pidsMax exec with cgroups: most processes and threads at once; 0 = the default
+ *     ({@link io.muster.worker.driver.cgroup.TaskLimits#DEFAULT_PIDS_MAX})
  * @param secrets the secrets the task receives, values in memory only; never part of {@code env} (which is logged
  *     and compared), the drivers add them when they start the task
  */
@@ -53,6 +55,7 @@ public record TaskRequest(
         boolean network,
         Duration killGrace,
         ActionCall action,
+        int pidsMax,
         TaskSecrets secrets) {
 
     public static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(5);
@@ -73,8 +76,8 @@ public record TaskRequest(
                 throw new IllegalArgumentException("invalid environment variable name '" + key + "'");
             }
         }
-        if (cpu < 0 || memoryMb < 0) {
-            throw new IllegalArgumentException("cpu and memoryMb must be >= 0 (got " + cpu + ", " + memoryMb + ")");
+        if (cpu < 0 || memoryMb < 0 || pidsMax < 0) {
+            throw new IllegalArgumentException("cpu, memoryMb and pidsMax must be >= 0 (got " + cpu + ", " + memoryMb + ", " + pidsMax + ")");
         }
         secrets = secrets == null ? TaskSecrets.NONE : secrets;
         timeout = timeout == null ? Duration.ZERO : timeout;
@@ -109,6 +112,7 @@ public record TaskRequest(
         private boolean network;
         private Duration killGrace = DEFAULT_KILL_GRACE;
         private ActionCall action;
+        private int pidsMax;
         private TaskSecrets secrets = TaskSecrets.NONE;
 
         private Builder(String allocId) {
@@ -132,10 +136,11 @@ public record TaskRequest(
         public Builder killGrace(Duration v) { killGrace = v; return this; }
         public Builder action(ActionCall v) { action = v; return this; }
         public Builder secrets(TaskSecrets v) { secrets = v; return this; }
+        public Builder pidsMax(int v) { pidsMax = v; return this; }
 
         public TaskRequest build() {
             return new TaskRequest(allocId, jobId, group, taskName, command, args, image, env, workDir,
-                    cpu, memoryMb, timeout, network, killGrace, action, secrets);
+                    cpu, memoryMb, timeout, network, killGrace, action, pidsMax, secrets);
         }
     }
 }

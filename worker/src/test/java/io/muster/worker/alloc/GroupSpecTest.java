@@ -34,7 +34,7 @@ class GroupSpecTest {
         assertEquals("sleep", task.command());
         assertEquals(List.of("300"), task.args());
         assertEquals(Map.of("GREETING", "hi"), task.env());
-        assertEquals(new GroupSpec.Resources(100, 64), task.resources());
+        assertEquals(new GroupSpec.Resources(100, 64, 0), task.resources());
         assertEquals(Duration.ofSeconds(30), task.timeoutDuration());
         assertEquals(new GroupSpec.Restart(2, 15L, 300L, "fail"), spec.restart());
     }

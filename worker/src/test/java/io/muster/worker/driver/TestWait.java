@@ -43,6 +43,17 @@ final class TestWait {
         }
     }
 
+    /** Polls until {@code value} gives a non-null answer, and returns it. */
+    static <T> T until(String what, Duration max, java.util.function.Supplier<T> value) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (true) {
+            T v = value.get();
+            if (v != null) return v;
+            if (System.nanoTime() > deadline) return fail("timed out after " + max + " waiting for " + what);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+    }
+
     static void outputContains(TaskHandle handle, String text, Duration max) {
         until(() -> handle.output().stdout().tailString(1 << 20).contains(text), max,
                 "'" + text + "' on stdout of " + handle.allocId() + " (has: '"

@@ -89,8 +89,16 @@ final class ProtoViews {
 
     static NodeDetail nodeDetail(NodesService.NodeDetail d) {
         NodeDetail.Builder b = NodeDetail.newBuilder().setNode(node(d.node())).setAllocationsTotal(d.allocationsTotal())
-                .setDrainStatus(s(d.drainStatus()));
-        for (JobStatus.Allocation a : d.allocations()) b.addAllocations(alloc(a));
+                .setDrainStatus(s(d.drainStatus()))
+                .setResourceLimits(io.muster.proto.client.v1.ResourceLimits.newBuilder().setEnforced(d.limitsEnforced()).setDetail(s(d.limitsDetail())));
+        for (JobStatus.Allocation a : d.allocations()) {
+            io.muster.proto.AllocUsage u = d.usage().get(a.id());
+            Allocation view = alloc(a);
+            b.addAllocations(u == null ? view : view.toBuilder().setUsage(io.muster.proto.client.v1.AllocUsage.newBuilder()
+                    .setMemoryBytes(u.getMemoryBytes()).setMemoryPeakBytes(u.getMemoryPeakBytes()).setMemoryLimitBytes(u.getMemoryLimitBytes())
+                    .setCpuSeconds(u.getCpuUsec() / 1e6).setOomKills(u.getOomKills())
+                    .setSampledAt(java.time.Instant.ofEpochMilli(u.getSampledUnixMs()).toString())).build());
+        }
         return b.build();
     }
 
