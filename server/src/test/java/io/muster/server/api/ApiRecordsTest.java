@@ -126,6 +126,7 @@ class ApiRecordsTest {
             JsonNode detail = call(base, "GET", "/v1/nodes/" + worker.nodeId, null);
             List<String> detailFields = new ArrayList<>(NODE_FIELDS);
             detailFields.add("allocations");
+            detailFields.add("resource_limits"); // added with the exec cgroup limits (main ba6bdc4)
             detailFields.add("allocations_total");
             assertEquals(detailFields, names(detail));
             assertTrue(detail.get("allocations").isArray());
