@@ -229,6 +229,11 @@ class ClientGrpcClusterTest {
             assertEquals("a", nodes.getNodes(0).getLabelsOrThrow("zone"));
             var detail = as(nodesF, readOnly).getNode(GetNodeRequest.newBuilder().setId(nodeId).build());
             assertEquals(nodeId, detail.getNode().getId());
+            // What REST's node detail says of resource limits, from the same service call.
+            JsonNode restDetail = JSON.readTree(rest(http, "GET", c.apiUrl(fid) + "/v1/nodes/" + nodeId, readOnly, null).body());
+            assertEquals(restDetail.get("resource_limits").get("enforced").asBoolean(), detail.getResourceLimits().getEnforced());
+            assertEquals(restDetail.get("resource_limits").get("detail").asText(), detail.getResourceLimits().getDetail());
+            assertEquals(restDetail.get("allocations_total").asLong(), detail.getAllocationsTotal());
             assertEquals(Status.Code.NOT_FOUND, refused(() -> as(nodesF, readOnly).getNode(GetNodeRequest.newBuilder().setId(999).build())));
             assertEquals(Status.Code.PERMISSION_DENIED, refused(() -> as(nodesF, readOnly).drainNode(DrainNodeRequest.newBuilder().setId(nodeId).build())));
             assertEquals(Status.Code.PERMISSION_DENIED, refused(() -> as(nodesF, readOnly)
