@@ -79,6 +79,7 @@ final class DevCommand implements Callable<Integer> {
                 Muster dev agent is running.
                   API:        %s
                   Dashboard:  %s/ui/
+                  gRPC API:   127.0.0.1:%d (plaintext in dev; API port + 2)
                   Worker:     %s
                   Data dir:   %s
 
@@ -88,7 +89,7 @@ final class DevCommand implements Callable<Integer> {
                   %s job run -t all --wait -- echo hello
                   %s job list
 
-                Press Ctrl-C to stop.""".formatted(api, api, workerLine, dir, addr, addr, addr, addr));
+                Press Ctrl-C to stop.""".formatted(api, api, apiPort + io.muster.server.grpc.client.ClientGrpcServer.PORT_OFFSET, workerLine, dir, addr, addr, addr, addr));
         cli.out.flush();
         Runtime.getRuntime().removeShutdownHook(hook);
         Daemons.runUntilSignal(() -> stop(worker.get(), server));

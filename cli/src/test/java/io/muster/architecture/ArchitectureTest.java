@@ -136,4 +136,12 @@ class ArchitectureTest {
                 .because("they get RaftStatus, RaftAdmin, RaftLogView and the Proposer from the composition root")
                 .check(classes);
     }
+
+    @Test
+    void theServiceLayerKnowsNoTransport() {
+        noClasses().that().resideInAPackage("io.muster.server.service..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "io.grpc..", "io.muster.server.api..", "io.muster.server.grpc..")
+                .because("the REST routes and the client gRPC services share it: one implementation, two thin transports")
+                .check(classes);
+    }
 }

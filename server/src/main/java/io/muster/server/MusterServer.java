@@ -50,6 +50,8 @@ public final class MusterServer implements AutoCloseable {
     private final ServerAnnouncer announcer;
     private final JoinTokenService joinTokens;
     private final io.muster.server.grpc.WorkerGrpcServer grpc;
+    /** The client gRPC API ({@code client_grpc_addr}); started with the worker endpoint, once the cluster identity exists. */
+    private final io.muster.server.grpc.client.ClientGrpcServer clientGrpc;
     private final io.muster.server.leader.StatusBatcher batcher;
     private final io.muster.server.leader.HeartbeatService heartbeats;
     /** Where the lease service completes heartbeat answers and hands lease-expiry notices: never the caller's thread. */
@@ -146,11 +148,16 @@ public final class MusterServer implements AutoCloseable {
         raft.stateMachine().addLeaderServices(divergence);
         closeables.add(divergence);
         // The REST endpoint groups, in mount order after the ACL guard and health.
+        // The service layer: what the REST routes and the client gRPC API both do, each only reading and writing its wire form.
+        var jobsService = new io.muster.server.service.JobsService(config, state, proposer, clock);
+        var nodesService = new io.muster.server.service.NodesService(state, proposer, clock, heartbeats);
+        var clusterInfo = new io.muster.server.service.ClusterInfoService(config, state, raftStatus, raft.log(), divergence::statusFields);
+        this.clientGrpc = new io.muster.server.grpc.client.ClientGrpcServer(config, state, clock, jobsService, nodesService, clusterInfo, grpc);
+        closeables.add(clientGrpc);
         api.add(new io.muster.server.api.AclApi(config, state, proposer, clock))
-                .add(new io.muster.server.api.ClusterApi(config, api.vertx(), state, proposer, raftStatus, raft.admin(), raft.log(),
-                        divergence::statusFields))
-                .add(new io.muster.server.api.NodeApi(state, proposer, clock, joinTokens, heartbeats))
-                .add(new io.muster.server.api.JobApi(config, state, proposer, clock, grpc))
+                .add(new io.muster.server.api.ClusterApi(config, api.vertx(), state, proposer, raftStatus, raft.admin(), clusterInfo))
+                .add(new io.muster.server.api.NodeApi(nodesService, state, proposer, clock, joinTokens))
+                .add(new io.muster.server.api.JobApi(jobsService, state, grpc))
                 .add(new io.muster.server.api.GcApi(config, state, gc))
                 .add(new io.muster.server.api.SecretApi(state, proposer, keyring, clock))
                 .add(new io.muster.server.api.MetricsApi(metrics::scrape))
@@ -226,6 +233,11 @@ public final class MusterServer implements AutoCloseable {
         return api;
     }
 
+    /** The client gRPC API. */
+    public io.muster.server.grpc.client.ClientGrpcServer clientGrpc() {
+        return clientGrpc;
+    }
+
     /** This server's meters (what GET /v1/metrics serves). */
     public io.muster.server.metrics.ServerMetrics metrics() {
         return metrics;
@@ -248,6 +260,11 @@ public final class MusterServer implements AutoCloseable {
                 grpc.start(m);
             } catch (Exception e) {
                 LOG.error("worker gRPC endpoint failed to start on {}: {}", config.workerGrpcAddr(), e.getMessage());
+            }
+            try {
+                clientGrpc.start(m);
+            } catch (Exception e) {
+                LOG.error("client gRPC API failed to start on {}: {}", clientGrpc.address(), e.getMessage());
             }
         });
         renewals.scheduleWithFixedDelay(() -> {

@@ -1,21 +1,10 @@
 package io.muster.server.api;
 
-/** A request that cannot be served, with the HTTP status and a stable code. */
-public final class ApiException extends RuntimeException {
-    private final int status;
-    private final String code;
+import io.muster.server.service.ServiceException;
 
+/** A request that cannot be served, with the HTTP status and a stable code (the REST layer's own refusals). */
+public final class ApiException extends ServiceException {
     public ApiException(int status, String code, String message) {
-        super(message);
-        this.status = status;
-        this.code = code;
-    }
-
-    public int status() {
-        return status;
-    }
-
-    public String code() {
-        return code;
+        super(status, code, message);
     }
 }

@@ -2,11 +2,10 @@ package io.muster.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
-import io.muster.client.ClusterStatus;
 import io.muster.proto.raft.Command;
 import io.muster.proto.raft.KvPut;
 import io.muster.server.Proposer;
-import io.muster.server.leader.DivergenceChecker;
+import io.muster.server.service.ClusterInfoService;
 import io.muster.server.raft.RaftAdmin;
 import io.muster.server.raft.RaftLogView;
 import io.muster.server.raft.RaftStatus;
@@ -32,24 +31,22 @@ public final class ClusterApi implements Routes {
     private final Proposer proposer;
     private final RaftStatus raft;
     private final RaftAdmin admin;
-    private final RaftLogView raftLog;
-    private final java.util.function.Supplier<DivergenceChecker.StatusFields> divergence;
+    private final ClusterInfoService info;
     private LeaderRedirect leader;
 
     /**
      * @param vertx runs the blocking Raft admin calls off the event loop
-     * @param divergence what {@code cluster status} adds: the divergence check's alarms and counters
+     * @param info  the status and Raft log reads (shared with the gRPC API)
      */
     public ClusterApi(ServerConfig config, Vertx vertx, Snapshots snapshots, Proposer proposer, RaftStatus raft, RaftAdmin admin,
-                      RaftLogView raftLog, java.util.function.Supplier<DivergenceChecker.StatusFields> divergence) {
+                      ClusterInfoService info) {
         this.config = config;
         this.vertx = vertx;
         this.snapshots = snapshots;
         this.proposer = proposer;
         this.raft = raft;
         this.admin = admin;
-        this.raftLog = raftLog;
-        this.divergence = divergence;
+        this.info = info;
     }
 
     @Override
@@ -72,22 +69,7 @@ public final class ClusterApi implements Routes {
 
     private void status(RoutingContext ctx) {
         if (!"true".equals(ctx.queryParams().get("stale")) && leader.handledByLeader(ctx)) return;
-        Http.ok(ctx, statusView());
-    }
-
-    /**
-     * {@code GET /v1/cluster/status}: the API client's record, so both sides share one shape. The divergence check's
-     * alarms (always present, empty when healthy) and counters are added fields.
-     */
-    private ClusterStatus statusView() {
-        List<ClusterStatus.Member> members = new ArrayList<>();
-        for (RaftStatus.MemberInfo m : raft.members()) {
-            members.add(new ClusterStatus.Member(m.id(), m.raftAddr(), leader.apiAddrOf(m.id()).orElse(null), m.role(), m.healthy(),
-                    m.matchIndex() >= 0 ? m.matchIndex() : null, m.lastContactMillis() >= 0 ? m.lastContactMillis() : null));
-        }
-        DivergenceChecker.StatusFields d = divergence.get();
-        return new ClusterStatus(snapshots.snapshot().identity().map(i -> i.clusterId()).orElse(null), raft.leaderId().orElse(null), raft.term(),
-                raft.commitIndex(), snapshots.appliedIndex(), raft.lastLogIndex(), config.serverId(), members, d.alarms(), d.check(), null);
+        Http.ok(ctx, info.status());
     }
 
     private void transfer(RoutingContext ctx) {
@@ -143,17 +125,18 @@ public final class ClusterApi implements Routes {
         // tail=N: the newest N entries (the ones an operator usually wants), whatever the log's length.
         long start = tail > 0 ? Math.max(0, raft.lastLogIndex() - tail + 1) : Http.longParam(ctx, "start_index", 0, 0, Long.MAX_VALUE);
         int limit = tail > 0 ? (int) tail : (int) Http.longParam(ctx, "limit", 50, 1, 1000);
-        vertx.executeBlocking(() -> raftLog.entries(start, limit), false).onComplete(ar -> {
+        vertx.executeBlocking(() -> info.raftLog(start, limit, 0), false).onComplete(ar -> {
             if (ar.failed()) {
                 Http.failure(ctx, ar.cause());
                 return;
             }
+            ClusterInfoService.RaftLogPage page = ar.result();
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("commit_index", raft.commitIndex());
-            body.put("last_index", raft.lastLogIndex());
-            body.put("start_index", raftLog.startIndex());
+            body.put("commit_index", page.commitIndex());
+            body.put("last_index", page.lastIndex());
+            body.put("start_index", page.startIndex());
             List<Map<String, Object>> entries = new ArrayList<>();
-            for (RaftLogView.LogEntry e : ar.result()) {
+            for (RaftLogView.LogEntry e : page.entries()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("index", e.index());
                 m.put("term", e.term());
@@ -162,7 +145,7 @@ public final class ClusterApi implements Routes {
                 entries.add(m);
             }
             body.put("entries", entries);
-            if (!entries.isEmpty()) body.put("next_index", ar.result().get(ar.result().size() - 1).index() + 1);
+            if (page.nextIndex() != null) body.put("next_index", page.nextIndex());
             Http.ok(ctx, body);
         });
     }

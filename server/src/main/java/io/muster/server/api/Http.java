@@ -46,7 +46,7 @@ public final class Http {
         Throwable c = Failures.cause(t);
         if (c instanceof RaftUnavailableException) {
             error(ctx, 503, "NO_QUORUM", c.getMessage());
-        } else if (c instanceof ApiException a) {
+        } else if (c instanceof io.muster.server.service.ServiceException a) {
             error(ctx, a.status(), a.code(), a.getMessage());
         } else if (c instanceof IllegalArgumentException) {
             error(ctx, 400, "BAD_REQUEST", c.getMessage());
@@ -60,12 +60,7 @@ public final class Http {
 
     /** HTTP status for a rejected command, by its stable code. */
     public static int statusFor(CommandResult r) {
-        String code = r.getErrorCode();
-        if (code.endsWith("NOT_FOUND") || code.equals("TOKEN_UNKNOWN")) return 404;
-        if (code.startsWith("TOO_MANY")) return 429;
-        // A spec that parses but names what the cluster does not have: an unknown action, a node that is not there.
-        if (code.equals("UNKNOWN_ACTION") || code.equals("NO_SUCH_NODE") || code.equals("INVALID_SPEC")) return 422;
-        return 409;
+        return io.muster.server.service.ServiceException.statusFor(r);
     }
 
     public static void rejected(RoutingContext ctx, CommandResult r) {

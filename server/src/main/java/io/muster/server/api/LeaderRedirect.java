@@ -3,10 +3,8 @@ package io.muster.server.api;
 import io.muster.pki.tls.ClusterServerTrustManager;
 import io.muster.server.ServerSecurity;
 import io.muster.server.raft.RaftStatus;
-import io.muster.server.state.Records.ServerRecord;
 import io.muster.server.state.Snapshots;
 import io.muster.types.config.HostPort;
-import io.muster.types.config.Peer;
 import io.muster.types.config.ServerConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -103,8 +101,6 @@ final class LeaderRedirect {
 
     /** Server {@code id}'s API address: as it announced it, else from the config file's peers. */
     Optional<String> apiAddrOf(int id) {
-        for (ServerRecord s : snapshots.snapshot().servers()) if (s.id() == id && !s.apiAddr().isEmpty()) return Optional.of(s.apiAddr());
-        for (Peer p : config.peers()) if (p.id() == id) return Optional.of(p.apiAddr().toString());
-        return Optional.empty();
+        return io.muster.server.service.ClusterInfoService.apiAddrOf(config, snapshots, id);
     }
 }

@@ -51,26 +51,19 @@ final class LogStreamHttp {
         String stream = q.get("stream") == null ? "stdout" : q.get("stream");
         if (!List.of("stdout", "stderr", "both").contains(stream))
             throw new ApiException(400, "BAD_REQUEST", "stream must be stdout, stderr or both, got '" + stream + "'");
-        LogFollowRequest.Builder b = LogFollowRequest.newBuilder().setFollow(follow)
-                .setStdout(!stream.equals("stderr")).setStderr(!stream.equals("stdout"));
-        String task = q.get("task");
-        if (task != null) b.setTask(task);
         String tail = q.get("tail");
-        if (tail == null) b.setTailAll(!follow).setTailLines(follow ? 10 : 0);
-        else if (tail.equals("all")) b.setTailAll(true);
-        else b.setTailLines((int) Http.longParam(ctx, "tail", 0, 0, 1_000_000));
+        Integer tailLines = tail == null || tail.equals("all") ? null : (int) Http.longParam(ctx, "tail", 0, 0, 1_000_000);
         String since = q.get("since");
+        Duration d = null;
         if (since != null) {
-            Duration d;
             try {
                 d = parseDuration(since);
             } catch (IllegalArgumentException e) {
                 throw new ApiException(400, "BAD_REQUEST", "since must be a duration such as 30s, 5m or 2h, got '" + since + "'");
             }
-            b.setSinceUnixMs(clock.millis() - d.toMillis());
-            if (tail == null) b.setTailAll(true).setTailLines(0);
         }
-        return b.build();
+        return new io.muster.server.service.LogSelection(follow, !stream.equals("stderr"), !stream.equals("stdout"), q.get("task"),
+                tailLines, "all".equals(tail), d).request(clock);
     }
 
     static Duration parseDuration(String s) {

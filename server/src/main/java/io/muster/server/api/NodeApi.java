@@ -11,6 +11,7 @@ import io.muster.proto.raft.SetNodeDrain;
 import io.muster.proto.raft.SetNodeEligibility;
 import io.muster.server.Proposer;
 import io.muster.server.JoinTokenService;
+import io.muster.server.service.NodesService;
 import io.muster.server.state.Records.AllocRecord;
 import io.muster.server.state.Records.JoinTokenRecord;
 import io.muster.server.state.Records.NodeRecord;
@@ -34,15 +35,16 @@ public final class NodeApi implements Routes {
     private final Proposer proposer;
     private final Clock clock;
     private final JoinTokenService tokens;
-    private final io.muster.server.leader.Leases leases;
+    private final NodesService nodes;
     private LeaderRedirect leader;
 
-    public NodeApi(Snapshots snapshots, Proposer proposer, Clock clock, JoinTokenService tokens, io.muster.server.leader.Leases leases) {
+    /** @param nodes what the node routes do (shared with the gRPC API); the join-token routes are REST's own */
+    public NodeApi(NodesService nodes, Snapshots snapshots, Proposer proposer, Clock clock, JoinTokenService tokens) {
+        this.nodes = nodes;
         this.snapshots = snapshots;
         this.proposer = proposer;
         this.clock = clock;
         this.tokens = tokens;
-        this.leases = leases;
     }
 
     @Override
@@ -123,55 +125,32 @@ public final class NodeApi implements Routes {
         });
     }
 
-    /** A node as the API shows it: the client's {@link Node} record, so both sides share one shape. */
-    Node view(NodeRecord n) {
-        io.muster.server.leader.Leases hb = leases;
-        var beat = hb.lastBeat(n.id());
-        return new Node(n.id(), n.state().wire(), n.eligible(), n.labels(), n.os(), n.arch(),
-                beat.map(b -> Instant.ofEpochMilli(b.atMillis()).toString()).orElse(null),
-                beat.map(b -> (long) b.ttlSecs()).orElse(null), n.drain().wire(), n.hostname(), n.drivers(), n.cpuMhz(), n.memoryMb(),
-                (int) snapshots.snapshot().allocsOnNode(n.id()).stream().filter(a -> a.desiredRun() && !a.terminal()).count(),
-                Instant.ofEpochMilli(n.registeredAt()).toString(), Instant.ofEpochMilli(n.stateChangedAt()).toString(), n.cpuCores(),
-                n.version(), n.drainDeadline() > 0 ? Instant.ofEpochMilli(n.drainDeadline()).toString() : null,
-                !n.certSerial().isEmpty() ? Instant.ofEpochMilli(n.certNotAfter()).toString() : null,
-                !n.revokedReason().isEmpty() ? n.revokedReason() : null, null, null);
-    }
-
     private void list(RoutingContext ctx) {
         if (leader.handledByLeader(ctx)) return;
-        Http.ok(ctx, snapshots.snapshot().nodesSorted().stream().map(this::view).toList());
+        Http.ok(ctx, nodes.list());
     }
 
     private NodeRecord node(RoutingContext ctx) {
-        long id = Http.pathLong(ctx, "id");
-        return snapshots.snapshot().node(id).orElseThrow(() -> new ApiException(404, "NODE_NOT_FOUND", "no node with id " + id));
+        return nodes.node(Http.pathLong(ctx, "id"));
     }
 
     private void status(RoutingContext ctx) {
         if (leader.handledByLeader(ctx)) return;
-        var snap = snapshots.snapshot(); // the node and its allocations as of one index
-        long id = Http.pathLong(ctx, "id");
-        NodeRecord n = snap.node(id).orElseThrow(() -> new ApiException(404, "NODE_NOT_FOUND", "no node with id " + id));
+        long id = nodes.node(Http.pathLong(ctx, "id")).id(); // an unknown node is a 404 before the options are read
         int limit = (int) Http.longParam(ctx, "limit", 50, 1, 1000);
-        ObjectNode m = Http.JSON.valueToTree(view(n));
-        // Newest first and bounded: a long-lived node has collected thousands; the latest say what it does now.
-        List<AllocRecord> all = snap.allocsOnNode(n.id()).stream()
-                .sorted(java.util.Comparator.comparingLong(AllocRecord::createIndex).reversed()).toList();
-        List<io.muster.client.JobStatus.Allocation> allocs = new ArrayList<>();
-        for (AllocRecord a : all.subList(0, Math.min(limit, all.size()))) allocs.add(JobApi.allocView(a));
-        com.fasterxml.jackson.databind.node.ArrayNode allocNodes = Http.JSON.valueToTree(allocs); // every field, as the job answers show them
-        Map<String, io.muster.proto.AllocUsage> usage = leases.allocUsage(n.id());
-        if (!usage.isEmpty()) allocNodes.forEach(a -> {
-            io.muster.proto.AllocUsage u = usage.get(a.path("id").asText());
+        NodesService.NodeDetail d = nodes.detail(id, limit);
+        ObjectNode m = Http.JSON.valueToTree(d.node());
+        com.fasterxml.jackson.databind.node.ArrayNode allocNodes = Http.JSON.valueToTree(d.allocations()); // every field, as the job answers show them
+        if (!d.usage().isEmpty()) allocNodes.forEach(a -> {
+            io.muster.proto.AllocUsage u = d.usage().get(a.path("id").asText());
             if (u != null) ((ObjectNode) a).set("usage", usageView(u));
         });
         ObjectNode limits = m.putObject("resource_limits"); // the node's own facts first, then its allocations
-        limits.put("enforced", n.limitsEnforced());
-        limits.put("detail", n.limitsDetail().isEmpty() ? "not reported by this worker's version" : n.limitsDetail());
+        limits.put("enforced", d.limitsEnforced());
+        limits.put("detail", d.limitsDetail());
         m.set("allocations", allocNodes);
-        m.put("allocations_total", all.size());
-        String drain = drainStatus(snap, n, all);
-        if (drain != null) m.put("drain_status", drain);
+        m.put("allocations_total", d.allocationsTotal());
+        if (d.drainStatus() != null) m.put("drain_status", d.drainStatus());
         Http.ok(ctx, m);
     }
 
@@ -187,44 +166,30 @@ public final class NodeApi implements Routes {
         return o;
     }
 
-    /** Where a draining node's work stands: how many allocations are left, and whether any other node can take them. */
+    /** Where a draining node's work stands (see {@link NodesService#drainStatus}). */
     static String drainStatus(io.muster.server.state.ClusterSnapshot snap, NodeRecord n, List<AllocRecord> allocs) {
-        if (n.drain() != io.muster.types.state.DrainState.DRAINING) return null;
-        long left = allocs.stream().filter(a -> !a.terminal()).count();
-        if (left == 0) return "nothing left on this node; the drain completes at the next heartbeat";
-        long others = snap.nodes().stream().filter(x -> x.id() != n.id() && x.schedulable()).count();
-        String where = others == 0
-                ? "no other node is eligible to take them: they stay until a node joins or becomes eligible"
-                    + (n.drainDeadline() > 0 ? ", or until the drain deadline stops them" : " (no drain deadline is set)")
-                : others + " other eligible node" + (others == 1 ? "" : "s") + " can take them; the scheduler is moving them";
-        return left + " allocation" + (left == 1 ? "" : "s") + " still on this node; " + where;
+        return NodesService.drainStatus(snap, n, allocs);
     }
 
     private void drain(RoutingContext ctx) {
-        NodeRecord n = node(ctx);
+        long id = Http.pathLong(ctx, "id");
+        nodes.node(id);
         JsonNode b = Http.body(ctx);
-        boolean enable = b.path("enable").asBoolean(true);
-        long deadlineSecs = b.path("deadline_secs").asLong(0);
-        long deadline = deadlineSecs > 0 ? clock.millis() + deadlineSecs * 1000 : 0;
-        proposer.propose(Command.newBuilder().setSetNodeDrain(SetNodeDrain.newBuilder().setNodeId(n.id()).setEnabled(enable)
-                .setDeadlineUnixMs(deadline))).whenComplete((r, e) -> {
+        nodes.drain(id, b.path("enable").asBoolean(true), b.path("deadline_secs").asLong(0)).whenComplete((d, e) -> {
             if (e != null) Http.failure(ctx, e);
-            else if (!r.getOk()) Http.rejected(ctx, r);
-            else Http.ok(ctx, Map.of("id", n.id(), "drain", (enable ? DrainState.DRAINING : DrainState.NONE).wire()));
+            else Http.ok(ctx, Map.of("id", id, "drain", d.wire()));
         });
     }
 
     private void eligibility(RoutingContext ctx) {
-        NodeRecord n = node(ctx);
+        long id = Http.pathLong(ctx, "id");
+        nodes.node(id);
         JsonNode b = Http.body(ctx);
         if (!b.has("eligible") || !b.get("eligible").isBoolean()) throw new ApiException(400, "BAD_REQUEST", "eligible: true or false is required");
-        boolean eligible = b.get("eligible").asBoolean();
-        proposer.propose(Command.newBuilder().setSetNodeEligibility(SetNodeEligibility.newBuilder().setNodeId(n.id()).setEligible(eligible)))
-                .whenComplete((r, e) -> {
-                    if (e != null) Http.failure(ctx, e);
-                    else if (!r.getOk()) Http.rejected(ctx, r);
-                    else Http.ok(ctx, Map.of("id", n.id(), "eligible", eligible));
-                });
+        nodes.eligibility(id, b.get("eligible").asBoolean()).whenComplete((el, e) -> {
+            if (e != null) Http.failure(ctx, e);
+            else Http.ok(ctx, Map.of("id", id, "eligible", el));
+        });
     }
 
     private void revoke(RoutingContext ctx) {

@@ -1,4 +1,4 @@
-package io.muster.server.api;
+package io.muster.server.service;
 
 import io.muster.client.OperationView;
 import io.muster.client.OperationView.TaskResult;
@@ -21,7 +21,7 @@ import java.util.Map;
  * An operation job's {@code operation} section and {@code results} matrix, read through the same
  * {@link OperationPlanner} the leader decides with: the matrix shows what the leader sees.
  */
-final class OperationViews {
+public final class OperationViews {
     private static final OperationReads READS = new OperationReads();
 
     private OperationViews() {}
@@ -50,8 +50,8 @@ final class OperationViews {
         List<OperationView.TargetNode> excluded = new ArrayList<>();
         for (ExcludedNode x : op.excluded()) excluded.add(new OperationView.TargetNode(x.nodeId(), name(snap, x.nodeId()), x.reason()));
         OperationView view = new OperationView(op.status().wire(), ops.strategy().key(), ops.target().toString(), op.step(), steps, nodes, excluded,
-                JobApi.instant(op.queuedAt()), op.startedAt() > 0 ? JobApi.instant(op.startedAt()) : null,
-                op.endedAt() > 0 ? JobApi.instant(op.endedAt()) : null, op.reason().isEmpty() ? null : op.reason());
+                JobViews.instant(op.queuedAt()), op.startedAt() > 0 ? JobViews.instant(op.startedAt()) : null,
+                op.endedAt() > 0 ? JobViews.instant(op.endedAt()) : null, op.reason().isEmpty() ? null : op.reason());
         Map<String, Map<String, TaskResult>> results = new LinkedHashMap<>();
         for (int i = 0; i < ops.steps().size(); i++) {
             for (int t = 0; t < ops.steps().get(i).tasks().size(); t++) {

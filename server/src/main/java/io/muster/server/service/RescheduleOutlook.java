@@ -1,4 +1,4 @@
-package io.muster.server.api;
+package io.muster.server.service;
 
 import io.muster.server.state.AllocEvents;
 import io.muster.server.state.ClusterSnapshot;
@@ -22,7 +22,7 @@ import java.util.Map;
  * and {@code job run --wait} would end there while the job goes on. Decided from the state alone (the group's
  * policy, the failure's time, the job's deadline), so every server answers alike.
  */
-final class RescheduleOutlook {
+public final class RescheduleOutlook {
     private RescheduleOutlook() {}
 
     /** A batch job with a deadline and allocations to run that the scheduler ended before it could place any. */
