@@ -55,9 +55,12 @@ public final class MusterClient implements AutoCloseable {
     private final Duration requestTimeout;
     private final HttpClient http;
     private final boolean ownsHttp;
+    /** Built for an http:// address without a CA: no TLS settings at all (see {@link PlainHttp}). */
+    private final boolean plain;
 
-    private MusterClient(URI base, String token, Duration requestTimeout, HttpClient http) {
+    private MusterClient(URI base, String token, Duration requestTimeout, HttpClient http, boolean plain) {
         this.base = base;
+        this.plain = plain;
         this.token = token;
         this.requestTimeout = requestTimeout;
         this.http = http;
@@ -73,7 +76,10 @@ public final class MusterClient implements AutoCloseable {
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(b.connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER); // we follow leader redirects ourselves, see send()
-        if (b.caCert != null) {
+        this.plain = "http".equals(base.getScheme()) && b.caCert == null;
+        if (plain) {
+            hb.sslContext(PlainHttp.noTls()).sslParameters(PlainHttp.parameters()); // see PlainHttp: no TLS set-up for http
+        } else if (b.caCert != null) {
             try {
                 hb.sslContext(ClusterTrust.sslContext(b.caCert));
             } catch (IOException | GeneralSecurityException e) {
@@ -152,7 +158,7 @@ public final class MusterClient implements AutoCloseable {
      * probes during a leader election. Closing the view does nothing; close the client it came from.
      */
     public MusterClient withRequestTimeout(Duration timeout) {
-        return new MusterClient(base, token, Objects.requireNonNull(timeout), http);
+        return new MusterClient(base, token, Objects.requireNonNull(timeout), http, plain);
     }
 
     // ---------------------------------------------------------------- transport
@@ -202,6 +208,9 @@ public final class MusterClient implements AutoCloseable {
             if ("https".equals(uri.getScheme()) && !"https".equals(next.getScheme()))
                 throw new MusterApiException(0, MusterApiException.REDIRECT, "refusing to follow a redirect from " + uri.getAuthority()
                         + " to " + next + ": it would drop TLS and expose the ACL token");
+            if (plain && "https".equals(next.getScheme()))
+                throw new MusterApiException(0, MusterApiException.REDIRECT, "the server at " + uri.getAuthority() + " redirected to " + next
+                        + ": use that https address, with --ca-cert / MUSTER_CACERT set to the cluster's CA");
             uri = next;
         }
     }

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "acl", description = "API access control.", subcommands = AclTokenCommand.class)
+@Command(name = "acl", description = "API access control.", addMethodSubcommands = false) // subcommands: see Subcommands
 final class AclCommand {
     @Spec
     CommandSpec spec;

@@ -8,7 +8,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code muster alloc ...}: one allocation. */
-@Command(name = "alloc", description = "Inspect allocations (one group of a job on one node).", subcommands = AllocStatusCommand.class)
+@Command(name = "alloc", description = "Inspect allocations (one group of a job on one node).", addMethodSubcommands = false) // subcommands: see Subcommands
 final class AllocCommand {
     @Spec
     CommandSpec spec;

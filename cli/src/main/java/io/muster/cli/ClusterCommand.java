@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
-@Command(name = "cluster", description = "The Raft servers: status, leadership and membership.")
+@Command(name = "cluster", description = "The Raft servers: status, leadership and membership.", addMethodSubcommands = false) // subcommands: see Subcommands
 final class ClusterCommand {
     @Spec
     CommandSpec spec;

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "job", description = "Submit, inspect, stop and cancel jobs.", subcommands = JobRunCommand.class)
+@Command(name = "job", description = "Submit, inspect, stop and cancel jobs.", addMethodSubcommands = false) // subcommands: see Subcommands
 final class JobCommand {
     @Spec
     CommandSpec spec;

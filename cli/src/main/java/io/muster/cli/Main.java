@@ -32,7 +32,8 @@ public final class Main {
     public static int execute(Map<String, String> env, java.io.InputStream stdin, PrintWriter out, PrintWriter err, String... args) {
         MusterCommand root = new MusterCommand(env);
         root.stdin = stdin;
-        CommandLine cl = commandLine(root, subcommandNamed(args));
+        String only = subcommandNamed(args);
+        CommandLine cl = commandLine(root, only, only == null ? null : nestedNamed(args));
         cl.setOut(out);
         cl.setErr(err);
         try {
@@ -55,8 +56,13 @@ public final class Main {
      * start time"): picocli reflects over every command class it is given.
      */
     static CommandLine commandLine(MusterCommand root, String only) {
+        return commandLine(root, only, null);
+    }
+
+    /** The same, and under {@code only} just its subcommand {@code nested} when that is one of its names. */
+    static CommandLine commandLine(MusterCommand root, String only, String nested) {
         CommandLine cl = new CommandLine(root);
-        Subcommands.register(cl, only);
+        Subcommands.register(cl, only, nested);
         // Settings last: picocli applies them to the subcommands registered at the time of the call.
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(Main::onError);
@@ -73,6 +79,20 @@ public final class Main {
      * and picocli reports exactly as before.
      */
     static String subcommandNamed(String... args) {
+        return positional(args, 0);
+    }
+
+    /**
+     * The word after the top-level subcommand ({@code list} in {@code node -o json list}) when only global options
+     * stand between them, else null. {@link Subcommands} builds that one alone if it is a subcommand's name.
+     */
+    static String nestedNamed(String... args) {
+        return positional(args, 1);
+    }
+
+    /** The {@code n}th word that is not a global option or its value, or null when another option comes first. */
+    private static String positional(String[] args, int n) {
+        int seen = 0;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.startsWith("-")) {
@@ -84,7 +104,8 @@ public final class Main {
                 }
                 continue;
             }
-            return MusterCommand.SUBCOMMANDS.contains(a) ? a : null;
+            if (seen == 0 && !MusterCommand.SUBCOMMANDS.contains(a)) return null;
+            if (seen++ == n) return a;
         }
         return null;
     }

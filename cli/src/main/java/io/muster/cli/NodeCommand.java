@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "node", description = "Worker nodes and their join tokens.", subcommands = NodeTokensCommand.class)
+@Command(name = "node", description = "Worker nodes and their join tokens.", addMethodSubcommands = false) // subcommands: see Subcommands
 final class NodeCommand {
     @Spec
     CommandSpec spec;

@@ -6,7 +6,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "raft", description = "Inspect the replicated log.", subcommands = RaftCommand.Log.class)
+@Command(name = "raft", description = "Inspect the replicated log.", addMethodSubcommands = false) // subcommands: see Subcommands
 final class RaftCommand {
 
     @Command(name = "log", description = "The Raft log.")

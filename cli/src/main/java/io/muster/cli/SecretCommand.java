@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
  * {@code muster secret put | get | list | delete}. A value never comes from an argument (it would sit in the shell
  * history and in every process listing): from a file or from standard input.
  */
-@Command(name = "secret", description = "Secrets that tasks receive as env, file or stdin; stored encrypted, redacted from task output.")
+@Command(name = "secret", description = "Secrets that tasks receive as env, file or stdin; stored encrypted, redacted from task output.",
+        addMethodSubcommands = false) // subcommands: see Subcommands
 final class SecretCommand {
     @Spec
     CommandSpec spec;

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "system", description = "Cluster-wide maintenance.")
+@Command(name = "system", description = "Cluster-wide maintenance.", addMethodSubcommands = false) // subcommands: see Subcommands
 final class SystemCommand {
     @Spec
     CommandSpec spec;

@@ -177,6 +177,29 @@ class UsageTest {
         assertEquals(new java.util.LinkedHashSet<>(MusterCommand.SUBCOMMANDS), Main.commandLine(new MusterCommand(Map.of())).getSubcommands().keySet());
     }
 
+    /** Under the named branch only the named subcommand is built too; help, unknown names and options get all of them. */
+    @Test
+    void onlyTheNamedNestedSubcommandIsBuilt() {
+        assertEquals("list", Main.nestedNamed("node", "list"));
+        assertEquals("list", Main.nestedNamed("node", "-o", "json", "--addr=http://x:1", "list", "--help"));
+        assertEquals("status", Main.nestedNamed("-a", "http://x:1", "job", "status", "web"));
+        assertEquals(null, Main.nestedNamed("node", "--help", "list"));
+        assertEquals(null, Main.nestedNamed("node"));
+        assertEquals(null, Main.nestedNamed("nodes", "list"));
+        java.util.function.BiFunction<String, String, java.util.Set<String>> built = (top, nested) ->
+                Main.commandLine(new MusterCommand(Map.of()), top, nested).getSubcommands().get(top).getSubcommands().keySet();
+        assertEquals(java.util.Set.of("list"), built.apply("node", "list"));
+        assertEquals(java.util.Set.of("tokens"), built.apply("node", "tokens"));
+        assertEquals(java.util.Set.of("run"), built.apply("job", "run"));
+        assertEquals(java.util.Set.of("log"), built.apply("raft", "log"));
+        var everyNodeCommand = java.util.List.of("tokens", "generate-worker-token", "list", "status", "drain", "eligibility", "revoke");
+        assertEquals(java.util.Set.copyOf(everyNodeCommand), built.apply("node", null));
+        assertEquals(java.util.Set.copyOf(everyNodeCommand), built.apply("node", "lst"), "an unknown name gets every candidate for the suggestion");
+        // The whole tree lists class subcommands first, as picocli did when they were in the annotation.
+        assertEquals(everyNodeCommand.getFirst(),
+                Main.commandLine(new MusterCommand(Map.of())).getSubcommands().get("node").getSubcommands().keySet().iterator().next());
+    }
+
     @Test
     void aBadGlobalOptionBeforeTheSubcommandStillShowsEverySubcommand() {
         Run r = muster("-o", "xml", "node", "list");

@@ -142,7 +142,7 @@ class ReleaseTarballTest {
                 .map(n -> n.substring((top + "lib/").length())).collect(Collectors.toCollection(TreeSet::new));
         assertEquals(expected, actual);
         for (String prefix : List.of("muster-cli.jar", "muster-server-", "muster-worker-", "muster-pki-", "muster-shared-types-",
-                "picocli-", "ratis-server-", "vertx-core-", "grpc-netty-shaded-", "jackson-dataformat-yaml-", "logback-classic-")) {
+                "muster-picocli-", "ratis-server-", "vertx-core-", "grpc-netty-shaded-", "jackson-dataformat-yaml-", "logback-classic-")) {
             assertTrue(actual.stream().anyMatch(j -> j.startsWith(prefix)), "lib/ lacks " + prefix + "*: " + actual);
         }
         for (String jar : actual) assertEquals("0644", Tar.modeString(entry("lib/" + jar).mode()), jar);
@@ -256,9 +256,21 @@ class ReleaseTarballTest {
             archives = s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals("root")).toList();
         }
         assertEquals(1, archives.size(), "one archive for this release and JDK: " + archives);
-        assertTrue(archives.getFirst().getFileName().toString().matches("cli.*\\.jsa") && Files.size(archives.getFirst()) > 1_000_000,
-                archives.getFirst() + " is a CDS archive");
-        assertEquals(home.toAbsolutePath().normalize().toString(), Files.readString(archives.getFirst().resolveSibling("root")).strip());
+        Path archive = archives.getFirst();
+        assertTrue(archive.getFileName().toString().matches("cli.*\\.(jsa|aot)") && Files.size(archive) > 1_000_000,
+                archive + " is a CDS archive (JDK 21-24) or an AOT cache (JDK 25+)");
+        assertEquals(home.toAbsolutePath().normalize().toString(), Files.readString(archive.resolveSibling("root")).strip());
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(archive.getParent())),
+                "only its owner may replace the archive a client JVM maps");
+        // A damaged archive (newer than the jars, so not remade) is ignored without a word: the command's output is its own.
+        Files.write(archive, new byte[4096]);
+        ProcessBuilder version = new ProcessBuilder("bash", home.resolve("bin/muster").toString(), "version").redirectErrorStream(true);
+        version.environment().put("XDG_CACHE_HOME", cache.toString());
+        Process v = version.start();
+        String vout = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(v.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, v.exitValue(), vout);
+        assertTrue(vout.startsWith("muster ") && vout.strip().lines().count() == 1, "only the version, no JVM message:\n" + vout);
     }
 
     static void verifyUnit(Path unit) throws Exception {
