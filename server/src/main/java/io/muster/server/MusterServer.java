@@ -152,7 +152,7 @@ public final class MusterServer implements AutoCloseable {
         var jobsService = new io.muster.server.service.JobsService(config, state, proposer, clock);
         var nodesService = new io.muster.server.service.NodesService(state, proposer, clock, heartbeats);
         var clusterInfo = new io.muster.server.service.ClusterInfoService(config, state, raftStatus, raft.log(), divergence::statusFields);
-        this.clientGrpc = new io.muster.server.grpc.client.ClientGrpcServer(config, state, clock, jobsService, nodesService, clusterInfo, grpc);
+        this.clientGrpc = new io.muster.server.grpc.client.ClientGrpcServer(config, state, clock, jobsService, nodesService, clusterInfo, grpc, events);
         closeables.add(clientGrpc);
         api.add(new io.muster.server.api.AclApi(config, state, proposer, clock))
                 .add(new io.muster.server.api.ClusterApi(config, api.vertx(), state, proposer, raftStatus, raft.admin(), clusterInfo))

@@ -5,6 +5,7 @@ import io.muster.server.acl.Permission;
 import io.muster.server.events.EventBroker;
 import io.muster.server.events.EventFilter;
 import io.muster.server.events.EventSink;
+import io.muster.server.events.EventTopics;
 import io.muster.server.events.StreamItem;
 import io.muster.server.events.Subscription;
 import io.muster.server.events.Topic;
@@ -14,7 +15,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -41,7 +41,7 @@ public final class EventApi implements Routes {
     }
 
     static Permission permission(Topic t) {
-        return t == Topic.NODE ? Permission.NODE_READ : Permission.JOB_READ;
+        return EventTopics.permission(t);
     }
 
     private void stream(RoutingContext ctx) {
@@ -72,27 +72,9 @@ public final class EventApi implements Routes {
         resp.write(""); // headers out now: the client knows the stream is open before the first event
     }
 
-    /** The topics asked for (repeated or comma-separated), each allowed to the caller; none asked: every one it may read. */
+    /** The topics asked for (repeated or comma-separated), each allowed to the caller ({@link EventTopics}). */
     static Set<Topic> topics(List<String> asked, AclPolicy policy) {
-        Set<Topic> out = EnumSet.noneOf(Topic.class);
-        boolean any = false;
-        for (String v : asked) {
-            for (String name : v.split(",")) {
-                if (name.isBlank()) continue;
-                any = true;
-                Set<Topic> t = Topic.parse(name.strip()).orElseThrow(() -> new ApiException(400, "BAD_REQUEST", "unknown topic '" + name.strip()
-                        + "'; topics are " + String.join(", ", EnumSet.allOf(Topic.class).stream().map(Topic::wire).toList()) + " (or *)"));
-                boolean wildcard = name.strip().equals("*");
-                for (Topic x : t) {
-                    if (policy == null || policy.allows(permission(x))) out.add(x);
-                    else if (!wildcard) throw new ApiException(403, "ACL_PERMISSION_DENIED", "policy " + policy + " does not allow "
-                            + permission(x) + " (events of topic " + x.wire() + ")");
-                }
-            }
-        }
-        if (!any) for (Topic x : Topic.values()) if (policy == null || policy.allows(permission(x))) out.add(x);
-        if (out.isEmpty()) throw new ApiException(403, "ACL_PERMISSION_DENIED", "policy " + policy + " may read no event topic");
-        return out;
+        return EventTopics.resolve(asked, policy);
     }
 
     /** Writes items to the response; the subscription waits while Vert.x's write queue is over its bound. */

@@ -26,6 +26,8 @@ final class ClientAuth implements ServerInterceptor {
     static final Metadata.Key<String> TOKEN = Metadata.Key.of("x-muster-token", Metadata.ASCII_STRING_MARSHALLER);
     /** The caller's {@code authorization} value, passed on when a follower forwards the call to the leader. */
     static final Context.Key<String> CALLER_AUTHORIZATION = Context.key("muster.client.authorization");
+    /** The caller's policy (null in dev mode: no ACL), for methods whose answer depends on it (the event topics). */
+    static final Context.Key<AclPolicy> CALLER_POLICY = Context.key("muster.client.policy");
 
     private final ServerConfig config;
     private final Snapshots snapshots;
@@ -51,7 +53,7 @@ final class ClientAuth implements ServerInterceptor {
         if (caller.isEmpty()) return refuse(call, Status.UNAUTHENTICATED.withDescription("the ACL token is not valid for this cluster"));
         AclPolicy policy = caller.get().policy();
         if (!policy.allows(need)) return refuse(call, Status.PERMISSION_DENIED.withDescription("policy " + policy + " does not allow " + need + " (" + method + ")"));
-        return Contexts.interceptCall(ctx, call, headers, next);
+        return Contexts.interceptCall(ctx.withValue(CALLER_POLICY, policy), call, headers, next);
     }
 
     private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {

@@ -56,11 +56,13 @@ public final class ClientGrpcServer implements AutoCloseable {
     /** The one blocking handler (the Raft log, read from disk) runs here; every other one on the network threads. */
     private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
     private Server server;
+    private final EventGrpc events;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     public ClientGrpcServer(ServerConfig config, Snapshots snapshots, Clock clock, JobsService jobsService, NodesService nodesService,
-                            ClusterInfoService clusterInfo, TaskLogs logs) {
+                            ClusterInfoService clusterInfo, TaskLogs logs, io.muster.server.events.EventBroker events) {
         this.config = config;
+        this.events = new EventGrpc(events);
         this.snapshots = snapshots;
         this.leader = new LeaderCalls(config, clusterInfo.raft(), clusterInfo, clock);
         this.jobs = new JobGrpc(jobsService, logs, MAX_LOG_STREAMS);
@@ -104,6 +106,7 @@ public final class ClientGrpcServer implements AutoCloseable {
         server = b.addService(ServerInterceptors.intercept(jobs, auth, forwarded))
                 .addService(ServerInterceptors.intercept(nodes, auth, forwarded))
                 .addService(ServerInterceptors.intercept(cluster, auth, forwarded))
+                .addService(ServerInterceptors.intercept(events, auth)) // every server answers from its own journal: never forwarded
                 .addService(ServerInterceptors.intercept(health.getHealthService(), auth))
                 .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), auth))
                 .addService(ServerInterceptors.intercept(reflectionV1Alpha(), auth))

@@ -25,7 +25,9 @@ final class ClientMethods {
             Map.entry(NodeServiceGrpc.getDrainNodeMethod().getFullMethodName(), Permission.NODE_WRITE),
             Map.entry(NodeServiceGrpc.getSetNodeEligibilityMethod().getFullMethodName(), Permission.NODE_WRITE),
             Map.entry(ClusterServiceGrpc.getGetClusterStatusMethod().getFullMethodName(), Permission.CLUSTER_READ),
-            Map.entry(ClusterServiceGrpc.getListRaftLogMethod().getFullMethodName(), Permission.RAFT_READ));
+            Map.entry(ClusterServiceGrpc.getListRaftLogMethod().getFullMethodName(), Permission.RAFT_READ),
+            // As GET /v1/events: job:read for the method, node:read also for the Node topic (checked per topic asked).
+            Map.entry(io.muster.proto.client.v1.EventServiceGrpc.getSubscribeMethod().getFullMethodName(), Permission.JOB_READ));
 
     /**
      * Services anyone may call, as {@code GET /v1/health} is public: health, and reflection, which describes only the

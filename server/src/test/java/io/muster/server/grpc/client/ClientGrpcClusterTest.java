@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.muster.proto.client.v1.EventItem;
+import io.muster.proto.client.v1.EventServiceGrpc;
+import io.muster.proto.client.v1.SubscribeEventsRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -262,6 +265,32 @@ class ClientGrpcClusterTest {
             // A message over the bound is refused before it is read into a service.
             String huge = "x".repeat(ClientGrpcServer.MAX_MESSAGE_BYTES + 1024);
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused(() -> as(jobsF, management).submitJob(SubmitJobRequest.newBuilder().setSpec(huge).build())));
+
+            // Events: the follower replays from its own journal what the writes above made, typed; read-only may subscribe.
+            var eventsF = EventServiceGrpc.newBlockingStub(toFollower);
+            io.grpc.Context.CancellableContext sub = io.grpc.Context.current().withCancellation();
+            try {
+                List<String> seen = sub.call(() -> {
+                    List<String> out = new ArrayList<>();
+                    var it = as(eventsF, readOnly).subscribe(SubscribeEventsRequest.newBuilder().setIndex(0).addTopics("Job").setJobId("web").build());
+                    while (it.hasNext()) {
+                        EventItem item = it.next();
+                        if (item.hasGap()) continue; // a restarted follower would say where its journal starts
+                        if (item.hasHeartbeat()) break; // the replay is through
+                        assertTrue(item.hasEvent(), item.toString());
+                        assertEquals("web", item.getEvent().getJobId());
+                        assertTrue(JSON.readTree(item.getEvent().getPayloadJson()).isObject(), item.toString());
+                        out.add(item.getEvent().getType());
+                        if (item.getEvent().getType().equals("JobRegistered")) break;
+                    }
+                    return out;
+                });
+                assertEquals(List.of("JobRegistered"), seen, "job web's first event, replayed by the follower");
+            } finally {
+                sub.cancel(null);
+            }
+            assertEquals(Status.Code.UNAUTHENTICATED, refused(() -> as(eventsF, null).subscribe(SubscribeEventsRequest.getDefaultInstance()).hasNext()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, refused(() -> as(eventsF, readOnly).subscribe(SubscribeEventsRequest.newBuilder().addTopics("Secret").build()).hasNext()));
 
             // Reflection, without a token (it describes the published client.proto only), so grpcurl can list and call.
             List<String> services = reflectedServices(toFollower);

@@ -150,7 +150,7 @@ class ClientLogStreamTest {
             s.clientGrpc().close();
             ClientGrpcServer api = new ClientGrpcServer(s.config(), s.state(), c.clock, jobs,
                     new NodesService(s.state(), s.proposer(), c.clock, id -> Optional.empty()),
-                    new ClusterInfoService(s.config(), s.state(), s.raft().status(), s.raft().log(), s.divergence()::statusFields), logs);
+                    new ClusterInfoService(s.config(), s.state(), s.raft().status(), s.raft().log(), s.divergence()::statusFields), logs, s.events());
             List<ManagedChannel> channels = new ArrayList<>();
             try {
                 api.start(material);
