@@ -116,7 +116,9 @@ final class NodeCommand {
 
     /** "12 MiB / 64 MiB", with the OOM kills when there were any. */
     static String memory(JsonNode u) {
-        String s = (u.path("memory_bytes").asLong() >> 20) + " MiB";
+        long bytes = u.path("memory_bytes").asLong();
+        // Small tasks use well under a MiB: one decimal below 10 MiB, so they do not all read "0 MiB".
+        String s = bytes < 10L << 20 ? String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0) : (bytes >> 20) + " MiB";
         long limit = u.path("memory_limit_bytes").asLong();
         if (limit > 0) s += " / " + (limit >> 20) + " MiB";
         long oom = u.path("oom_kills").asLong();

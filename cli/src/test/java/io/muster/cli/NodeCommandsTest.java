@@ -125,12 +125,14 @@ class NodeCommandsTest {
                  "resource_limits":{"enforced":true,"detail":"cgroup v2 at /sys/fs/cgroup/muster (memory, cpu, pids)"},
                  "allocations":[{"id":"a-1","job_id":"web","group":"g","status":"running",
                                  "usage":{"memory_bytes":12582912,"memory_limit_bytes":67108864,"cpu_seconds":2.5,"oom_kills":1}},
-                                {"id":"a-2","job_id":"web","group":"g","status":"complete","exit_code":0}]}""");
+                                {"id":"a-2","job_id":"web","group":"g","status":"running",
+                                 "usage":{"memory_bytes":307200,"memory_limit_bytes":67108864,"cpu_seconds":0.04,"oom_kills":0}}]}""");
         Run r = Run.against(api, "node", "status", "3");
         assertEquals(0, r.code(), r::toString);
         assertTrue(r.out().contains("Limits          enforced (cgroup v2 at /sys/fs/cgroup/muster (memory, cpu, pids))"), r.out());
         assertTrue(r.out().contains("MEMORY"), r.out());
         assertTrue(r.out().matches("(?s).*a-1 +web +g +running +- +12 MiB / 64 MiB \\(1 OOM kill\\) +2\\.5s.*"), r.out());
+        assertTrue(r.out().matches("(?s).*a-2 +web +g +running +- +0\\.3 MiB / 64 MiB +0\\.0s.*"), "under 10 MiB with a decimal: " + r.out());
 
         api.ok("GET", "/v1/nodes/4", """
                 {"id":"4","state":"ready","eligible":true,"labels":{},"os":"linux","arch":"amd64","hostname":"w4",
