@@ -164,6 +164,11 @@ public final class ExecDriver implements TaskDriver {
         if (!Files.isWritable(config.allocRoot())) {
             return DriverAvailability.unusable(NAME, "alloc root " + config.allocRoot() + " is not writable");
         }
+        if (cgroups().enforced()) {
+            // Task cgroups left empty by a worker that died while its tasks ended: a minute old at least (see sweep).
+            int swept = cgroups().sweep(config.clock().instant().minus(Duration.ofMinutes(1)));
+            if (swept > 0) log.info("removed {} empty task cgroup(s) left by an earlier worker", swept);
+        }
         return DriverAvailability.usable(NAME, "setsid " + setsid + ", kill "
                 + (killBinary != null ? killBinary : "(none: per-process signalling)") + "; resource limits "
                 + (cgroups().enforced() && shell == null ? "not enforced: no sh in " + SYSTEM_DIRS : cgroups().describe()));

@@ -149,6 +149,23 @@ public class ExecCgroupLimitsTest {
     }
 
     @Test
+    void aSweepAtStartRemovesCgroupsWhoseTasksEndedUnwatchedAndKeepsRunningOnes() throws Exception {
+        TaskHandle running = driver.start(task("sw-run", "sleep", "60").build());
+        driver.close(); // the worker dies; the task runs on
+        cgroups.create("sw-stale", new io.muster.worker.driver.cgroup.TaskLimits(16L << 20, 100, 16)); // a task that ended unwatched
+        assertEquals(0, cgroups.sweep(java.time.Instant.now().minusSeconds(60)), "younger than the minute: left alone");
+        assertEquals(1, cgroups.sweep(java.time.Instant.now().plusSeconds(1)), "old enough and empty: removed; the running one stays");
+        for (Path d : taskDirs("sw-stale")) assertFalse(Files.exists(d), d.toString());
+        for (Path d : taskDirs("sw-run")) assertTrue(Files.exists(d), d.toString());
+        driver = new ExecDriver(ExecDriver.Config.defaults(root).withCgroups(cgroups));
+        TaskHandle again = driver.recover("sw-run").orElseThrow();
+        assertEquals(running.taskId(), again.taskId());
+        again.stop(Duration.ZERO);
+        TestWait.result(again, WAIT);
+        for (Path d : taskDirs("sw-run")) assertFalse(Files.exists(d), d.toString());
+    }
+
+    @Test
     void aWorkerRestartReattachesToTheTaskAndItsCgroup() throws Exception {
         TaskHandle first = driver.start(task("re1", "sleep", "60").memoryMb(40).build());
         long pid = Long.parseLong(first.taskId());

@@ -55,6 +55,35 @@ final class CgroupFiles {
         return OptionalLong.empty();
     }
 
+    /** Empty task cgroups directly under {@code parent} last changed before {@code olderThan}, removed; how many. */
+    static int sweepEmpty(Path parent, java.time.Instant olderThan) {
+        int removed = 0;
+        try (var dirs = Files.list(parent)) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                if (!Files.isDirectory(d) || !Files.exists(d.resolve("cgroup.procs")) || !pids(d.resolve("cgroup.procs")).isEmpty()) continue;
+                try {
+                    if (!Files.getLastModifiedTime(d).toInstant().isBefore(olderThan)) continue;
+                    rmdirOnce(d);
+                    removed++;
+                } catch (IOException e) {
+                    // busy again, or gone: the next sweep looks again
+                }
+            }
+        } catch (IOException e) {
+            return removed;
+        }
+        return removed;
+    }
+
+    private static void rmdirOnce(Path dir) throws IOException {
+        try {
+            Files.delete(dir);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            deleteRegularFiles(dir);
+            Files.delete(dir);
+        }
+    }
+
     static List<Long> pids(Path procsFile) {
         List<Long> out = new ArrayList<>();
         try {

@@ -74,6 +74,16 @@ public record CgroupV1(Map<String, Path> parents) implements Cgroups {
         return new Task(name, dirs, dir("memory", name), dir("cpuacct", name), limits);
     }
 
+    /** A task's cgroup is empty in every hierarchy at once: each hierarchy's parent is swept on its own. */
+    @Override
+    public int sweep(java.time.Instant olderThan) {
+        int memory = CgroupFiles.sweepEmpty(parents.get("memory"), olderThan);
+        for (Path p : parents.values().stream().distinct().toList()) {
+            if (!p.equals(parents.get("memory"))) CgroupFiles.sweepEmpty(p, olderThan);
+        }
+        return memory;
+    }
+
     @Override
     public Optional<TaskCgroup> open(String name) {
         Path memory = dir("memory", name);

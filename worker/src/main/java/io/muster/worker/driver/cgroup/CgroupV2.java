@@ -70,6 +70,11 @@ public record CgroupV2(Path root, String parentName) implements Cgroups {
     }
 
     @Override
+    public int sweep(java.time.Instant olderThan) {
+        return CgroupFiles.sweepEmpty(parent(), olderThan);
+    }
+
+    @Override
     public Optional<TaskCgroup> open(String name) {
         Path dir = parent().resolve(name);
         if (!Files.isDirectory(dir)) return Optional.empty();

@@ -38,6 +38,17 @@ public sealed interface Cgroups permits CgroupV2, CgroupV1, Cgroups.Unavailable 
      */
     Optional<TaskCgroup> open(String name);
 
+    /**
+     * Removes task cgroups left empty under the parent (their task ended while no worker watched it, e.g. the worker was
+     * killed): those with no process that were last changed before {@code olderThan}. The age keeps a sweep from
+     * removing a cgroup another worker on the machine has just made for a task that has not joined it yet.
+     *
+     * @return how many were removed
+     */
+    default int sweep(java.time.Instant olderThan) {
+        return 0;
+    }
+
     /** No limits on this node, and why. */
     record Unavailable(String reason) implements Cgroups {
         @Override

@@ -101,6 +101,24 @@ class CgroupFileTreeTest {
     }
 
     @Test
+    void aSweepRemovesOnlyOldEmptyTaskCgroups() throws Exception {
+        CgroupV2 v2 = new CgroupV2(root, "muster");
+        java.time.Instant now = java.time.Instant.parse("2026-12-07T08:00:00Z");
+        for (String name : List.of("old-empty", "old-busy", "new-empty")) {
+            Path d = Files.createDirectories(root.resolve("muster").resolve(name));
+            Files.writeString(d.resolve("cgroup.procs"), name.equals("old-busy") ? "4242\n" : "");
+            Files.writeString(d.resolve("memory.max"), "67108864\n");
+            Files.setLastModifiedTime(d, java.nio.file.attribute.FileTime.from(name.startsWith("old") ? now.minusSeconds(3600) : now));
+        }
+        Files.writeString(root.resolve("muster/cgroup.subtree_control"), "+memory\n"); // the parent's own files stay
+        assertEquals(1, v2.sweep(now.minusSeconds(60)));
+        assertFalse(Files.exists(root.resolve("muster/old-empty")));
+        assertTrue(Files.exists(root.resolve("muster/old-busy")), "a cgroup with a process is a task still running");
+        assertTrue(Files.exists(root.resolve("muster/new-empty")), "just made: its task may not have joined yet");
+        assertTrue(Files.exists(root.resolve("muster/cgroup.subtree_control")));
+    }
+
+    @Test
     void cpuReservationsMapToWeightsAndSharesWithinTheKernelsRanges() {
         assertEquals(10, new TaskLimits(0, 100, 1).cpuWeight());
         assertEquals(100, new TaskLimits(0, 1000, 1).cpuWeight());
