@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The dashboard in a real browser (Debian's headless Chromium) against a real dev server with its embedded worker, as
  * `muster dev` runs them: each view is loaded and checked for what a person would see, a new job shows up on an open
- * page through the event stream, and the page falls back to polling when the stream is refused. Skipped where
+ * page through the event stream, the stream client resumes, resyncs and gives up as it should (against scripted
+ * answers), and the page falls back to polling when the stream is refused. Skipped where
  * Chromium is not installed (CI installs it and sets MUSTER_CHROMIUM_REQUIRED, so there it cannot be skipped).
  * With MUSTER_SCREENSHOTS=DIR it also leaves a PNG of each view there (docs/screenshots/ is made that way).
  */
@@ -219,6 +220,32 @@ class DashboardBrowserTest {
             assertTrue(title.contains("event stream is unavailable") && title.contains("polling every 3 s"), title);
             submit("poll.yaml", batchJob("dash-polled"));
             page.await("dash-polled", "document.querySelector('main').innerText", v -> v.contains("dash-polled"), Duration.ofSeconds(20));
+        }
+    }
+
+    /**
+     * lib/live.js in the browser against scripted stream answers: a fresh stream re-reads once, events ask for a
+     * refresh, a reconnect resumes after the last index seen (a heartbeat's included), a gap re-reads everything,
+     * lagged resumes at its index, and a 404 stops the retries (the page polls instead).
+     */
+    @Test
+    void theStreamResumesFromTheLastIndexAndResyncsOnAGap() throws Exception {
+        String script;
+        try (var in = DashboardBrowserTest.class.getResourceAsStream("live-stream-script.js")) {
+            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        try (DevTools page = Chromium.devTools()) {
+            page.navigate(base + "/v1/health"); // same origin as the dashboard, without the app's own stream
+            page.await("the page", "document.readyState", "complete"::equals, Duration.ofSeconds(30));
+            JsonNode r = M.readTree(page.evalAwait(script));
+            List<String> urls = M.convertValue(r.get("urls"), M.getTypeFactory().constructCollectionType(List.class, String.class));
+            assertEquals(List.of("/v1/events?topic=Job%2CAllocation&job=x", "/v1/events?index=6&topic=Job%2CAllocation&job=x",
+                    "/v1/events?index=12&topic=Job%2CAllocation&job=x"), urls);
+            List<String> log = M.convertValue(r.get("log"), M.getTypeFactory().constructCollectionType(List.class, String.class));
+            // The one event's refresh comes 250 ms after it (coalescing): when exactly, against the stream's end, is
+            // up to the machine, so it is checked apart from the order of the rest.
+            assertEquals(1, log.stream().filter("change"::equals).count(), log.toString());
+            assertEquals(List.of("live", "resync", "down", "live", "resync", "down", "down:404"), log.stream().filter(x -> !x.equals("change")).toList());
         }
     }
 

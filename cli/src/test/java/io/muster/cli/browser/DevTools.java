@@ -125,6 +125,14 @@ public final class DevTools implements AutoCloseable {
         return v.isMissingNode() || v.isNull() ? "" : v.asText();
     }
 
+    /** The value of an expression that yields a promise (an async function's call), once it settles. */
+    public String evalAwait(String expression) throws Exception {
+        JsonNode r = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true, "awaitPromise", true));
+        if (r.has("exceptionDetails")) throw new AssertionError("the page threw: " + r.get("exceptionDetails"));
+        JsonNode v = r.path("result").path("value");
+        return v.isMissingNode() || v.isNull() ? "" : v.asText();
+    }
+
     /** Polls the expression every 100 ms until its value passes, returning it; fails with the last value otherwise. */
     public String await(String what, String expression, Predicate<String> ok, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
