@@ -162,11 +162,22 @@ public final class DevTools implements AutoCloseable {
         deleteTree(profile);
     }
 
+    /** Deletes a profile; twice, because Chromium's helper processes may still write to it for a moment after it exits. */
     static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a temp profile left behind is harmless
+        for (int i = 0; i < 2 && Files.exists(dir); i++) {
+            if (i > 0) {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // a temp profile left behind is harmless
+            }
         }
     }
 }
