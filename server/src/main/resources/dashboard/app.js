@@ -1,8 +1,9 @@
 // The dashboard shell: routing, the refresh loop (paused while the tab is hidden), the event stream that drives it,
 // error banners, the ACL token prompt and the header status.
 //
-// A view returns {refresh, interval, live?: {topics, job?, node?, every?}}. With `live`, the page subscribes to the
-// event stream (lib/live.js) and refreshes when an event for it arrives, plus every `live.every` ms for what no event
+// A view returns {refresh, interval, live?: {topics, job?, node?, every?, min?}}. With `live`, the page subscribes to
+// the event stream (lib/live.js) and refreshes when an event for it arrives, at most once per `live.min` ms (default
+// 1 s: a busy cluster must not turn a big list into a refresh loop), plus every `live.every` ms for what no event
 // reports (heartbeat ages, Raft contact times); while the stream is down it polls every `interval` ms instead.
 import { api, setTokenPrompt, setToken, token, onTokenChange, describe } from './lib/api.js';
 import { subscribe } from './lib/live.js';
@@ -38,6 +39,8 @@ let stream = null; // the mounted view's event subscription
 let streamUp = false;
 let streamError = null;
 let lastIndex = null; // where a re-opened stream (resume, tab shown again) goes on from
+let lastTick = 0; // when the last refresh started
+let soonTimer = 0; // an event-driven refresh held back by live.min
 let generation = 0; // bumps on every navigation, so late answers for an old view are dropped
 let paused = false;
 let timer = 0;
@@ -65,6 +68,8 @@ function context(route, gen) {
 function mount() {
   generation++;
   clearTimeout(timer);
+  clearTimeout(soonTimer);
+  soonTimer = 0;
   closeStream();
   lastIndex = null;
   if (active && active.unmount) active.unmount();
@@ -93,7 +98,7 @@ function openStream() {
   if (!view || !view.live || paused || document.hidden) return;
   const gen = generation;
   stream = subscribe({ ...view.live, index: lastIndex }, {
-    onChange: () => { if (gen === generation) tick(); },
+    onChange: () => { if (gen === generation) soon(view.live.min || 1000); },
     onResync: () => { if (gen === generation) tick(); },
     onState: (state, err) => {
       if (gen !== generation) return;
@@ -108,6 +113,13 @@ function openStream() {
       setLive();
     },
   });
+}
+
+/** A refresh for an event: now, or once `min` ms have passed since the last one started. */
+function soon(min) {
+  const wait = lastTick + min - Date.now();
+  if (wait <= 0) tick();
+  else if (!soonTimer) soonTimer = setTimeout(() => { soonTimer = 0; tick(); }, wait);
 }
 
 function closeStream() {
@@ -129,6 +141,7 @@ async function tick() {
   const view = active;
   const gen = generation;
   if (!view) return;
+  lastTick = Date.now();
   setLive('loading');
   inflight = (async () => {
     try {
