@@ -11,3 +11,9 @@ if command -v systemd-analyze >/dev/null 2>&1; then
   export MUSTER_SYSTEMD_REQUIRED=1   # from here on the unit verification tests fail rather than skip
 fi
 command -v setsid >/dev/null 2>&1 || apt_install util-linux || true
+# Debian's Chromium for DashboardBrowserTest (the dashboard in a real headless browser); fonts-liberation is only a
+# recommendation of the package, and screenshots need some font. From here on that test fails rather than skips.
+command -v chromium >/dev/null 2>&1 || apt_install chromium fonts-liberation || echo "ci: could not install chromium" >&2
+if [ -x /usr/bin/chromium ]; then
+  export MUSTER_CHROMIUM_REQUIRED=1
+fi

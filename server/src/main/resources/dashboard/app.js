@@ -1,6 +1,12 @@
-// The dashboard shell: routing, the refresh loop (paused while the tab is hidden), error banners,
-// the ACL token prompt and the header status.
-import { api, setTokenPrompt, setToken, token, onTokenChange } from './lib/api.js';
+// The dashboard shell: routing, the refresh loop (paused while the tab is hidden), the event stream that drives it,
+// error banners, the ACL token prompt and the header status.
+//
+// A view returns {refresh, interval, live?: {topics, job?, node?, every?, min?}}. With `live`, the page subscribes to
+// the event stream (lib/live.js) and refreshes when an event for it arrives, at most once per `live.min` ms (default
+// 1 s: a busy cluster must not turn a big list into a refresh loop), plus every `live.every` ms for what no event
+// reports (heartbeat ages, Raft contact times); while the stream is down it polls every `interval` ms instead.
+import { api, setTokenPrompt, setToken, token, onTokenChange, describe } from './lib/api.js';
+import { subscribe } from './lib/live.js';
 import { fill } from './lib/dom.js';
 import { errorBanner } from './lib/ui.js';
 import * as router from './lib/router.js';
@@ -28,7 +34,13 @@ const liveLabel = document.getElementById('refresh-label');
 const serverInfo = document.getElementById('server-info');
 const forgetBtn = document.getElementById('token-forget');
 
-let active = null; // the mounted view: {refresh, interval, unmount?}
+let active = null; // the mounted view: {refresh, interval, live?, unmount?}
+let stream = null; // the mounted view's event subscription
+let streamUp = false;
+let streamError = null;
+let lastIndex = null; // where a re-opened stream (resume, tab shown again) goes on from
+let lastTick = 0; // when the last refresh started
+let soonTimer = 0; // an event-driven refresh held back by live.min
 let generation = 0; // bumps on every navigation, so late answers for an old view are dropped
 let paused = false;
 let timer = 0;
@@ -49,12 +61,17 @@ function context(route, gen) {
     setTitle: (t) => { if (gen === generation) document.title = `${t} · Muster`; },
     setErrors: (list) => { if (gen === generation) showErrors(list); },
     refreshNow: () => tick(),
+    paused: () => paused || document.hidden,
   };
 }
 
 function mount() {
   generation++;
   clearTimeout(timer);
+  clearTimeout(soonTimer);
+  soonTimer = 0;
+  closeStream();
+  lastIndex = null;
   if (active && active.unmount) active.unmount();
   const route = router.current();
   const match = ROUTES.find((r) => r.match(route.parts));
@@ -71,6 +88,47 @@ function mount() {
   window.scrollTo(0, 0);
   lastOk = 0;
   tick();
+  openStream();
+}
+
+/** Subscribes the active view to its topics; events (and resyncs after a gap) refresh it. */
+function openStream() {
+  closeStream();
+  const view = active;
+  if (!view || !view.live || paused || document.hidden) return;
+  const gen = generation;
+  stream = subscribe({ ...view.live, index: lastIndex }, {
+    onChange: () => { if (gen === generation) soon(view.live.min || 1000); },
+    onResync: () => { if (gen === generation) tick(); },
+    onState: (state, err) => {
+      if (gen !== generation) return;
+      const wasUp = streamUp;
+      streamUp = state === 'live';
+      streamError = err || null;
+      // Going down: fall back to polling now rather than after the slow live interval.
+      if (wasUp && !streamUp && !inflight) {
+        clearTimeout(timer);
+        timer = setTimeout(tick, view.interval || 2000);
+      }
+      setLive();
+    },
+  });
+}
+
+/** A refresh for an event: now, or once `min` ms have passed since the last one started. */
+function soon(min) {
+  const wait = lastTick + min - Date.now();
+  if (wait <= 0) tick();
+  else if (!soonTimer) soonTimer = setTimeout(() => { soonTimer = 0; tick(); }, wait);
+}
+
+function closeStream() {
+  if (stream) {
+    lastIndex = stream.index();
+    stream.close();
+  }
+  stream = null;
+  streamUp = false;
 }
 
 /** Runs the active view's refresh; one at a time, then schedules the next unless paused or hidden. */
@@ -83,6 +141,7 @@ async function tick() {
   const view = active;
   const gen = generation;
   if (!view) return;
+  lastTick = Date.now();
   setLive('loading');
   inflight = (async () => {
     try {
@@ -101,15 +160,21 @@ async function tick() {
   }
   if (gen !== generation) return;
   setLive();
-  if (!paused && !document.hidden && view.interval) timer = setTimeout(tick, view.interval);
+  const every = view.live && streamUp ? view.live.every : view.interval;
+  if (!paused && !document.hidden && every) timer = setTimeout(tick, every);
 }
 
 function setLive(state) {
   const s = state || (paused ? 'paused' : hasErrors ? 'error' : 'live');
   liveBtn.dataset.state = s;
   liveBtn.setAttribute('aria-pressed', String(!paused));
-  liveLabel.textContent = paused ? 'Paused' : s === 'error' ? 'Retrying' : 'Live';
-  liveBtn.title = `${paused ? 'Resume' : 'Pause'} auto-refresh${lastOk ? ` (last updated ${new Date(lastOk).toLocaleTimeString()})` : ''}`;
+  // "Live" means the event stream is up; "Polling" that the page re-reads on a timer because it is not.
+  const polling = !paused && active && active.live && !streamUp;
+  liveBtn.dataset.mode = polling ? 'polling' : streamUp ? 'stream' : 'timer';
+  liveLabel.textContent = paused ? 'Paused' : s === 'error' ? 'Retrying' : polling ? 'Polling' : 'Live';
+  const how = streamUp ? 'updates arrive through the event stream'
+    : polling ? `the event stream is unavailable${streamError ? ` (${describe(streamError)})` : ''}; polling every ${(active.interval || 2000) / 1000} s` : '';
+  liveBtn.title = `${paused ? 'Resume' : 'Pause'} auto-refresh${how ? `: ${how}` : ''}${lastOk ? ` (last updated ${new Date(lastOk).toLocaleTimeString()})` : ''}`;
 }
 
 /** Error banners for the current view; re-rendered only when their text changes, so alerts are not repeated. */
@@ -168,17 +233,30 @@ forgetBtn.addEventListener('click', () => {
   setToken('');
   tick();
 });
+// A new token may open what the old one could not (the stream needs job:read): subscribe again with it.
+onTokenChange(() => { if (active && active.live) openStream(); });
 
 liveBtn.addEventListener('click', () => {
   paused = !paused;
   setLive();
-  if (!paused) tick();
-  else clearTimeout(timer);
+  if (!paused) {
+    tick();
+    openStream();
+  } else {
+    clearTimeout(timer);
+    closeStream();
+  }
 });
 
 document.addEventListener('visibilitychange', () => {
-  if (document.hidden) clearTimeout(timer);
-  else if (!paused) tick();
+  // A hidden tab holds no stream open; shown again, it resumes from the last index it saw.
+  if (document.hidden) {
+    clearTimeout(timer);
+    closeStream();
+  } else if (!paused) {
+    tick();
+    openStream();
+  }
 });
 
 // The skip link targets <main> without touching the route hash.

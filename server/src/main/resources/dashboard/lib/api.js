@@ -163,10 +163,11 @@ export function describe(err) {
 }
 
 /**
- * Reads an NDJSON stream (a log follow): calls onEvent with each parsed line as it arrives, until the server ends the
- * answer or `signal` aborts it (which closes the connection, and with it the follow on the servers and the worker).
+ * Reads an NDJSON stream (a log follow, the event stream): calls onEvent with each parsed line as it arrives, until
+ * the server ends the answer or `signal` aborts it (which closes the connection, and with it the follow on the servers
+ * and the worker). `onOpen` runs once the server accepted the stream, before any line.
  */
-export async function apiStream(path, onEvent, signal) {
+export async function apiStream(path, onEvent, signal, onOpen) {
   const headers = { Accept: 'application/x-ndjson' };
   const t = token();
   if (t) headers['X-Muster-Token'] = t;
@@ -175,6 +176,7 @@ export async function apiStream(path, onEvent, signal) {
     const err = (await decode(res)) || {};
     throw new ApiError(res.status, err.code || `HTTP_${res.status}`, err.error || `HTTP ${res.status}`, { request: `GET ${path.split('?')[0]}` });
   }
+  if (onOpen) onOpen();
   const reader = res.body.getReader();
   const text = new TextDecoder('utf-8');
   let rest = '';
@@ -189,4 +191,25 @@ export async function apiStream(path, onEvent, signal) {
       if (line.trim()) onEvent(JSON.parse(line));
     }
   }
+}
+
+/**
+ * GET returning the body as text, without the token prompt: for /v1/metrics, which a page may lack the permission
+ * for (metrics:read) without that being worth a dialog.
+ */
+export async function apiText(path) {
+  const headers = { Accept: 'text/plain' };
+  const t = token();
+  if (t) headers['X-Muster-Token'] = t;
+  let res;
+  try {
+    res = await fetch(path, { headers, cache: 'no-store', credentials: 'same-origin', signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (e) {
+    throw new ApiError(0, 'NETWORK', `the server did not answer (${(e && e.message) || e})`, { request: `GET ${path}` });
+  }
+  if (!res.ok) {
+    const err = (await decode(res)) || {};
+    throw new ApiError(res.status, err.code || `HTTP_${res.status}`, err.error || `HTTP ${res.status}`, { request: `GET ${path}` });
+  }
+  return res.text();
 }

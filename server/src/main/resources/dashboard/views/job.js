@@ -118,7 +118,14 @@ export function jobView(ctx) {
     allocs.update(list);
   }
 
-  return { refresh, interval: 2000, unmount: () => logs.close() };
+  // Live: this job's events (its allocations, operation steps, deployments). The allocation events panel and the
+  // logs re-read with the job, so an event for any of them refreshes all three.
+  return {
+    refresh,
+    interval: 2000,
+    live: { topics: ['Job', 'Allocation', 'Operation', 'Deployment'], job: id, every: 30000 },
+    unmount: () => logs.close(),
+  };
 }
 
 /** Why allocations could not be placed: per group, how many nodes each scheduler check filtered out. */

@@ -94,7 +94,8 @@ export function jobsView(ctx) {
     }
   }
 
-  return { refresh, interval: 3000 };
+  // Live: job and allocation events (a new job, a status change, an allocation placed or ended).
+  return { refresh, interval: 3000, live: { topics: ['Job', 'Allocation', 'Operation'], every: 60000 } };
 }
 
 /** "3 running · 1 failed" for the non-zero counts. */

@@ -98,6 +98,7 @@ export function nodeView(ctx) {
       + (ooms ? ` · ${num(ooms)} OOM kill${ooms === 1 ? '' : 's'}` : '')];
   }
 
-  return { refresh, interval: 2000 };
+  // Live: this node's events and its allocations'; every 15 s besides, for "last heartbeat".
+  return { refresh, interval: 2000, live: { topics: ['Node', 'Allocation'], node: id, every: 15000 } };
 }
 

@@ -119,7 +119,9 @@ export function nodesView(ctx) {
   }
 
   // Ten thousand nodes every two seconds is a lot of JSON: refresh this list every 5 s.
-  return { refresh, interval: 5000 };
+  // Live: node and allocation events, at most every 3 s (ten thousand nodes are a lot of JSON); every 30 s besides,
+  // for the heartbeat ages no event reports.
+  return { refresh, interval: 5000, live: { topics: ['Node', 'Allocation'], every: 30000, min: 3000 } };
 }
 
 /** Lower-case text a filter term is matched against: id, hostname, state, platform, drivers and "key=value" labels. */

@@ -1,9 +1,11 @@
-// Overview: cluster identity and Raft progress, members, nodes by state, jobs by status. Refreshes every 2 s.
+// Overview: cluster identity and Raft progress, members, nodes by state, jobs by status, and the metrics charts.
+// Live through job, node and allocation events; every 15 s besides for the members' contact times.
 import { api, describe } from '../lib/api.js';
 import { h, fill } from '../lib/dom.js';
 import { num } from '../lib/format.js';
 import { badge, card, pageHead, stat, loading, tone, allocBar, allocLegend, ALLOC_ORDER, infoBanner, empty } from '../lib/ui.js';
 import { dataTable } from '../lib/table.js';
+import { metricsCard } from '../lib/metricscard.js';
 
 const NODE_STATES = ['ready', 'initializing', 'draining', 'down', 'revoked'];
 const JOB_STATUSES = ['running', 'pending', 'complete', 'failed', 'stopped'];
@@ -35,11 +37,14 @@ export function overviewView(ctx) {
     { id: 'contact', label: 'Last contact', r: true, value: (m) => m.last_contact_ms, render: (m) => (m.last_contact_ms == null ? '—' : `${num(m.last_contact_ms)} ms`) },
   ], { caption: 'Raft members', sort: { id: 'id', dir: 'asc' }, empty: () => empty('server', 'No members reported') });
 
+  const metrics = metricsCard({ paused: ctx.paused });
+
   ctx.root.append(
     pageHead({ title: 'Overview', subtitle }),
     alarmBox,
     notice,
     card('Cluster', {}, h('div', { class: 'card-body' }, facts)),
+    h('div', { style: { marginTop: '16px' } }, metrics.el),
     h('div', { class: 'grid grid-2', style: { marginTop: '16px' } },
       card('Nodes', { actions: h('a', { href: '#/nodes' }, 'All nodes →') }, h('div', { class: 'card-body' }, nodeTiles, nodeFoot)),
       card('Jobs', { actions: h('a', { href: '#/jobs' }, 'All jobs →') }, h('div', { class: 'card-body' }, jobTiles, allocBox))),
@@ -126,7 +131,12 @@ export function overviewView(ctx) {
       bar, allocLegend(allocs));
   }
 
-  return { refresh, interval: 2000 };
+  return {
+    refresh,
+    interval: 2000,
+    live: { topics: ['Job', 'Node', 'Allocation', 'Operation'], every: 15000 },
+    unmount: () => metrics.stop(),
+  };
 }
 
 /** Every job page (up to a cap), for the counts. */

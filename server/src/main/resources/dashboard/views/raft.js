@@ -106,7 +106,9 @@ export function raftView(ctx) {
     table.update(entries);
   }
 
-  return { refresh, interval: 2000 };
+  // Live: any state change appends a log entry; every 10 s besides, for entries that change no state (no-ops,
+  // configuration changes).
+  return { refresh, interval: 2000, live: { topics: ['*'], every: 10000 } };
 }
 
 function fact(label, value) {

@@ -143,7 +143,13 @@ class DashboardTest {
             assertFalse(src.toLowerCase().contains("coming soon"), v + " view is a placeholder");
         }
         assertTrue(app.contains("visibilitychange") && app.contains("document.hidden"), "auto-refresh must pause in hidden tabs");
-        assertTrue(get("/ui/views/overview.js").body().contains("interval: 2000"), "overview refreshes every 2 s");
+        assertTrue(get("/ui/views/overview.js").body().contains("interval: 2000"), "overview polls every 2 s while the event stream is down");
+        for (String v : List.of("overview", "nodes", "node", "jobs", "job", "raft"))
+            assertTrue(get("/ui/views/" + v + ".js").body().contains("live: { topics: ["), v + " view is not live through the event stream");
+        String live = get("/ui/lib/live.js").body();
+        for (String s : List.of("/v1/events?", "q.set('index'", "'gap'", "'lagged'", "onResync()"))
+            assertTrue(live.contains(s), "lib/live.js lacks " + s);
+        assertTrue(app.contains("subscribe(") && app.contains("'Polling'"), "the shell subscribes and says when it polls instead");
     }
 
     @Test
@@ -160,6 +166,8 @@ class DashboardTest {
                 new Uses("lib/operation.js", "job.results", "op.excluded", "cellTitle(", "title:", "r.attempts"),
                 new Uses("views/logs.js", "/logs?alloc=", "atob", "TextDecoder"),
                 new Uses("views/raft.js", "/v1/raft/log?start_index="),
+                new Uses("lib/metricscard.js", "/v1/metrics", "apiText("),
+                new Uses("lib/metrics.js", "muster_worker_heartbeats_total", "muster_raft_apply_lag", "'muster_nodes', { state: 'ready' }"),
                 new Uses("lib/actions.js", "/drain", "/eligibility", "method: 'DELETE'", "confirm(", "/cancel`, { method: 'POST' }"))) {
             String src = get("/ui/" + u.file()).body();
             for (String n : u.needles()) assertTrue(src.contains(n), u.file() + " lacks " + n);
@@ -214,6 +222,10 @@ class DashboardTest {
         for (String f : List.of("index", "term", "type", "summary")) assertTrue(e.has(f), "log entry lacks " + f);
         RaftLog.Entry first = RaftLog.from(log).entries().getFirst();
         assertTrue(first.index() >= 0 && first.term() > 0 && first.type() != null && first.summary() != null, first.toString());
+        // The metrics the overview charts, by the names lib/metrics.js parses.
+        String metrics = get("/v1/metrics").body();
+        for (String n : List.of("muster_worker_heartbeats_total ", "muster_raft_apply_lag ", "muster_nodes{state=\"ready\""))
+            assertTrue(metrics.contains(n), "/v1/metrics lacks " + n);
         JsonNode health = json("/v1/health");
         assertTrue(health.has("server_id") && health.has("role") && health.has("leader_id"));
 
