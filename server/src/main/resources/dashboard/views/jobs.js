@@ -69,10 +69,15 @@ export function jobsView(ctx) {
       return { jobs: r.jobs, total: r.total };
     }
     if (state.total == null) state.total = (await api('/v1/jobs?offset=0&limit=1')).total;
-    const end = state.total - state.page * state.size;
-    const start = Math.max(0, end - state.size);
-    const r = await api(`/v1/jobs?offset=${start}&limit=${Math.max(1, end - start)}`);
-    return { jobs: end > 0 ? r.jobs.slice(0, end - start).reverse() : [], total: r.total };
+    // The page is computed from the last known total; when jobs came or went since, the answer's total says so and the
+    // page is read again from it (else a new job would stay off the first page until the next refresh).
+    for (let attempt = 0; ; attempt++) {
+      const end = state.total - state.page * state.size;
+      const start = Math.max(0, end - state.size);
+      const r = await api(`/v1/jobs?offset=${start}&limit=${Math.max(1, end - start)}`);
+      if (r.total === state.total || attempt === 2) return { jobs: end > 0 ? r.jobs.slice(0, end - start).reverse() : [], total: r.total };
+      state.total = r.total;
+    }
   }
 
   async function refresh() {
