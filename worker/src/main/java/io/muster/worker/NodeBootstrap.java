@@ -68,6 +68,11 @@ final class NodeBootstrap {
         }
     }
 
+    /** The cluster this node belongs to, or joins: its identity's, else its join token's. Call after {@link #check}. */
+    String clusterId() {
+        return existing != null ? existing.clusterId() : token.claims().clusterId();
+    }
+
     /** Whether {@link #join} will register (no usable identity on disk). */
     boolean needsRegistration() {
         return existing == null;
