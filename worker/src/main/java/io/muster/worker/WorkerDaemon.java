@@ -284,7 +284,8 @@ public final class WorkerDaemon implements AutoCloseable {
 
     /**
      * Listens for the announcements of the cluster this node belongs to (its identity's, else its join token's) and
-     * makes them the server list, followed by any configured servers. The addresses are only where to dial: the token's
+     * makes them the first entries of the server list (hints, replaced by the list the cluster itself advertises once a
+     * server has answered), followed by any configured servers. The addresses are only where to dial: the token's
      * CA pin (registration) and the identity's CA (mutual TLS afterwards) still decide whom the worker trusts.
      *
      * @return false if the worker was stopped while listening
@@ -296,9 +297,7 @@ public final class WorkerDaemon implements AutoCloseable {
         if (heard.isEmpty()) {
             return false;
         }
-        List<io.muster.types.config.HostPort> all = new ArrayList<>(heard.get().servers());
-        all.addAll(config.servers());
-        servers = new ServerList(all, WorkerOptions.JITTER);
+        servers = new ServerList(heard.get().servers(), config.servers(), WorkerOptions.JITTER);
         return true;
     }
 

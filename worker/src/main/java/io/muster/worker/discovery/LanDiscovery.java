@@ -95,8 +95,8 @@ public final class LanDiscovery {
             }
             boolean first = !tally.found();
             if (tally.take(AnnouncementCodec.decode(buf, 0, packet.getLength()), packet.getAddress()) && first) {
-                log.info("heard server of cluster {} from {}; listening {} s more for its other servers", clusterId,
-                        packet.getAddress().getHostAddress(), settings.settle().toSeconds());
+                log.info("heard a server of cluster {} from {}; listening {} ms more for its other servers", clusterId,
+                        packet.getAddress().getHostAddress(), settings.settle().toMillis());
                 deadline = Math.min(deadline, ticker.nanoTime() + settings.settle().toNanos());
             }
         }

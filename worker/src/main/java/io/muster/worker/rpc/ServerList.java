@@ -17,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * configured addresses not already in it: the configured ones stay as a last resort, because they may be a stable
  * name (a load balancer, a DNS alias) that still works when every advertised address has changed. Workers start at a
  * random position so that a fleet sharing one configuration does not all pile onto the first server.
+ *
+ * <p>Hints (addresses heard in LAN announcements) come first until a server of the cluster has answered with its
+ * list; then they are dropped, because anyone on the segment can announce anything, and only the cluster's own
+ * answer (over TLS pinned to its CA) says which addresses are really its servers.
  */
 public final class ServerList {
     private static final Logger log = LoggerFactory.getLogger(ServerList.class);
@@ -28,11 +32,18 @@ public final class ServerList {
     private int position;
 
     public ServerList(List<HostPort> seeds, RandomGenerator random) {
-        if (seeds.isEmpty()) {
+        this(List.of(), seeds, random);
+    }
+
+    /** @param hints addresses to try first until the cluster advertises its own list (see the class comment) */
+    public ServerList(List<HostPort> hints, List<HostPort> seeds, RandomGenerator random) {
+        if (seeds.isEmpty() && hints.isEmpty()) {
             throw new IllegalArgumentException("a worker needs at least one server address");
         }
         this.seeds = List.copyOf(new LinkedHashSet<>(seeds));
-        this.servers = this.seeds;
+        LinkedHashSet<HostPort> first = new LinkedHashSet<>(hints);
+        first.addAll(seeds);
+        this.servers = List.copyOf(first);
         this.position = random.nextInt(servers.size());
     }
 
