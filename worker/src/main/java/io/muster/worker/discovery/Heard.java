@@ -2,7 +2,6 @@ package io.muster.worker.discovery;
 
 import io.muster.types.config.HostPort;
 import io.muster.types.discovery.Decoded;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,7 +17,7 @@ public record Heard(List<HostPort> servers, Set<String> otherClusters, Map<Decod
     public Heard {
         servers = List.copyOf(servers);
         otherClusters = Set.copyOf(otherClusters);
-        dropped = Map.copyOf(dropped.isEmpty() ? new EnumMap<>(Decoded.Reason.class) : dropped);
+        dropped = Map.copyOf(dropped);
     }
 
     public long droppedTotal() {

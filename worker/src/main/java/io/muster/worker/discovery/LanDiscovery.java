@@ -81,7 +81,7 @@ public final class LanDiscovery {
                         + tally.heard().describeNoise() + "); check that the servers set discovery: {announce: true} with"
                         + " the same group and port, that multicast reaches this host, or pass --server ADDR");
             }
-            if (now - nextProgress >= 0) {
+            if (now - nextProgress >= 0 && !tally.found()) { // while settling, the first match was already said
                 log.info("still listening for servers of cluster {} ({} s left; {})", clusterId,
                         Duration.ofNanos(deadline - now).toSeconds(), tally.heard().describeNoise());
                 nextProgress = now + PROGRESS_EVERY.toNanos();
