@@ -104,6 +104,9 @@ final class NodeBootstrap {
                     + store.dir() + ": " + e.getMessage() + "; fix the directory and register with a new token", e);
         }
         servers.update(result.get().servers());
+        // The address that proved itself (pinned TLS) stays, even if it came from a LAN announcement: the cluster may
+        // advertise addresses this worker cannot reach (a loopback API host, another network).
+        servers.confirm(result.get().via());
         return Optional.of(new Joined(identity, result.get().heartbeatTtlSecs()));
     }
 

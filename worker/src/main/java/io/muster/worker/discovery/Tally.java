@@ -59,11 +59,13 @@ final class Tally {
 
     /**
      * A server bound to a wildcard ({@code worker_grpc_addr: 0.0.0.0:3670}) cannot say which of its addresses
-     * workers should dial; the address the datagram came from is one this worker can reach.
+     * workers should dial, and a loopback address means the sender's own host; the address the datagram came from is
+     * one this worker can reach.
      */
     static HostPort dialable(HostPort addr, InetAddress sender) {
         String host = addr.host();
-        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0")) {
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0") || host.startsWith("127.")
+                || host.equals("::1") || host.equalsIgnoreCase("localhost")) {
             return new HostPort(sender.getHostAddress(), addr.port());
         }
         return addr;

@@ -20,12 +20,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Hints (addresses heard in LAN announcements) come first until a server of the cluster has answered with its
  * list; then they are dropped, because anyone on the segment can announce anything, and only the cluster's own
- * answer (over TLS pinned to its CA) says which addresses are really its servers.
+ * answer (over TLS pinned to its CA) says which addresses are really its servers. A hint that a server behind it
+ * proved with the pinned CA is {@link #confirm confirmed} and kept like a configured address.
  */
 public final class ServerList {
     private static final Logger log = LoggerFactory.getLogger(ServerList.class);
 
-    private final List<HostPort> seeds;
+    private List<HostPort> seeds;
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private List<HostPort> servers;
     private List<String> lastAdvertised = List.of();
@@ -100,6 +101,21 @@ public final class ServerList {
         }
         position = 0;
         return true;
+    }
+
+    /** Keeps {@code proven} (an address whose server passed the pin) as a last resort, like a configured one. */
+    public synchronized void confirm(HostPort proven) {
+        if (proven == null || seeds.contains(proven)) {
+            return;
+        }
+        List<HostPort> more = new ArrayList<>(seeds);
+        more.add(proven);
+        seeds = List.copyOf(more);
+        if (!servers.contains(proven)) {
+            List<HostPort> next = new ArrayList<>(servers);
+            next.add(proven);
+            servers = List.copyOf(next);
+        }
     }
 
     private HostPort parse(String text) {
