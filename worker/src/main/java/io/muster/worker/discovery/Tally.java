@@ -59,16 +59,26 @@ final class Tally {
 
     /**
      * A server bound to a wildcard ({@code worker_grpc_addr: 0.0.0.0:3670}) cannot say which of its addresses
-     * workers should dial, and a loopback address means the sender's own host; the address the datagram came from is
-     * one this worker can reach.
+     * workers should dial, and a loopback address heard from another host means that host; in both cases the address
+     * the datagram came from is one this worker can reach. A loopback address from this very host stays as it is (the
+     * server may listen on loopback only).
      */
     static HostPort dialable(HostPort addr, InetAddress sender) {
         String host = addr.host();
-        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0") || host.startsWith("127.")
-                || host.equals("::1") || host.equalsIgnoreCase("localhost")) {
+        boolean wildcard = host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
+        boolean loopback = host.startsWith("127.") || host.equals("::1") || host.equalsIgnoreCase("localhost");
+        if (wildcard || (loopback && !isLocal(sender))) {
             return new HostPort(sender.getHostAddress(), addr.port());
         }
         return addr;
+    }
+
+    private static boolean isLocal(InetAddress address) {
+        try {
+            return address.isLoopbackAddress() || java.net.NetworkInterface.getByInetAddress(address) != null;
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 
     boolean found() {

@@ -46,6 +46,9 @@ class TallyTest {
         InetAddress from = InetAddress.getByName("192.0.2.7");
         assertEquals(new HostPort("192.0.2.7", 3670), Tally.dialable(new HostPort("0.0.0.0", 3670), from));
         assertEquals(new HostPort("10.0.0.1", 3670), Tally.dialable(new HostPort("10.0.0.1", 3670), from));
-        assertEquals(new HostPort("192.0.2.7", 3670), Tally.dialable(new HostPort("127.0.0.1", 3670), from), "loopback: the sender's");
+        assertEquals(new HostPort("192.0.2.7", 3670), Tally.dialable(new HostPort("127.0.0.1", 3670), from),
+                "loopback from another host: that host");
+        assertEquals(new HostPort("127.0.0.1", 3670), Tally.dialable(new HostPort("127.0.0.1", 3670), InetAddress.getLoopbackAddress()),
+                "loopback from this host: as announced");
     }
 }
