@@ -68,6 +68,11 @@ final class WorkerCommand implements Callable<Integer> {
                     + " keep it on loopback, e.g. 127.0.0.1:9102).")
     String metricsAddr;
 
+    @Option(names = "--discover", description = "Find the servers on the LAN from their multicast announcements (group"
+            + " 239.255.77.77:3672; servers need discovery: {announce: true}) instead of --server; the join token's CA pin"
+            + " still decides which servers are trusted.")
+    boolean discover;
+
     @Override
     public Integer call() throws Exception {
         Cli cli = Cli.of(spec);
@@ -79,7 +84,11 @@ final class WorkerCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new CliFailure("the worker cannot start: " + Daemons.rootMessage(e), e);
         }
-        cli.out.println("Muster worker running (servers " + cfg.servers() + ", identity " + cfg.identityDir() + "). Ctrl-C stops it.");
+        String where = cfg.discovery().enabled()
+                ? "servers from LAN discovery on " + cfg.discovery().group() + ":" + cfg.discovery().port()
+                        + (cfg.servers().isEmpty() ? "" : " then " + cfg.servers())
+                : "servers " + cfg.servers();
+        cli.out.println("Muster worker running (" + where + ", identity " + cfg.identityDir() + "). Ctrl-C stops it.");
         cli.out.flush();
         // Until a signal stops it, or it stops by itself: a failure (refused, revoked) fails the command.
         Daemons.runUntilSignalOrEnd(worker::close, () -> awaitTermination(worker));
@@ -108,7 +117,8 @@ final class WorkerCommand implements Callable<Integer> {
                 throw new CliFailure(e.getMessage());
             }
         } else {
-            if (servers.isEmpty()) throw cli.usage("--server ADDR (a server's worker gRPC address) or --config FILE is required");
+            if (servers.isEmpty() && !discover)
+                throw cli.usage("--server ADDR (a server's worker gRPC address), --discover or --config FILE is required");
             Path dir = dataDir != null ? dataDir : DEFAULT_DATA_DIR;
             base = new WorkerConfig(dir, parseServers(cli), null, null, dir.resolve("worker/identity"), Map.of());
         }
@@ -139,7 +149,8 @@ final class WorkerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw cli.usage("--cgroup-parent: " + e.getMessage().substring(e.getMessage().indexOf(' ') + 1));
         }
-        return new WorkerConfig(data, base.servers(), tok, tokFile, identity, mergedLabels, mergedBackends, metrics, limits);
+        return new WorkerConfig(data, base.servers(), tok, tokFile, identity, mergedLabels, mergedBackends, metrics, limits,
+                base.discovery().withEnabled(base.discovery().enabled() || discover));
     }
 
     private List<HostPort> parseServers(Cli cli) {

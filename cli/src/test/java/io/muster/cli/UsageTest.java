@@ -54,6 +54,7 @@ class UsageTest {
             "server",                                       // --config missing
             "worker",                                       // neither --config nor --server
             "worker --server 127.0.0.1:3670",               // no token, no identity
+            "worker --discover",                            // discovery needs the token: it names the cluster and its CA
             "worker --server 127.0.0.1:3670 --token a --token-file b",
             "worker --server nohost --token t",
             "worker --config w.yaml --server 127.0.0.1:3670",

@@ -42,4 +42,28 @@ class WorkerExitTest {
                 r.toString());
         assertFalse(r.err().contains(token), "the token must not be printed");
     }
+
+    @Test
+    void aDiscoveringWorkerThatHearsNoServerExits1SayingWhereItListened() throws Exception {
+        Instant now = Instant.now();
+        var ca = CertificateAuthorities.createClusterCa("c1", now.minus(Duration.ofDays(1)));
+        String token = JoinTokens.encode(TokenClaims.create("c1", now, Duration.ofHours(1), Map.of(), SpkiPin.of(ca.certificate())),
+                JoinTokens.newKey());
+        Path tokenFile = java.nio.file.Files.writeString(dir.resolve("token"), token);
+        int port;
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
+            port = s.getLocalPort();
+        }
+        // cluster.discover in the file (no servers list), the group and a short wait from its discovery: block.
+        Path config = java.nio.file.Files.writeString(dir.resolve("worker.yaml"), """
+                data_dir: %s
+                cluster: {mode: worker-tier, role: worker, discover: true, token_file: %s}
+                discovery: {group: 239.255.201.7, port: %d, wait: 2, settle: 0}
+                """.formatted(dir.resolve("data"), tokenFile, port));
+        Run r = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> Run.muster(Map.of(), "worker", "--config", config.toString()));
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().contains("servers from LAN discovery on 239.255.201.7:" + port), r.toString());
+        assertTrue(r.errLine().startsWith("Error: the worker stopped: no server of cluster c1 announced itself on 239.255.201.7:"
+                + port + " within 2 s"), r.toString());
+    }
 }

@@ -65,6 +65,8 @@ public final class MusterServer implements AutoCloseable {
     private final io.muster.server.metrics.ServerMetrics metrics;
     private final io.muster.server.events.EventBroker events;
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    /** LAN announcements, only with {@code discovery: {announce: true}}. */
+    private final io.muster.server.discovery.LanAnnouncer lanAnnouncer;
     private volatile boolean closed;
 
     /**
@@ -92,6 +94,11 @@ public final class MusterServer implements AutoCloseable {
         closeables.add(bootstrapper);
         this.api = new ApiServer(config, security, state, raftStatus, clock, metrics);
         this.announcer = new ServerAnnouncer(config, state, proposer);
+        // Says only what a worker's server list says anyway; nothing until the cluster identity exists.
+        this.lanAnnouncer = !config.discovery().enabled() ? null : new io.muster.server.discovery.LanAnnouncer(config.discovery(),
+                () -> security.material().map(m -> new io.muster.types.discovery.Announcement(m.clusterId(), config.serverId(),
+                        List.of(config.workerGrpcAddr()))),
+                java.util.random.RandomGenerator.getDefault());
         this.joinTokens = new JoinTokenService(security, proposer, clock);
         // Leader services are built here and handed to the layers that feed or read them: the heartbeat leases (fed by
         // the worker endpoint through Heartbeats, read by the REST API through Leases) and the status batcher they use.
@@ -255,6 +262,14 @@ public final class MusterServer implements AutoCloseable {
         credentials.onRotation(api::reloadCertificate);
         bootstrapper.start(java.time.Duration.ofMillis(500));
         announcer.start();
+        if (lanAnnouncer != null) {
+            try {
+                lanAnnouncer.start();
+            } catch (java.io.IOException e) {
+                // Discovery is a convenience: a server whose workers can be given addresses still works without it.
+                LOG.warn("discovery.announce is on but no multicast socket could be opened: {}", e.getMessage());
+            }
+        }
         security.ready().thenAccept(m -> {
             try {
                 grpc.start(m);
@@ -302,6 +317,7 @@ public final class MusterServer implements AutoCloseable {
     private void stopLocal() {
         renewals.shutdownNow();
         announcer.close();
+        if (lanAnnouncer != null) lanAnnouncer.close();
         api.close();
         for (AutoCloseable c : closeables.reversed()) {
             try {

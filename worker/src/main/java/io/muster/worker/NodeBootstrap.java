@@ -68,6 +68,11 @@ final class NodeBootstrap {
         }
     }
 
+    /** The cluster this node belongs to, or joins: its identity's, else its join token's. Call after {@link #check}. */
+    String clusterId() {
+        return existing != null ? existing.clusterId() : token.claims().clusterId();
+    }
+
     /** Whether {@link #join} will register (no usable identity on disk). */
     boolean needsRegistration() {
         return existing == null;
@@ -99,6 +104,9 @@ final class NodeBootstrap {
                     + store.dir() + ": " + e.getMessage() + "; fix the directory and register with a new token", e);
         }
         servers.update(result.get().servers());
+        // The address that proved itself (pinned TLS) stays, even if it came from a LAN announcement: the cluster may
+        // advertise addresses this worker cannot reach (a loopback API host, another network).
+        servers.confirm(result.get().via());
         return Optional.of(new Joined(identity, result.get().heartbeatTtlSecs()));
     }
 

@@ -87,7 +87,8 @@ public final class WorkerDaemon implements AutoCloseable {
     private final StateStore stateStore;
     private final IdentityStore identityStore;
     private final NodeBootstrap bootstrap;
-    private final ServerList servers;
+    /** Null until discovery has run, when the worker finds its servers on the LAN ({@code cluster.discover}). */
+    private volatile ServerList servers;
     private final Waker stopping;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean revocationHandled = new AtomicBoolean();
@@ -112,7 +113,7 @@ public final class WorkerDaemon implements AutoCloseable {
         this.identityStore = new IdentityStore(paths.identityDir());
         this.stateStore = new StateStore(paths.stateDir());
         this.bootstrap = new NodeBootstrap(config, options, identityStore);
-        this.servers = new ServerList(config.servers(), WorkerOptions.JITTER);
+        this.servers = config.discovery().enabled() ? null : new ServerList(config.servers(), WorkerOptions.JITTER);
         this.stopping = new Waker(options.ticker());
     }
 
@@ -242,6 +243,9 @@ public final class WorkerDaemon implements AutoCloseable {
                 state = State.REGISTERING;
             }
             Cgroups limits = resourceLimits(usable);
+            if (servers == null && !discoverServers()) {
+                return; // closed while listening
+            }
             Optional<NodeBootstrap.Joined> joined = bootstrap.join(servers, new TlsChannels(options.version()), stopping,
                     () -> NodeProfiles.detect(config.labels(), options.version(), usable, options.cpuMhzPerCore(), advertised).toBuilder()
                             .setLimitsEnforced(limits.enforced()).setLimitsDetail(limits.describe()).build());
@@ -276,6 +280,25 @@ public final class WorkerDaemon implements AutoCloseable {
             log.info(failure != null ? "worker stopped after the error above" : "worker stopped");
             terminated.countDown();
         }
+    }
+
+    /**
+     * Listens for the announcements of the cluster this node belongs to (its identity's, else its join token's) and
+     * makes them the first entries of the server list (hints, replaced by the list the cluster itself advertises once a
+     * server has answered), followed by any configured servers. The addresses are only where to dial: the token's
+     * CA pin (registration) and the identity's CA (mutual TLS afterwards) still decide whom the worker trusts.
+     *
+     * @return false if the worker was stopped while listening
+     */
+    private boolean discoverServers() {
+        String clusterId = bootstrap.clusterId();
+        Optional<io.muster.worker.discovery.Heard> heard = new io.muster.worker.discovery.LanDiscovery(config.discovery(),
+                options.ticker()).discover(clusterId, stopping);
+        if (heard.isEmpty()) {
+            return false;
+        }
+        servers = new ServerList(heard.get().servers(), config.servers(), WorkerOptions.JITTER);
+        return true;
     }
 
     /** How the exec driver confines tasks, said once at start (and advertised: jobs that require limits go elsewhere). */

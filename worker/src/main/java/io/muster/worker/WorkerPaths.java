@@ -21,8 +21,9 @@ record WorkerPaths(Path dataDir, Path identityDir, Path stateDir, Path allocRoot
         if (config.dataDir() == null) {
             throw new WorkerException("the worker configuration has no data_dir");
         }
-        if (config.servers().isEmpty()) {
-            throw new WorkerException("the worker configuration lists no servers; add the servers' worker_grpc_addr to servers");
+        if (config.servers().isEmpty() && !config.discovery().enabled()) {
+            throw new WorkerException("the worker configuration lists no servers; add the servers' worker_grpc_addr to servers"
+                    + " (or set discover: true to find them on the LAN)");
         }
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
         Path identityDir = config.identityDir() != null ? config.identityDir() : dataDir.resolve("worker").resolve("identity");

@@ -9,6 +9,8 @@
  *   <li>{@code identity}: the join token, registration ({@code Register} with a locally generated key and CSR,
  *       trusting the server only through the token's CA pin), the identity files ({@code cert.pem}, {@code key.pem}
  *       0600, {@code ca.pem}, replaced crash-safely) and certificate renewal at 70-90% of the leaf's life.</li>
+ *   <li>{@code discovery}: {@code --discover}: listens for the servers' LAN announcements of the token's cluster
+ *       and hands their addresses to the server list as hints; the CA pin still decides trust.</li>
  *   <li>{@code rpc}: the server list (advertised servers first, configured ones as a last resort), jittered
  *       exponential backoff, TLS channels, and the {@link io.muster.worker.rpc.Session} that keeps one mTLS channel
  *       to one server at a time and fails over.</li>

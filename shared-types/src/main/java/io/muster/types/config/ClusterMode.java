@@ -18,5 +18,6 @@ public sealed interface ClusterMode {
                             HeartbeatPolicy heartbeat, Map<String, String> labels) implements ClusterMode {}
 
     record WorkerTierWorker(List<String> servers, String tokenFile, String identityDir,
-                            HeartbeatPolicy heartbeat, Map<String, String> labels, List<String> backends) implements ClusterMode {}
+                            HeartbeatPolicy heartbeat, Map<String, String> labels, List<String> backends,
+                            boolean discover) implements ClusterMode {}
 }

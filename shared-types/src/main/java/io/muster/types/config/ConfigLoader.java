@@ -36,18 +36,20 @@ public final class ConfigLoader {
 
     private static final Set<String> SERVER_FILE_KEYS = Set.of("data_dir", "cluster", "api_addr", "raft_addr",
             "worker_grpc_addr", "snapshot_threshold", "max_pending_jobs", "worker_cert_lifetime", "secret_file", "tls", "gc", "metrics",
-            "operations", "events");
+            "operations", "events", "discovery");
+    private static final Set<String> SERVER_DISCOVERY_KEYS = Set.of("announce", "group", "port", "interval");
+    private static final Set<String> WORKER_DISCOVERY_KEYS = Set.of("group", "port", "wait", "settle");
     private static final Set<String> EVENTS_KEYS = Set.of("buffer", "max_subscribers", "heartbeat", "stall_timeout");
     private static final Set<String> OPERATIONS_KEYS = Set.of("max_concurrent", "max_pending");
     private static final Set<String> TLS_KEYS = Set.of("ca_file", "cert_file", "key_file");
     private static final Set<String> GC_KEYS = Set.of("job_after", "alloc_after", "node_after", "token_after", "interval");
     private static final Set<String> METRICS_KEYS = Set.of("public");
-    private static final Set<String> WORKER_FILE_KEYS = Set.of("data_dir", "cluster", "backends", "metrics", "resource_limits");
+    private static final Set<String> WORKER_FILE_KEYS = Set.of("data_dir", "cluster", "backends", "metrics", "resource_limits", "discovery");
     private static final Set<String> WORKER_METRICS_KEYS = Set.of("addr");
     private static final Set<String> PEER_KEYS = Set.of("id", "raft_addr", "api_addr");
     private static final Set<String> WORKER_TIER_KEYS = Set.of("mode", "role", "node_id", "peers", "worker_grpc_addr",
             "servers", "token_file", "identity_dir", "worker_ca_dir", "heartbeat_min_ttl", "heartbeat_max_ttl",
-            "heartbeat_grace", "max_heartbeats_per_second", "failover_heartbeat_ttl", "labels", "backends");
+            "heartbeat_grace", "max_heartbeats_per_second", "failover_heartbeat_ttl", "labels", "backends", "discover");
     private static final Set<String> STATIC_KEYS = Set.of("mode", "node_id", "peers", "heartbeat_interval", "failure_threshold");
 
     private ConfigLoader() {}
@@ -164,6 +166,33 @@ public final class ConfigLoader {
                 r.integer("events", m, "stall_timeout", 1, 86_400).orElse(d.stallTimeoutSecs()));
     }
 
+    /**
+     * The {@code discovery:} block. Server: {@code announce} (default false), {@code group}, {@code port},
+     * {@code interval} (seconds). Worker: {@code group}, {@code port}, {@code wait} and {@code settle} (seconds); whether a
+     * worker listens at all is {@code cluster.discover}. Keys of the other side are errors, naming the line.
+     */
+    private static io.muster.types.discovery.DiscoverySettings discovery(Obj root, ConfigReader r, boolean forServer) {
+        io.muster.types.discovery.DiscoverySettings d = io.muster.types.discovery.DiscoverySettings.DEFAULTS;
+        Node t = root.entries().get("discovery");
+        if (t == null || t instanceof Scalar s && s.isNull()) return d;
+        Obj m = r.map("discovery", t).orElse(null);
+        if (m == null) return d;
+        r.onlyKeys("discovery", m, forServer ? SERVER_DISCOVERY_KEYS : WORKER_DISCOVERY_KEYS);
+        boolean announce = forServer && r.bool("discovery", m, "announce").orElse(false);
+        String group = r.string("discovery", m, "group").orElse(d.group());
+        long port = r.integer("discovery", m, "port", 1, 65535).orElse((long) d.port());
+        long interval = forServer ? r.integer("discovery", m, "interval", 1, 600).orElse(d.interval().toSeconds()) : d.interval().toSeconds();
+        long wait = forServer ? d.listenFor().toSeconds() : r.integer("discovery", m, "wait", 1, 3600).orElse(d.listenFor().toSeconds());
+        long settle = forServer ? d.settle().toSeconds() : r.integer("discovery", m, "settle", 0, 3600).orElse(d.settle().toSeconds());
+        try {
+            return new io.muster.types.discovery.DiscoverySettings(announce, group, (int) port, java.time.Duration.ofSeconds(interval),
+                    java.time.Duration.ofSeconds(wait), java.time.Duration.ofSeconds(settle));
+        } catch (IllegalArgumentException e) {
+            r.problem("discovery", m, e.getMessage());
+            return d;
+        }
+    }
+
     public static ServerConfig loadServer(String text, String source, Path dataDirOverride) throws ConfigException {
         ConfigReader r = new ConfigReader();
         Obj root = root(text, source, r);
@@ -181,6 +210,7 @@ public final class ConfigLoader {
         ServerConfig.Metrics metrics = ServerConfig.Metrics.DEFAULTS;
         ServerConfig.Operations operations = ServerConfig.Operations.DEFAULTS;
         ServerConfig.Events events = ServerConfig.Events.DEFAULTS;
+        io.muster.types.discovery.DiscoverySettings discovery = io.muster.types.discovery.DiscoverySettings.DEFAULTS;
         if (root.entries().containsKey("mode")) { // a bare ZLayer ClusterMode document
             cluster = root;
             cpath = "";
@@ -198,6 +228,7 @@ public final class ConfigLoader {
             metrics = metrics(root, r);
             operations = operations(root, r);
             events = events(root, r);
+            discovery = discovery(root, r, true);
             Node c = root.entries().get("cluster");
             if (c == null) {
                 cluster = Obj.of(Map.of("mode", Scalar.string("single-node", new Loc(1, 1))), new Loc(1, 1));
@@ -240,7 +271,7 @@ public final class ConfigLoader {
                     + (peers.size() - 1) + " and risks split votes; use 3, 5 or 7");
             if (peers.size() > 7) warnings.add("cluster has " + peers.size() + " servers: more than 7 slows every commit; use 3, 5 or 7 and add workers instead");
             cfg = new ServerConfig(dataDir, id, List.copyOf(peers), grpc, hb, false, snapshotThreshold, maxPendingJobs, certLifetime,
-                    List.copyOf(warnings), tls, gc, metrics, operations, events);
+                    List.copyOf(warnings), tls, gc, metrics, operations, events, discovery);
         }
         if (!r.problems.isEmpty()) throw new ConfigException(source, r.problems);
         return cfg;
@@ -279,8 +310,10 @@ public final class ConfigLoader {
             for (String s : w.servers()) servers.add(HostPort.parse(s));
             Path base = dataDir != null ? dataDir : Path.of("/var/lib/muster");
             Path identity = w.identityDir() != null ? Path.of(w.identityDir()) : base.resolve("worker/identity");
+            io.muster.types.discovery.DiscoverySettings discovery = cluster == root
+                    ? io.muster.types.discovery.DiscoverySettings.DEFAULTS : discovery(root, r, false);
             cfg = new WorkerConfig(base, servers, null, w.tokenFile() != null ? Path.of(w.tokenFile()) : null, identity, w.labels(), List.copyOf(enabled),
-                    cluster == root ? null : workerMetricsAddr(root, r), limits);
+                    cluster == root ? null : workerMetricsAddr(root, r), limits, discovery.withEnabled(w.discover()));
         } else if (mode != null && r.problems.isEmpty()) {
             r.problem(ConfigReader.join(cpath, "mode"), cluster.entries().get("mode"),
                     "a worker needs mode: worker-tier with role: worker");
@@ -346,7 +379,7 @@ public final class ConfigLoader {
                     if (id == null && !c.entries().containsKey("node_id")) r.problem(ConfigReader.join(path, "node_id"), c, "is required for role: server");
                     List<Peer> peers = peers(path, c, id, r);
                     HostPort grpc = r.address(path, c, "worker_grpc_addr").orElse(null);
-                    for (String workerOnly : List.of("servers", "token_file", "identity_dir", "backends")) {
+                    for (String workerOnly : List.of("servers", "token_file", "identity_dir", "backends", "discover")) {
                         if (c.entries().containsKey(workerOnly))
                             r.problem(ConfigReader.join(path, workerOnly), c.entries().get(workerOnly), "is a worker setting; a server does not use it");
                     }
@@ -371,15 +404,16 @@ public final class ConfigLoader {
                         r.problem(it.path(), it.node(), "must be a host:port string");
                         return Optional.empty();
                     });
-                    if (servers.isEmpty() && r.problems.isEmpty())
-                        r.problem(ConfigReader.join(path, "servers"), c, "needs at least one server worker_grpc_addr");
+                    boolean discover = r.bool(path, c, "discover").orElse(false);
+                    if (servers.isEmpty() && !discover && r.problems.isEmpty())
+                        r.problem(ConfigReader.join(path, "servers"), c, "needs at least one server worker_grpc_addr (or discover: true)");
                     for (String serverOnly : List.of("node_id", "peers", "worker_ca_dir")) {
                         if (c.entries().containsKey(serverOnly))
                             r.problem(ConfigReader.join(path, serverOnly), c.entries().get(serverOnly), "is a server setting; a worker does not use it");
                     }
                     List<String> backends = backends(path, c, r);
                     return hb == null ? null : new WorkerTierWorker(servers, r.string(path, c, "token_file").orElse(null),
-                            r.string(path, c, "identity_dir").orElse(null), hb, labels, backends);
+                            r.string(path, c, "identity_dir").orElse(null), hb, labels, backends, discover);
                 }
                 r.problem(rpath, c.entries().get("role"), "must be server or worker, got '" + role.get() + "'");
                 return null;

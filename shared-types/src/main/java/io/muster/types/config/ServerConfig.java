@@ -23,7 +23,8 @@ public record ServerConfig(
         Gc gc,
         Metrics metrics,
         Operations operations,
-        Events events) {
+        Events events,
+        io.muster.types.discovery.DiscoverySettings discovery) {
 
     /**
      * Garbage collection ({@code gc:} in the server file), integer seconds: how long a stopped or finished job, a
@@ -81,6 +82,15 @@ public record ServerConfig(
         if (gc == null) gc = Gc.DEFAULTS;
         if (metrics == null) metrics = Metrics.DEFAULTS;
         if (operations == null) operations = Operations.DEFAULTS;
+        if (discovery == null) discovery = io.muster.types.discovery.DiscoverySettings.DEFAULTS;
+    }
+
+    /** Without LAN announcements (the default: a server announces only when its file says {@code discovery: {announce: true}}). */
+    public ServerConfig(Path dataDir, int serverId, List<Peer> peers, HostPort workerGrpcAddr, HeartbeatPolicy heartbeat,
+                        boolean dev, long snapshotThreshold, int maxPendingJobs, long workerCertLifetimeSecs,
+                        List<String> warnings, ServerTls tls, Gc gc, Metrics metrics, Operations operations, Events events) {
+        this(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold, maxPendingJobs, workerCertLifetimeSecs,
+                warnings, tls, gc, metrics, operations, events, null);
     }
 
     public ServerConfig(Path dataDir, int serverId, List<Peer> peers, HostPort workerGrpcAddr, HeartbeatPolicy heartbeat,
@@ -138,31 +148,36 @@ public record ServerConfig(
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, operations, events);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, operations, events, discovery);
     }
 
     public ServerConfig withTls(ServerTls t) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, t, gc, metrics, operations, events);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, t, gc, metrics, operations, events, discovery);
     }
 
     public ServerConfig withGc(Gc g) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, g, metrics, operations, events);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, g, metrics, operations, events, discovery);
     }
 
     public ServerConfig withMetrics(Metrics m) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, m, operations, events);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, m, operations, events, discovery);
     }
 
     public ServerConfig withOperations(Operations o) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, o, events);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, o, events, discovery);
     }
 
     public ServerConfig withEvents(Events e) {
         return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
-                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, operations, e);
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, operations, e, discovery);
+    }
+
+    public ServerConfig withDiscovery(io.muster.types.discovery.DiscoverySettings d) {
+        return new ServerConfig(dataDir, serverId, peers, workerGrpcAddr, heartbeat, dev, snapshotThreshold,
+                maxPendingJobs, workerCertLifetimeSecs, warnings, tls, gc, metrics, operations, events, d);
     }
 }

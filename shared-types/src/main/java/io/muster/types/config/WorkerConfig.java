@@ -12,9 +12,12 @@ import java.util.Map;
  * @param metricsAddr where the worker serves its Prometheus metrics ({@code metrics: {addr: ...}},
  *     {@code --metrics-addr}); null (the default): not served
  * @param resourceLimits whether and where exec tasks get their cgroups ({@code resource_limits:})
+ * @param discovery whether the worker finds its servers from LAN announcements ({@code cluster.discover: true},
+ *     {@code --discover}) and on which group; when enabled, {@code servers} may be empty
  */
 public record WorkerConfig(Path dataDir, List<HostPort> servers, String token, Path tokenFile, Path identityDir,
-                           Map<String, String> labels, List<String> backends, HostPort metricsAddr, ResourceLimits resourceLimits) {
+                           Map<String, String> labels, List<String> backends, HostPort metricsAddr, ResourceLimits resourceLimits,
+                           io.muster.types.discovery.DiscoverySettings discovery) {
 
     /**
      * {@code resource_limits: {enabled, cgroup_parent}}: whether exec tasks get a cgroup with their limits where the
@@ -37,9 +40,21 @@ public record WorkerConfig(Path dataDir, List<HostPort> servers, String token, P
 
     public WorkerConfig {
         servers = List.copyOf(servers);
+        discovery = discovery == null ? io.muster.types.discovery.DiscoverySettings.DEFAULTS : discovery;
         labels = Map.copyOf(labels);
         backends = backends == null ? List.of() : List.copyOf(backends);
         resourceLimits = resourceLimits == null ? ResourceLimits.DEFAULT : resourceLimits;
+    }
+
+    /** Without LAN discovery. */
+    public WorkerConfig(Path dataDir, List<HostPort> servers, String token, Path tokenFile, Path identityDir,
+                        Map<String, String> labels, List<String> backends, HostPort metricsAddr, ResourceLimits resourceLimits) {
+        this(dataDir, servers, token, tokenFile, identityDir, labels, backends, metricsAddr, resourceLimits, null);
+    }
+
+    /** With {@code discovery} replacing this configuration's (its {@code enabled} decides whether the worker listens). */
+    public WorkerConfig withDiscovery(io.muster.types.discovery.DiscoverySettings d) {
+        return new WorkerConfig(dataDir, servers, token, tokenFile, identityDir, labels, backends, metricsAddr, resourceLimits, d);
     }
 
     /** With the default resource limits. */
@@ -56,7 +71,7 @@ public record WorkerConfig(Path dataDir, List<HostPort> servers, String token, P
 
     /** With the metrics endpoint at {@code addr} (null: none). */
     public WorkerConfig withMetricsAddr(HostPort addr) {
-        return new WorkerConfig(dataDir, servers, token, tokenFile, identityDir, labels, backends, addr, resourceLimits);
+        return new WorkerConfig(dataDir, servers, token, tokenFile, identityDir, labels, backends, addr, resourceLimits, discovery);
     }
 
     /** With no system-changing backend enabled. */
@@ -70,6 +85,6 @@ public record WorkerConfig(Path dataDir, List<HostPort> servers, String token, P
     public String toString() {
         return "WorkerConfig[dataDir=" + dataDir + ", servers=" + servers + ", tokenFile=" + tokenFile
                 + ", identityDir=" + identityDir + ", labels=" + labels + ", backends=" + backends + ", metricsAddr=" + metricsAddr
-                + ", resourceLimits=" + resourceLimits + ", token=" + (token == null ? "none" : "<redacted>") + "]";
+                + ", resourceLimits=" + resourceLimits + ", discovery=" + discovery + ", token=" + (token == null ? "none" : "<redacted>") + "]";
     }
 }

@@ -52,8 +52,13 @@ public final class Registrar {
     /** Full rounds over the server list in which every server failed the pin before registration gives up. */
     private static final int TRUST_FAILURE_ROUNDS = 3;
 
-    /** A new identity plus what the server said about heartbeats and membership. */
-    public record Result(WorkerIdentity identity, int heartbeatTtlSecs, int heartbeatGraceSecs, List<String> servers) {}
+    /**
+     * A new identity plus what the server said about heartbeats and membership.
+     *
+     * @param via the server that registered the worker: it passed the token's CA pin
+     */
+    public record Result(WorkerIdentity identity, int heartbeatTtlSecs, int heartbeatGraceSecs, List<String> servers,
+                         HostPort via) {}
 
     private final ServerList servers;
     private final TlsChannels channels;
@@ -105,7 +110,7 @@ public final class Registrar {
                 log.info("registered as node {} of cluster {} via {}; certificate valid until {}",
                         identity.nodeId(), identity.clusterId(), server, identity.notAfter());
                 return Optional.of(new Result(identity, response.getHeartbeatTtlSecs(),
-                        response.getHeartbeatGraceSecs(), response.getServersList()));
+                        response.getHeartbeatGraceSecs(), response.getServersList(), server));
             } catch (StatusRuntimeException e) {
                 Optional<Duration> busy = RpcErrors.busyPushback(e);
                 if (REFUSALS.contains(e.getStatus().getCode()) && busy.isEmpty()) {

@@ -17,22 +17,34 @@ import org.slf4j.LoggerFactory;
  * configured addresses not already in it: the configured ones stay as a last resort, because they may be a stable
  * name (a load balancer, a DNS alias) that still works when every advertised address has changed. Workers start at a
  * random position so that a fleet sharing one configuration does not all pile onto the first server.
+ *
+ * <p>Hints (addresses heard in LAN announcements) come first until a server of the cluster has answered with its
+ * list; then they are dropped, because anyone on the segment can announce anything, and only the cluster's own
+ * answer (over TLS pinned to its CA) says which addresses are really its servers. A hint that a server behind it
+ * proved with the pinned CA is {@link #confirm confirmed} and kept like a configured address.
  */
 public final class ServerList {
     private static final Logger log = LoggerFactory.getLogger(ServerList.class);
 
-    private final List<HostPort> seeds;
+    private List<HostPort> seeds;
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private List<HostPort> servers;
     private List<String> lastAdvertised = List.of();
     private int position;
 
     public ServerList(List<HostPort> seeds, RandomGenerator random) {
-        if (seeds.isEmpty()) {
+        this(List.of(), seeds, random);
+    }
+
+    /** @param hints addresses to try first until the cluster advertises its own list (see the class comment) */
+    public ServerList(List<HostPort> hints, List<HostPort> seeds, RandomGenerator random) {
+        if (seeds.isEmpty() && hints.isEmpty()) {
             throw new IllegalArgumentException("a worker needs at least one server address");
         }
         this.seeds = List.copyOf(new LinkedHashSet<>(seeds));
-        this.servers = this.seeds;
+        LinkedHashSet<HostPort> first = new LinkedHashSet<>(hints);
+        first.addAll(seeds);
+        this.servers = List.copyOf(first);
         this.position = random.nextInt(servers.size());
     }
 
@@ -89,6 +101,21 @@ public final class ServerList {
         }
         position = 0;
         return true;
+    }
+
+    /** Keeps {@code proven} (an address whose server passed the pin) as a last resort, like a configured one. */
+    public synchronized void confirm(HostPort proven) {
+        if (proven == null || seeds.contains(proven)) {
+            return;
+        }
+        List<HostPort> more = new ArrayList<>(seeds);
+        more.add(proven);
+        seeds = List.copyOf(more);
+        if (!servers.contains(proven)) {
+            List<HostPort> next = new ArrayList<>(servers);
+            next.add(proven);
+            servers = List.copyOf(next);
+        }
     }
 
     private HostPort parse(String text) {

@@ -28,6 +28,27 @@ class ServerListTest {
     }
 
     @Test
+    void discoveredHintsGiveWayToTheClustersOwnList() {
+        HostPort rogue = HostPort.parse("10.6.6.6:3670");
+        ServerList list = new ServerList(List.of(rogue, A), List.of(LB), new SplittableRandom(3));
+        assertEquals(List.of(rogue, A, LB), list.all());
+        list.update(List.of("10.0.0.1:4648", "10.0.0.2:4648"));
+        assertEquals(List.of(A, B, LB), list.all(), "a heard address the cluster does not list is dropped; seeds stay");
+        assertThrows(IllegalArgumentException.class, () -> new ServerList(List.of(), List.of(), new SplittableRandom(1)));
+    }
+
+    @Test
+    void aHintThatPassedThePinIsKeptWhenTheClusterAdvertisesOnlyUnreachableAddresses() {
+        HostPort heard = HostPort.parse("10.77.0.1:3670");
+        ServerList list = new ServerList(List.of(heard), List.of(), new SplittableRandom(3));
+        list.update(List.of("127.0.0.1:3670")); // a single server with a loopback API host advertises this
+        list.confirm(heard);
+        assertEquals(List.of(HostPort.parse("127.0.0.1:3670"), heard), list.all());
+        list.update(List.of("127.0.0.1:3670", "10.0.0.2:4648"));
+        assertEquals(List.of(HostPort.parse("127.0.0.1:3670"), B, heard), list.all(), "still there after later updates");
+    }
+
+    @Test
     void workersStartAtDifferentServers() {
         Set<HostPort> starts = new HashSet<>();
         for (int seed = 0; seed < 50; seed++) {
