@@ -67,7 +67,25 @@ public class ExecCgroupLimitsTest {
     @AfterEach
     void tearDown() throws IOException {
         if (driver != null) driver.close();
-        for (Path parent : parents()) Files.deleteIfExists(parent); // empty by now, or the test left a cgroup behind
+        // Whatever a failed test left running goes first, so that one failure does not fail the next tests' clean-up too.
+        for (Path parent : parents()) {
+            if (!Files.isDirectory(parent)) continue;
+            try (var dirs = Files.list(parent)) {
+                for (Path d : dirs.filter(Files::isDirectory).toList()) {
+                    for (String pid : Files.readAllLines(d.resolve("cgroup.procs")))
+                        if (!pid.isBlank()) ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
+                    TestWait.until(() -> {
+                        try {
+                            Files.deleteIfExists(d);
+                            return true;
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    }, WAIT, "removing " + d);
+                }
+            }
+            Files.deleteIfExists(parent);
+        }
     }
 
     private List<Path> parents() {
@@ -151,6 +169,15 @@ public class ExecCgroupLimitsTest {
     @Test
     void aSweepAtStartRemovesCgroupsWhoseTasksEndedUnwatchedAndKeepsRunningOnes() throws Exception {
         TaskHandle running = driver.start(task("sw-run", "sleep", "60").build());
+        // Its sh joins each hierarchy, then becomes sleep: wait for that, since this sweep skips the minute's grace below.
+        TestWait.until(() -> {
+            try {
+                String argv0 = Files.readString(Path.of("/proc/" + running.taskId() + "/cmdline")).split("\0", 2)[0];
+                return argv0.endsWith("/sleep");
+            } catch (IOException e) {
+                return false;
+            }
+        }, WAIT, "the task to have joined its cgroups and become sleep");
         driver.close(); // the worker dies; the task runs on
         cgroups.create("sw-stale", new io.muster.worker.driver.cgroup.TaskLimits(16L << 20, 100, 16)); // a task that ended unwatched
         assertEquals(0, cgroups.sweep(java.time.Instant.now().minusSeconds(60)), "younger than the minute: left alone");
